@@ -1,0 +1,1 @@
+"""labelwise: self-hosted data labeling."""
