@@ -1,0 +1,1 @@
+"""Domain logic: label schemas, validation and the services that own each transaction."""

@@ -1,0 +1,43 @@
+"""Domain errors. `labelwise.api.errors` maps each to one HTTP status; the CLI prints the message."""
+
+
+class LabelwiseError(Exception):
+    """Base of every error a user can cause; `message` is written for that user."""
+
+    def __init__(self, message: str, *, field: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.line = line
+
+    def to_dict(self) -> dict:
+        out: dict = {"message": self.message}
+        if self.field is not None:
+            out["field"] = self.field
+        if self.line is not None:
+            out["line"] = self.line
+        return out
+
+
+class Invalid(LabelwiseError):
+    """The input breaks a rule (schema, result shape, import row): HTTP 422."""
+
+
+class NotFound(LabelwiseError):
+    """No such object, or the caller may not know it exists: HTTP 404."""
+
+
+class Conflict(LabelwiseError):
+    """The request clashes with stored state (duplicate id, stale revision): HTTP 409."""
+
+
+class Forbidden(LabelwiseError):
+    """The caller is known but their role does not allow this: HTTP 403."""
+
+
+class Unauthorized(LabelwiseError):
+    """No valid credentials: HTTP 401."""
+
+
+class TooLarge(LabelwiseError):
+    """An upload or a line over the configured limit: HTTP 413."""
