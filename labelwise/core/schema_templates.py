@@ -1,0 +1,224 @@
+"""Ready-made label schemas for the UI's "new project" templates.
+
+Each entry of `TEMPLATES` has a `title`, a `description`, the `schema` (a dict `parse_schema`
+accepts), and an `example` task `data` with a `result` that `validate_result` accepts.
+"""
+
+__all__ = ["TEMPLATES"]
+
+TEMPLATES: dict[str, dict] = {
+    "text_classification": {
+        "title": "Text classification",
+        "description": "Pick one label per text, with keys 1-9 (sentiment, intent, topic).",
+        "schema": {
+            "objects": {"text": {"type": "text"}},
+            "controls": {
+                "label": {
+                    "type": "choices",
+                    "object": "text",
+                    "options": ["positive", "negative", "neutral"],
+                    "required": True,
+                },
+            },
+        },
+        "example": {"data": {"text": "The battery lasts all day."}, "result": {"label": "positive"}},
+    },
+    "multi_label": {
+        "title": "Multi-label text classification",
+        "description": "Tick every label that applies to a text.",
+        "schema": {
+            "objects": {"text": {"type": "text"}},
+            "controls": {
+                "labels": {
+                    "type": "choices",
+                    "object": "text",
+                    "options": ["billing", "shipping", "product", "account", "other"],
+                    "multiple": True,
+                    "required": True,
+                },
+            },
+        },
+        "example": {"data": {"text": "I was charged twice and the parcel is late."}, "result": {"labels": ["billing", "shipping"]}},
+    },
+    "ner_relations": {
+        "title": "Named entities and relations",
+        "description": "Mark entity spans in a text, then link them with typed relations.",
+        "schema": {
+            "objects": {"text": {"type": "text"}},
+            "controls": {
+                "entities": {
+                    "type": "spans",
+                    "object": "text",
+                    "labels": ["PER", "ORG", "LOC", "MISC"],
+                    "colors": {"PER": "#e6194b", "ORG": "#3cb44b", "LOC": "#4363d8", "MISC": "#f58231"},
+                    "required": True,
+                },
+                "relations": {"type": "relations", "controls": ["entities"], "labels": ["works_for", "located_in"]},
+            },
+        },
+        "example": {
+            "data": {"text": "Ada works for ACME in London."},
+            "result": {
+                "entities": [
+                    {"id": "e1", "start": 0, "end": 3, "label": "PER"},
+                    {"id": "e2", "start": 14, "end": 18, "label": "ORG"},
+                    {"id": "e3", "start": 22, "end": 28, "label": "LOC"},
+                ],
+                "relations": [
+                    {"from": "e1", "to": "e2", "label": "works_for"},
+                    {"from": "e2", "to": "e3", "label": "located_in"},
+                ],
+            },
+        },
+    },
+    "image_boxes": {
+        "title": "Object detection with boxes",
+        "description": "Draw a box around every object in an image.",
+        "schema": {
+            "objects": {"image": {"type": "image"}},
+            "controls": {"objects": {"type": "boxes", "object": "image", "labels": ["car", "person", "bicycle"]}},
+        },
+        "example": {
+            "data": {"image": {"src": "https://example.com/street.jpg", "width": 640, "height": 480}},
+            "result": {"objects": [{"id": "b1", "x": 12, "y": 40, "width": 200, "height": 120, "rotation": 0, "label": "car"}]},
+        },
+    },
+    "image_segmentation": {
+        "title": "Image segmentation",
+        "description": "Outline regions with polygons or paint them with a brush (stored as COCO RLE).",
+        "schema": {
+            "objects": {"image": {"type": "image"}},
+            "controls": {
+                "outlines": {"type": "polygons", "object": "image", "labels": ["road", "building", "tree"]},
+                "paint": {"type": "masks", "object": "image", "labels": ["sky", "water"]},
+            },
+        },
+        "example": {
+            "data": {"image": {"src": "https://example.com/city.jpg", "width": 4, "height": 3}},
+            "result": {
+                "outlines": [{"id": "p1", "points": [[0, 0], [4, 0], [2, 3]], "label": "road"}],
+                "paint": [{"id": "m1", "rle": {"size": [3, 4], "counts": [6, 6]}, "label": "sky"}],
+            },
+        },
+    },
+    "keypoints": {
+        "title": "Pose keypoints",
+        "description": "Place the keypoints of a skeleton on each person.",
+        "schema": {
+            "objects": {"image": {"type": "image"}},
+            "controls": {
+                "pose": {
+                    "type": "keypoints",
+                    "object": "image",
+                    "labels": ["person"],
+                    "points": ["head", "neck", "left_hand", "right_hand", "hips", "left_foot", "right_foot"],
+                    "skeleton": [
+                        ["head", "neck"],
+                        ["neck", "left_hand"],
+                        ["neck", "right_hand"],
+                        ["neck", "hips"],
+                        ["hips", "left_foot"],
+                        ["hips", "right_foot"],
+                    ],
+                },
+            },
+        },
+        "example": {
+            "data": {"image": {"src": "https://example.com/runner.jpg", "width": 300, "height": 400}},
+            "result": {
+                "pose": [
+                    {
+                        "id": "k1",
+                        "label": "person",
+                        "points": [[150, 40, 2], [150, 80, 2], [100, 150, 2], [200, 150, 1], [150, 220, 2],
+                                   [120, 380, 2], [0, 0, 0]],
+                    }
+                ]
+            },
+        },
+    },
+    "audio_transcription": {
+        "title": "Audio transcription",
+        "description": "Cut the audio into speaker segments and transcribe each one.",
+        "schema": {
+            "objects": {"audio": {"type": "audio"}},
+            "controls": {
+                "speakers": {"type": "segments", "object": "audio", "labels": ["speaker_1", "speaker_2", "noise"]},
+                "transcript": {"type": "text", "object": "audio", "per_region": True, "regions_of": "speakers"},
+            },
+        },
+        "example": {
+            "data": {"audio": {"src": "https://example.com/call.mp3", "duration": 12.5}},
+            "result": {
+                "speakers": [
+                    {"id": "s1", "start": 0.0, "end": 4.2, "label": "speaker_1"},
+                    {"id": "s2", "start": 4.2, "end": 9.0, "label": "speaker_2"},
+                ],
+                "transcript": {"s1": "Hello, how can I help?", "s2": "My order has not arrived."},
+            },
+        },
+    },
+    "video_tracking": {
+        "title": "Video object tracking",
+        "description": "Follow each object through the video with boxes on keyframes; frames between are interpolated.",
+        "schema": {
+            "objects": {"video": {"type": "video"}},
+            "controls": {"tracks": {"type": "tracks", "object": "video", "labels": ["player", "ball"]}},
+        },
+        "example": {
+            "data": {"video": {"src": "https://example.com/match.mp4", "frames": 250, "frame_rate": 25, "width": 1280,
+                               "height": 720}},
+            "result": {
+                "tracks": [
+                    {
+                        "id": "t1",
+                        "label": "ball",
+                        "keyframes": [
+                            {"frame": 0, "x": 600, "y": 300, "width": 20, "height": 20, "visible": True},
+                            {"frame": 40, "x": 900, "y": 320, "width": 20, "height": 20, "visible": False},
+                        ],
+                    }
+                ]
+            },
+        },
+    },
+    "timeseries_segments": {
+        "title": "Time-series events",
+        "description": "Mark time ranges of events (anomalies, activities) on a sensor series.",
+        "schema": {
+            "objects": {"series": {"type": "timeseries", "channels": ["temperature", "vibration"]}},
+            "controls": {"events": {"type": "segments", "object": "series", "labels": ["anomaly", "maintenance"]}},
+        },
+        "example": {
+            "data": {"series": {"time": [0, 1, 2, 3, 4, 5], "temperature": [20, 21, 35, 36, 21, 20],
+                                "vibration": [0.1, 0.1, 0.9, 0.8, 0.1, 0.1]}},
+            "result": {"events": [{"id": "ev1", "start": 2, "end": 3.5, "label": "anomaly"}]},
+        },
+    },
+    "llm_comparison": {
+        "title": "Compare LLM outputs",
+        "description": "Rank several model answers to a prompt, pick the better of two, and rate the best one.",
+        "schema": {
+            "objects": {
+                "prompt": {"type": "text"},
+                "answers": {"type": "paragraphs"},
+                "answer_a": {"type": "text"},
+                "answer_b": {"type": "text"},
+            },
+            "controls": {
+                "ranking": {"type": "ranking", "object": "answers", "required": True},
+                "preference": {"type": "pairwise", "objects": ["answer_a", "answer_b"]},
+                "quality": {"type": "rating", "object": "answers", "max": 5},
+            },
+        },
+        "example": {
+            "data": {
+                "prompt": "Name a prime number.",
+                "answers": [{"id": "m1", "author": "model-1", "text": "7"}, {"id": "m2", "author": "model-2", "text": "9"}],
+                "answer_a": "7",
+                "answer_b": "9",
+            },
+            "result": {"ranking": ["m1", "m2"], "preference": "a", "quality": 5},
+        },
+    },
+}
