@@ -1,0 +1,55 @@
+"""Request-scoped dependencies: settings, a database session, and the authenticated caller."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from labelwise.core.errors import Forbidden, Unauthorized
+from labelwise.core.users import resolve_token
+from labelwise.settings import Settings
+from labelwise.store.models import User
+
+SESSION_COOKIE = "labelwise_session"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session_factory(request: Request) -> sessionmaker[Session]:
+    return request.app.state.session_factory
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+def credentials(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "token") and value.strip():
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def current_user(request: Request, session: Annotated[Session, Depends(get_session)]) -> User:
+    secret = credentials(request)
+    if not secret:
+        raise Unauthorized("log in first: send 'Authorization: Bearer <token>' or the session cookie")
+    return resolve_token(session, secret)
+
+
+def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
+    if not user.is_admin:
+        raise Forbidden("only administrators can do this")
+    return user
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+UserDep = Annotated[User, Depends(current_user)]
+AdminDep = Annotated[User, Depends(admin_user)]

@@ -1,0 +1,54 @@
+"""Domain errors and request validation errors become JSON with a message that names the field."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from labelwise.core.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    LabelwiseError,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+)
+from labelwise.quality.errors import QualityInputError
+
+STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401, TooLarge: 413}
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(LabelwiseError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(QualityInputError, _quality_error)
+
+
+def _status(exc: LabelwiseError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+async def _domain_error(_request: Request, exc: LabelwiseError) -> JSONResponse:
+    body = {"detail": exc.message, **exc.to_dict()}
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    return JSONResponse(body, status_code=_status(exc), headers=headers)
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+    field = ".".join(location) or None
+    message = f"{field}: {first['msg']}" if field else first["msg"]
+    return JSONResponse(
+        {"detail": message, "message": message, "field": field,
+         "errors": [{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")} for e in errors]},
+        status_code=422,
+    )
+
+
+async def _quality_error(_request: Request, exc: QualityInputError) -> JSONResponse:
+    return JSONResponse({"detail": str(exc), "message": str(exc)}, status_code=422)

@@ -1,0 +1,196 @@
+"""Request and response bodies of the HTTP API."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(_In):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class TokenIn(_In):
+    name: str = Field(default="api", min_length=1, max_length=200)
+
+
+class TokenOut(_Out):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewTokenOut(BaseModel):
+    id: int
+    name: str
+    token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class UserIn(_In):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=1000)
+    email: str | None = Field(default=None, max_length=320)
+    is_admin: bool = False
+
+
+class UserOut(_Out):
+    id: int
+    username: str
+    email: str | None
+    is_admin: bool
+    is_active: bool
+    created_at: datetime
+
+
+class ProjectIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    label_schema: dict[str, Any] | str = Field(description="The label schema, as an object or YAML/JSON text.")
+    description: str = ""
+    guidelines: str = ""
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProjectOut(_Out):
+    id: int
+    name: str
+    description: str
+    guidelines: str
+    label_schema: dict[str, Any]
+    settings: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    role: str | None = None
+
+
+class MemberIn(_In):
+    user_id: int | None = None
+    username: str | None = None
+    role: str = "annotator"
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    username: str
+    role: str
+
+
+class ImportOut(BaseModel):
+    imported: int
+    predictions: int
+    gold: int
+
+
+class TaskOut(_Out):
+    id: int
+    project_id: int
+    external_id: str | None
+    data: dict[str, Any]
+    meta: dict[str, Any]
+    content_hash: str
+    annotation_count: int
+    consensus: dict[str, Any] | None
+    confidence: float | None
+    created_at: datetime
+
+
+class TaskPageOut(BaseModel):
+    items: list[TaskOut]
+    next: str | None = Field(description="Pass as `after=` for the next page; null on the last page.")
+
+
+class AnnotationIn(_In):
+    result: dict[str, Any]
+    lead_time_ms: int | None = Field(default=None, ge=0)
+
+
+class SkipIn(_In):
+    lead_time_ms: int | None = Field(default=None, ge=0)
+
+
+class AnnotationOut(_Out):
+    id: int
+    task_id: int
+    user_id: int
+    username: str | None = None
+    status: str
+    result: dict[str, Any] | None
+    lead_time_ms: int | None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RevisionOut(_Out):
+    revision: int
+    status: str
+    result: dict[str, Any] | None
+    lead_time_ms: int | None
+    author_id: int | None
+    created_at: datetime
+
+
+class PredictionOut(_Out):
+    id: int
+    model_version: str
+    result: dict[str, Any]
+    score: float | None
+    scores: dict[str, Any] | None
+    created_at: datetime
+
+
+class TaskDetailOut(TaskOut):
+    annotations: list[AnnotationOut]
+    predictions: list[PredictionOut]
+    gold: dict[str, Any] | None = None
+
+
+class NextTaskOut(BaseModel):
+    task: TaskDetailOut
+    lease_expires_at: datetime
+
+
+class PredictionsOut(BaseModel):
+    created: int
+
+
+class AnnotatorStatsOut(_Out):
+    user_id: int
+    username: str
+    submitted: int
+    skipped: int
+    median_lead_time_ms: float | None
+
+
+class StatsOut(_Out):
+    tasks: int
+    unlabeled: int
+    labeled: int
+    complete: int
+    annotations_submitted: int
+    annotations_skipped: int
+    predictions: int
+    progress: float
+    annotators: list[AnnotatorStatsOut]
+
+
+class EventOut(_Out):
+    id: int
+    project_id: int | None
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    created_at: datetime

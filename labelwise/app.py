@@ -1,0 +1,59 @@
+"""create_app(settings): the FastAPI application with the API under /api/v1 and the web UI at /."""
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from labelwise import __version__
+from labelwise.api import annotations, auth, errors, exports, projects, tasks, users
+from labelwise.settings import Settings
+from labelwise.store.session import make_engine, make_session_factory
+
+WEB_DIR = Path(__file__).parent / "web"
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    engine = make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="labelwise",
+        version=__version__,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    errors.install(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, users, projects, tasks, annotations, exports):
+        api.include_router(module.router)
+    api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
+    app.include_router(api)
+    _mount_web(app)
+    return app
+
+
+def _health() -> dict:
+    return {"status": "ok", "version": __version__}
+
+
+def _mount_web(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    index = WEB_DIR / "index.html"
+
+    @app.get("/", include_in_schema=False)
+    @app.get("/app/{path:path}", include_in_schema=False)
+    def web_index(path: str = "") -> FileResponse:
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

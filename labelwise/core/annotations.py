@@ -1,0 +1,195 @@
+"""Submitting, editing and skipping annotations. Every change adds an immutable revision."""
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from labelwise.core import events, queue
+from labelwise.core.access import Role, authorize
+from labelwise.core.clock import utcnow
+from labelwise.core.errors import Conflict, Forbidden, Invalid, NotFound
+from labelwise.core.projects import project_schema
+from labelwise.core.validation import validate_result
+from labelwise.store.models import Annotation, AnnotationRevision, Assignment, Project, Task, User
+
+MAX_LEAD_TIME_MS = 7 * 24 * 3600 * 1000
+
+
+def submit(
+    session: Session,
+    user: User,
+    task_id: int,
+    *,
+    result: dict[str, Any],
+    lead_time_ms: int | None = None,
+) -> Annotation:
+    task, role, assignment = _load_for_work(session, user, task_id)
+    values = _checked_result(session, task, result)
+    lead_time_ms = _checked_lead_time(lead_time_ms)
+    if session.scalar(select(Annotation.id).where(Annotation.task_id == task_id, Annotation.user_id == user.id)):
+        raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead")
+    _count_slot(session, task_id, assignment, user)
+    now = utcnow()
+    annotation = Annotation(
+        task_id=task_id, project_id=task.project_id, user_id=user.id, status="submitted", result=values,
+        lead_time_ms=lead_time_ms, revision=1, created_at=now, updated_at=now,
+    )
+    session.add(annotation)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead") from None
+    _add_revision(session, annotation, user)
+    session.execute(update(Task).where(Task.id == task_id).values(annotation_count=Task.annotation_count + 1))
+    events.record(session, actor=user, action="annotation.submitted", object_type="annotation",
+                  object_id=annotation.id, project_id=task.project_id,
+                  after={"task_id": task_id, "result": values, "lead_time_ms": lead_time_ms})
+    session.commit()
+    return annotation
+
+
+def skip(session: Session, user: User, task_id: int, *, lead_time_ms: int | None = None) -> Annotation:
+    """Record that the caller skipped the task and give its slot to someone else."""
+    task, role, assignment = _load_for_work(session, user, task_id)
+    if session.scalar(select(Annotation.id).where(Annotation.task_id == task_id, Annotation.user_id == user.id)):
+        raise Conflict(f"you already answered task {task_id}; it can no longer be skipped")
+    now = utcnow()
+    if assignment is None:
+        assignment = Assignment(task_id=task_id, project_id=task.project_id, user_id=user.id, status="skipped",
+                                expires_at=now, created_at=now)
+        session.add(assignment)
+    else:
+        queue.skip(session, assignment)
+    annotation = Annotation(
+        task_id=task_id, project_id=task.project_id, user_id=user.id, status="skipped", result=None,
+        lead_time_ms=_checked_lead_time(lead_time_ms), revision=1, created_at=now, updated_at=now,
+    )
+    session.add(annotation)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"you already answered task {task_id}") from None
+    _add_revision(session, annotation, user)
+    events.record(session, actor=user, action="annotation.skipped", object_type="annotation",
+                  object_id=annotation.id, project_id=task.project_id, after={"task_id": task_id})
+    session.commit()
+    return annotation
+
+
+def edit(
+    session: Session,
+    user: User,
+    annotation_id: int,
+    *,
+    result: dict[str, Any],
+    lead_time_ms: int | None = None,
+) -> Annotation:
+    """A new revision of the caller's own annotation. A skipped task becomes a submitted one."""
+    annotation = session.get(Annotation, annotation_id)
+    if annotation is None:
+        raise NotFound(f"annotation {annotation_id} not found")
+    try:
+        _, role = authorize(session, user, annotation.project_id, Role.ANNOTATOR)
+    except NotFound:
+        raise NotFound(f"annotation {annotation_id} not found") from None
+    if annotation.user_id != user.id:
+        if role == Role.ANNOTATOR:
+            raise NotFound(f"annotation {annotation_id} not found")
+        raise Forbidden("only the author edits an annotation; reviewers fix it through a review")
+    task = session.get(Task, annotation.task_id)
+    values = _checked_result(session, task, result)
+    before = {"status": annotation.status, "result": annotation.result, "revision": annotation.revision}
+    if annotation.status == "skipped":
+        assignment = session.scalar(
+            select(Assignment).where(Assignment.task_id == task.id, Assignment.user_id == user.id)
+        )
+        _count_slot(session, task.id, assignment, user)
+        session.execute(update(Task).where(Task.id == task.id).values(annotation_count=Task.annotation_count + 1))
+    annotation.status = "submitted"
+    annotation.result = values
+    annotation.lead_time_ms = _checked_lead_time(lead_time_ms)
+    annotation.revision += 1
+    annotation.updated_at = utcnow()
+    _add_revision(session, annotation, user)
+    events.record(session, actor=user, action="annotation.edited", object_type="annotation", object_id=annotation.id,
+                  project_id=annotation.project_id, before=before,
+                  after={"status": "submitted", "result": values, "revision": annotation.revision})
+    session.commit()
+    return annotation
+
+
+def get_annotation(session: Session, user: User, annotation_id: int) -> Annotation:
+    annotation = session.get(Annotation, annotation_id)
+    if annotation is None:
+        raise NotFound(f"annotation {annotation_id} not found")
+    try:
+        _, role = authorize(session, user, annotation.project_id, Role.ANNOTATOR)
+    except NotFound:
+        raise NotFound(f"annotation {annotation_id} not found") from None
+    if role == Role.ANNOTATOR and annotation.user_id != user.id:
+        raise NotFound(f"annotation {annotation_id} not found")
+    return annotation
+
+
+def revisions(session: Session, user: User, annotation_id: int) -> list[AnnotationRevision]:
+    annotation = get_annotation(session, user, annotation_id)
+    stmt = select(AnnotationRevision).where(AnnotationRevision.annotation_id == annotation.id)
+    return list(session.scalars(stmt.order_by(AnnotationRevision.revision)))
+
+
+def _load_for_work(session: Session, user: User, task_id: int) -> tuple[Task, Role, Assignment | None]:
+    """The task, the caller's role, and their assignment. Annotators may only work on tasks served to them."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    try:
+        _, role = authorize(session, user, task.project_id, Role.ANNOTATOR)
+    except NotFound:
+        raise NotFound(f"task {task_id} not found") from None
+    assignment = session.scalar(select(Assignment).where(Assignment.task_id == task_id, Assignment.user_id == user.id))
+    if assignment is None and role == Role.ANNOTATOR:
+        raise NotFound(f"task {task_id} not found")
+    return task, role, assignment
+
+
+def _count_slot(session: Session, task_id: int, assignment: Assignment | None, user: User) -> None:
+    """Mark the caller's assignment done. A lease already holds its slot; anything else takes one now."""
+    if assignment is None:
+        now = utcnow()
+        session.add(Assignment(task_id=task_id, project_id=session.get(Task, task_id).project_id, user_id=user.id,
+                               status="done", expires_at=now, created_at=now))
+        queue.take_slot(session, task_id)
+        return
+    if assignment.status != "leased":
+        queue.take_slot(session, task_id)
+    assignment.status = "done"
+
+
+def _checked_result(session: Session, task: Task, result: Any) -> dict[str, Any]:
+    if not isinstance(result, dict):
+        raise Invalid("'result' must be an object keyed by control name", field="result")
+    schema = project_schema(session.get(Project, task.project_id))
+    return validate_result(schema, task.data, result)
+
+
+def _checked_lead_time(lead_time_ms: Any) -> int | None:
+    if lead_time_ms is None:
+        return None
+    if isinstance(lead_time_ms, bool) or not isinstance(lead_time_ms, int) or not 0 <= lead_time_ms <= MAX_LEAD_TIME_MS:
+        raise Invalid(f"'lead_time_ms' must be a whole number of milliseconds from 0 to {MAX_LEAD_TIME_MS}",
+                      field="lead_time_ms")
+    return lead_time_ms
+
+
+def _add_revision(session: Session, annotation: Annotation, author: User) -> None:
+    session.add(
+        AnnotationRevision(
+            annotation_id=annotation.id, revision=annotation.revision, status=annotation.status,
+            result=annotation.result, lead_time_ms=annotation.lead_time_ms, author_id=author.id,
+            created_at=annotation.updated_at,
+        )
+    )

@@ -1,0 +1,209 @@
+"""Projects: create, read, change and delete, with their settings and members."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from labelwise.core import events
+from labelwise.core.access import Role, authorize
+from labelwise.core.clock import utcnow
+from labelwise.core.errors import Invalid, NotFound
+from labelwise.core.queue_order import priority_sql
+from labelwise.core.schema import LabelSchema, parse_schema
+from labelwise.store.models import Member, Project, Task, User
+
+Routing = Literal["sequential", "random", "active_learning", "uncertainty"]
+
+
+class ProjectSettings(BaseModel):
+    """How a project routes and checks work. Every field has a default; unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overlap: int = Field(default=1, ge=1, le=50, description="Annotators per task.")
+    routing: Routing = Field(default="sequential", description="Order in which tasks are served.")
+    gold_ratio: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of served tasks that are gold.")
+    review_policy: Literal["none", "sample", "all"] = Field(default="none")
+    review_sample: float = Field(default=0.1, ge=0.0, le=1.0)
+    show_predictions: bool = Field(default=True, description="Show model suggestions to annotators.")
+    lease_seconds: int | None = Field(default=None, ge=5, le=7 * 24 * 3600)
+
+
+_SCHEMA_CACHE: dict[tuple[int, object], LabelSchema] = {}
+_SCHEMA_CACHE_SIZE = 256
+
+
+def project_schema(project: Project) -> LabelSchema:
+    """The parsed schema of a project, cached per process; any change to the project bumps `updated_at`."""
+    key = (project.id, project.updated_at)
+    schema = _SCHEMA_CACHE.get(key)
+    if schema is None:
+        if len(_SCHEMA_CACHE) >= _SCHEMA_CACHE_SIZE:
+            _SCHEMA_CACHE.clear()
+        schema = _SCHEMA_CACHE[key] = parse_schema(project.label_schema)
+    return schema
+
+
+def parse_settings(raw: dict[str, Any] | None, *, base: dict[str, Any] | None = None) -> ProjectSettings:
+    merged = {**(base or {}), **(raw or {})}
+    try:
+        return ProjectSettings.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Invalid(f"setting '{where}': {first['msg']}", field=f"settings.{where}") from None
+
+
+def create_project(
+    session: Session,
+    owner: User,
+    *,
+    name: str,
+    label_schema: str | dict[str, Any],
+    description: str = "",
+    guidelines: str = "",
+    settings: dict[str, Any] | None = None,
+) -> Project:
+    name = _clean_name(name)
+    schema = parse_schema(label_schema)
+    parsed = parse_settings(settings)
+    now = utcnow()
+    project = Project(
+        name=name,
+        description=description,
+        guidelines=guidelines,
+        label_schema=schema.to_dict(),
+        settings=parsed.model_dump(),
+        created_by=owner.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(project)
+    session.flush()
+    session.add(Member(project_id=project.id, user_id=owner.id, role=Role.MANAGER.label, created_at=now))
+    events.record(session, actor=owner, action="project.created", object_type="project", object_id=project.id,
+                  project_id=project.id, after=_snapshot(project))
+    session.commit()
+    return project
+
+
+def list_projects(session: Session, user: User) -> list[Project]:
+    stmt = select(Project).order_by(Project.id)
+    if not user.is_admin:
+        stmt = stmt.join(Member, Member.project_id == Project.id).where(Member.user_id == user.id)
+    return list(session.scalars(stmt))
+
+
+def update_project(session: Session, user: User, project_id: int, changes: dict[str, Any]) -> Project:
+    """Apply a partial update. Overlap and routing changes re-derive the queue columns of every task."""
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    before = _snapshot(project)
+    unknown = set(changes) - {"name", "description", "guidelines", "label_schema", "settings"}
+    if unknown:
+        raise Invalid(f"unknown field(s): {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    old_settings = ProjectSettings.model_validate(project.settings)
+    if "name" in changes:
+        project.name = _clean_name(changes["name"])
+    for key in ("description", "guidelines"):
+        if key in changes:
+            if not isinstance(changes[key], str):
+                raise Invalid(f"'{key}' must be a string", field=key)
+            setattr(project, key, changes[key])
+    if "label_schema" in changes:
+        project.label_schema = parse_schema(changes["label_schema"]).to_dict()
+    if "settings" in changes:
+        if not isinstance(changes["settings"], dict):
+            raise Invalid("'settings' must be an object", field="settings")
+        new_settings = parse_settings(changes["settings"], base=project.settings)
+        project.settings = new_settings.model_dump()
+        _requeue(session, project.id, old_settings, new_settings)
+    project.updated_at = utcnow()
+    events.record(session, actor=user, action="project.updated", object_type="project", object_id=project.id,
+                  project_id=project.id, before=before, after=_snapshot(project))
+    session.commit()
+    return project
+
+
+def delete_project(session: Session, user: User, project_id: int) -> None:
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    events.record(session, actor=user, action="project.deleted", object_type="project", object_id=project.id,
+                  before=_snapshot(project))
+    session.delete(project)
+    session.commit()
+
+
+def list_members(session: Session, user: User, project_id: int) -> list[tuple[Member, User]]:
+    authorize(session, user, project_id, Role.ANNOTATOR)
+    stmt = (
+        select(Member, User)
+        .join(User, User.id == Member.user_id)
+        .where(Member.project_id == project_id)
+        .order_by(User.username)
+    )
+    return [(m, u) for m, u in session.execute(stmt)]
+
+
+def set_member(session: Session, user: User, project_id: int, *, member: User, role: str) -> Member:
+    """Add a member, or change the role of an existing one."""
+    authorize(session, user, project_id, Role.MANAGER)
+    parsed = Role.parse(role)
+    row = session.get(Member, (project_id, member.id))
+    before = {"role": row.role} if row else None
+    if row is None:
+        row = Member(project_id=project_id, user_id=member.id, role=parsed.label, created_at=utcnow())
+        session.add(row)
+    else:
+        row.role = parsed.label
+    events.record(session, actor=user, action="member.set", object_type="member", object_id=member.id,
+                  project_id=project_id, before=before, after={"user": member.username, "role": parsed.label})
+    session.commit()
+    return row
+
+
+def remove_member(session: Session, user: User, project_id: int, member_id: int) -> None:
+    authorize(session, user, project_id, Role.MANAGER)
+    row = session.get(Member, (project_id, member_id))
+    if row is None:
+        raise NotFound(f"user {member_id} is not a member of project {project_id}")
+    managers = session.scalar(
+        select(func.count()).select_from(Member).where(Member.project_id == project_id, Member.role == "manager")
+    )
+    if row.role == "manager" and managers == 1:
+        raise Invalid("a project needs at least one manager; promote someone else first", field="user_id")
+    events.record(session, actor=user, action="member.removed", object_type="member", object_id=member_id,
+                  project_id=project_id, before={"role": row.role})
+    session.delete(row)
+    session.commit()
+
+
+def _requeue(session: Session, project_id: int, old: ProjectSettings, new: ProjectSettings) -> None:
+    if new.overlap != old.overlap:
+        delta = new.overlap - old.overlap
+        remaining = func.max if session.get_bind().dialect.name == "sqlite" else func.greatest
+        session.execute(
+            update(Task).where(Task.project_id == project_id).values(remaining=remaining(Task.remaining + delta, 0))
+        )
+    if new.routing != old.routing:
+        session.execute(
+            update(Task).where(Task.project_id == project_id).values(priority=priority_sql(new.routing, Task.id))
+        )
+
+
+def _clean_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("project name must be a non-empty string", field="name")
+    if len(name) > 200:
+        raise Invalid("project name must be at most 200 characters", field="name")
+    return name.strip()
+
+
+def _snapshot(project: Project) -> dict[str, Any]:
+    return {
+        "name": project.name,
+        "description": project.description,
+        "guidelines": project.guidelines,
+        "label_schema": project.label_schema,
+        "settings": project.settings,
+    }

@@ -1,0 +1,1 @@
+"""Import and export formats: one module per format, found through `registry`."""

@@ -1,0 +1,24 @@
+from tests.factories import TEXT_SCHEMA, make_user
+
+
+def test_health(client):
+    assert client.get("/api/v1/health").json()["status"] == "ok"
+
+
+def test_project_roundtrip(client, session):
+    admin = make_user(session, "admin", admin=True)
+    r = client.post("/api/v1/projects", json={"name": "P", "label_schema": TEXT_SCHEMA}, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    r = client.post(f"/api/v1/projects/{pid}/import", content=b'{"text":"hello"}\n{"text":"world"}\n',
+                    headers={**admin.headers, "content-type": "application/jsonl"})
+    assert r.status_code == 201, r.text
+    r = client.get(f"/api/v1/projects/{pid}/next", headers=admin.headers)
+    assert r.status_code == 200, r.text
+    task = r.json()["task"]
+    r = client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": {"sentiment": "positive"}},
+                    headers=admin.headers)
+    assert r.status_code == 201, r.text
+    r = client.get(f"/api/v1/projects/{pid}/export", headers=admin.headers)
+    assert r.status_code == 200, r.text
+    print(r.text)
