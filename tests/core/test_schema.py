@@ -116,9 +116,19 @@ def test_schema_is_immutable():
         schema.controls["sentiment"].required = False
 
 
-def test_choices_hotkeys_default_to_none_meaning_automatic():
-    schema = parse_schema(_with_control({"type": "choices", "object": "review", "options": ["a", "b"]}))
+def test_hotkeys_default_to_1_to_9_in_order():
+    options = [f"o{i}" for i in range(11)]
+    schema = parse_schema(_with_control({"type": "choices", "object": "review", "options": options}))
     assert schema.controls["c"].hotkeys is None
+    assert schema.controls["c"].key_map() == {f"o{i}": str(i + 1) for i in range(9)}
+
+
+def test_explicit_hotkeys_replace_the_automatic_ones():
+    schema = parse_schema(EVERY_TYPE)
+    assert schema.controls["sentiment"].key_map() == {"pos": "p", "neg": "n"}
+    assert schema.controls["cars"].key_map() == {"car": "1"}
+    empty = parse_schema(_with_control({"type": "spans", "object": "review", "labels": ["a"], "hotkeys": {}}))
+    assert empty.controls["c"].key_map() == {}
 
 
 @pytest.mark.parametrize(
