@@ -23,6 +23,24 @@ class Invalid(LabelwiseError):
     """The input breaks a rule (schema, result shape, import row): HTTP 422."""
 
 
+class ImportRejected(Invalid):
+    """An import with bad rows: nothing was stored, and `errors` lists each bad row."""
+
+    def __init__(self, errors: list[LabelwiseError], *, stopped_early: bool) -> None:
+        listed = "; ".join(error.message for error in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        stop = ", stopped reading after that many" if stopped_early else ""
+        super().__init__(
+            f"nothing was imported: {len(errors)} bad row(s){stop}: {listed}{more}",
+            line=errors[0].line,
+            field=errors[0].field,
+        )
+        self.errors = errors
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "errors": [error.to_dict() for error in self.errors]}
+
+
 class NotFound(LabelwiseError):
     """No such object, or the caller may not know it exists: HTTP 404."""
 
