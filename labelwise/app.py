@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from labelwise import __version__
-from labelwise.api import annotations, auth, errors, exports, projects, tasks, users
+from labelwise.api import annotations, auth, errors, exports, projects, schema, tasks, users
 from labelwise.settings import Settings
 from labelwise.store.session import make_engine, make_session_factory
 
@@ -36,13 +36,30 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     errors.install(app)
+    app.middleware("http")(_security_headers)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, projects, tasks, annotations, exports):
+    for module in (auth, users, projects, tasks, annotations, exports, schema):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)
     _mount_web(app)
     return app
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: http: https:; "
+    "media-src 'self' data: blob: http: https:; connect-src 'self'; form-action 'self'"
+)
+
+
+async def _security_headers(request, call_next):
+    """Task content is rendered as text; the policy is a second wall should any of it become markup."""
+    response = await call_next(request)
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def _health() -> dict:
