@@ -1,4 +1,4 @@
-"""Agreement between annotators on categorical, ordinal and numeric labels, with bootstrap intervals.
+"""Agreement between annotators on categorical, ordinal and numeric labels, with bootstrap CIs.
 
 Percent agreement; Cohen's kappa (Cohen 1960; weighted as in Cohen 1968) and the matrix of
 pairwise kappas, whose mean is Light's kappa (Light 1971); Fleiss' kappa (Fleiss 1971);
@@ -146,7 +146,9 @@ def pairwise_cohen_kappa(
     pair_key = r[upper] * n_raters + s[upper]
     pairs, pair_idx = np.unique(pair_key, return_inverse=True)
     if len(pairs) == 0:
-        raise QualityInputError(f"{name} needs two raters who share at least one item; no pair does")
+        raise QualityInputError(
+            f"{name} needs two raters who share at least one item; no pair does"
+        )
     flat = (pair_idx * k + c_r[upper]) * k + c_s[upper]
     tables = np.bincount(flat, weights=gram.data[upper], minlength=len(pairs) * k * k)
     kappas = _kappa(tables.reshape(len(pairs), k, k), _disagreement_weights(k, weights))

@@ -5,7 +5,8 @@ by overlap; scipy's `linear_sum_assignment`) and scored by precision, recall and
 polygons match when they share a label and their IoU reaches a threshold; polygon intersection
 is exact: each polygon is split into signed fan triangles whose pairs are clipped with
 Sutherland & Hodgman (1974). Free text is scored by the normalised edit similarity
-1 - Levenshtein / max length, with the bit-parallel algorithm of Myers (1999) as put by Hyyrö (2001).
+1 - Levenshtein / max length, with the bit-parallel algorithm of Myers (1999) in the form
+given by Hyyrö (2001).
 """
 
 from __future__ import annotations
