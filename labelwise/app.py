@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from labelwise import __version__
-from labelwise.api import annotations, auth, errors, exports, projects, schema, tasks, users
+from labelwise.api import annotations, auth, errors, exports, projects, reviews, schema, tasks, users
 from labelwise.settings import Settings
 from labelwise.store.session import make_engine, make_session_factory
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.middleware("http")(_security_headers)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, projects, tasks, annotations, exports, schema):
+    for module in (auth, users, projects, tasks, annotations, reviews, exports, schema):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)

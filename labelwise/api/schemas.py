@@ -118,6 +118,21 @@ class SkipIn(_In):
     lead_time_ms: int | None = Field(default=None, ge=0)
 
 
+class ReviewOut(_Out):
+    id: int
+    annotation_id: int
+    reviewer_id: int | None
+    verdict: str
+    comment: str
+    created_at: datetime
+
+
+class ReviewIn(_In):
+    verdict: str = Field(description="accept, reject (comment required) or fix (result required)")
+    comment: str = Field(default="", max_length=10_000)
+    result: dict[str, Any] | None = None
+
+
 class AnnotationOut(_Out):
     id: int
     task_id: int
@@ -129,6 +144,12 @@ class AnnotationOut(_Out):
     revision: int
     created_at: datetime
     updated_at: datetime
+    review: ReviewOut | None = Field(default=None, description="The latest review verdict, if any.")
+
+
+class ReviewOutcomeOut(BaseModel):
+    review: ReviewOut
+    annotation: AnnotationOut
 
 
 class RevisionOut(_Out):
@@ -182,6 +203,9 @@ class StatsOut(_Out):
     predictions: int
     progress: float
     annotators: list[AnnotatorStatsOut]
+    per_day: list[dict[str, Any]] = Field(description="Submitted annotations per day over the last 30 days.")
+    remaining_annotations: int
+    eta_seconds: float | None = Field(description="At the last week's pace; null before any work.")
 
 
 class EventOut(_Out):

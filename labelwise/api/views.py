@@ -1,6 +1,6 @@
 """Response bodies assembled from core views."""
 
-from labelwise.api.schemas import AnnotationOut, PredictionOut, TaskDetailOut, TaskOut
+from labelwise.api.schemas import AnnotationOut, PredictionOut, ReviewOut, TaskDetailOut, TaskOut
 from labelwise.core.tasks import TaskView
 
 
@@ -10,6 +10,8 @@ def task_detail(view: TaskView) -> TaskDetailOut:
     for annotation in view.annotations:
         out = AnnotationOut.model_validate(annotation)
         out.username = view.usernames.get(annotation.user_id)
+        if annotation.id in view.reviews:
+            out.review = ReviewOut.model_validate(view.reviews[annotation.id])
         annotations.append(out)
     return TaskDetailOut(
         **base,

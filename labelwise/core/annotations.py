@@ -25,11 +25,18 @@ def submit(
     result: dict[str, Any],
     lead_time_ms: int | None = None,
 ) -> Annotation:
+    """The caller's answer to a task. Answering a task they skipped, or whose annotation a reviewer
+    rejected, adds a revision to that annotation."""
     task, role, assignment = _load_for_work(session, user, task_id)
-    values = _checked_result(session, task, result)
+    values = checked_result(session, task, result)
     lead_time_ms = _checked_lead_time(lead_time_ms)
-    if session.scalar(select(Annotation.id).where(Annotation.task_id == task_id, Annotation.user_id == user.id)):
-        raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead")
+    existing = session.scalar(select(Annotation).where(Annotation.task_id == task_id, Annotation.user_id == user.id))
+    if existing is not None:
+        if existing.status == "submitted":
+            raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead")
+        _resubmit(session, existing, user, values, lead_time_ms, action="annotation.submitted")
+        session.commit()
+        return existing
     _count_slot(session, task_id, assignment, user)
     now = utcnow()
     annotation = Annotation(
@@ -42,7 +49,7 @@ def submit(
     except IntegrityError:
         session.rollback()
         raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead") from None
-    _add_revision(session, annotation, user)
+    add_revision(session, annotation, user)
     session.execute(update(Task).where(Task.id == task_id).values(annotation_count=Task.annotation_count + 1))
     events.record(session, actor=user, action="annotation.submitted", object_type="annotation",
                   object_id=annotation.id, project_id=task.project_id,
@@ -73,7 +80,7 @@ def skip(session: Session, user: User, task_id: int, *, lead_time_ms: int | None
     except IntegrityError:
         session.rollback()
         raise Conflict(f"you already answered task {task_id}") from None
-    _add_revision(session, annotation, user)
+    add_revision(session, annotation, user)
     events.record(session, actor=user, action="annotation.skipped", object_type="annotation",
                   object_id=annotation.id, project_id=task.project_id, after={"task_id": task_id})
     session.commit()
@@ -88,7 +95,7 @@ def edit(
     result: dict[str, Any],
     lead_time_ms: int | None = None,
 ) -> Annotation:
-    """A new revision of the caller's own annotation. A skipped task becomes a submitted one."""
+    """A new revision of the caller's own annotation. A skipped or rejected one becomes submitted again."""
     annotation = session.get(Annotation, annotation_id)
     if annotation is None:
         raise NotFound(f"annotation {annotation_id} not found")
@@ -101,23 +108,8 @@ def edit(
             raise NotFound(f"annotation {annotation_id} not found")
         raise Forbidden("only the author edits an annotation; reviewers fix it through a review")
     task = session.get(Task, annotation.task_id)
-    values = _checked_result(session, task, result)
-    before = {"status": annotation.status, "result": annotation.result, "revision": annotation.revision}
-    if annotation.status == "skipped":
-        assignment = session.scalar(
-            select(Assignment).where(Assignment.task_id == task.id, Assignment.user_id == user.id)
-        )
-        _count_slot(session, task.id, assignment, user)
-        session.execute(update(Task).where(Task.id == task.id).values(annotation_count=Task.annotation_count + 1))
-    annotation.status = "submitted"
-    annotation.result = values
-    annotation.lead_time_ms = _checked_lead_time(lead_time_ms)
-    annotation.revision += 1
-    annotation.updated_at = utcnow()
-    _add_revision(session, annotation, user)
-    events.record(session, actor=user, action="annotation.edited", object_type="annotation", object_id=annotation.id,
-                  project_id=annotation.project_id, before=before,
-                  after={"status": "submitted", "result": values, "revision": annotation.revision})
+    values = checked_result(session, task, result)
+    _resubmit(session, annotation, user, values, _checked_lead_time(lead_time_ms), action="annotation.edited")
     session.commit()
     return annotation
 
@@ -139,6 +131,31 @@ def revisions(session: Session, user: User, annotation_id: int) -> list[Annotati
     annotation = get_annotation(session, user, annotation_id)
     stmt = select(AnnotationRevision).where(AnnotationRevision.annotation_id == annotation.id)
     return list(session.scalars(stmt.order_by(AnnotationRevision.revision)))
+
+
+def _resubmit(
+    session: Session, annotation: Annotation, user: User, values: dict[str, Any], lead_time_ms: int | None, *,
+    action: str,
+) -> None:
+    """Add a submitted revision; an answer that did not count (skipped, rejected) starts counting again."""
+    before = {"status": annotation.status, "result": annotation.result, "revision": annotation.revision}
+    if annotation.status != "submitted":
+        assignment = session.scalar(
+            select(Assignment).where(Assignment.task_id == annotation.task_id, Assignment.user_id == user.id)
+        )
+        _count_slot(session, annotation.task_id, assignment, user)
+        session.execute(
+            update(Task).where(Task.id == annotation.task_id).values(annotation_count=Task.annotation_count + 1)
+        )
+    annotation.status = "submitted"
+    annotation.result = values
+    annotation.lead_time_ms = lead_time_ms
+    annotation.revision += 1
+    annotation.updated_at = utcnow()
+    add_revision(session, annotation, user)
+    events.record(session, actor=user, action=action, object_type="annotation", object_id=annotation.id,
+                  project_id=annotation.project_id, before=before,
+                  after={"status": "submitted", "result": values, "revision": annotation.revision})
 
 
 def _load_for_work(session: Session, user: User, task_id: int) -> tuple[Task, Role, Assignment | None]:
@@ -169,7 +186,7 @@ def _count_slot(session: Session, task_id: int, assignment: Assignment | None, u
     assignment.status = "done"
 
 
-def _checked_result(session: Session, task: Task, result: Any) -> dict[str, Any]:
+def checked_result(session: Session, task: Task, result: Any) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise Invalid("'result' must be an object keyed by control name", field="result")
     schema = project_schema(session.get(Project, task.project_id))
@@ -185,7 +202,7 @@ def _checked_lead_time(lead_time_ms: Any) -> int | None:
     return lead_time_ms
 
 
-def _add_revision(session: Session, annotation: Annotation, author: User) -> None:
+def add_revision(session: Session, annotation: Annotation, author: User) -> None:
     session.add(
         AnnotationRevision(
             annotation_id=annotation.id, revision=annotation.revision, status=annotation.status,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from labelwise.core.access import Role, authorize
 from labelwise.core.errors import Invalid, NotFound
 from labelwise.core.projects import ProjectSettings
-from labelwise.store.models import Annotation, Assignment, GoldAnswer, Prediction, Task, User
+from labelwise.store.models import Annotation, Assignment, GoldAnswer, Prediction, Review, Task, User
 
 Status = Literal["unlabeled", "labeled", "complete", "incomplete"]
 SORTS = {"id": Task.id, "annotations": Task.annotation_count, "confidence": Task.confidence}
@@ -46,6 +46,7 @@ class TaskView:
     predictions: list[Prediction]
     gold: GoldAnswer | None
     usernames: dict[int, str] = field(default_factory=dict)
+    reviews: dict[int, Review] = field(default_factory=dict)
 
 
 def list_tasks(
@@ -130,7 +131,11 @@ def get_task(session: Session, user: User, task_id: int) -> TaskView:
     user_ids = {a.user_id for a in annotations}
     rows = session.execute(select(User.id, User.username).where(User.id.in_(user_ids))) if user_ids else ()
     names = {uid: name for uid, name in rows}
-    return TaskView(task, role, annotations, predictions, gold, names)
+    reviews: dict[int, Review] = {}
+    if annotations:
+        stmt = select(Review).where(Review.annotation_id.in_([a.id for a in annotations])).order_by(Review.id)
+        reviews = {row.annotation_id: row for row in session.scalars(stmt)}
+    return TaskView(task, role, annotations, predictions, gold, names, reviews)
 
 
 def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: ProjectSettings, role: Role):

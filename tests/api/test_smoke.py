@@ -22,3 +22,17 @@ def test_project_roundtrip(client, session):
     r = client.get(f"/api/v1/projects/{pid}/export", headers=admin.headers)
     assert r.status_code == 200, r.text
     print(r.text)
+
+
+def test_stats(client, session):
+    admin = make_user(session, "admin", admin=True)
+    r = client.post("/api/v1/projects", json={"name": "P", "label_schema": TEXT_SCHEMA}, headers=admin.headers)
+    pid = r.json()["id"]
+    client.post(f"/api/v1/projects/{pid}/import", content=b'{"text":"a"}\n{"text":"b"}\n',
+                headers={**admin.headers, "content-type": "application/jsonl"})
+    task = client.get(f"/api/v1/projects/{pid}/next", headers=admin.headers).json()["task"]
+    client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": {"sentiment": "positive"}},
+                headers=admin.headers)
+    stats = client.get(f"/api/v1/projects/{pid}/stats", headers=admin.headers).json()
+    print(stats)
+    assert stats["remaining_annotations"] == 1

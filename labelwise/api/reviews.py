@@ -1,0 +1,32 @@
+"""Reviews of annotations and the reviewer's queue."""
+
+from fastapi import APIRouter, Response
+
+from labelwise.api.deps import SessionDep, SettingsDep, UserDep
+from labelwise.api.schemas import AnnotationOut, ReviewIn, ReviewOut, ReviewOutcomeOut, TaskDetailOut
+from labelwise.api.views import task_detail
+from labelwise.core import reviews
+from labelwise.core.tasks import get_task
+
+router = APIRouter(tags=["reviews"])
+
+
+@router.post("/annotations/{annotation_id}/reviews", response_model=ReviewOutcomeOut, status_code=201)
+def review_annotation(annotation_id: int, body: ReviewIn, user: UserDep, session: SessionDep, settings: SettingsDep):
+    """Accept, reject with a comment (the task goes back to its annotator), or fix with a corrected result."""
+    outcome = reviews.review(
+        session, user, annotation_id, verdict=body.verdict, comment=body.comment, result=body.result,
+        default_lease_seconds=settings.lease_seconds,
+    )
+    return ReviewOutcomeOut(review=ReviewOut.model_validate(outcome.review),
+                            annotation=AnnotationOut.model_validate(outcome.annotation))
+
+
+@router.get("/projects/{project_id}/review/next", response_model=TaskDetailOut,
+            responses={204: {"description": "Nothing awaits review"}})
+def next_review(project_id: int, user: UserDep, session: SessionDep):
+    """The next task with an annotation nobody has reviewed, with every annotation on it."""
+    task_id = reviews.next_for_review(session, user, project_id)
+    if task_id is None:
+        return Response(status_code=204)
+    return task_detail(get_task(session, user, task_id))
