@@ -22,11 +22,35 @@ __all__ = [
     "CONTROL_TYPES",
     "OBJECT_TYPES",
     "LabelSchema",
+    "parse_schema",
     "ObjectSpec",
+    "TextObject",
+    "ImageObject",
+    "AudioObject",
+    "VideoObject",
+    "TimeseriesObject",
+    "TableObject",
+    "ParagraphsObject",
+    "PdfObject",
     "ControlSpec",
     "RegionControl",
+    "ChoicesControl",
+    "TaxonomyControl",
     "TaxonomyNode",
-    "parse_schema",
+    "SpansControl",
+    "RelationsControl",
+    "BoxesControl",
+    "PolygonsControl",
+    "PolylinesControl",
+    "KeypointsControl",
+    "MasksControl",
+    "SegmentsControl",
+    "TracksControl",
+    "TextControl",
+    "RatingControl",
+    "NumberControl",
+    "RankingControl",
+    "PairwiseControl",
 ]
 
 
@@ -41,7 +65,9 @@ class LabelSchema:
         """Plain JSON-ready dict that `parse_schema` turns back into an equal schema."""
         return {
             "objects": {name: _dump_object(name, spec) for name, spec in self.objects.items()},
-            "controls": {name: spec.model_dump(mode="json", exclude_defaults=True) for name, spec in self.controls.items()},
+            "controls": {
+                name: spec.model_dump(mode="json", exclude_defaults=True) for name, spec in self.controls.items()
+            },
         }
 
 
@@ -50,7 +76,10 @@ def parse_schema(source: str | bytes | Mapping[str, Any]) -> LabelSchema:
     raw = _load(source)
     unknown = [key for key in raw if key not in ("objects", "controls")]
     if unknown:
-        raise Invalid(f"the schema has an unknown key '{unknown[0]}'; expected objects and controls", field=str(unknown[0]))
+        raise Invalid(
+            f"the schema has an unknown key '{unknown[0]}'; expected objects and controls",
+            field=str(unknown[0]),
+        )
     objects_raw = _section(raw, "objects")
     controls_raw = _section(raw, "controls")
     objects = {name: _parse_object(name, spec) for name, spec in objects_raw.items()}
@@ -577,7 +606,8 @@ def _check_name_map(
         if not pattern.match(value):
             raise Invalid(f"{owner}: {what} {value!r} for '{name}' is not valid", field=f"{path}.{name}")
         if what == "hotkey" and value in used:
-            raise Invalid(f"{owner}: hotkey '{value}' is used by both '{used[value]}' and '{name}'", field=f"{path}.{name}")
+            message = f"{owner}: hotkey '{value}' is used by both '{used[value]}' and '{name}'"
+            raise Invalid(message, field=f"{path}.{name}")
         used[value] = name
 
 
@@ -604,7 +634,8 @@ def _check_skeleton(spec: KeypointsControl, owner: str, path: str) -> None:
                     field=f"{path}.skeleton[{index}]",
                 )
         if a == b or frozenset((a, b)) in edges:
-            raise Invalid(f"{owner}: skeleton edge {index} ({a}-{b}) is a loop or a repeat", field=f"{path}.skeleton[{index}]")
+            message = f"{owner}: skeleton edge {index} ({a}-{b}) is a loop or a repeat"
+            raise Invalid(message, field=f"{path}.skeleton[{index}]")
         edges.add(frozenset((a, b)))
 
 

@@ -38,7 +38,10 @@ TEMPLATES: dict[str, dict] = {
                 },
             },
         },
-        "example": {"data": {"text": "I was charged twice and the parcel is late."}, "result": {"labels": ["billing", "shipping"]}},
+        "example": {
+            "data": {"text": "I was charged twice and the parcel is late."},
+            "result": {"labels": ["billing", "shipping"]},
+        },
     },
     "ner_relations": {
         "title": "Named entities and relations",
@@ -80,7 +83,9 @@ TEMPLATES: dict[str, dict] = {
         },
         "example": {
             "data": {"image": {"src": "https://example.com/street.jpg", "width": 640, "height": 480}},
-            "result": {"objects": [{"id": "b1", "x": 12, "y": 40, "width": 200, "height": 120, "rotation": 0, "label": "car"}]},
+            "result": {
+                "objects": [{"id": "b1", "x": 12, "y": 40, "width": 200, "height": 120, "rotation": 0, "label": "car"}]
+            },
         },
     },
     "image_segmentation": {
@@ -214,7 +219,10 @@ TEMPLATES: dict[str, dict] = {
         "example": {
             "data": {
                 "prompt": "Name a prime number.",
-                "answers": [{"id": "m1", "author": "model-1", "text": "7"}, {"id": "m2", "author": "model-2", "text": "9"}],
+                "answers": [
+                    {"id": "m1", "author": "model-1", "text": "7"},
+                    {"id": "m2", "author": "model-2", "text": "9"},
+                ],
                 "answer_a": "7",
                 "answer_b": "9",
             },

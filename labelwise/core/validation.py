@@ -148,7 +148,10 @@ def _check_text(here: _Here, value: Any) -> str | dict[str, str]:
     for region_id, text in value.items():
         where = f"{here.path}.{region_id}"
         if here.ctx.region_owner.get(region_id) != control.regions_of:
-            raise here.fail(f"text for region '{region_id}', but control '{control.regions_of}' has no such region in this result", where)
+            raise here.fail(
+                f"text for region '{region_id}', but control '{control.regions_of}' has no such region in this result",
+                where,
+            )
         out[region_id] = _text_value(here, text, where)
     return out
 
@@ -218,10 +221,14 @@ def _check_relations(here: _Here, value: Any) -> list[dict]:
             region_id = item[end]
             owner = here.ctx.region_owner.get(region_id) if isinstance(region_id, str) else None
             if owner is None:
-                raise here.fail(f"relation {index} points at region {region_id!r}, which is not in this result", f"{where}.{end}")
+                raise here.fail(
+                    f"relation {index} points at region {region_id!r}, which is not in this result",
+                    f"{where}.{end}",
+                )
             if connectable is not None and owner not in connectable:
                 raise here.fail(
-                    f"relation {index} points at region '{region_id}' of control '{owner}', which this control does not connect",
+                    f"relation {index} points at region '{region_id}' of control '{owner}', "
+                    "which this control does not connect",
                     f"{where}.{end}",
                 )
         if item["from"] == item["to"]:
@@ -284,13 +291,22 @@ def _check_spans(here: _Here, index: int, span: dict, where: str) -> dict:
     start, end = span["start"], span["end"]
     for key in ("start", "end"):
         if not isinstance(span[key], int) or isinstance(span[key], bool):
-            raise here.fail(f"span {index} {key} must be a whole number of characters, not {span[key]!r}", f"{where}.{key}")
+            raise here.fail(
+                f"span {index} {key} must be a whole number of characters, not {span[key]!r}",
+                f"{where}.{key}",
+            )
     if start < 0:
         raise here.fail(f"span {index} starts at {start}, before the start of the text", f"{where}.start")
     if start >= end:
-        raise here.fail(f"span {index} starts at {start} but ends at {end}; the end must be after the start", f"{where}.end")
+        raise here.fail(
+            f"span {index} starts at {start} but ends at {end}; the end must be after the start",
+            f"{where}.end",
+        )
     if end > len(text):
-        raise here.fail(f"span {index} ends at {end}, past the end of the text ({len(text)} characters)", f"{where}.end")
+        raise here.fail(
+            f"span {index} ends at {end}, past the end of the text ({len(text)} characters)",
+            f"{where}.end",
+        )
     if "text" in span and span["text"] != text[start:end]:
         raise here.fail(
             f"span {index} says its text is {span['text']!r} but characters {start}..{end} are {text[start:end]!r}",
@@ -306,7 +322,10 @@ def _check_box(here: _Here, index: int, box: dict, where: str) -> dict:
     if not _is_number(rotation):
         raise here.fail(f"box {index} rotation must be a number of degrees", f"{where}.rotation")
     if rotation % 360 and not control.rotatable:
-        raise here.fail(f"box {index} is rotated by {rotation:g} degrees but the schema does not allow rotation", f"{where}.rotation")
+        raise here.fail(
+            f"box {index} is rotated by {rotation:g} degrees but the schema does not allow rotation",
+            f"{where}.rotation",
+        )
     box["rotation"] = rotation % 360
     _check_rect(here, f"box {index}", box, where, _image_size(here, box, where))
     return box
@@ -321,7 +340,9 @@ def _check_polygon(here: _Here, index: int, shape: dict, where: str) -> dict:
         count = len(points) if isinstance(points, list) else 0
         raise here.fail(f"{what} {index} has {count} points; it needs at least {least}", f"{where}.points")
     size = _image_size(here, shape, where)
-    shape["points"] = [_point(here, point, f"{what} {index}", f"{where}.points[{i}]", size, dims=2) for i, point in enumerate(points)]
+    shape["points"] = [
+        _point(here, point, f"{what} {index}", f"{where}.points[{i}]", size, dims=2) for i, point in enumerate(points)
+    ]
     return shape
 
 
@@ -338,7 +359,8 @@ def _check_keypoints(here: _Here, index: int, region: dict, where: str) -> dict:
         )
     size = _image_size(here, region, where)
     region["points"] = [
-        _point(here, point, f"keypoints {index}", f"{where}.points[{i}]", size, dims=3) for i, point in enumerate(points)
+        _point(here, point, f"keypoints {index}", f"{where}.points[{i}]", size, dims=3)
+        for i, point in enumerate(points)
     ]
     return region
 
@@ -358,7 +380,8 @@ def _check_mask(here: _Here, index: int, mask: dict, where: str) -> dict:
     problem = _rle_problem(rle["counts"], size[0] * size[1])
     if problem:
         raise here.fail(f"mask {index} rle counts {problem}", f"{where}.rle.counts")
-    mask["rle"] = {"size": list(size), "counts": rle["counts"] if isinstance(rle["counts"], str) else list(rle["counts"])}
+    counts = rle["counts"]
+    mask["rle"] = {"size": list(size), "counts": counts if isinstance(counts, str) else list(counts)}
     return mask
 
 
@@ -369,7 +392,10 @@ def _check_segment(here: _Here, index: int, segment: dict, where: str) -> dict:
         if not _is_number(segment[key]):
             raise here.fail(f"segment {index} {key} must be a number, not {segment[key]!r}", f"{where}.{key}")
     if start >= end:
-        raise here.fail(f"segment {index} starts at {start:g} but ends at {end:g}; the end must be after the start", f"{where}.end")
+        raise here.fail(
+            f"segment {index} starts at {start:g} but ends at {end:g}; the end must be after the start",
+            f"{where}.end",
+        )
     low, high = _time_range(here)
     if low is not None and start < low:
         raise here.fail(f"segment {index} starts at {start:g}, before the start ({low:g})", f"{where}.start")
@@ -395,9 +421,15 @@ def _check_track(here: _Here, index: int, track: dict, where: str) -> dict:
         ))
         frame = keyframe["frame"]
         if not _is_count(frame):
-            raise here.fail(f"track {index} keyframe {k} frame must be a whole number from 0, not {frame!r}", f"{at}.frame")
+            raise here.fail(
+                f"track {index} keyframe {k} frame must be a whole number from 0, not {frame!r}",
+                f"{at}.frame",
+            )
         if frames is not None and frame >= frames:
-            raise here.fail(f"track {index} keyframe {k} is at frame {frame}, past the video's {frames} frames", f"{at}.frame")
+            raise here.fail(
+                f"track {index} keyframe {k} is at frame {frame}, past the video's {frames} frames",
+                f"{at}.frame",
+            )
         if previous is not None and frame == previous:
             raise here.fail(f"track {index} has two keyframes at frame {frame}", f"{at}.frame")
         if previous is not None and frame < previous:
@@ -499,7 +531,10 @@ def _point(here: _Here, point: Any, what: str, path: str, size: tuple[float, flo
     if dims == 3:
         visibility = point[2] if len(point) == 3 else 2
         if visibility not in (0, 1, 2) or isinstance(visibility, bool) or not float(visibility).is_integer():
-            raise here.fail(f"{what} visibility must be 0 (not labeled), 1 (hidden) or 2 (visible), not {visibility!r}", path)
+            raise here.fail(
+                f"{what} visibility must be 0 (not labeled), 1 (hidden) or 2 (visible), not {visibility!r}",
+                path,
+            )
         point = [point[0], point[1], int(visibility)]
         if visibility == 0:  # COCO puts unlabeled points at (0, 0): nothing to bound-check
             return point
@@ -570,7 +605,9 @@ def _item_ids(here: _Here, spec: ParagraphsObject) -> list[str]:
     items = here.ctx.data.get(spec.field)
     if not isinstance(items, list) or not items:
         raise here.fail(f"the task data has no items to rank under '{spec.field}'", f"data.{spec.field}")
-    return [str(item["id"]) if isinstance(item, dict) and "id" in item else str(index) for index, item in enumerate(items)]
+    return [
+        str(item["id"]) if isinstance(item, dict) and "id" in item else str(index) for index, item in enumerate(items)
+    ]
 
 
 def _overlaps(here: _Here, regions: list[dict]) -> None:
@@ -608,7 +645,10 @@ def _mapping(here: _Here, value: Any, path: str, what: str, *, required: tuple, 
         raise here.fail(f"{what} must be an object, not {_kind(value)}", path)
     for key in value:
         if key not in required and key not in optional:
-            raise here.fail(f"{what} has unknown key '{key}'; expected: {', '.join((*required, *optional))}", f"{path}.{key}")
+            raise here.fail(
+                f"{what} has unknown key '{key}'; expected: {', '.join((*required, *optional))}",
+                f"{path}.{key}",
+            )
     for key in required:
         if key not in value:
             raise here.fail(f"{what} has no '{key}'", f"{path}.{key}")

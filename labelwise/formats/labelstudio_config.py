@@ -57,7 +57,13 @@ _REGION_TAGS = {
     "timelinelabels": "segments",
 }
 # Drawing tools whose labels come from a separate <Labels> on the same object.
-_TOOLS = {"rectangle": "boxes", "polygon": "polygons", "keypoint": "keypoints", "brush": "masks", "videorectangle": "tracks"}
+_TOOLS = {
+    "rectangle": "boxes",
+    "polygon": "polygons",
+    "keypoint": "keypoints",
+    "brush": "masks",
+    "videorectangle": "tracks",
+}
 # Pure layout and display: nothing to convert, nothing lost for labeling.
 _LAYOUT = {"view", "header", "style", "filter", "collapse", "panel"}
 # Attributes read by a handler, or cosmetic ones whose loss does not change what is labeled.
@@ -247,7 +253,7 @@ class _Converter:
             elif target_type in ("audio", "video", "timeseries"):
                 kind = "segments"
             elif target_type is not None:
-                self.warn(element, f"Labels on a {target_type} object without a drawing tool are not supported; skipped")
+                self.warn(element, f"Labels on a {target_type} object need a drawing tool; skipped")
                 return
             else:
                 kind = "segments"  # unknown target: _start reports it
@@ -262,7 +268,7 @@ class _Converter:
         self._label_options(element, spec, labels, hotkeys)
         self._finish_regions(element, kind, spec)
         if kind == "spans" and element.tag.lower() == "hypertextlabels":
-            self.warn(element, "HyperText offsets (XPath) do not map to plain-text offsets; existing results need rework")
+            self.warn(element, "HyperText offsets (XPath) are not plain-text offsets; old results need rework")
         self.controls[name] = spec
 
     def _finish_regions(self, element: Element, kind: str, spec: dict) -> None:
@@ -282,7 +288,8 @@ class _Converter:
             return
         name, spec = started
         labels_tag = next(
-            (n for n in self._root.iter() if n.tag.lower() == "labels" and n.get("toName") == element.get("toName")), None
+            (n for n in self._root.iter() if n.tag.lower() == "labels" and n.get("toName") == element.get("toName")),
+            None,
         )
         labels, hotkeys = self._named_children(labels_tag, "label") if labels_tag is not None else ([], {})
         if labels_tag is not None:
@@ -311,12 +318,14 @@ class _Converter:
         if element.get("perRegion", "").lower() == "true":
             regional = [
                 other for other, c in self.controls.items()
-                if c.get("object") == spec["object"] and c["type"] in ("spans", "boxes", "polygons", "segments", "masks")
+                if c.get("object") == spec["object"] and c["type"] not in ("relations", "choices", "taxonomy", "text",
+                                                                           "rating", "number", "ranking", "pairwise")
             ]
             if regional:
                 spec.update(per_region=True, regions_of=regional[0])
             else:
-                self.warn(element, "perRegion needs a region control on the same object, defined before it; one text per task")
+                self.warn(element, "perRegion needs a region control on the same object, defined before it; "
+                                   "converted to one text per task")
         if element.get("maxSubmissions") not in (None, "1"):
             self.warn(element, "maxSubmissions above 1 is not supported; one text per answer")
         if element.get("maxLength", "").isdigit():
@@ -391,7 +400,8 @@ class _Converter:
             if child.get("hotkey") and child.get("hotkey") not in hotkeys.values():
                 hotkeys[child.get("value")] = child.get("hotkey")
             if child.get("alias"):
-                self.warn(element, f"alias {child.get('alias')!r} of {child.get('value')!r} is dropped; results use the value")
+                alias, value = child.get("alias"), child.get("value")
+                self.warn(element, f"alias {alias!r} of {value!r} is dropped; results use the value")
         return values, hotkeys
 
     def _label_options(self, element: Element, spec: dict, labels: list[str], hotkeys: dict[str, str]) -> None:
@@ -458,4 +468,5 @@ def _parse(xml: str | bytes) -> Element:
         line = exc.position[0] if exc.position else None
         raise Invalid(f"the labeling config is not valid XML: {exc}", field="config", line=line) from None
     except DefusedXmlException as exc:
-        raise Invalid(f"the labeling config uses a forbidden XML feature ({type(exc).__name__})", field="config") from None
+        message = f"the labeling config uses a forbidden XML feature ({type(exc).__name__})"
+        raise Invalid(message, field="config") from None
