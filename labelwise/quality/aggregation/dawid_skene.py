@@ -73,6 +73,7 @@ class DawidSkene(CategoricalAggregator):
             if ll - ll_prev < self.tol:
                 break
             ll_prev = ll
+        probas[~has] = priors  # the final priors, not the previous round's
         self.priors_ = priors
         self.errors_ = errors
         self.probas_ = probas

@@ -67,10 +67,15 @@ def encode(tasks: Iterable[Hashable], workers: Iterable[Hashable], labels: Itera
 
 
 def _encode_column(values: Iterable[Hashable], name: str) -> tuple[np.ndarray, list]:
-    if not isinstance(values, np.ndarray):
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iubfUS":
+        arr = values
+    else:
         values = list(values)
-    arr = np.asarray(values) if len(values) else np.asarray([], dtype=object)
-    if arr.ndim == 1 and arr.dtype.kind in "iubfUS":
+        kinds = {type(v) for v in values}
+        # Only a homogeneous str/int/float column may go through numpy: a mixed list would be
+        # coerced (1 and "1" both becoming "1").
+        arr = np.asarray(values) if len(kinds) == 1 and kinds <= {str, int, float, bool} else None
+    if arr is not None and arr.ndim == 1 and arr.dtype.kind in "iubfUS":
         if arr.dtype.kind == "f" and np.isnan(arr).any():
             raise QualityInputError(f"{name} contains NaN; drop missing values before encoding.")
         vocab, codes = np.unique(arr, return_inverse=True)

@@ -74,6 +74,7 @@ class OneCoinDawidSkene(CategoricalAggregator):
             if ll - ll_prev < self.tol:
                 break
             ll_prev = ll
+        probas[~has] = priors  # the final priors, not the previous round's
         self.priors_ = priors
         self.skills_ = skills
         self.errors_ = _confusion(skills, k)

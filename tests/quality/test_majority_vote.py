@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+
+from labelwise.quality.aggregation import MajorityVote, WeightedMajorityVote
+
+DATASETS = ("bluebirds", "rte", "wsd", "hitspam_sample")
+
+
+def test_majority_vote_picks_the_most_chosen_label():
+    mv = MajorityVote().fit([0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 2], [2, 2, 1, 0, 1, 1])
+    assert mv.labels_.tolist() == [2, 1]
+    np.testing.assert_allclose(mv.probas_, [[0, 1 / 3, 2 / 3], [1 / 3, 2 / 3, 0]])
+    np.testing.assert_allclose(mv.skills_, [0.5, 1.0, 0.5])
+
+
+def test_ties_go_to_the_lowest_label_code_by_default():
+    tasks, workers, labels = [0, 0, 1, 1], [0, 1, 0, 1], [2, 1, 0, 2]
+    assert MajorityVote().fit_predict(tasks, workers, labels).tolist() == [1, 0]
+
+
+def test_random_tie_break_is_seeded_and_only_picks_tied_labels():
+    tasks = np.repeat(np.arange(200), 3)
+    workers = np.tile([0, 1, 2], 200)
+    labels = np.tile([0, 2, 3], 200)  # three-way tie on every task; label 1 never chosen
+    a = MajorityVote(tie_break="random", seed=7).fit_predict(tasks, workers, labels, n_labels=4)
+    b = MajorityVote(tie_break="random", seed=7).fit_predict(tasks, workers, labels, n_labels=4)
+    assert a.tolist() == b.tolist()
+    assert set(a.tolist()) == {0, 2, 3}
+
+
+def test_task_without_judgements_gets_minus_one_and_uniform_probas():
+    mv = MajorityVote().fit([0, 0], [0, 1], [1, 1], n_tasks=2, n_labels=2)
+    assert mv.labels_.tolist() == [1, -1]
+    np.testing.assert_allclose(mv.probas_[1], [0.5, 0.5])
+
+
+def test_a_single_annotator_is_aggregated_as_is():
+    assert MajorityVote().fit_predict([0, 1], [0, 0], [1, 0]).tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_majority_vote_accuracy_matches_crowdkit(name, load, oracle, reference):
+    data = load(name)
+    ours = data.accuracy(MajorityVote().fit_predict(*data.fit_args()))
+    assert ours >= oracle(name, "mv")
+    assert ours >= reference[name]["mv"] - 1e-3
+
+
+def test_random_ties_on_rte_average_near_the_expected_accuracy(load):
+    data = load("rte")
+    accs = [data.accuracy(MajorityVote(tie_break="random", seed=s).fit_predict(*data.fit_args()))
+            for s in range(20)]
+    assert abs(np.mean(accs) - 0.8969) < 0.01  # README: 65 of 800 tasks are 5-5 ties
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_weighted_majority_vote_is_at_least_as_accurate_as_crowdkit_mv(name, load, oracle):
+    data = load(name)
+    assert data.accuracy(WeightedMajorityVote().fit_predict(*data.fit_args())) >= oracle(name, "mv")
+
+
+def test_given_weights_let_a_trusted_annotator_outvote_two_others():
+    tasks, workers, labels = [0, 0, 0], [0, 1, 2], [1, 0, 0]
+    wmv = WeightedMajorityVote().fit(tasks, workers, labels, weights=[3.0, 1.0, 1.0])
+    assert wmv.labels_.tolist() == [1]
+    np.testing.assert_allclose(wmv.probas_, [[0.4, 0.6]])
+
+
+def test_estimated_weights_follow_agreement(make_noisy):
+    tasks, workers, labels, truth = make_noisy(accuracies=(0.95, 0.9, 0.6, 0.4, 0.4), seed=3)
+    wmv = WeightedMajorityVote(n_iter=3).fit(tasks, workers, labels)
+    assert np.argmax(wmv.weights_) == 0
+    assert (wmv.labels_ == truth).mean() >= (MajorityVote().fit_predict(tasks, workers, labels) == truth).mean()
+
+
+def test_weights_with_the_wrong_shape_or_sign_are_rejected():
+    from labelwise.quality.errors import QualityInputError
+    with pytest.raises(QualityInputError, match="one value per worker"):
+        WeightedMajorityVote().fit([0, 0], [0, 1], [0, 1], weights=[1.0])
+    with pytest.raises(QualityInputError, match="non-negative"):
+        WeightedMajorityVote().fit([0, 0], [0, 1], [0, 1], weights=[1.0, -1.0])
+
+
+def test_all_zero_weights_on_a_task_fall_back_to_plain_votes():
+    wmv = WeightedMajorityVote().fit([0, 0, 0], [0, 1, 2], [1, 1, 0], weights=[0.0, 0.0, 0.0])
+    assert wmv.labels_.tolist() == [1]
+    assert np.isfinite(wmv.probas_).all()
