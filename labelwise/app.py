@@ -62,6 +62,11 @@ async def _security_headers(request, call_next):
     return response
 
 
+def app_from_env() -> FastAPI:
+    """The app as configured by LABELWISE_* variables: what each `serve --workers N` process builds."""
+    return create_app(Settings())
+
+
 def _health() -> dict:
     return {"status": "ok", "version": __version__}
 
