@@ -124,6 +124,8 @@ def _parse_row(schema: LabelSchema, row: Row, *, project_id: int, overlap: int, 
     else:
         data, meta = dict(value), {}
     external_id = value.get("external_id") if wrapped else data.pop("external_id", None)
+    if external_id == "":  # an empty CSV cell
+        external_id = None
     if not isinstance(meta, dict):
         raise Invalid(f"row {line}: 'meta' must be an object", field="meta", line=line)
     if external_id is not None:
