@@ -29,7 +29,7 @@ class Coded:
     n_labels: int
 
 
-def _as_codes(values: ArrayLike, name: str) -> np.ndarray:
+def as_codes(values: ArrayLike, name: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.ndim != 1:
         raise QualityInputError(f"{name} must be a one-dimensional array, got shape {arr.shape}.")
@@ -50,7 +50,7 @@ def _as_codes(values: ArrayLike, name: str) -> np.ndarray:
     )
 
 
-def _check_range(codes: np.ndarray, size: int | None, name: str, size_name: str) -> int:
+def check_range(codes: np.ndarray, size: int | None, name: str, size_name: str) -> int:
     if codes.min() < 0:
         row = int(np.argmin(codes))
         raise QualityInputError(
@@ -83,18 +83,18 @@ def check_codes(
     method: str = "this method",
 ) -> Coded:
     """Validate the three code arrays and infer the sizes not given; raise QualityInputError."""
-    t = _as_codes(tasks, "tasks")
-    w = _as_codes(workers, "workers")
-    y = _as_codes(labels, "labels")
+    t = as_codes(tasks, "tasks")
+    w = as_codes(workers, "workers")
+    y = as_codes(labels, "labels")
     if not (len(t) == len(w) == len(y)):
         raise QualityInputError(
             f"tasks, workers and labels must have the same length, got {len(t)}, {len(w)}, {len(y)}."
         )
     if len(t) == 0:
         raise QualityInputError("There are no labels to aggregate (the input is empty).")
-    nt = _check_range(t, n_tasks, "task", "n_tasks")
-    nw = _check_range(w, n_workers, "worker", "n_workers")
-    nl = _check_range(y, n_labels, "label", "n_labels")
+    nt = check_range(t, n_tasks, "task", "n_tasks")
+    nw = check_range(w, n_workers, "worker", "n_workers")
+    nl = check_range(y, n_labels, "label", "n_labels")
     if min_workers > 1:
         present = int(np.count_nonzero(np.bincount(w, minlength=nw)))
         if present < min_workers:

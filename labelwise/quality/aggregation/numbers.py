@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from labelwise.quality.aggregation._base import _as_codes, _check_range
+from labelwise.quality.aggregation._base import as_codes, check_range
 from labelwise.quality.errors import QualityInputError
 
 __all__ = ["NumericResult", "aggregate_numbers"]
@@ -47,7 +47,7 @@ def aggregate_numbers(tasks: ArrayLike, values: ArrayLike, *, n_tasks: int | Non
         raise QualityInputError(f"trim must be in [0, 0.5), got {trim}.")
     if rel_tol < 0 or abs_tol < 0:
         raise QualityInputError("rel_tol and abs_tol must be >= 0.")
-    t = _as_codes(tasks, "tasks")
+    t = as_codes(tasks, "tasks")
     x = np.asarray(values, dtype=float) if np.asarray(values).dtype.kind in "iufb" else None
     if x is None or x.ndim != 1:
         raise QualityInputError("values must be a one-dimensional array of numbers.")
@@ -58,7 +58,7 @@ def aggregate_numbers(tasks: ArrayLike, values: ArrayLike, *, n_tasks: int | Non
     if not np.isfinite(x).all():
         row = int(np.flatnonzero(~np.isfinite(x))[0])
         raise QualityInputError(f"values must be finite; row {row} holds {x[row]}. Drop missing answers first.")
-    nt = _check_range(t, n_tasks, "task", "n_tasks")
+    nt = check_range(t, n_tasks, "task", "n_tasks")
 
     counts = np.bincount(t, minlength=nt)
     has = counts > 0

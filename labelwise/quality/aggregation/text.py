@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from labelwise.quality.aggregation._base import _as_codes, _check_range
+from labelwise.quality.aggregation._base import as_codes, check_range
 from labelwise.quality.errors import QualityInputError
 
 __all__ = ["TextChoice", "aggregate_texts", "edit_similarity", "text_medoid"]
@@ -69,12 +69,12 @@ def aggregate_texts(tasks: ArrayLike, texts: Sequence[str], *, n_tasks: int | No
                     normalize: bool = True) -> list[TextChoice | None]:
     """:func:`text_medoid` per task code; ``index`` counts within the task's answers in input
     order. Entry ``None`` for a task code below ``n_tasks`` without answers."""
-    t = _as_codes(tasks, "tasks")
+    t = as_codes(tasks, "tasks")
     if len(t) != len(texts):
         raise QualityInputError(f"tasks and texts must have the same length, got {len(t)} and {len(texts)}.")
     if len(t) == 0:
         raise QualityInputError("There are no answers to aggregate (the input is empty).")
-    nt = _check_range(t, n_tasks, "task", "n_tasks")
+    nt = check_range(t, n_tasks, "task", "n_tasks")
     order = np.argsort(t, kind="stable")
     bounds = np.searchsorted(t[order], np.arange(nt + 1))
     out: list[TextChoice | None] = []
