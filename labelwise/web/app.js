@@ -1,0 +1,147 @@
+// The app shell: a client-side router over /app/... paths (history API), the logged-in user,
+// and the jump to the login page whenever the server answers 401.
+import { api } from "/static/api.js";
+import { UNAUTHORIZED_EVENT, errorBox } from "/static/components/alerts.js";
+import { clear, h } from "/static/components/dom.js";
+
+const USER_HINT = "labelwise.user";
+
+const ROUTES = [
+  [/^\/app\/login\/?$/, "login", { public: true }],
+  [/^\/(app\/?)?$/, "projects"],
+  [/^\/app\/projects\/?$/, "projects"],
+  [/^\/app\/projects\/new\/?$/, "project-new"],
+  [/^\/app\/projects\/(?<id>\d+)\/?$/, "dashboard"],
+  [/^\/app\/projects\/(?<id>\d+)\/import\/?$/, "import"],
+  [/^\/app\/projects\/(?<id>\d+)\/data\/?$/, "data"],
+  [/^\/app\/projects\/(?<id>\d+)\/tasks\/(?<taskId>\d+)\/?$/, "task"],
+  [/^\/app\/projects\/(?<id>\d+)\/guidelines\/?$/, "guidelines"],
+  [/^\/app\/projects\/(?<id>\d+)\/settings\/?$/, "settings"],
+  [/^\/app\/projects\/(?<id>\d+)\/members\/?$/, "members"],
+  [/^\/app\/projects\/(?<id>\d+)\/review\/?$/, "review"],
+  [/^\/app\/projects\/(?<id>\d+)\/label\/?$/, "label"],
+];
+
+const state = { user: null, controller: null, cleanup: null, renderId: 0 };
+const root = document.getElementById("app");
+
+function match(pathname) {
+  for (const [re, name, options = {}] of ROUTES) {
+    const m = re.exec(pathname);
+    if (m) return { name, params: { ...(m.groups || {}) }, ...options };
+  }
+  return null;
+}
+
+export function navigate(url, { replace = false } = {}) {
+  const target = new URL(url, window.location.origin);
+  const href = target.pathname + target.search + target.hash;
+  if (replace) history.replaceState(null, "", href);
+  else history.pushState(null, "", href);
+  render();
+}
+
+function setUser(user) {
+  state.user = user;
+  if (user) localStorage.setItem(USER_HINT, user.username);
+  else localStorage.removeItem(USER_HINT);
+  document.getElementById("topnav").hidden = !user;
+  document.getElementById("user-box").hidden = !user;
+  document.getElementById("user-name").textContent = user ? `Signed in as ${user.username}` : "";
+}
+
+function toLogin() {
+  const here = window.location.pathname + window.location.search;
+  const next = here.startsWith("/app/login") ? "" : `?next=${encodeURIComponent(here)}`;
+  navigate(`/app/login${next}`, { replace: true });
+}
+
+async function ensureUser() {
+  if (state.user) return state.user;
+  // Without the hint there is no session to ask about; skipping /auth/me avoids a needless 401.
+  if (!localStorage.getItem(USER_HINT)) return null;
+  try {
+    setUser(await api("/auth/me"));
+  } catch (error) {
+    if (error.status === 401) { setUser(null); return null; }
+    throw error;
+  }
+  return state.user;
+}
+
+async function render() {
+  const renderId = ++state.renderId;
+  state.controller?.abort();
+  if (typeof state.cleanup === "function") { try { state.cleanup(); } catch { /* page already gone */ } }
+  state.cleanup = null;
+  const controller = new AbortController();
+  state.controller = controller;
+  const route = match(window.location.pathname);
+  clear(root);
+  if (!route) {
+    root.append(h("h1", { tabindex: "-1" }, "Page not found"),
+      h("p", null, "There is no page at this address. ", h("a", { href: "/app/projects" }, "Go to your projects.")));
+    document.title = "Not found · labelwise";
+    return;
+  }
+  root.append(h("p", { class: "loading", role: "status" }, "Loading…"));
+  try {
+    const user = await ensureUser();
+    if (renderId !== state.renderId) return;
+    if (!user && !route.public) { toLogin(); return; }
+    const module = await import(`/static/pages/${route.name}.js`);
+    if (renderId !== state.renderId) return;
+    const ctx = {
+      params: route.params,
+      query: new URLSearchParams(window.location.search),
+      user,
+      signal: controller.signal,
+      navigate,
+      setUser,
+      setTitle: (title) => { document.title = title ? `${title} · labelwise` : "labelwise"; },
+      isCurrent: () => renderId === state.renderId,
+    };
+    const view = h("div", { class: `page page-${route.name}` });
+    const cleanup = await module.default(view, ctx);
+    if (renderId !== state.renderId) { if (typeof cleanup === "function") cleanup(); return; }
+    state.cleanup = cleanup;
+    clear(root).append(view);
+    const heading = root.querySelector("h1");
+    if (heading && !root.contains(document.activeElement)) {
+      if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+    }
+  } catch (error) {
+    if (error.name === "AbortError" || renderId !== state.renderId) return;
+    if (error.status === 401) { setUser(null); toLogin(); return; }
+    clear(root).append(h("h1", { tabindex: "-1" }, "This page could not be shown"),
+      errorBox(error, { retry: () => render(), alwaysRetry: true }));
+  }
+}
+
+document.addEventListener("click", (event) => {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const link = event.target.closest("a[href]");
+  if (!link || link.target || link.hasAttribute("download")) return;
+  const url = new URL(link.href, window.location.origin);
+  if (url.origin !== window.location.origin || !(url.pathname === "/" || url.pathname.startsWith("/app"))) return;
+  event.preventDefault();
+  navigate(url.href);
+});
+
+window.addEventListener("popstate", () => render());
+window.addEventListener(UNAUTHORIZED_EVENT, () => {
+  if (window.location.pathname.startsWith("/app/login")) return;
+  setUser(null);
+  toLogin();
+});
+
+document.getElementById("logout").addEventListener("click", async () => {
+  try {
+    await api("/auth/logout", { method: "POST" });
+  } catch { /* the cookie may already be gone; logging out locally is what matters */ }
+  setUser(null);
+  navigate("/app/login", { replace: true });
+});
+
+render();

@@ -1,0 +1,35 @@
+// The header of every project page: breadcrumb, name, the caller's role and the project's tabs.
+import { h } from "./dom.js";
+
+const TABS = [
+  { key: "dashboard", label: "Dashboard", path: "", min: "reviewer" },
+  { key: "data", label: "Data", path: "/data", min: "annotator" },
+  { key: "label", label: "Start labeling", path: "/label", min: "annotator" },
+  { key: "review", label: "Review", path: "/review", min: "reviewer" },
+  { key: "import", label: "Import", path: "/import", min: "manager" },
+  { key: "guidelines", label: "Guidelines", path: "/guidelines", min: "annotator" },
+  { key: "members", label: "Members", path: "/members", min: "manager" },
+  { key: "settings", label: "Settings", path: "/settings", min: "manager" },
+];
+const RANK = { annotator: 1, reviewer: 2, manager: 3 };
+
+export function canDo(project, minimum) {
+  return (RANK[project.role] || 0) >= RANK[minimum];
+}
+
+export function projectHeader(project, active, { title = null } = {}) {
+  const base = `/app/projects/${project.id}`;
+  const nav = h("nav", { class: "tabs", "aria-label": "Project sections" });
+  for (const tab of TABS) {
+    if (!canDo(project, tab.min)) continue;
+    nav.append(h("a", { href: base + tab.path, class: tab.key === "label" ? "tab tab-cta" : "tab",
+      "aria-current": tab.key === active ? "page" : null }, tab.label));
+  }
+  return h("header", { class: "page-header" },
+    h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" },
+      h("a", { href: "/app/projects" }, "Projects"), " › ", h("span", null, project.name)),
+    h("div", { class: "title-row" },
+      h("h1", { tabindex: "-1" }, title || project.name),
+      project.role ? h("span", { class: `badge role-${project.role}`, title: "Your role in this project" }, project.role) : null),
+    nav);
+}

@@ -1,0 +1,206 @@
+// Data browser: server-side keyset paging, filters, sort and debounced substring search.
+// It never asks for totals, so it stays quick at a million tasks; Back walks the kept cursors.
+import { api } from "/static/api.js";
+import { errorBox } from "/static/components/alerts.js";
+import { debounce, field, formatDate, h } from "/static/components/dom.js";
+import { canDo, projectHeader } from "/static/components/project-nav.js";
+
+const SORTS = [
+  ["id", "Oldest first (id)"], ["-id", "Newest first (id)"],
+  ["-annotations", "Most annotations"], ["annotations", "Fewest annotations"],
+  ["-confidence", "Highest confidence"], ["confidence", "Lowest confidence"],
+];
+const STATUSES = [["", "Any status"], ["unlabeled", "Unlabeled"], ["labeled", "Labeled"],
+  ["complete", "Complete"], ["incomplete", "Incomplete"]];
+const FILTER_KEYS = ["q", "status", "has_predictions", "annotator", "sort", "limit"];
+
+export function preview(data, max = 180) {
+  const parts = [];
+  for (const [key, value] of Object.entries(data || {})) {
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    parts.push(Object.keys(data).length > 1 ? `${key}: ${text}` : text);
+    if (parts.join(" · ").length > max) break;
+  }
+  const joined = parts.join(" · ");
+  return joined.length > max ? `${joined.slice(0, max - 1)}…` : joined;
+}
+
+function highlight(text, q) {
+  if (!q) return [text];
+  const out = [];
+  const lower = text.toLowerCase();
+  const needle = q.toLowerCase();
+  let from = 0;
+  let at = lower.indexOf(needle);
+  while (at !== -1 && out.length < 20) {
+    if (at > from) out.push(text.slice(from, at));
+    out.push(h("mark", null, text.slice(at, at + needle.length)));
+    from = at + needle.length;
+    at = lower.indexOf(needle, from);
+  }
+  out.push(text.slice(from));
+  return out;
+}
+
+function select(name, options, value) {
+  const el = h("select", { name }, options.map(([v, t]) => h("option", { value: v }, t)));
+  el.value = value;
+  if (el.value !== value) el.value = options[0][0];
+  return el;
+}
+
+export default async function dataPage(view, ctx) {
+  const project = await api(`/projects/${ctx.params.id}`, { signal: ctx.signal });
+  ctx.setTitle(`Data · ${project.name}`);
+  const base = `/app/projects/${project.id}`;
+  const q = ctx.query;
+  const search = h("input", { type: "search", name: "q", value: q.get("q") || "", maxlength: 200,
+    placeholder: "Text anywhere in the task data", autocomplete: "off" });
+  const status = select("status", STATUSES, q.get("status") || "");
+  const preds = select("has_predictions", [["", "With or without"], ["true", "Has predictions"], ["false", "No predictions"]],
+    q.get("has_predictions") || "");
+  const annotator = select("annotator", [["", "Anyone"]], "");
+  const sort = select("sort", SORTS, q.get("sort") || "id");
+  const limit = select("limit", [["25", "25"], ["50", "50"], ["100", "100"], ["250", "250"]], q.get("limit") || "50");
+  const filters = h("form", { class: "filters card", role: "search", "aria-label": "Filter tasks" },
+    field("Search", search).wrap, field("Status", status).wrap, field("Predictions", preds).wrap,
+    field("Annotated by", annotator).wrap, field("Sort", sort).wrap, field("Per page", limit).wrap);
+  filters.addEventListener("submit", (e) => { e.preventDefault(); reload(); });
+
+  const tbody = h("tbody");
+  const table = h("table", { class: "table tasks-table" },
+    h("caption", { class: "visually-hidden" }, "Tasks"),
+    h("thead", null, h("tr", null,
+      h("th", { scope: "col", class: "num" }, "ID"), h("th", { scope: "col" }, "External id"),
+      h("th", { scope: "col" }, "Data"), h("th", { scope: "col", class: "num" }, "Annotations"),
+      h("th", { scope: "col", class: "num" }, "Confidence"), h("th", { scope: "col" }, "Created"))),
+    tbody);
+  const status_ = h("p", { class: "page-status", role: "status", "aria-live": "polite" });
+  const prev = h("button", { type: "button", class: "btn", disabled: true }, "‹ Previous");
+  const next = h("button", { type: "button", class: "btn", disabled: true }, "Next ›");
+  const pageLabel = h("span", { class: "page-label" });
+  const message = h("div", { class: "browser-message" });
+  const tableWrap = h("div", { class: "table-wrap" }, table);
+  view.append(projectHeader(project, "data", { title: `Data · ${project.name}` }), filters, message,
+    tableWrap, h("nav", { class: "pager", "aria-label": "Pages" }, prev, pageLabel, next, status_));
+
+  // cursors[i] is the `after` value that fetches page i; the last page has no successor.
+  let cursors = [null];
+  let pageIndex = 0;
+  let nextCursor = null;
+  let controller = null;
+
+  const params = () => {
+    const p = new URLSearchParams();
+    if (search.value.trim()) p.set("q", search.value.trim());
+    if (status.value) p.set("status", status.value);
+    if (preds.value) p.set("has_predictions", preds.value);
+    if (annotator.value) p.set("annotator", annotator.value);
+    if (sort.value !== "id") p.set("sort", sort.value);
+    if (limit.value !== "50") p.set("limit", limit.value);
+    return p;
+  };
+
+  async function load() {
+    controller?.abort();
+    controller = new AbortController();
+    const mine = controller;
+    const query = params();
+    if (!query.has("limit")) query.set("limit", limit.value);
+    if (!query.has("sort")) query.set("sort", sort.value);
+    if (cursors[pageIndex]) query.set("after", cursors[pageIndex]);
+    table.setAttribute("aria-busy", "true");
+    tableWrap.classList.add("busy");
+    status_.textContent = "Loading…";
+    prev.disabled = true;
+    next.disabled = true;
+    try {
+      const page = await api(`/projects/${project.id}/tasks?${query}`, { signal: mine.signal });
+      if (mine !== controller) return;
+      message.replaceChildren();
+      nextCursor = page.next;
+      renderRows(page.items);
+      const first = pageIndex * Number(limit.value) + 1;
+      status_.textContent = page.items.length
+        ? `Showing tasks ${first.toLocaleString("en-US")}–${(first + page.items.length - 1).toLocaleString("en-US")}${nextCursor ? "" : " (last page)"}`
+        : "No tasks match.";
+      pageLabel.textContent = `Page ${pageIndex + 1}`;
+    } catch (error) {
+      if (error.name === "AbortError" || mine !== controller) return;
+      status_.textContent = "";
+      message.replaceChildren(errorBox(error, { retry: load, title: "Tasks could not be loaded.", alwaysRetry: true }));
+    } finally {
+      if (mine === controller) {
+        table.removeAttribute("aria-busy");
+        tableWrap.classList.remove("busy");
+        prev.disabled = pageIndex === 0;
+        next.disabled = !nextCursor;
+      }
+    }
+  }
+
+  function renderRows(items) {
+    const needle = search.value.trim();
+    tbody.replaceChildren(...items.map((task) => {
+      const href = `${base}/tasks/${task.id}`;
+      const row = h("tr", { class: "clickable" },
+        h("td", { class: "num" }, h("a", { href, "aria-label": `Task ${task.id}` }, String(task.id))),
+        h("td", null, task.external_id ?? ""),
+        h("td", { class: "preview" }, highlight(preview(task.data), needle)),
+        h("td", { class: "num" }, String(task.annotation_count)),
+        h("td", { class: "num" }, task.confidence == null ? "—" : task.confidence.toFixed(2)),
+        h("td", { class: "nowrap" }, formatDate(task.created_at)));
+      row.addEventListener("click", (event) => {
+        if (event.target.closest("a") || window.getSelection().toString()) return;
+        ctx.navigate(href);
+      });
+      return row;
+    }));
+    if (!items.length) {
+      tbody.append(h("tr", null, h("td", { colspan: 6, class: "empty-row" },
+        params().toString() ? "No tasks match these filters." : "No tasks yet. Import data to see it here.")));
+    }
+  }
+
+  function reload() {
+    cursors = [null];
+    pageIndex = 0;
+    const p = params();
+    history.replaceState(null, "", `${window.location.pathname}${p.toString() ? `?${p}` : ""}`);
+    load();
+  }
+
+  const searchLater = debounce(reload, 300);
+  search.addEventListener("input", searchLater);
+  for (const el of [status, preds, annotator, sort, limit]) el.addEventListener("change", reload);
+  next.addEventListener("click", () => {
+    if (!nextCursor) return;
+    cursors = cursors.slice(0, pageIndex + 1);
+    cursors.push(nextCursor);
+    pageIndex += 1;
+    load();
+  });
+  prev.addEventListener("click", () => {
+    if (pageIndex === 0) return;
+    pageIndex -= 1;
+    load();
+  });
+
+  if (canDo(project, "manager")) {
+    // Annotator names come from the member list (managers only); others filter without it.
+    api(`/projects/${project.id}/members`, { signal: ctx.signal }).then((members) => {
+      const wanted = annotator.value;
+      annotator.replaceChildren(annotator.options[0]);
+      for (const m of members) annotator.append(h("option", { value: String(m.user_id) }, `${m.username} (${m.role})`));
+      annotator.value = wanted;
+    }).catch(() => {});
+  } else {
+    annotator.closest(".field").hidden = true;
+  }
+  if (q.get("annotator")) {
+    annotator.append(h("option", { value: q.get("annotator") }, `User ${q.get("annotator")}`));
+    annotator.value = q.get("annotator");
+  }
+  load();
+  return () => { searchLater.cancel(); controller?.abort(); };
+}

@@ -1,0 +1,106 @@
+// Import tasks: a file or pasted text goes to POST /projects/{id}/import as-is, with the
+// Content-Type of its format; the page shows the counts or every bad row the server reports.
+import { api } from "/static/api.js";
+import { describeError, errorBox } from "/static/components/alerts.js";
+import { field, formatNumber, h } from "/static/components/dom.js";
+import { projectHeader } from "/static/components/project-nav.js";
+
+const FORMATS = {
+  jsonl: { label: "JSON Lines (one task per line)", type: "application/jsonl" },
+  json: { label: "JSON array", type: "application/json" },
+  csv: { label: "CSV (header row, one task per row)", type: "text/csv" },
+  tsv: { label: "TSV (tab-separated)", type: "text/tab-separated-values" },
+};
+
+export function guessFormat(fileName, text) {
+  const lower = (fileName || "").toLowerCase();
+  if (lower.endsWith(".jsonl") || lower.endsWith(".ndjson")) return "jsonl";
+  if (lower.endsWith(".json")) return "json";
+  if (lower.endsWith(".csv")) return "csv";
+  if (lower.endsWith(".tsv") || lower.endsWith(".tab")) return "tsv";
+  const start = (text || "").trimStart();
+  if (start.startsWith("[")) return "json";
+  if (start.startsWith("{")) return "jsonl";
+  const first = start.split("\n", 1)[0];
+  return first.includes("\t") ? "tsv" : "csv";
+}
+
+export default async function importPage(view, ctx) {
+  const project = await api(`/projects/${ctx.params.id}`, { signal: ctx.signal });
+  ctx.setTitle(`Import · ${project.name}`);
+  const fileInput = h("input", { type: "file", name: "file", accept: ".jsonl,.ndjson,.json,.csv,.tsv,.txt" });
+  const paste = h("textarea", { name: "paste", rows: 8, class: "code", spellcheck: false,
+    placeholder: '{"text": "The battery lasts all day."}\n{"text": "Broke after a week."}' });
+  const format = h("select", { name: "format" },
+    h("option", { value: "auto" }, "Detect from the file name or content"),
+    Object.entries(FORMATS).map(([k, f]) => h("option", { value: k }, f.label)));
+  const result = h("div", { class: "import-result", "aria-live": "polite" });
+  const submit = h("button", { type: "submit", class: "btn btn-primary" }, "Import");
+  const fileInfo = h("p", { class: "small muted", "aria-live": "polite" });
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files[0];
+    fileInfo.textContent = file ? `Selected ${file.name} (${formatNumber(file.size)} bytes). Pasted text is ignored while a file is selected.` : "";
+  });
+
+  const objects = Object.entries(project.label_schema?.objects || {}).map(([n, o]) => `"${o.field || n}" (${o.type})`);
+  const form = h("form", { class: "card import-form", novalidate: true },
+    h("p", null, "Each task is one JSON object or one CSV/TSV row. ",
+      objects.length ? `This project's schema reads the fields ${objects.join(", ")}. ` : "",
+      "Optional keys: external_id, meta, predictions, gold. Everything is imported or nothing is."),
+    field("Upload a file", fileInput, { hint: "JSON array, JSON Lines, CSV or TSV." }).wrap,
+    fileInfo,
+    field("…or paste the data", paste).wrap,
+    field("Format", format).wrap,
+    h("div", { class: "actions" }, submit));
+
+  async function send() {
+    result.replaceChildren();
+    const file = fileInput.files[0];
+    const text = file ? null : paste.value;
+    if (!file && !text.trim()) {
+      result.append(h("p", { class: "alert alert-error", role: "alert" }, "Choose a file or paste some data first."));
+      paste.focus();
+      return;
+    }
+    let fmt = format.value;
+    if (fmt === "auto") fmt = guessFormat(file?.name, file ? await file.slice(0, 4096).text() : text);
+    submit.disabled = true;
+    submit.textContent = "Importing…";
+    result.append(h("p", { class: "loading", role: "status" }, `Importing as ${FORMATS[fmt].label}…`));
+    const started = performance.now();
+    try {
+      const body = file || new Blob([text], { type: FORMATS[fmt].type });
+      const out = await api(`/projects/${project.id}/import`, { method: "POST", body,
+        headers: { "content-type": FORMATS[fmt].type } });
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      result.replaceChildren(h("div", { class: "alert alert-success", role: "status" },
+        h("strong", { class: "import-count" }, `Imported ${formatNumber(out.imported)} task${out.imported === 1 ? "" : "s"}`),
+        ` with ${formatNumber(out.predictions)} prediction${out.predictions === 1 ? "" : "s"} and ${formatNumber(out.gold)} gold answer${out.gold === 1 ? "" : "s"} in ${seconds} s. `,
+        h("a", { href: `/app/projects/${project.id}/data` }, "Browse the data"), " · ",
+        h("a", { href: `/app/projects/${project.id}/label` }, "Start labeling")));
+      fileInput.value = "";
+      fileInfo.textContent = "";
+    } catch (error) {
+      result.replaceChildren(importErrors(error, send));
+    } finally {
+      submit.disabled = false;
+      submit.textContent = "Import";
+    }
+  }
+  form.addEventListener("submit", (event) => { event.preventDefault(); send(); });
+  view.append(projectHeader(project, "import", { title: `Import data into ${project.name}` }), form, result);
+}
+
+function importErrors(error, retry) {
+  const rows = error.body && Array.isArray(error.body.errors) ? error.body.errors : [];
+  if (!rows.length || error.status === 0) return errorBox(error, { retry, title: "Nothing was imported." });
+  const table = h("table", { class: "table errors-table" },
+    h("caption", null, `${rows.length} bad row${rows.length === 1 ? "" : "s"}`),
+    h("thead", null, h("tr", null, h("th", { scope: "col" }, "Line"), h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Problem"))),
+    h("tbody", null, rows.map((row) => h("tr", null,
+      h("td", { class: "num" }, row.line ?? "—"), h("td", null, row.field ?? ""), h("td", null, row.message)))));
+  return h("div", { class: "alert alert-error", role: "alert" },
+    h("p", null, h("strong", null, "Nothing was imported. "), "Fix these rows and import again:"),
+    h("div", { class: "table-wrap" }, table),
+    h("p", { class: "small" }, describeError(error)));
+}

@@ -1,0 +1,74 @@
+// Project settings: name, description, guidelines and routing settings (PATCH), and deletion.
+import { api } from "/static/api.js";
+import { describeError, toast, toastError } from "/static/components/alerts.js";
+import { confirmDialog } from "/static/components/dialog.js";
+import { field, h } from "/static/components/dom.js";
+import { guidelinesField, settingsFieldset } from "/static/components/project-form.js";
+import { projectHeader } from "/static/components/project-nav.js";
+import { toYaml } from "/static/components/yaml.js";
+
+export default async function settingsPage(view, ctx) {
+  const project = await api(`/projects/${ctx.params.id}`, { signal: ctx.signal });
+  ctx.setTitle(`Settings · ${project.name}`);
+  const name = h("input", { name: "name", required: true, maxlength: 200, value: project.name });
+  const description = h("textarea", { name: "description", rows: 2 });
+  description.value = project.description;
+  const guidelines = guidelinesField(project.guidelines);
+  const settings = settingsFieldset(project.settings);
+  const message = h("div", { class: "form-message", "aria-live": "assertive" });
+  const save = h("button", { type: "submit", class: "btn btn-primary" }, "Save changes");
+  const form = h("form", { class: "card settings-form", novalidate: true },
+    h("h2", null, "Project"),
+    field("Name", name).wrap, field("Description", description).wrap, guidelines.el, settings.el,
+    message, h("div", { class: "actions" }, save));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.replaceChildren();
+    const fail = (text, input) => {
+      message.replaceChildren(h("p", { class: "alert alert-error", role: "alert" }, text));
+      input?.focus();
+    };
+    if (!name.value.trim()) return fail("The name cannot be empty.", name);
+    let values;
+    try { values = settings.read(); } catch (error) { return fail(error.message, error.input); }
+    save.disabled = true;
+    try {
+      const updated = await api(`/projects/${project.id}`, { method: "PATCH", body: {
+        name: name.value.trim(), description: description.value, guidelines: guidelines.value, settings: values } });
+      Object.assign(project, updated);
+      view.querySelector(".page-header h1").textContent = `Settings · ${updated.name}`;
+      view.querySelector(".breadcrumb span").textContent = updated.name;
+      message.replaceChildren(h("p", { class: "alert alert-success", role: "status" }, "Saved."));
+      toast("Settings saved.");
+    } catch (error) {
+      fail(`Could not save: ${describeError(error)}`, error.field === "name" ? name : settings.inputFor(error.field));
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  const schema = h("section", { class: "card" }, h("h2", null, "Label schema"),
+    h("p", { class: "small muted" }, "The schema is fixed once tasks are labeled; this is what annotators see."),
+    h("pre", { class: "code", tabindex: "0", "aria-label": "Label schema" }, toYaml(project.label_schema)));
+
+  const del = h("button", { type: "button", class: "btn btn-danger" }, "Delete project…");
+  del.addEventListener("click", async () => {
+    const ok = await confirmDialog({
+      title: "Delete this project?",
+      message: `This deletes “${project.name}” with all its tasks, annotations and predictions. It cannot be undone.`,
+      confirmLabel: "Delete project", danger: true, requireText: project.name,
+    });
+    if (!ok) { del.focus(); return; }
+    try {
+      await api(`/projects/${project.id}`, { method: "DELETE" });
+      toast(`Deleted “${project.name}”.`);
+      ctx.navigate("/app/projects", { replace: true });
+    } catch (error) {
+      toastError(error, "Could not delete the project: ");
+    }
+  });
+  const danger = h("section", { class: "card danger-zone" }, h("h2", null, "Danger zone"),
+    h("p", null, "Deleting a project removes its data for good."), del);
+
+  view.append(projectHeader(project, "settings", { title: `Settings · ${project.name}` }), form, schema, danger);
+}
