@@ -82,7 +82,6 @@ class DawidSkene(CategoricalAggregator):
         return self
 
     def _m_step(self, mt, probas: np.ndarray, has: np.ndarray, n_workers: int):
-        k = probas.shape[1]
         priors = probas[has].sum(axis=0) + self.smoothing
         priors = _normalise(priors, axis=0)
         counts = expected_counts(mt, probas, n_workers) + self.smoothing
