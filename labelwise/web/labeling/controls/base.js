@@ -1,0 +1,125 @@
+// The base classes of every control: a panel in the side bar, keys, and (for region controls) the
+// shared list of regions with labels, hotkeys, selection and removal.
+
+import { el, keyMap, keyName, labelColor, newId } from "../util.js";
+
+export class Control {
+  constructor(editor, name, spec) {
+    this.editor = editor;
+    this.name = name;
+    this.spec = spec;
+    this.isRegion = false;
+    this.el = el("section", { class: `lw-control lw-control-${spec.type}`, "data-control": name, "aria-label": name });
+    this.el.addEventListener("pointerdown", () => editor.activate(name));
+    this.el.addEventListener("focusin", () => editor.activate(name, { quiet: true }));
+    this.header = el("h3", { class: "lw-control-title" }, el("span", { text: name }),
+      spec.required ? el("span", { class: "lw-required", title: "required", text: " *" }) : null);
+    if (spec.description) this.header.append(el("small", { class: "lw-desc", text: spec.description }));
+    this.body = el("div", { class: "lw-control-body" });
+    this.el.append(this.header, this.body);
+  }
+
+  get value() { return this.editor.get(this.name); }
+  set value(v) { this.editor.set(this.name, v); }
+  get readonly() { return this.editor.readonly; }
+
+  build() {}
+  render() {}
+  handleKey(_event, _key) { return false; }
+  keys() { return []; }
+  // Called when a region is removed, so dependent answers (relations, per-region text) follow.
+  regionRemoved(_id) {}
+}
+
+export class RegionControl extends Control {
+  constructor(editor, name, spec) {
+    super(editor, name, spec);
+    this.isRegion = true;
+    this.usesDigits = true;
+    this.labels = spec.labels || [];
+    this.keymap = keyMap(this.labels, spec.hotkeys);
+    this.currentLabel = this.labels[0];
+  }
+
+  regions() { return Array.isArray(this.value) ? this.value : []; }
+  region(id) { return this.regions().find((r) => r.id === id); }
+  color(label) { return labelColor(this.spec, label); }
+
+  add(region) {
+    if (this.readonly) return null;
+    const full = { id: newId(this.spec.type[0]), label: this.currentLabel, ...region };
+    if (this.spec.max !== undefined && this.spec.max !== null && this.regions().length >= this.spec.max) {
+      this.editor.say(`${this.name} allows at most ${this.spec.max} regions.`);
+      return null;
+    }
+    this.editor.set(this.name, [...this.regions(), full]);
+    this.editor.select(this.name, full.id);
+    return full;
+  }
+
+  update(id, patch, { record = true } = {}) {
+    if (this.readonly) return;
+    const next = this.regions().map((r) => (r.id === id ? { ...r, ...(typeof patch === "function" ? patch(r) : patch) } : r));
+    this.editor.set(this.name, next, { record });
+  }
+
+  remove(id) {
+    if (this.readonly) return;
+    this.editor.removeRegion(this.name, id);
+  }
+
+  labelForKey(key) {
+    return Object.keys(this.keymap).find((label) => this.keymap[label] === key);
+  }
+
+  // A label key: relabel the selected region of this control, else choose the label for new regions.
+  pickLabel(label) {
+    this.currentLabel = label;
+    const selected = this.editor.selected;
+    if (selected && selected.control === this.name && !this.readonly) this.update(selected.id, { label });
+    else this.render();
+    this.editor.say(`Label: ${label}`);
+  }
+
+  handleKey(event, key) {
+    const label = this.labelForKey(key);
+    if (label !== undefined) { this.pickLabel(label); return true; }
+    return false;
+  }
+
+  keys() {
+    return this.labels.filter((l) => this.keymap[l]).map((l) => ({ key: this.keymap[l], what: `${this.name}: label ${l}` }));
+  }
+
+  describe(region) { return region.label; }
+
+  build() {
+    this.labelBar = el("div", { class: "lw-labels", role: "radiogroup", "aria-label": `${this.name} labels` });
+    this.list = el("ol", { class: "lw-region-list", "aria-label": `${this.name} regions` });
+    this.body.append(this.labelBar, this.list);
+  }
+
+  render() {
+    this.labelBar.replaceChildren(...this.labels.map((label) => {
+      const key = this.keymap[label];
+      return el("button", {
+        type: "button", class: "lw-label", role: "radio", "aria-checked": String(label === this.currentLabel),
+        "data-label": label, style: { "--lw-color": this.color(label) },
+        onclick: () => this.pickLabel(label),
+      }, key ? el("kbd", { text: key }) : null, el("span", { text: label }));
+    }));
+    const selected = this.editor.selected;
+    this.list.replaceChildren(...this.regions().map((region) => el("li", {
+      class: "lw-region" + (selected && selected.id === region.id ? " lw-selected" : ""),
+      "data-region": region.id, style: { "--lw-color": this.color(region.label) },
+    },
+    el("button", { type: "button", class: "lw-region-pick", onclick: () => this.editor.select(this.name, region.id) },
+      el("span", { class: "lw-swatch" }), el("span", { text: this.describe(region) })),
+    this.readonly ? null : el("button", {
+      type: "button", class: "lw-region-del", "aria-label": `delete ${region.label}`, text: "×",
+      onclick: () => this.remove(region.id),
+    }))));
+  }
+
+  static key(event) { return keyName(event); }
+}

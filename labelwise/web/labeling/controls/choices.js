@@ -1,0 +1,58 @@
+// Choices: one option (radio) or several (checkboxes), with hotkeys 1-9 or the schema's own.
+
+import { el, keyMap } from "../util.js";
+import { Control } from "./base.js";
+
+export class ChoicesControl extends Control {
+  constructor(editor, name, spec) {
+    super(editor, name, spec);
+    this.options = spec.options || [];
+    this.keymap = keyMap(this.options, spec.hotkeys);
+  }
+
+  selectedList() {
+    const v = this.value;
+    if (v === undefined || v === null) return [];
+    return Array.isArray(v) ? v : [v];
+  }
+
+  toggle(option) {
+    if (this.readonly) return;
+    if (this.spec.multiple) {
+      const current = this.selectedList();
+      this.value = current.includes(option) ? current.filter((o) => o !== option) : [...current, option];
+    } else {
+      this.value = this.value === option ? null : option;
+    }
+    this.editor.say(`${this.name}: ${this.selectedList().join(", ") || "none"}`);
+  }
+
+  build() {
+    this.group = el("div", { class: "lw-choices", role: this.spec.multiple ? "group" : "radiogroup", "aria-label": this.name });
+    this.body.append(this.group);
+  }
+
+  render() {
+    const chosen = this.selectedList();
+    this.group.replaceChildren(...this.options.map((option) => {
+      const key = this.keymap[option];
+      return el("button", {
+        type: "button", class: "lw-choice", role: this.spec.multiple ? "checkbox" : "radio",
+        "aria-checked": String(chosen.includes(option)), "data-option": option, disabled: this.readonly,
+        onclick: () => this.toggle(option),
+      }, key ? el("kbd", { text: key }) : null, el("span", { text: option }));
+    }));
+  }
+
+  handleKey(event, key, { passive = false } = {}) {
+    const option = Object.keys(this.keymap).find((o) => this.keymap[o] === key);
+    if (option === undefined) return false;
+    if (passive && !this.spec.hotkeys && this.editor.controls[this.editor.active]?.usesDigits) return false;
+    this.toggle(option);
+    return true;
+  }
+
+  keys() {
+    return this.options.filter((o) => this.keymap[o]).map((o) => ({ key: this.keymap[o], what: `${this.name}: ${o}` }));
+  }
+}

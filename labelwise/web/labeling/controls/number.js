@@ -1,0 +1,44 @@
+// Number: an input bounded by the schema's min, max and step.
+
+import { el } from "../util.js";
+import { Control } from "./base.js";
+
+export class NumberControl extends Control {
+  build() {
+    const id = `lw-num-${this.name}`;
+    const s = this.spec;
+    this.input = el("input", { id, type: "number", min: s.min ?? null, max: s.max ?? null, step: s.step ?? (s.integer ? 1 : "any"), inputmode: s.integer ? "numeric" : "decimal" });
+    this.input.addEventListener("input", () => this._read());
+    this.error = el("p", { class: "lw-field-error", role: "alert" });
+    const bounds = [s.min !== undefined && s.min !== null ? `from ${s.min}` : "", s.max !== undefined && s.max !== null ? `to ${s.max}` : "", s.step ? `step ${s.step}` : ""].filter(Boolean).join(" ");
+    this.body.append(el("label", { for: id, text: `${this.name}${bounds ? ` (${bounds})` : ""}` }), this.input, this.error);
+  }
+
+  _read() {
+    const text = this.input.value.trim();
+    if (text === "") { this.error.textContent = ""; this.editor.set(this.name, null); return; }
+    const n = Number(text);
+    const s = this.spec;
+    let problem = "";
+    if (!Number.isFinite(n)) problem = "Not a number.";
+    else if (s.integer && !Number.isInteger(n)) problem = "Must be a whole number.";
+    else if (s.min !== undefined && s.min !== null && n < s.min) problem = `At least ${s.min}.`;
+    else if (s.max !== undefined && s.max !== null && n > s.max) problem = `At most ${s.max}.`;
+    this.error.textContent = problem;
+    this.editor.set(this.name, Number.isFinite(n) ? n : null);
+  }
+
+  render() {
+    this.input.readOnly = this.readonly;
+    const v = this.value;
+    if (document.activeElement !== this.input) this.input.value = v === undefined || v === null ? "" : String(v);
+  }
+
+  handleKey(event, key, { passive = false } = {}) {
+    if (passive) return false;
+    if (key === "t" || key === "f2") { this.input.focus(); return true; }
+    return false;
+  }
+
+  keys() { return [{ key: "t", what: `${this.name}: type the number (when active)` }]; }
+}

@@ -1,0 +1,1 @@
+import { RegionControl } from "./base.js"; export class SegmentsControl extends RegionControl {}

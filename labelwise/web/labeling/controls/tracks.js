@@ -1,0 +1,1 @@
+import { RegionControl } from "./base.js"; export class TracksControl extends RegionControl {}

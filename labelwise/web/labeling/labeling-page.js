@@ -1,0 +1,363 @@
+// <lw-labeling project-id="N">: the annotator's loop. Loads the project, asks the queue for the next
+// task, shows it in <lw-task-editor>, and submits or skips from the keyboard. Work is never dropped:
+// a rejected result keeps the editor as it is, a lost connection retries with backoff (and on
+// "online"), and a 409 after a retry means the first attempt already landed.
+
+import { api } from "../api.js";
+import { el, ensureStyles, isTyping, keyName } from "./util.js";
+import "./task-editor.js";
+
+const PAGE_KEYS = [
+  ["Enter", "submit (Ctrl+Enter inside a text box)"],
+  ["s or Ctrl+→", "skip this task"],
+  ["Ctrl+←", "go back to the task you submitted before (edit it)"],
+  ["Ctrl+Z / Ctrl+Shift+Z", "undo / redo"],
+  ["Tab, ← / →", "select the next / previous region"],
+  ["Delete", "remove the selected region"],
+  ["Esc", "deselect, cancel, leave a text box, close a panel"],
+  ["[ / ]", "previous / next control (digits go to the active control)"],
+  ["a (Shift+A)", "accept the model's suggestion into the editor"],
+  ["g", "show or hide the guidelines"],
+  ["?", "show or hide this list"],
+];
+
+const MAX_BACKOFF_MS = 30000;
+
+function summarize(result) {
+  return Object.entries(result || {}).map(([name, value]) => {
+    if (Array.isArray(value) && value.length && typeof value[0] === "object" && !Array.isArray(value[0])) {
+      const labels = value.map((r) => r.label).filter(Boolean);
+      return `${name}: ${value.length} region${value.length === 1 ? "" : "s"}${labels.length ? ` (${[...new Set(labels)].join(", ")})` : ""}`;
+    }
+    if (Array.isArray(value)) return `${name}: ${value.map((v) => (Array.isArray(v) ? v.join(" / ") : v)).join(", ")}`;
+    if (value && typeof value === "object") return `${name}: ${Object.keys(value).length} entries`;
+    return `${name}: ${value}`;
+  }).join(" · ");
+}
+
+function withoutScores(value) {
+  if (Array.isArray(value)) return value.map(withoutScores);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== "score").map(([k, v]) => [k, withoutScores(v)]));
+  }
+  return value;
+}
+
+export class LabelingPage extends HTMLElement {
+  constructor() {
+    super();
+    this.project = null;
+    this.current = null; // {task, shownAt, annotationId?}
+    this.done = [];      // [{taskId, annotationId}] submitted in this session, newest last
+    this.stash = new Map(); // unsent work on the leased task while the annotator edits an older one
+    this.phase = "idle";
+    this.attempt = 0;
+    this.submitted = 0;
+    this._onKey = (event) => this.onKey(event);
+    this._onOnline = () => { if (this.retry) this.retry(); };
+  }
+
+  get projectId() { return Number(this.getAttribute("project-id")); }
+
+  connectedCallback() {
+    ensureStyles();
+    this.classList.add("lw-labeling");
+    this.build();
+    document.addEventListener("keydown", this._onKey);
+    window.addEventListener("online", this._onOnline);
+    this.start();
+  }
+
+  disconnectedCallback() {
+    document.removeEventListener("keydown", this._onKey);
+    window.removeEventListener("online", this._onOnline);
+    clearTimeout(this.retryTimer);
+  }
+
+  build() {
+    this.titleEl = el("h2", { class: "lw-title", text: "Labeling" });
+    this.info = el("span", { class: "lw-task-info" });
+    this.submitBtn = el("button", { type: "button", class: "lw-primary", onclick: () => this.submit() }, "Submit ", el("kbd", { text: "Enter" }));
+    this.skipBtn = el("button", { type: "button", onclick: () => this.skip() }, "Skip ", el("kbd", { text: "s" }));
+    this.backBtn = el("button", { type: "button", onclick: () => this.back(), title: "Edit the task you submitted before" }, "Back ", el("kbd", { text: "Ctrl+←" }));
+    this.undoBtn = el("button", { type: "button", onclick: () => this.editor.undo(), "aria-label": "Undo" }, "Undo");
+    this.redoBtn = el("button", { type: "button", onclick: () => this.editor.redo(), "aria-label": "Redo" }, "Redo");
+    this.guideBtn = el("button", { type: "button", onclick: () => this.toggle(this.guidelines) }, "Guidelines ", el("kbd", { text: "g" }));
+    this.helpBtn = el("button", { type: "button", onclick: () => this.toggle(this.help) }, "Shortcuts ", el("kbd", { text: "?" }));
+    this.message = el("div", { class: "lw-message", role: "alert", "aria-live": "assertive", hidden: true });
+    this.suggestion = el("div", { class: "lw-suggestion", hidden: true });
+    this.editor = document.createElement("lw-task-editor");
+    this.empty = el("div", { class: "lw-empty", hidden: true });
+    this.guidelines = el("aside", { class: "lw-panel lw-guidelines", hidden: true, "aria-label": "Guidelines", tabindex: "-1" });
+    this.help = el("aside", { class: "lw-panel lw-help", hidden: true, "aria-label": "Keyboard shortcuts", tabindex: "-1" });
+    this.toolbar = el("div", { class: "lw-toolbar", role: "toolbar", "aria-label": "Labeling actions" },
+      this.submitBtn, this.skipBtn, this.backBtn, this.undoBtn, this.redoBtn, this.guideBtn, this.helpBtn);
+    this.replaceChildren(
+      el("header", { class: "lw-label-header" }, this.titleEl, this.info, this.toolbar),
+      this.message, this.suggestion, this.editor, this.empty, this.guidelines, this.help,
+    );
+    this.editor.addEventListener("change", () => this.updateButtons());
+  }
+
+  async start() {
+    this.say("Loading the project…", "info");
+    try {
+      this.project = await api(`/projects/${this.projectId}`);
+    } catch (error) {
+      this.say(`Cannot open project ${this.projectId}: ${error.message}`, "error");
+      return;
+    }
+    this.titleEl.textContent = this.project.name;
+    this.editor.schema = this.project.label_schema;
+    this.fillGuidelines();
+    await this.loadNext();
+  }
+
+  fillGuidelines() {
+    const text = (this.project && this.project.guidelines) || "This project has no guidelines yet.";
+    this.guidelines.replaceChildren(
+      el("h3", { text: "Guidelines" }),
+      el("div", { class: "lw-guidelines-text", text }),
+      el("p", { class: "lw-hint", text: "Press g or Esc to close." }),
+    );
+  }
+
+  fillHelp() {
+    const rows = [...PAGE_KEYS.map(([key, what]) => ({ key, what })), ...this.editor.shortcuts()];
+    this.help.replaceChildren(
+      el("h3", { text: "Keyboard shortcuts" }),
+      el("table", { class: "lw-keys" }, el("tbody", {}, rows.map((row) =>
+        el("tr", {}, el("th", { scope: "row" }, el("kbd", { text: row.key })), el("td", { text: row.what }))))),
+      el("p", { class: "lw-hint", text: "Press ? or Esc to close. Guidelines: g." }),
+    );
+  }
+
+  toggle(panel, force) {
+    const show = force ?? panel.hidden;
+    for (const p of [this.guidelines, this.help]) p.hidden = true;
+    if (panel === this.help && show) this.fillHelp();
+    panel.hidden = !show;
+    if (show) panel.focus();
+  }
+
+  say(text, kind = "error") {
+    this.message.hidden = !text;
+    this.message.className = `lw-message lw-${kind}`;
+    this.message.replaceChildren(...(Array.isArray(text) ? text : [text || ""]));
+  }
+
+  // --- the queue ---------------------------------------------------------------------------------
+  async loadNext() {
+    this.phase = "loading";
+    clearTimeout(this.retryTimer);
+    this.retry = null;
+    let payload;
+    try {
+      payload = await api(`/projects/${this.projectId}/next`);
+    } catch (error) {
+      this.phase = "idle";
+      if (error.isNetwork || error.status >= 500) {
+        this.scheduleRetry(() => this.loadNext(), "Cannot load the next task: the connection was lost.");
+      } else {
+        this.say(`Cannot load the next task: ${error.message}`, "error");
+      }
+      return;
+    }
+    this.attempt = 0;
+    if (!payload) { this.showEmpty(); return; }
+    const stashed = this.stash.get(payload.task.id);
+    this.stash.delete(payload.task.id);
+    this.show(payload.task, { value: stashed });
+  }
+
+  show(task, { value, annotationId = null } = {}) {
+    this.empty.hidden = true;
+    this.editor.hidden = false;
+    this.current = { task, annotationId, shownAt: performance.now() };
+    this.editor.task = task;
+    if (value) this.editor.value = value;
+    this.dataset.taskId = String(task.id);
+    this.info.textContent = `${annotationId ? "Editing" : "Task"} #${task.id}${task.external_id ? ` (${task.external_id})` : ""} · ${this.submitted} submitted this session`;
+    this.showSuggestion(task);
+    this.phase = "labeling";
+    this.say(annotationId ? "You are editing an answer you already submitted; Enter saves it as a new revision." : "", "info");
+    this.updateButtons();
+    this.dispatchEvent(new CustomEvent("lw-task-shown", { detail: { taskId: task.id, at: performance.now() } }));
+  }
+
+  showEmpty() {
+    this.current = null;
+    this.phase = "empty";
+    this.editor.hidden = true;
+    this.suggestion.hidden = true;
+    delete this.dataset.taskId;
+    this.info.textContent = `${this.submitted} submitted this session`;
+    this.empty.replaceChildren(el("h3", { text: "No more tasks" }),
+      el("p", { text: "The queue has nothing left for you in this project. Thank you!" }),
+      this.done.length ? el("p", { class: "lw-hint", text: "Ctrl+← goes back to your last answer." }) : null);
+    this.empty.hidden = false;
+    this.say("", "info");
+    this.updateButtons();
+    this.dispatchEvent(new CustomEvent("lw-task-shown", { detail: { taskId: null, at: performance.now() } }));
+  }
+
+  latestPrediction(task) {
+    const list = (task && task.predictions) || [];
+    return list.length ? list[0] : null;
+  }
+
+  showSuggestion(task) {
+    const prediction = this.latestPrediction(task);
+    this.suggestion.hidden = !prediction || !!this.current.annotationId;
+    if (!prediction) return;
+    const score = typeof prediction.score === "number" ? ` (score ${prediction.score.toFixed(2)})` : "";
+    this.suggestion.replaceChildren(
+      el("span", { class: "lw-suggestion-what", text: `Suggestion from ${prediction.model_version}${score}: ` }),
+      el("span", { class: "lw-suggestion-result", text: summarize(prediction.result) }),
+      " ",
+      el("button", { type: "button", onclick: () => this.acceptSuggestion() }, "Accept ", el("kbd", { text: this.acceptKey() })),
+    );
+  }
+
+  acceptKey() { return this.editor.shortcuts().some((s) => s.key === "a") ? "Shift+A" : "a"; }
+
+  acceptSuggestion() {
+    const prediction = this.current && this.latestPrediction(this.current.task);
+    if (!prediction || this.editor.readonly) return false;
+    this.editor.apply(withoutScores(prediction.result));
+    this.editor.say("Suggestion accepted: edit it if needed, then press Enter.");
+    return true;
+  }
+
+  updateButtons() {
+    const labeling = this.phase === "labeling";
+    this.submitBtn.disabled = !labeling;
+    this.skipBtn.disabled = !labeling;
+    this.backBtn.disabled = !this.done.length || this.phase === "submitting";
+    this.undoBtn.disabled = !labeling || !this.editor.history.canUndo;
+    this.redoBtn.disabled = !labeling || !this.editor.history.canRedo;
+  }
+
+  // --- submit, skip, back ------------------------------------------------------------------------
+  async submit() {
+    if (this.phase !== "labeling" && this.phase !== "retrying") return;
+    const current = this.current;
+    if (!current) return;
+    clearTimeout(this.retryTimer);
+    this.phase = "submitting";
+    this.updateButtons();
+    const body = { result: this.editor.value, lead_time_ms: Math.max(0, Math.round(performance.now() - current.shownAt)) };
+    let saved;
+    try {
+      saved = current.annotationId
+        ? await api(`/annotations/${current.annotationId}`, { method: "PATCH", body })
+        : await api(`/tasks/${current.task.id}/annotations`, { method: "POST", body });
+    } catch (error) {
+      if (error.status === 409 && !current.annotationId) {
+        saved = null; // an earlier attempt landed before the connection dropped
+      } else if (error.isNetwork || error.status >= 500) {
+        this.phase = "retrying";
+        this.scheduleRetry(() => this.submit(), "Your answer was not saved yet: the connection was lost. Your work is kept on this page.");
+        this.updateButtons();
+        return;
+      } else {
+        this.phase = "labeling";
+        this.rejected(error);
+        this.updateButtons();
+        return;
+      }
+    }
+    this.attempt = 0;
+    this.retry = null;
+    if (!current.annotationId) {
+      this.submitted++;
+      this.done.push({ taskId: current.task.id, annotationId: saved ? saved.id : null });
+    }
+    await this.loadNext();
+  }
+
+  rejected(error) {
+    const field = error.field ? el("code", { class: "lw-field", text: error.field }) : null;
+    this.say([el("strong", { text: "The server did not accept this answer: " }), error.message,
+      field ? " (field " : "", field, field ? ")" : "", " Nothing was lost; fix it and press Enter again."], "error");
+    const name = error.field && /^result\.([^.[]+)/.exec(error.field);
+    for (const node of this.editor.querySelectorAll(".lw-invalid")) node.classList.remove("lw-invalid");
+    if (name && this.editor.controls[name[1]]) {
+      const panel = this.editor.controls[name[1]].el;
+      panel.classList.add("lw-invalid");
+      panel.scrollIntoView({ block: "nearest" });
+      this.editor.activate(name[1]);
+    }
+  }
+
+  scheduleRetry(fn, what) {
+    const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.attempt);
+    this.attempt++;
+    this.retry = () => { clearTimeout(this.retryTimer); this.retry = null; fn(); };
+    this.retryTimer = setTimeout(() => this.retry && this.retry(), delay);
+    const button = el("button", { type: "button", class: "lw-retry", onclick: () => this.retry && this.retry() }, "Retry now");
+    this.say([what, ` Retrying in ${Math.round(delay / 1000)} s. `, button], "warning");
+  }
+
+  async skip() {
+    if (this.phase !== "labeling" || !this.current) return;
+    const current = this.current;
+    if (current.annotationId) { await this.loadNext(); return; }
+    this.phase = "submitting";
+    this.updateButtons();
+    try {
+      await api(`/tasks/${current.task.id}/skip`, { method: "POST", body: { lead_time_ms: Math.round(performance.now() - current.shownAt) } });
+    } catch (error) {
+      this.phase = "labeling";
+      this.updateButtons();
+      if (error.status !== 409) { this.say(`Could not skip: ${error.message}`, error.isNetwork ? "warning" : "error"); return; }
+    }
+    await this.loadNext();
+  }
+
+  async back() {
+    const last = this.done[this.done.length - 1];
+    if (!last || this.phase === "submitting") return;
+    if (this.current && !this.current.annotationId) this.stash.set(this.current.task.id, this.editor.value);
+    try {
+      const task = await api(`/tasks/${last.taskId}`);
+      const mine = (task.annotations || []).filter((a) => a.status === "submitted");
+      const annotation = mine[mine.length - 1];
+      if (!annotation) { this.say("That answer cannot be found any more.", "error"); return; }
+      this.done.pop();
+      this.show(task, { value: annotation.result || {}, annotationId: annotation.id });
+    } catch (error) {
+      this.say(`Cannot open your previous answer: ${error.message}`, "error");
+    }
+  }
+
+  // --- keys ----------------------------------------------------------------------------------------
+  onKey(event) {
+    if (event.defaultPrevented || event.isComposing) return;
+    const key = keyName(event);
+    const panelOpen = !this.guidelines.hidden || !this.help.hidden;
+    if (panelOpen && (key === "escape" || (key === "g" && !this.guidelines.hidden) || (event.key === "?" && !this.help.hidden))) {
+      this.toggle(this.guidelines, false);
+      event.preventDefault();
+      return;
+    }
+    if (isTyping(event.target)) {
+      if (key === "ctrl+enter" || key === "meta+enter") { event.preventDefault(); event.target.blur(); this.submit(); }
+      else if (key === "escape") { event.preventDefault(); event.target.blur(); }
+      return;
+    }
+    if ((this.phase === "labeling" || this.phase === "retrying") && this.editor.handleKey(event)) { event.preventDefault(); this.updateButtons(); return; }
+    let handled = true;
+    if (key === "enter" || key === "ctrl+enter") this.submit();
+    else if (key === "s" || key === "ctrl+arrowright") this.skip();
+    else if (key === "ctrl+arrowleft") this.back();
+    else if (key === "g") this.toggle(this.guidelines);
+    else if (event.key === "?") this.toggle(this.help);
+    else if (key === "a" || key === "shift+a") handled = this.acceptSuggestion();
+    else if (key === "r" && this.retry) this.retry();
+    else handled = false;
+    if (handled) event.preventDefault();
+  }
+}
+
+if (!customElements.get("lw-labeling")) customElements.define("lw-labeling", LabelingPage);
