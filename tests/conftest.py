@@ -5,6 +5,7 @@ database test on PostgreSQL too; the suite creates its own database there and dr
 """
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 
@@ -19,6 +20,19 @@ from labelwise.store.models import Base
 from labelwise.store.session import make_engine
 
 PG_URL = os.environ.get("LABELWISE_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Argon2 at its production cost takes ~0.25 s a hash; tests create many users."""
+    from argon2 import PasswordHasher
+
+    from labelwise.core import security
+
+    production = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = production
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
@@ -40,14 +54,24 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """One migrated SQLite file; each test gets a copy, which is much faster than migrating again."""
+    path = tmp_path_factory.mktemp("template") / "labelwise.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'labelwise.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        return url
+        path = tmp_path / "labelwise.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
     engine = make_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
