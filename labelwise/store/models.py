@@ -86,11 +86,16 @@ class Project(Base):
 
 
 class Member(Base):
+    """A user's role in a project, and their standing as an annotator there (`active`, `qualifying`, `paused`)."""
+
     __tablename__ = "members"
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    skill: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -121,6 +126,8 @@ class Task(Base):
     annotation_count: Mapped[int] = mapped_column(Integer, default=0)
     consensus: Mapped[dict[str, Any] | None]
     confidence: Mapped[float | None] = mapped_column(Float)
+    adjudicated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    adjudicated_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -230,3 +237,18 @@ class Event(Base):
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Notification(Base):
+    """A message for one user (`user_id`) or for a project's managers (`user_id` null)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_project_id_id", "project_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
