@@ -45,7 +45,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_tasks_queue', table_name='tasks')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_tasks_adjudicated_by_users', type_='foreignkey')
+        if op.get_bind().dialect.name != 'sqlite':  # SQLite reflects the key unnamed; the copy drops it
+            batch_op.drop_constraint('fk_tasks_adjudicated_by_users', type_='foreignkey')
         batch_op.drop_column('adjudicated_at')
         batch_op.drop_column('adjudicated_by')
     op.create_index(
