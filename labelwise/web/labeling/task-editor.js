@@ -125,6 +125,11 @@ export class TaskEditor extends HTMLElement {
     this.dispatchEvent(new CustomEvent("change", { detail: { value: this.value } }));
   }
 
+  // After a drag that changed the value with {record: false}: one undo step for the whole gesture.
+  commit() {
+    if (this.history.push(this._value)) this.dispatchEvent(new CustomEvent("change", { detail: { value: this.value } }));
+  }
+
   undo() { const v = this.history.undo(); if (v) this._restore(v, "Undone"); return !!v; }
   redo() { const v = this.history.redo(); if (v) this._restore(v, "Redone"); return !!v; }
   _restore(value, message) {

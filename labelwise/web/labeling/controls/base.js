@@ -77,7 +77,7 @@ export class RegionControl extends Control {
     this.currentLabel = label;
     const selected = this.editor.selected;
     if (selected && selected.control === this.name && !this.readonly) this.update(selected.id, { label });
-    else this.render();
+    else this.editor.refresh();
     this.editor.say(`Label: ${label}`);
   }
 
