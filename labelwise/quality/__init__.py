@@ -2,8 +2,102 @@
 
 Nothing here imports FastAPI, SQLAlchemy or pandas; `labelwise.core` turns rows into the
 integer-coded arrays these functions take.
+
+The package re-exports the public names of `agreement`, `spatial_agreement` and `aggregation`.
+Two names exist in both `spatial_agreement` and `aggregation` with different inputs: here
+`box_iou` and `edit_similarity` are the agreement versions (one box as `(x, y, width, height)`,
+and exact-text similarity with options); the aggregation versions (`(x1, y1, x2, y2)` arrays,
+normalised text) stay available as `labelwise.quality.aggregation.box_iou` and `.edit_similarity`.
 """
 
+from labelwise.quality.aggregation import (
+    GLAD,
+    MACE,
+    AggregatedSpan,
+    DawidSkene,
+    Encoding,
+    FusedBox,
+    MajorityVote,
+    MultiLabelVote,
+    NumericResult,
+    OneCoinDawidSkene,
+    TextChoice,
+    WeightedMajorityVote,
+    aggregate_boxes,
+    aggregate_numbers,
+    aggregate_spans,
+    aggregate_texts,
+    encode,
+    text_medoid,
+)
+from labelwise.quality.agreement import (
+    ConfidenceInterval,
+    PairwiseAgreement,
+    bootstrap_ci,
+    cohen_kappa,
+    fleiss_kappa,
+    krippendorff_alpha,
+    krippendorff_alpha_from_matrix,
+    pairwise_cohen_kappa,
+    percent_agreement,
+    reliability_matrix_to_long,
+)
 from labelwise.quality.errors import QualityInputError
+from labelwise.quality.spatial_agreement import (
+    MatchScore,
+    box_agreement,
+    box_corners,
+    box_f1,
+    box_iou,
+    edit_similarity,
+    polygon_agreement,
+    polygon_f1,
+    polygon_iou,
+    span_agreement,
+    span_f1,
+    text_agreement,
+)
 
-__all__ = ["QualityInputError"]
+__all__ = [
+    "GLAD",
+    "MACE",
+    "AggregatedSpan",
+    "ConfidenceInterval",
+    "DawidSkene",
+    "Encoding",
+    "FusedBox",
+    "MajorityVote",
+    "MatchScore",
+    "MultiLabelVote",
+    "NumericResult",
+    "OneCoinDawidSkene",
+    "PairwiseAgreement",
+    "QualityInputError",
+    "TextChoice",
+    "WeightedMajorityVote",
+    "aggregate_boxes",
+    "aggregate_numbers",
+    "aggregate_spans",
+    "aggregate_texts",
+    "bootstrap_ci",
+    "box_agreement",
+    "box_corners",
+    "box_f1",
+    "box_iou",
+    "cohen_kappa",
+    "edit_similarity",
+    "encode",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "krippendorff_alpha_from_matrix",
+    "pairwise_cohen_kappa",
+    "percent_agreement",
+    "polygon_agreement",
+    "polygon_f1",
+    "polygon_iou",
+    "reliability_matrix_to_long",
+    "span_agreement",
+    "span_f1",
+    "text_agreement",
+    "text_medoid",
+]
