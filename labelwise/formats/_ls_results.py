@@ -1,0 +1,268 @@
+"""Convert one result between our shapes and Label Studio's result items (`from_name`, `to_name`, `type`, `value`).
+
+Image and video coordinates become percentages of the image (or video frame) size, as Label Studio
+stores them, with `original_width`/`original_height` on each item; text offsets stay code points
+(Label Studio counts code points since frontend PR #308). A few values have no Label Studio form
+and ride along in a `labelwise` key on the item, which Label Studio ignores: key-point instances
+(Label Studio has one region per point) and their visibility.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from labelwise.core.errors import Invalid
+from labelwise.core.schema import LabelSchema
+from labelwise.formats._images import tidy
+
+NOT_EXPRESSIBLE = {
+    "masks": "Label Studio brushes use their own RGBA run-length format; masks are left out",
+    "segments on video": "Label Studio's TimelineLabels count frames; video segments are left out",
+    "boxes on pdf or video": "Label Studio has no PDF pages and boxes on video frames are tracks; left out",
+    "polygons/keypoints on pdf": "Label Studio has no PDF pages; left out",
+    "pairwise tie": "Label Studio's Pairwise has no tie; written as selected 'tie', which Label Studio ignores",
+    "polylines": "written as polygonlabels with closed: false (an open polygon)",
+    "keypoint instances": "one Label Studio keypoint per labeled point; the instance, its label and visibility "
+                          "ride in a 'labelwise' key, and points with visibility 0 are not written",
+}
+
+
+def to_items(schema: LabelSchema, data: Mapping[str, Any], result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Label Studio result items for our result; controls Label Studio cannot express are left out."""
+    items: list[dict[str, Any]] = []
+    for name, value in result.items():
+        spec = schema.controls.get(name)
+        if spec is None or value is None:
+            continue
+        kind = spec.type
+        to_name = getattr(spec, "object", None)
+        obj = schema.objects[to_name] if to_name else None
+        base = {"from_name": name, "to_name": to_name}
+        if kind == "choices":
+            items.append({**base, "type": "choices", "value": {"choices": value if isinstance(value, list) else [value]}})
+        elif kind == "taxonomy":
+            items.append({**base, "type": "taxonomy", "value": {"taxonomy": value}})
+        elif kind == "text" and spec.per_region:
+            for region_id, text in value.items():
+                items.append({"id": region_id, **base, "type": "textarea", "value": {"text": [text]}})
+        elif kind == "text":
+            items.append({**base, "type": "textarea", "value": {"text": [value]}})
+        elif kind in ("rating", "number"):
+            items.append({**base, "type": kind, "value": {kind: value}})
+        elif kind == "ranking":
+            items.append({**base, "type": "ranker", "value": {"ranker": {to_name: list(value)}}})
+        elif kind == "pairwise":
+            selected = {"a": "left", "b": "right"}.get(value, value)
+            items.append({"from_name": name, "to_name": ",".join(spec.objects), "type": "pairwise",
+                          "value": {"selected": selected}})
+        elif kind == "relations":
+            for rel in value:
+                items.append({"from_id": rel["from"], "to_id": rel["to"], "type": "relation", "direction": "right",
+                              "labels": [rel["label"]] if rel.get("label") else []})
+        else:
+            for region in value:
+                items.extend(_region_items(kind, base, obj, data.get(obj.field), region, spec))
+    return items
+
+
+def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *, where: str) -> dict[str, Any]:
+    """Our result from Label Studio result items; raise `Invalid` naming `where` and the item."""
+    result: dict[str, Any] = {}
+    relations = [name for name, spec in schema.controls.items() if spec.type == "relations"]
+    keypoint_groups: dict[str, dict[str, dict]] = {}
+    for index, item in enumerate(items):
+        here = f"{where}.result[{index}]"
+        if not isinstance(item, Mapping) or not isinstance(item.get("type"), str):
+            raise Invalid(f"{here}: a result item needs a 'type'", field=here)
+        if item["type"] == "relation":
+            if not relations:
+                raise Invalid(f"{here}: a relation, but the schema has no relations control", field=here)
+            rel = {"from": str(item.get("from_id")), "to": str(item.get("to_id"))}
+            if item.get("labels"):
+                rel["label"] = item["labels"][0]
+            result.setdefault(relations[0], []).append(rel)
+            continue
+        name = _control_name(schema, item.get("from_name"), here)
+        spec = schema.controls[name]
+        value = item.get("value")
+        if not isinstance(value, Mapping):
+            raise Invalid(f"{here}: 'value' must be an object", field=f"{here}.value")
+        try:
+            _merge(result, name, spec, schema, data, item, value, keypoint_groups)
+        except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError) as exc:
+            raise Invalid(f"{here}: a {item['type']} item that does not fit control '{name}' ({exc!r})", field=here) from None
+    for name, groups in keypoint_groups.items():
+        result[name] = list(groups.values())
+    return result
+
+
+# --- export ------------------------------------------------------------------------------------------
+
+def _region_items(kind: str, base: dict, obj: Any, value: Any, region: Mapping[str, Any], spec: Any) -> list[dict]:
+    object_type = obj.type
+    head = {"id": region["id"], **base}
+    if region.get("score") is not None:
+        head["score"] = region["score"]
+    label = region["label"]
+    if kind == "spans":
+        if object_type == "paragraphs":
+            p = region["paragraph"]
+            item = value[p]
+            text = item if isinstance(item, str) else str(item.get(obj.text_key, ""))
+            return [{**head, "type": "paragraphlabels", "value": {
+                "start": p, "end": p, "startOffset": region["start"], "endOffset": region["end"],
+                "text": text[region["start"]:region["end"]], "paragraphlabels": [label]}}]
+        return [{**head, "type": "labels", "value": {"start": region["start"], "end": region["end"],
+                                                      "text": value[region["start"]:region["end"]], "labels": [label]}}]
+    if kind == "segments":
+        if object_type == "timeseries":
+            return [{**head, "type": "timeserieslabels", "value": {"start": region["start"], "end": region["end"],
+                                                                    "instant": False, "timeserieslabels": [label]}}]
+        if object_type == "audio":
+            return [{**head, "type": "labels", "value": {"start": region["start"], "end": region["end"],
+                                                          "channel": 0, "labels": [label]}}]
+        return []
+    if object_type not in ("image", "video") or (kind == "boxes" and object_type != "image"):
+        return []
+    width, height = _size(value, head["id"])
+    sized = {**head, "original_width": width, "original_height": height, "image_rotation": 0}
+    px, py = 100 / width, 100 / height
+    if kind == "boxes":
+        return [{**sized, "type": "rectanglelabels", "value": {
+            "x": region["x"] * px, "y": region["y"] * py, "width": region["width"] * px,
+            "height": region["height"] * py, "rotation": region.get("rotation", 0), "rectanglelabels": [label]}}]
+    if kind in ("polygons", "polylines"):
+        return [{**sized, "type": "polygonlabels", "value": {
+            "points": [[x * px, y * py] for x, y, *_ in region["points"]], "closed": kind == "polygons",
+            "polygonlabels": [label]}}]
+    if kind == "keypoints":
+        out = []
+        for index, point in enumerate(region["points"]):
+            visibility = point[2] if len(point) > 2 else 2
+            if not visibility:
+                continue
+            out.append({**sized, "id": f"{region['id']}_{index}", "type": "keypointlabels",
+                        "value": {"x": point[0] * px, "y": point[1] * py, "width": 0.5,
+                                  "keypointlabels": [spec.points[index]]},
+                        "labelwise": {"region": region["id"], "label": label, "visibility": visibility}})
+        return out
+    if kind == "tracks":
+        return [{**sized, "type": "videorectangle", "value": {"labels": [label], "sequence": [
+            {"frame": f["frame"] + 1, "enabled": f.get("visible", True), "x": f["x"] * px, "y": f["y"] * py,
+             "width": f["width"] * px, "height": f["height"] * py, "rotation": 0} for f in region["keyframes"]]}}]
+    return []  # masks: see NOT_EXPRESSIBLE
+
+
+def _size(value: Any, region_id: Any) -> tuple[float, float]:
+    if isinstance(value, Mapping) and value.get("width") and value.get("height"):
+        return value["width"], value["height"]
+    raise Invalid(f"region {region_id}: Label Studio stores image coordinates as percentages, "
+                  "so the task data needs the image's width and height", field="data")
+
+
+# --- import ------------------------------------------------------------------------------------------
+
+def _control_name(schema: LabelSchema, from_name: Any, here: str) -> str:
+    if isinstance(from_name, str):
+        if from_name in schema.controls:
+            return from_name
+        cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", from_name)  # names the config converter had to rename
+        if not re.match(r"[A-Za-z_]", cleaned):
+            cleaned = f"_{cleaned}"
+        if cleaned in schema.controls:
+            return cleaned
+    raise Invalid(f"{here}: from_name {from_name!r} is not a control of this schema", field=f"{here}.from_name")
+
+
+def _merge(result: dict, name: str, spec: Any, schema: LabelSchema, data: Mapping[str, Any], item: Mapping,
+           value: Mapping, keypoint_groups: dict) -> None:
+    kind = spec.type
+    if kind == "choices":
+        chosen = list(value["choices"])
+        result[name] = chosen if spec.multiple else chosen[0]
+    elif kind == "taxonomy":
+        result[name] = [list(path) for path in value["taxonomy"]]
+    elif kind == "text":
+        text = "\n".join(value["text"]) if isinstance(value["text"], list) else value["text"]
+        if spec.per_region:
+            result.setdefault(name, {})[str(item["id"])] = text
+        else:
+            result[name] = text
+    elif kind in ("rating", "number"):
+        result[name] = value[kind]
+    elif kind == "ranking":
+        ranked = value["ranker"]
+        result[name] = list(next(iter(ranked.values())) if isinstance(ranked, Mapping) else ranked)
+    elif kind == "pairwise":
+        result[name] = {"left": "a", "right": "b"}.get(value["selected"], value["selected"])
+    elif kind == "keypoints":
+        _merge_keypoint(name, spec, item, value, keypoint_groups)
+    else:
+        obj = schema.objects[spec.object]
+        region = _region(kind, obj.type, item, value, data.get(obj.field))
+        region = {"id": str(item.get("id") or f"{name}-{len(result.get(name, ())) + 1}"), **region}
+        if item.get("score") is not None:
+            region["score"] = item["score"]
+        result.setdefault(name, []).append(region)
+
+
+def _labels(value: Mapping) -> str:
+    for key in ("labels", "rectanglelabels", "polygonlabels", "keypointlabels", "paragraphlabels", "timeserieslabels"):
+        if value.get(key):
+            return value[key][0]
+    raise KeyError("labels")
+
+
+def _region(kind: str, object_type: str, item: Mapping, value: Mapping, data_value: Any) -> dict:
+    label = _labels(value)
+    if kind == "spans":
+        if object_type == "paragraphs":
+            span = {"paragraph": int(value["start"]), "start": value["startOffset"], "end": value["endOffset"]}
+        else:
+            span = {"start": value["start"], "end": value["end"]}
+        if value.get("text") is not None:
+            span["text"] = value["text"]
+        return {**span, "label": label}
+    if kind == "segments":
+        return {"start": value["start"], "end": value["end"], "label": label}
+    width, height = _item_size(item, data_value)
+    sx, sy = width / 100, height / 100
+    if kind == "boxes":
+        return {"x": tidy(value["x"] * sx), "y": tidy(value["y"] * sy), "width": tidy(value["width"] * sx),
+                "height": tidy(value["height"] * sy), "rotation": value.get("rotation", 0), "label": label}
+    if kind in ("polygons", "polylines"):
+        return {"points": [[tidy(x * sx), tidy(y * sy)] for x, y in value["points"]], "label": label}
+    if kind == "tracks":
+        return {"label": label, "keyframes": [
+            {"frame": f["frame"] - 1, "x": tidy(f["x"] * sx), "y": tidy(f["y"] * sy), "width": tidy(f["width"] * sx),
+             "height": tidy(f["height"] * sy), "visible": f.get("enabled", True)} for f in value["sequence"]]}
+    raise ValueError(f"{kind} cannot be read from Label Studio")
+
+
+def _item_size(item: Mapping, data_value: Any) -> tuple[float, float]:
+    if item.get("original_width") and item.get("original_height"):
+        return float(item["original_width"]), float(item["original_height"])
+    if isinstance(data_value, Mapping) and data_value.get("width") and data_value.get("height"):
+        return float(data_value["width"]), float(data_value["height"])
+    raise ValueError("no original_width/original_height to turn percentages into pixels")
+
+
+def _merge_keypoint(name: str, spec: Any, item: Mapping, value: Mapping, groups: dict) -> None:
+    """Label Studio has one region per point; gather them into instances of the schema's points."""
+    extra = item.get("labelwise") if isinstance(item.get("labelwise"), Mapping) else {}
+    point = value["keypointlabels"][0]
+    index = list(spec.points).index(point)
+    width, height = _item_size(item, None)
+    own = groups.setdefault(name, {})
+    key = extra.get("region")
+    if key is None:  # a foreign export: a point already seen starts the next instance
+        key = next((k for k, g in reversed(own.items()) if g["points"][index] == [0, 0, 0]), None)
+        key = key or f"{name}-{len(own) + 1}"
+    group = own.setdefault(str(key), {"id": str(key), "label": extra.get("label") or spec.labels[0],
+                                      "points": [[0, 0, 0] for _ in spec.points]})
+    group["points"][index] = [tidy(value["x"] * width / 100), tidy(value["y"] * height / 100),
+                              int(extra.get("visibility", 2))]
+    if item.get("score") is not None:
+        group["score"] = item["score"]

@@ -1,0 +1,186 @@
+"""Label Studio JSON export format (labelstud.io/guide/export#JSON): a list of tasks with annotations and predictions.
+
+Export writes every annotation of a task (skipped ones as `was_cancelled: true`, `lead_time` in
+seconds) and its predictions, with results as Label Studio result items (see `_ls_results`:
+percentages for image coordinates, code-point text offsets). Media objects given as
+`{"src", "width", "height"}` become the plain URL Label Studio expects, and the full value goes to
+`meta.labelwise.media` together with the external id, so our own import restores them. The JSON
+array is streamed one task at a time.
+
+Import reads a Label Studio JSON export (one task at a time, with ijson) into import rows:
+`{"data", "external_id"?, "meta"?, "annotations": [{"result", "user", "lead_time_ms"?, "status"?}],
+"predictions": [{"model_version", "score"?, "result"}]}`. Without `meta.labelwise.media`, an image
+object's value becomes `{"src", "width", "height"}` when its regions carry `original_width` and
+`original_height`. `NOT_EXPRESSIBLE` lists what Label Studio cannot hold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any
+
+import ijson
+
+from labelwise.core.errors import Invalid
+from labelwise.core.schema import LabelSchema
+from labelwise.formats._ls_results import NOT_EXPRESSIBLE, from_items, to_items
+from labelwise.formats.rows import Row
+
+__all__ = ["NAME", "EXTENSIONS", "NOT_EXPRESSIBLE", "write", "read", "to_task", "from_task"]
+
+NAME = "labelstudio"
+EXTENSIONS = (".json",)
+_MEDIA = ("image", "audio", "video")
+
+
+def write(records: Iterable[Mapping[str, Any]], fp: IO[str], *, schema: LabelSchema) -> None:
+    """Write a Label Studio JSON export (an array of tasks) to a text stream."""
+    fp.write("[")
+    for index, record in enumerate(records):
+        fp.write(",\n" if index else "\n")
+        fp.write(json.dumps(to_task(record, schema=schema), ensure_ascii=False, default=str))
+    fp.write("\n]\n")
+
+
+def read(fp: IO[bytes], *, schema: LabelSchema, name: str = "the Label Studio export") -> Iterator[Row]:
+    """One row per task (`Row.line` = 1-based position in the array)."""
+    position = 0
+    try:
+        for position, task in enumerate(ijson.items(fp, "item", use_float=True), start=1):
+            yield Row(position, from_task(task, schema=schema, where=f"task {position}"))
+    except ijson.JSONError as exc:
+        raise Invalid(f"{name}: task {position + 1}: not valid JSON ({str(exc).splitlines()[0]})",
+                      line=position + 1) from None
+    except UnicodeDecodeError:
+        raise Invalid(f"{name}: not valid UTF-8", line=position + 1) from None
+    except Invalid as exc:
+        raise Invalid(f"{name}: {exc.message}", field=exc.field, line=position) from None
+    if position == 0:
+        _check_array(fp, name)
+
+
+def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]:
+    """One Label Studio task from one export record."""
+    data = dict(record.get("data") or {})
+    media = {}
+    for spec in schema.objects.values():
+        value = data.get(spec.field)
+        if spec.type in _MEDIA and isinstance(value, Mapping) and "src" in value:
+            media[spec.field] = value
+            data[spec.field] = value["src"]
+    full_data = record.get("data") or {}
+    meta = dict(record.get("meta") or {})
+    ours = {key: value for key, value in (("id", record.get("id")), ("external_id", record.get("external_id")),
+                                          ("media", media)) if value}
+    if ours:
+        meta["labelwise"] = ours
+    task: dict[str, Any] = {"id": record.get("id"), "data": data, "meta": meta, "annotations": []}
+    for annotation in record.get("annotations") or ():
+        entry = {
+            "id": annotation.get("id"),
+            "completed_by": {"username": annotation.get("user")},
+            "result": to_items(schema, full_data, annotation.get("result") or {}),
+            "was_cancelled": annotation.get("status") == "skipped",
+            "ground_truth": False,
+            "created_at": annotation.get("created_at"),
+            "updated_at": annotation.get("updated_at"),
+        }
+        if annotation.get("lead_time_ms") is not None:
+            entry["lead_time"] = annotation["lead_time_ms"] / 1000
+        task["annotations"].append(entry)
+    task["predictions"] = [
+        {"model_version": p.get("model_version"), "score": p.get("score"), "result": to_items(schema, full_data, p.get("result") or {})}
+        for p in record.get("predictions") or ()
+    ]
+    return task
+
+
+def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[str, Any]:
+    """The import row for one Label Studio task; raise `Invalid` naming `where` and the bad entry."""
+    if not isinstance(task, Mapping) or not isinstance(task.get("data"), Mapping):
+        raise Invalid(f"{where}: a Label Studio task is an object with a 'data' object", field="data")
+    meta = dict(task.get("meta") or {}) if isinstance(task.get("meta"), Mapping) else {}
+    ours = meta.pop("labelwise", None) or {}
+    data = dict(task["data"])
+    data.update(ours.get("media") or {})
+    annotations = _list(task, "annotations", where)
+    predictions = _list(task, "predictions", where)
+    if not ours.get("media"):
+        _restore_sizes(schema, data, [item for entry in annotations + predictions for item in _items(entry)])
+    row: dict[str, Any] = {"data": data}
+    external_id = ours.get("external_id") if ours else task.get("id")
+    if external_id is not None:
+        row["external_id"] = str(external_id)
+    if meta:
+        row["meta"] = meta
+    row["annotations"] = []
+    for index, entry in enumerate(annotations):
+        here = f"{where}.annotations[{index}]"
+        out: dict[str, Any] = {"result": from_items(schema, data, _items(entry, here), where=here)}
+        user = _user(entry.get("completed_by"))
+        if user is not None:
+            out["user"] = user
+        if isinstance(entry.get("lead_time"), (int, float)):
+            out["lead_time_ms"] = round(entry["lead_time"] * 1000)
+        if entry.get("was_cancelled"):
+            out["status"] = "skipped"
+        row["annotations"].append(out)
+    row["predictions"] = []
+    for index, entry in enumerate(predictions):
+        here = f"{where}.predictions[{index}]"
+        out = {"model_version": str(entry.get("model_version") or "unknown"),
+               "result": from_items(schema, data, _items(entry, here), where=here)}
+        if isinstance(entry.get("score"), (int, float)):
+            out["score"] = entry["score"]
+        row["predictions"].append(out)
+    return row
+
+
+def _list(task: Mapping, key: str, where: str) -> list:
+    value = task.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(entry, Mapping) for entry in value):
+        raise Invalid(f"{where}: '{key}' must be a list of objects", field=key)
+    return value
+
+
+def _items(entry: Mapping, where: str = "") -> list:
+    items = entry.get("result")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise Invalid(f"{where}: 'result' must be a list of result items", field=f"{where}.result")
+    return items
+
+
+def _user(completed_by: Any) -> str | None:
+    if isinstance(completed_by, Mapping):
+        value = completed_by.get("username") or completed_by.get("email") or completed_by.get("id")
+        return None if value is None else str(value)
+    return None if completed_by is None else str(completed_by)
+
+
+def _restore_sizes(schema: LabelSchema, data: dict, items: list) -> None:
+    for name, spec in schema.objects.items():
+        if spec.type not in ("image", "video") or not isinstance(data.get(spec.field), str):
+            continue
+        for item in items:
+            if isinstance(item, Mapping) and item.get("to_name") == name and item.get("original_width"):
+                data[spec.field] = {"src": data[spec.field], "width": item["original_width"],
+                                    "height": item["original_height"]}
+                break
+
+
+def _check_array(fp: IO[bytes], name: str) -> None:
+    """An empty result is fine for `[]`, but a lone object is a mistake worth naming."""
+    try:
+        fp.seek(0)
+        head = fp.read(64).lstrip()
+    except (OSError, ValueError):
+        return
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:].lstrip()
+    if head and not head.startswith(b"["):
+        raise Invalid(f"{name}: a Label Studio export is a JSON array of tasks, starting with '['", line=1)
