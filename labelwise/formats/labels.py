@@ -68,7 +68,8 @@ def minimal_row(
     A data field whose name clashes with `id`, `external_id`, `confidence` or a control name is
     written as `data.<name>`. With a schema every control gets a column (None when unanswered);
     without one, only the controls the chosen result answers. `confidence` is the consensus
-    confidence, and None when the label is not the consensus.
+    confidence, and None when the label is not the consensus. `source="all"` has no single label,
+    so it falls back to the first submitted annotation.
     """
     result = final_result(record, source="first" if source == "all" else source)
     controls = list(schema.controls) if schema is not None else list(result or {})
