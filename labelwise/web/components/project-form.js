@@ -21,7 +21,10 @@ export function guidelinesField(initial = "") {
   });
   const { wrap } = field("Guidelines (Markdown)", area,
     { hint: "Headings, lists, **bold**, *italic*, `code` and http(s) links are shown to annotators." });
-  wrap.querySelector("label").after(" ", toggle);
+  const label = wrap.querySelector("label");
+  const head = h("div", { class: "field-head" });
+  label.before(head);
+  head.append(label, toggle);
   wrap.append(preview);
   return { el: wrap, input: area, get value() { return area.value; } };
 }

@@ -96,20 +96,22 @@ function etaText(stats) {
   return formatDuration(stats.eta_seconds);
 }
 
-/** Days without submissions are shown as zero bars so gaps stay visible. */
+/** At least the last 14 days, with days without submissions as zero bars so gaps stay visible. */
 function fillDays(perDay) {
   const sorted = [...perDay].sort((a, b) => a.date.localeCompare(b.date));
-  if (sorted.length < 2) return sorted;
   const byDate = new Map(sorted.map((d) => [d.date, d.submitted]));
+  const today = new Date().toISOString().slice(0, 10);
+  const lastKey = sorted.length && sorted[sorted.length - 1].date > today ? sorted[sorted.length - 1].date : today;
+  const end = new Date(`${lastKey}T00:00:00Z`);
+  const start = new Date(end);
+  start.setUTCDate(start.getUTCDate() - 13);
+  if (sorted.length && sorted[0].date < start.toISOString().slice(0, 10)) start.setTime(Date.parse(`${sorted[0].date}T00:00:00Z`));
   const out = [];
-  const day = new Date(`${sorted[0].date}T00:00:00Z`);
-  const end = new Date(`${sorted[sorted.length - 1].date}T00:00:00Z`);
-  while (day <= end && out.length < 366) {
+  for (const day = start; day <= end && out.length < 400; day.setUTCDate(day.getUTCDate() + 1)) {
     const key = day.toISOString().slice(0, 10);
     out.push({ date: key, submitted: byDate.get(key) || 0 });
-    day.setUTCDate(day.getUTCDate() + 1);
   }
-  return out;
+  return out.slice(-400);
 }
 
 function dayTable(points) {

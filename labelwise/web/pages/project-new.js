@@ -12,17 +12,13 @@ export default async function projectNew(view, ctx) {
   const description = h("textarea", { name: "description", rows: 2 });
   const guidelines = guidelinesField("");
   const settings = settingsFieldset({});
-  const schema = schemaEditor("", { onStatus: () => updateSubmit() });
-  const message = h("div", { class: "form-message", "aria-live": "assertive" });
   const submit = h("button", { type: "submit", class: "btn btn-primary" }, "Create project");
+  const schema = schemaEditor("", { onStatus: (r) => submit.setAttribute("aria-disabled", String(!r.valid)) });
+  const message = h("div", { class: "form-message", "aria-live": "assertive" });
   const templatesBox = h("fieldset", { class: "templates" }, h("legend", null, "Start from a template"),
     h("p", { class: "loading", role: "status" }, "Loading templates…"));
   let touched = false;
   schema.input.addEventListener("input", () => { touched = true; });
-
-  function updateSubmit() {
-    submit.setAttribute("aria-disabled", String(!schema.result.valid));
-  }
 
   const loadTemplates = async () => {
     try {
@@ -89,7 +85,6 @@ export default async function projectNew(view, ctx) {
       h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: "/app/projects" }, "Projects"), " › New"),
       h("h1", { tabindex: "-1" }, "New project")),
     form);
-  updateSubmit();
   await loadTemplates();
   return () => schema.dispose();
 }
@@ -97,10 +92,12 @@ export default async function projectNew(view, ctx) {
 function templateList(templates, onPick) {
   const list = h("div", { class: "template-list", role: "radiogroup", "aria-label": "Templates" });
   for (const [key, tpl] of Object.entries(templates)) {
-    const radio = h("input", { type: "radio", name: "template", value: key, id: `tpl-${key}` });
+    const radio = h("input", { type: "radio", name: "template", value: key, id: `tpl-${key}`,
+      "aria-labelledby": `tpl-${key}-title`, "aria-describedby": `tpl-${key}-desc` });
     radio.addEventListener("change", () => { if (!onPick(key, tpl)) radio.checked = false; });
     list.append(h("div", { class: "template" }, radio,
-      h("label", { for: radio.id }, h("strong", null, tpl.title), h("span", { class: "small muted" }, tpl.description))));
+      h("label", { for: radio.id }, h("strong", { id: `tpl-${key}-title` }, tpl.title),
+        h("span", { class: "small muted", id: `tpl-${key}-desc` }, tpl.description))));
   }
   return list;
 }

@@ -1,0 +1,62 @@
+"""Import page: JSONL and CSV files go to the server as-is; bad rows come back with line numbers."""
+
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from labelwise.store.models import Task
+from tests.browser.pages_helpers import allow_http_errors, login, screenshot
+from tests.factories import make_project, make_user
+
+
+def _count(session, project_id):
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(Task).where(Task.project_id == project_id))
+
+
+def test_import_jsonl_and_csv_files(page, web_session, tmp_path):
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user)
+    jsonl = tmp_path / "reviews.jsonl"
+    jsonl.write_text('{"text": "Great phone"}\n{"text": "Awful battery", "external_id": "r2"}\n{"text": "Fine"}\n')
+    csv = tmp_path / "more.csv"
+    csv.write_text('text,external_id\n"Hello, world",c1\nSecond row,c2\n')
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/import")
+    page.get_by_label("Upload a file").set_input_files(str(jsonl))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".import-count")).to_have_text("Imported 3 tasks")
+    screenshot(page, "import")
+    assert _count(web_session, project.id) == 3
+
+    page.get_by_label("Upload a file").set_input_files(str(csv))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".import-count")).to_have_text("Imported 2 tasks")
+    assert _count(web_session, project.id) == 5
+    texts = set(web_session.scalars(select(Task.data["text"].as_string()).where(Task.project_id == project.id)))
+    assert "Hello, world" in texts
+
+    # Pasted TSV, format chosen by hand.
+    page.get_by_label("…or paste the data").fill("text\tmeta_note\nPasted one\tx\n")
+    page.get_by_label("Format").select_option("tsv")
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".import-count")).to_have_text("Imported 1 task")
+    assert _count(web_session, project.id) == 6
+
+
+def test_a_bad_file_shows_every_bad_line_and_imports_nothing(page, web_session, tmp_path, console):
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok"}\n\"just a string\"\n[1, 2]\n{"text": "fine"}\n')
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/import")
+    page.get_by_label("Upload a file").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    table = page.locator(".errors-table")
+    expect(table.locator("caption")).to_have_text("2 bad rows")
+    expect(table.locator("tbody tr").nth(0).locator("td").first).to_have_text("2")
+    expect(table.locator("tbody tr").nth(1).locator("td").first).to_have_text("3")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was imported.")
+    screenshot(page, "import-errors")
+    assert _count(web_session, project.id) == 0
+    assert allow_http_errors(console, 422)
