@@ -8,7 +8,7 @@ Leases that expire give their slot back the next time anyone asks the queue.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, select, update
+from sqlalchemy import case, exists, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,9 @@ from labelwise.store.models import Assignment, Task, User
 
 CANDIDATES = 16
 CLAIM_ATTEMPTS = 5
+# Written as a literal so the planner can match the partial index `ix_tasks_queue` (WHERE remaining > 0);
+# a bound parameter would hide the predicate from SQLite's and PostgreSQL's planners.
+WANTS_ANNOTATORS = Task.remaining > literal_column("0")
 
 
 def next_task(session: Session, user: User, project_id: int, *, default_lease_seconds: int) -> tuple[Task, Assignment] | None:
@@ -49,7 +52,7 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
                 select(Task.id)
                 .where(
                     Task.project_id == project_id,
-                    Task.remaining > 0,
+                    WANTS_ANNOTATORS,
                     ~exists().where(Assignment.task_id == Task.id, Assignment.user_id == user.id),
                 )
                 .order_by(Task.priority.desc(), Task.id)
