@@ -150,3 +150,12 @@ export function ensureStyles() {
   const href = new URL("./labeling.css", import.meta.url).href;
   if (!document.querySelector(`link[href="${href}"]`)) document.head.append(el("link", { rel: "stylesheet", href }));
 }
+
+// , and . step back and forward; with Shift (however the layout reports it: "<", ">" or Shift+",")
+// the step is `big` times larger. Returns the signed number of steps, or 0 for other keys.
+export function stepOf(event, key, big = 10) {
+  const base = key.replace(/^shift\+/, "");
+  const table = { ",": -1, ".": 1, "<": -big, ">": big };
+  if (!(base in table)) return 0;
+  return event.shiftKey && Math.abs(table[base]) === 1 ? table[base] * big : table[base];
+}

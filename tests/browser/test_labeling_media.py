@@ -1,0 +1,164 @@
+"""Labeling time-based media in a real browser: segments on audio (waveform decoded in the page) with a
+transcript per segment, tracks with keyframes and interpolation plus segments on a video recorded in
+the browser, and segments on a time series chart."""
+
+import math
+
+from tests.browser.test_labeling_support import current_task_id, drag, open_labeling, screenshot, wait_next_task, wav_data_uri
+
+# Record a one-second 25 fps WebM of a moving square from a canvas: nothing is downloaded.
+RECORD_WEBM = """async () => {
+  const canvas = Object.assign(document.createElement('canvas'), {width: 160, height: 120});
+  const ctx = canvas.getContext('2d');
+  const stream = canvas.captureStream(25);
+  const recorder = new MediaRecorder(stream, {mimeType: 'video/webm;codecs=vp8'});
+  const chunks = [];
+  recorder.ondataavailable = (e) => chunks.push(e.data);
+  const done = new Promise((resolve) => { recorder.onstop = resolve; });
+  recorder.start();
+  for (let i = 0; i < 25; i++) {
+    ctx.fillStyle = '#203040'; ctx.fillRect(0, 0, 160, 120);
+    ctx.fillStyle = '#f0c000'; ctx.fillRect(10 + i * 4, 10, 40, 30);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  recorder.stop();
+  await done;
+  const blob = new Blob(chunks, {type: 'video/webm'});
+  return await new Promise((resolve) => { const reader = new FileReader(); reader.onload = () => resolve(reader.result); reader.readAsDataURL(blob); });
+}"""
+
+
+def box_of(page, selector):
+    page.locator(selector).scroll_into_view_if_needed()
+    box = page.locator(selector).bounding_box()
+    return box["x"], box["y"], box["width"], box["height"]
+
+
+def test_label_audio_segments_with_transcripts(page, web_server, web_session):
+    schema = {
+        "objects": {"audio": {"type": "audio"}},
+        "controls": {
+            "speakers": {"type": "segments", "object": "audio", "labels": ["speaker_1", "speaker_2"]},
+            "transcript": {"type": "text", "object": "audio", "per_region": True, "regions_of": "speakers"},
+        },
+    }
+    ctx = open_labeling(page, web_server, web_session, schema, [{"audio": {"src": wav_data_uri(2.0), "duration": 2.0}}, {"audio": wav_data_uri(1.0)}])
+    first = current_task_id(page)
+    page.wait_for_function("() => document.querySelector('lw-task-editor').viewers.audio.peaks !== null")
+    drawn = page.evaluate("() => { const c = document.querySelector('.lw-wave canvas'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                          " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }")
+    assert drawn > 1000  # the waveform is on the canvas
+    x, y, w, h = box_of(page, ".lw-wave")
+    drag(page, (x + 0.25 * w, y + h / 2), (x + 0.5 * w, y + h / 2))
+    # keyboard: relabel the new segment as speaker 2 and back, then as speaker 2 mark 1.5 s to 2.0 s
+    page.keyboard.press("2")
+    page.keyboard.press("1")
+    page.keyboard.press("Escape")
+    page.keyboard.press("2")
+    for _ in range(3):
+        page.keyboard.press(".")
+    page.keyboard.press("m")
+    page.keyboard.press(".")
+    page.keyboard.press("m")
+    areas = page.locator("[data-control=transcript] textarea")
+    assert areas.count() == 2
+    areas.nth(0).fill("Hello, how can I help?")
+    areas.nth(1).fill("My order <script>x</script> is late.")
+    page.keyboard.press("Escape")
+    screenshot(page, "audio")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+
+    result = ctx.results()[0].result
+    one, two = sorted(result["speakers"], key=lambda s: s["start"])
+    assert one["label"] == "speaker_1" and abs(one["start"] - 0.5) < 0.02 and abs(one["end"] - 1.0) < 0.02
+    assert two["label"] == "speaker_2" and (two["start"], two["end"]) == (1.5, 2.0)
+    assert result["transcript"] == {one["id"]: "Hello, how can I help?", two["id"]: "My order <script>x</script> is late."}
+
+
+def test_label_video_tracks_and_segments(page, web_server, web_session):
+    page.goto("about:blank")
+    webm = page.evaluate(RECORD_WEBM)
+    assert webm.startswith("data:video/webm")
+    schema = {
+        "objects": {"video": {"type": "video"}},
+        "controls": {
+            "tracks": {"type": "tracks", "object": "video", "labels": ["square", "ball"]},
+            "scenes": {"type": "segments", "object": "video", "labels": ["intro", "action"]},
+        },
+    }
+    video = {"src": webm, "width": 160, "height": 120, "frames": 25, "frame_rate": 25, "duration": 1.0}
+    ctx = open_labeling(page, web_server, web_session, schema, [{"video": video}, {"video": video}])
+    first = current_task_id(page)
+
+    def at(vx, vy):
+        return tuple(page.eval_on_selector(".lw-video-svg", "(svg, [x, y]) => { const p = svg.createSVGPoint(); p.x = x; p.y = y;"
+                                           " const q = p.matrixTransform(svg.querySelector('.lw-content').getScreenCTM()); return [q.x, q.y]; }", [vx, vy]))
+
+    page.click("[data-control=tracks] .lw-control-title")
+    drag(page, at(10, 10), at(50, 40))
+    for _ in range(10):
+        page.keyboard.press(".")
+    assert "frame 10 /" in page.inner_text(".lw-frame")
+    drag(page, at(30, 25), at(70, 25))  # move the (held) box: a keyframe at frame 10
+    for _ in range(5):
+        page.keyboard.press(",")
+    interpolated = page.eval_on_selector(".lw-video-svg [data-region] rect", "r => +r.getAttribute('x')")
+    assert abs(interpolated - 30) < 1.5  # halfway between x=10 (frame 0) and x=50 (frame 10)
+    page.keyboard.press("Shift+.")
+    page.keyboard.press("Shift+.")  # frame 25 -> clamped to 24
+    page.keyboard.press("Home")
+    for _ in range(20):
+        page.keyboard.press(".")
+    page.keyboard.press("h")  # out of view from frame 20
+    assert page.locator(".lw-video-svg [data-region]").count() == 0
+
+    page.click("[data-control=scenes] .lw-control-title")
+    page.keyboard.press("2")
+    x, y, w, h = box_of(page, ".lw-timeline")
+    drag(page, (x + 0.2 * w, y + h / 2), (x + 0.6 * w, y + h / 2))
+    screenshot(page, "video")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+
+    result = ctx.results()[0].result
+    [track] = result["tracks"]
+    assert track["label"] == "square"
+    frames = [(k["frame"], k["visible"]) for k in track["keyframes"]]
+    assert frames == [(0, True), (10, True), (20, False)]
+    k0, k10, _ = track["keyframes"]
+    assert abs(k0["x"] - 10) < 1.5 and abs(k0["width"] - 40) < 1.5 and abs(k10["x"] - 50) < 1.5 and abs(k10["y"] - 10) < 1.5
+    [scene] = result["scenes"]
+    assert scene["label"] == "action" and abs(scene["start"] - 0.2) < 0.02 and abs(scene["end"] - 0.6) < 0.02
+
+
+def test_label_timeseries_segments(page, web_server, web_session):
+    schema = {
+        "objects": {"series": {"type": "timeseries", "channels": ["temperature", "vibration"]}},
+        "controls": {"events": {"type": "segments", "object": "series", "labels": ["anomaly", "maintenance"], "allow_overlap": False}},
+    }
+    times = list(range(100))
+    series = {"time": times, "temperature": [20 + 5 * math.sin(t / 8) for t in times], "vibration": [abs(math.cos(t / 5)) for t in times]}
+    ctx = open_labeling(page, web_server, web_session, schema, [{"series": series}, {"series": series}])
+    first = current_task_id(page)
+    x, y, w, h = box_of(page, ".lw-chart-overlay")
+    drag(page, (x + 0.2 * w, y + h / 2), (x + 0.4 * w, y + h / 2))
+    page.keyboard.press("2")  # relabel the selected segment
+    page.keyboard.press("Escape")
+    page.keyboard.press("1")
+    for _ in range(6):
+        page.keyboard.press("Shift+.")  # cursor to 60% of the range
+    page.keyboard.press("m")
+    page.keyboard.press("Shift+.")
+    page.keyboard.press("m")
+    # an overlapping one is refused (allow_overlap: false)
+    drag(page, (x + 0.3 * w, y + h / 2), (x + 0.65 * w, y + h / 2))
+    assert page.locator("[data-control=events] .lw-region").count() == 2
+    screenshot(page, "timeseries")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+
+    result = ctx.results()[0].result
+    a, b = sorted(result["events"], key=lambda s: s["start"])
+    assert a["label"] == "maintenance" and abs(a["start"] - 19.8) < 0.3 and abs(a["end"] - 39.6) < 0.3
+    assert b["label"] == "anomaly" and abs(b["start"] - 59.4) < 1e-6 and abs(b["end"] - 69.3) < 1e-6
