@@ -107,7 +107,8 @@ async function render() {
     state.cleanup = cleanup;
     clear(root).append(view);
     const heading = root.querySelector("h1");
-    if (heading && !root.contains(document.activeElement)) {
+    // Move focus to the new heading after in-app navigation, not on first load (Tab then starts at the skip link).
+    if (heading && renderId > 1 && !root.contains(document.activeElement)) {
       if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: true });
     }
@@ -125,6 +126,8 @@ document.addEventListener("click", (event) => {
   if (!link || link.target || link.hasAttribute("download")) return;
   const url = new URL(link.href, window.location.origin);
   if (url.origin !== window.location.origin || !(url.pathname === "/" || url.pathname.startsWith("/app"))) return;
+  // In-page anchors (the skip link) keep their native behaviour.
+  if (url.hash && url.pathname === window.location.pathname && url.search === window.location.search) return;
   event.preventDefault();
   navigate(url.href);
 });

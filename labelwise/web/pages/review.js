@@ -21,6 +21,7 @@ export default async function reviewPage(view, ctx) {
   let cards = [];
   let active = 0;
   let reviewed = 0;
+  const reviewedIds = new Set();
 
   const setActive = (i, focus = true) => {
     if (!cards.length) return;
@@ -49,7 +50,9 @@ export default async function reviewPage(view, ctx) {
       return;
     }
     const task = payload.task ?? payload;
-    const annotations = (payload.annotations ?? task.annotations ?? []).filter((a) => a.result);
+    // Only submitted work by others is reviewable; ids reviewed here are skipped should the server repeat them.
+    const annotations = (payload.annotations ?? task.annotations ?? [])
+      .filter((a) => a.result && a.status === "submitted" && a.user_id !== ctx.user.id && !reviewedIds.has(a.id));
     const hasEditor = await loadTaskEditor();
     const section = h("section", { class: "review-task", "aria-label": `Task ${task.id}` },
       h("h2", null, `Task ${task.id}`, task.external_id ? ` · ${task.external_id}` : ""));
@@ -61,6 +64,7 @@ export default async function reviewPage(view, ctx) {
       const card = await reviewCard(project, task, annotation, {
         onDone: () => {
           reviewed += 1;
+          reviewedIds.add(annotation.id);
           if (cards.every((c) => c.done)) {
             toast(`Task ${task.id} reviewed.`);
             loadNext();
@@ -71,7 +75,10 @@ export default async function reviewPage(view, ctx) {
       cards.push(card);
       list.append(card.el);
     }
-    if (!annotations.length) list.append(h("p", { class: "muted" }, "This task has no submitted annotation to review."));
+    if (!annotations.length) {
+      list.append(h("p", { class: "muted" }, "Every annotation of this task that you may review has been reviewed."),
+        h("button", { type: "button", class: "btn", onclick: loadNext }, "Load the next task"));
+    }
     setActive(0, false);
   }
 
@@ -87,6 +94,11 @@ export default async function reviewPage(view, ctx) {
       return;
     }
     if (event.key === "Escape" && card.editing) { event.preventDefault(); card.cancelFix(); return; }
+    if (card.editing) {
+      // While fixing, keys belong to the editor (label hotkeys, undo, region keys).
+      if (typeof card.editor?.handleKey === "function" && card.editor.handleKey(event)) event.preventDefault();
+      return;
+    }
     if (typing || event.ctrlKey) return;
     const key = event.key.toLowerCase();
     if (key === "a") { event.preventDefault(); card.accept(); }
@@ -132,7 +144,7 @@ async function reviewCard(project, task, annotation, { onDone, onFocus }) {
     h("div", { class: "field" }, h("label", { for: commentId }, "Comment (required to reject)"), comment),
     message, verdict,
     h("div", { class: "actions" }, accept, reject, fix, saveFix, cancelFix));
-  const card = { el, done: false, editing: false };
+  const card = { el, done: false, editing: false, editor: view.el.matches("lw-task-editor") ? view.el : null };
   el.addEventListener("focusin", onFocus);
 
   const setBusy = (busy) => { for (const b of [accept, reject, fix, saveFix, cancelFix]) b.disabled = busy || card.done; };
@@ -178,8 +190,7 @@ async function reviewCard(project, task, annotation, { onDone, onFocus }) {
     saveFix.hidden = false;
     cancelFix.hidden = false;
     fix.hidden = true;
-    if (!(view.el instanceof HTMLElement && view.el.matches("lw-task-editor"))) return;
-    view.el.focus?.();
+    if (card.editor) saveFix.focus();
   };
   card.cancelFix = () => {
     card.editing = false;
