@@ -81,3 +81,21 @@ def test_paging_search_filter_and_task_detail(page, web_session):
     page.go_back()
     expect(page).to_have_url(f"/app/projects/{project.id}/data?q=banana&sort=-id&limit=250")
     expect(table).to_have_count(6)
+
+
+def test_lost_connection_says_so_and_retry_recovers(page, web_session, console):
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user)
+    add_tasks(web_session, alice.user, project, [{"text": f"row {i}"} for i in range(60)])
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/data")
+    expect(page.locator(".page-status")).to_have_text("Showing tasks 1–50")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Next ›").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Cannot reach the server")
+    page.context.set_offline(False)
+    alert.get_by_role("button", name="Retry").click()
+    expect(page.locator(".page-status")).to_have_text("Showing tasks 51–60 (last page)")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    console.errors[:] = [e for e in console.errors if "ERR_INTERNET_DISCONNECTED" not in e]

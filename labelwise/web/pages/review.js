@@ -86,7 +86,7 @@ export default async function reviewPage(view, ctx) {
     if (event.defaultPrevented || event.altKey || event.metaKey) return;
     const card = cards[active];
     if (!card) return;
-    const typing = event.target.closest("input, textarea, select, [contenteditable], lw-task-editor");
+    const typing = event.target.closest("input, textarea, select, [contenteditable]");
     if (event.key === "Enter" && event.ctrlKey) {
       event.preventDefault();
       if (card.editing) card.saveFix();
