@@ -1,0 +1,99 @@
+"""The labeling loop's hard cases in a real browser: a result the server rejects (422) keeps the work,
+a submit while offline keeps the work and lands once back online, undo/redo, a prediction accepted with
+one key, skipping, editing the previous answer, broken media, and the empty queue."""
+
+from sqlalchemy import select
+
+from labelwise.store.models import Annotation
+from tests.browser.test_labeling_support import current_task_id, open_labeling, png_data_uri, wait_next_task
+from tests.factories import TEXT_SCHEMA
+
+
+def test_rejected_result_keeps_work_and_offline_submit_retries(page, web_server, web_session, console):
+    ctx = open_labeling(page, web_server, web_session, TEXT_SCHEMA, [{"text": "Ada met Bob."}, {"text": "second"}, {"text": "third"}])
+    first = current_task_id(page)
+    # a span by keyboard, then submit without the required sentiment: the server says no
+    page.click("[data-control=entities] .lw-control-title")
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    message = page.locator(".lw-message.lw-error")
+    message.wait_for()
+    assert "required" in message.inner_text() and "result.sentiment" in message.inner_text()
+    assert current_task_id(page) == first
+    assert page.locator("[data-control=entities] .lw-region").count() == 1
+    assert page.locator("[data-control=sentiment].lw-invalid").count() == 1
+    # undo / redo on the choice
+    page.keyboard.press("1")
+    page.keyboard.press("2")
+    page.keyboard.press("Control+z")
+    assert page.get_attribute("[data-control=sentiment] [data-option=positive]", "aria-checked") == "true"
+    page.keyboard.press("Control+Shift+z")
+    assert page.get_attribute("[data-control=sentiment] [data-option=negative]", "aria-checked") == "true"
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+    assert ctx.results()[0].result == {"sentiment": "positive", "entities": [ctx.results()[0].result["entities"][0]]}
+    assert ctx.results()[0].result["entities"][0]["start"] == 0 and ctx.results()[0].result["entities"][0]["end"] == 3
+
+    console.errors.clear()  # the browser logged the 422 response
+    # offline: the work stays, the page says so, and it lands after the connection returns
+    second = current_task_id(page)
+    page.keyboard.press("3")
+    page.context.set_offline(True)
+    page.keyboard.press("Enter")
+    page.locator(".lw-message.lw-warning").wait_for()
+    assert "connection was lost" in page.inner_text(".lw-message")
+    assert current_task_id(page) == second
+    assert page.get_attribute("[data-control=sentiment] [data-option=neutral]", "aria-checked") == "true"
+    page.context.set_offline(False)
+    wait_next_task(page, second)
+    console.errors.clear()  # failed fetches while offline
+    assert ctx.results()[1].result == {"sentiment": "neutral"}
+
+    # skip, then go back to edit the first answer (a new revision), then the queue is empty
+    third = current_task_id(page)
+    page.keyboard.press("s")
+    page.locator(".lw-empty").wait_for()
+    assert "No more tasks" in page.inner_text(".lw-empty")
+    assert ctx.results()[2].status == "skipped"
+    page.keyboard.press("Control+ArrowLeft")
+    page.wait_for_function(f"() => document.querySelector('lw-labeling').dataset.taskId === '{second}'")
+    assert page.get_attribute("[data-control=sentiment] [data-option=neutral]", "aria-checked") == "true"
+    page.keyboard.press("2")  # neutral -> negative
+    page.keyboard.press("Enter")
+    page.locator(".lw-empty").wait_for()
+    edited = ctx.results()[1]
+    assert edited.result == {"sentiment": "negative"} and edited.revision == 2
+    assert third is not None
+
+
+def test_prediction_accepted_with_one_key(page, web_server, web_session):
+    prediction = {"sentiment": "negative", "entities": [{"id": "p1", "start": 0, "end": 3, "label": "PER", "score": 0.8}]}
+    rows = [{"data": {"text": "Bob is unhappy."}, "predictions": [{"result": prediction, "model_version": "bert-1", "score": 0.91}]}]
+    ctx = open_labeling(page, web_server, web_session, TEXT_SCHEMA, rows)
+    assert "bert-1" in page.inner_text(".lw-suggestion") and "0.91" in page.inner_text(".lw-suggestion")
+    first = current_task_id(page)
+    page.keyboard.press("a")
+    assert page.get_attribute("[data-control=sentiment] [data-option=negative]", "aria-checked") == "true"
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+    assert ctx.results()[0].result == {"sentiment": "negative", "entities": [{"id": "p1", "start": 0, "end": 3, "label": "PER"}]}
+
+
+def test_broken_media_is_reported_in_words(page, web_server, web_session, console):
+    schema = {"objects": {"photo": {"type": "image"}}, "controls": {"ok": {"type": "choices", "object": "photo", "options": ["fine", "broken"]}}}
+    rows = [{"photo": "/static/labeling/missing.png"}, {"photo": png_data_uri(20, 20)}]
+    ctx = open_labeling(page, web_server, web_session, schema, rows)
+    problem = page.locator(".lw-image-viewer .lw-error")
+    problem.wait_for()
+    assert "could not be loaded" in problem.inner_text()
+    console.errors.clear()  # the 404 of the missing image
+    first = current_task_id(page)
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+    assert ctx.results()[0].result == {"ok": "broken"}
+    web_session.rollback()
+    assert web_session.scalar(select(Annotation.lead_time_ms).where(Annotation.project_id == ctx.project_id)) > 0
