@@ -74,3 +74,21 @@ def test_members_add_change_role_and_remove(page, web_session, console):
     expect(page.locator("tr[data-username='bob']")).to_have_count(0)
     web_session.expire_all()
     assert "annotator" not in members().values()
+
+
+def test_an_annotator_sees_no_manager_pages(page, web_session):
+    from tests.factories import add_member
+
+    alice = make_user(web_session, "alice")
+    ann = make_user(web_session, "ann")
+    project = make_project(web_session, alice.user, name="Shared")
+    add_member(web_session, alice.user, project, ann.user, "annotator")
+    login(page, "ann")
+    expect(page.get_by_role("link", name="Shared")).to_have_attribute("href", f"/app/projects/{project.id}/label")
+    page.goto(f"/app/projects/{project.id}/settings")
+    expect(page.get_by_role("status").filter(has_text="Only managers")).to_have_text(
+        "Only managers of this project can change its settings; your role is annotator.")
+    tabs = page.get_by_role("navigation", name="Project sections").get_by_role("link")
+    expect(tabs).to_have_text(["Data", "Start labeling", "Guidelines"])
+    page.get_by_role("link", name="Guidelines").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Guidelines · Shared")

@@ -1,9 +1,9 @@
 // Import tasks: a file or pasted text goes to POST /projects/{id}/import as-is, with the
 // Content-Type of its format; the page shows the counts or every bad row the server reports.
 import { api } from "/static/api.js";
-import { describeError, errorBox } from "/static/components/alerts.js";
+import { describeError, errorBox, infoBox } from "/static/components/alerts.js";
 import { field, formatNumber, h } from "/static/components/dom.js";
-import { projectHeader } from "/static/components/project-nav.js";
+import { canDo, projectHeader } from "/static/components/project-nav.js";
 
 const FORMATS = {
   jsonl: { label: "JSON Lines (one task per line)", type: "application/jsonl" },
@@ -28,6 +28,11 @@ export function guessFormat(fileName, text) {
 export default async function importPage(view, ctx) {
   const project = await api(`/projects/${ctx.params.id}`, { signal: ctx.signal });
   ctx.setTitle(`Import · ${project.name}`);
+  if (!canDo(project, "manager")) {
+    view.append(projectHeader(project, "import", { title: `Import · ${project.name}` }),
+      infoBox(`Only managers of this project can import data; your role is ${project.role}.`));
+    return;
+  }
   const fileInput = h("input", { type: "file", name: "file", accept: ".jsonl,.ndjson,.json,.csv,.tsv,.txt" });
   const paste = h("textarea", { name: "paste", rows: 8, class: "code", spellcheck: false,
     placeholder: '{"text": "The battery lasts all day."}\n{"text": "Broke after a week."}' });

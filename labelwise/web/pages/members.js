@@ -1,15 +1,20 @@
 // Project members: who may annotate, review or manage; add by username, change role, remove.
 import { api } from "/static/api.js";
-import { describeError, errorBox, toast, toastError } from "/static/components/alerts.js";
+import { describeError, errorBox, infoBox, toast, toastError } from "/static/components/alerts.js";
 import { confirmDialog } from "/static/components/dialog.js";
 import { field, h } from "/static/components/dom.js";
-import { projectHeader } from "/static/components/project-nav.js";
+import { canDo, projectHeader } from "/static/components/project-nav.js";
 
 const ROLES = ["annotator", "reviewer", "manager"];
 
 export default async function membersPage(view, ctx) {
   const project = await api(`/projects/${ctx.params.id}`, { signal: ctx.signal });
   ctx.setTitle(`Members · ${project.name}`);
+  if (!canDo(project, "manager")) {
+    view.append(projectHeader(project, "members", { title: `Members · ${project.name}` }),
+      infoBox(`Only managers of this project can manage its members; your role is ${project.role}.`));
+    return;
+  }
   const username = h("input", { name: "username", autocomplete: "off", required: true });
   const role = h("select", { name: "role" }, ROLES.map((r) => h("option", { value: r }, r)));
   const message = h("div", { class: "form-message", "aria-live": "assertive" });

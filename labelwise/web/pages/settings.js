@@ -1,15 +1,20 @@
 // Project settings: name, description, guidelines and routing settings (PATCH), and deletion.
 import { api } from "/static/api.js";
-import { describeError, toast, toastError } from "/static/components/alerts.js";
+import { describeError, infoBox, toast, toastError } from "/static/components/alerts.js";
 import { confirmDialog } from "/static/components/dialog.js";
 import { field, h } from "/static/components/dom.js";
 import { guidelinesField, settingsFieldset } from "/static/components/project-form.js";
-import { projectHeader } from "/static/components/project-nav.js";
+import { canDo, projectHeader } from "/static/components/project-nav.js";
 import { toYaml } from "/static/components/yaml.js";
 
 export default async function settingsPage(view, ctx) {
   const project = await api(`/projects/${ctx.params.id}`, { signal: ctx.signal });
   ctx.setTitle(`Settings · ${project.name}`);
+  if (!canDo(project, "manager")) {
+    view.append(projectHeader(project, "settings", { title: `Settings · ${project.name}` }),
+      infoBox(`Only managers of this project can change its settings; your role is ${project.role}.`));
+    return;
+  }
   const name = h("input", { name: "name", required: true, maxlength: 200, value: project.name });
   const description = h("textarea", { name: "description", rows: 2 });
   description.value = project.description;
