@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from labelwise import __version__
-from labelwise.api import annotations, auth, errors, exports, projects, reviews, schema, tasks, users
+from labelwise.api import annotations, auth, docs, errors, exports, projects, quality, reviews, schema, tasks, users
 from labelwise.settings import Settings
 from labelwise.store.session import make_engine, make_session_factory
 
@@ -28,7 +28,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="labelwise",
         version=__version__,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -38,10 +38,11 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.middleware("http")(_security_headers)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, projects, tasks, annotations, reviews, exports, schema):
+    for module in (auth, users, projects, tasks, annotations, reviews, exports, schema, quality):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)
+    docs.install(app, API_PREFIX)
     _mount_web(app)
     return app
 

@@ -36,3 +36,12 @@ def test_stats(client, session):
     stats = client.get(f"/api/v1/projects/{pid}/stats", headers=admin.headers).json()
     print(stats)
     assert stats["remaining_annotations"] == 1
+
+
+def test_openapi_and_docs_page_are_served_locally(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/projects/{project_id}/next" in spec["paths"]
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and "/static/api-docs.js" in page.text
+    assert "<script>" not in page.text  # no inline script: the CSP forbids it
+    assert client.get("/static/api-docs.js").status_code == 200
