@@ -12,7 +12,6 @@ export function describeError(error) {
   }
   if (error.status === 0) return error.message || "Cannot reach the server. Check your connection and retry.";
   if (error.status === 403) return `Not allowed: ${error.message}`;
-  if (error.status === 404) return `Not found: ${error.message}`;
   return error.message || String(error);
 }
 
