@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from labelwise.core.access import Role, authorize
 from labelwise.core.errors import Invalid, NotFound
 from labelwise.core.projects import ProjectSettings
-from labelwise.store.models import Annotation, Assignment, GoldAnswer, Prediction, Review, Task, User
+from labelwise.store.models import Annotation, Assignment, GoldAnswer, Prediction, Project, Review, Task, User
 
 Status = Literal["unlabeled", "labeled", "complete", "incomplete"]
 SORTS = {"id": Task.id, "annotations": Task.annotation_count, "confidence": Task.confidence}
@@ -112,27 +112,33 @@ def get_task(session: Session, user: User, task_id: int) -> TaskView:
         project, role = authorize(session, user, task.project_id, Role.ANNOTATOR)
     except NotFound:
         raise NotFound(f"task {task_id} not found") from None
-    settings = ProjectSettings.model_validate(project.settings)
-    annotations_stmt = select(Annotation).where(Annotation.task_id == task_id).order_by(Annotation.id)
     if role == Role.ANNOTATOR:
         assigned = session.scalar(
             select(Assignment.id).where(Assignment.task_id == task_id, Assignment.user_id == user.id)
         )
         if assigned is None:
             raise NotFound(f"task {task_id} not found")
+    return describe_task(session, user, task, project, role)
+
+
+def describe_task(session: Session, user: User, task: Task, project: Project, role: Role) -> TaskView:
+    """What `user`, already authorised with `role`, may see of `task`."""
+    settings = ProjectSettings.model_validate(project.settings)
+    annotations_stmt = select(Annotation).where(Annotation.task_id == task.id).order_by(Annotation.id)
+    if role == Role.ANNOTATOR:
         annotations_stmt = annotations_stmt.where(Annotation.user_id == user.id)
     annotations = list(session.scalars(annotations_stmt))
     predictions: list[Prediction] = []
     if role >= Role.REVIEWER or settings.show_predictions:
         predictions = list(
-            session.scalars(select(Prediction).where(Prediction.task_id == task_id).order_by(Prediction.id.desc()))
+            session.scalars(select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id.desc()))
         )
-    gold = session.get(GoldAnswer, task_id) if role >= Role.REVIEWER else None
-    user_ids = {a.user_id for a in annotations}
-    rows = session.execute(select(User.id, User.username).where(User.id.in_(user_ids))) if user_ids else ()
-    names = {uid: name for uid, name in rows}
+    gold = session.get(GoldAnswer, task.id) if role >= Role.REVIEWER else None
+    names: dict[int, str] = {}
     reviews: dict[int, Review] = {}
     if annotations:
+        user_ids = {a.user_id for a in annotations}
+        names = {uid: name for uid, name in session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))}
         stmt = select(Review).where(Review.annotation_id.in_([a.id for a in annotations])).order_by(Review.id)
         reviews = {row.annotation_id: row for row in session.scalars(stmt)}
     return TaskView(task, role, annotations, predictions, gold, names, reviews)

@@ -133,12 +133,14 @@ def revoke_secret(session: Session, secret: str) -> None:
 
 def resolve_token(session: Session, secret: str) -> User:
     """The active user behind a token secret, or Unauthorized."""
-    token = session.scalar(select(Token).where(Token.token_hash == hash_token(secret)))
+    found = session.execute(
+        select(Token, User).join(User, User.id == Token.user_id).where(Token.token_hash == hash_token(secret))
+    ).first()
     now = utcnow()
-    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at < now):
+    if found is None:
         raise Unauthorized("invalid or expired token")
-    user = session.get(User, token.user_id)
-    if user is None or not user.is_active:
+    token, user = found
+    if token.revoked_at is not None or (token.expires_at and token.expires_at < now) or not user.is_active:
         raise Unauthorized("invalid or expired token")
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         token.last_used_at = now
