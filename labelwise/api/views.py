@@ -1,11 +1,20 @@
 """Response bodies assembled from core views."""
 
 from labelwise.api.schemas import AnnotationOut, PredictionOut, ReviewOut, TaskDetailOut, TaskOut
+from labelwise.core.access import Role
 from labelwise.core.tasks import TaskView
+
+
+def blind_fields(own_answers: int) -> dict:
+    """What an annotator may see of a task's aggregate state: no consensus, and only their own answer
+    counted, so other annotators' work and gold tasks (answered by everyone) stay invisible."""
+    return {"consensus": None, "confidence": None, "annotation_count": own_answers}
 
 
 def task_detail(view: TaskView) -> TaskDetailOut:
     base = TaskOut.model_validate(view.task).model_dump()
+    if view.role == Role.ANNOTATOR:
+        base.update(blind_fields(sum(a.status == "submitted" for a in view.annotations)))
     annotations = []
     for annotation in view.annotations:
         out = AnnotationOut.model_validate(annotation)

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from labelwise.core import events, queue
+from labelwise.core import consensus, events, queue
 from labelwise.core.access import Role, authorize
 from labelwise.core.clock import utcnow
 from labelwise.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -203,6 +203,7 @@ def _checked_lead_time(lead_time_ms: Any) -> int | None:
 
 
 def add_revision(session: Session, annotation: Annotation, author: User) -> None:
+    """Record a revision; every change of an answer passes here, so the task's consensus follows it."""
     session.add(
         AnnotationRevision(
             annotation_id=annotation.id, revision=annotation.revision, status=annotation.status,
@@ -210,3 +211,4 @@ def add_revision(session: Session, annotation: Annotation, author: User) -> None
             created_at=annotation.updated_at,
         )
     )
+    consensus.on_answer_changed(session, annotation)

@@ -144,7 +144,7 @@ def _parse_row(schema: LabelSchema, row: Row, *, project_id: int, overlap: int, 
         "data": data,
         "meta": meta,
         "content_hash": content_hash(data),
-        "remaining": overlap,
+        "remaining": 0 if gold is not None else overlap,  # gold tasks are served outside the overlap
         "priority": 0.0,
         "annotation_count": 0,
         "created_at": now,

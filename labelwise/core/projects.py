@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,35 @@ class ProjectSettings(BaseModel):
     review_sample: float = Field(default=0.1, ge=0.0, le=1.0)
     show_predictions: bool = Field(default=True, description="Show model suggestions to annotators.")
     lease_seconds: int | None = Field(default=None, ge=5, le=7 * 24 * 3600)
+    max_overlap: int | None = Field(
+        default=None, ge=1, le=50,
+        description="Dynamic overlap: a task whose consensus confidence stays under confidence_target gets "
+                    "more annotators, up to this many. Null means equal to overlap (off).",
+    )
+    confidence_target: float = Field(default=0.8, ge=0.0, le=1.0,
+                                     description="Consensus confidence at which a task needs no more annotators.")
+    qualification_gold: int = Field(default=0, ge=0, le=1000,
+                                    description="Gold tasks a new annotator answers before real work (0 = off).")
+    qualification_accuracy: float = Field(default=0.8, ge=0.0, le=1.0,
+                                          description="Gold accuracy needed to pass qualification.")
+    min_gold_accuracy: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="Pause an annotator whose gold accuracy falls below this (null = off).",
+    )
+    min_gold_answers: int = Field(default=5, ge=1, le=10_000,
+                                  description="Gold answers needed before min_gold_accuracy applies.")
+
+    @field_validator("max_overlap")
+    @classmethod
+    def _max_overlap_covers_overlap(cls, value: int | None, info: ValidationInfo) -> int | None:
+        overlap = info.data.get("overlap")
+        if value is not None and overlap is not None and value < overlap:
+            raise ValueError(f"must be at least overlap ({overlap})")
+        return value
+
+    @property
+    def effective_max_overlap(self) -> int:
+        return self.overlap if self.max_overlap is None else self.max_overlap
 
 
 _SCHEMA_CACHE: dict[tuple[int, object], LabelSchema] = {}
@@ -152,7 +181,11 @@ def set_member(session: Session, user: User, project_id: int, *, member: User, r
     row = session.get(Member, (project_id, member.id))
     before = {"role": row.role} if row else None
     if row is None:
-        row = Member(project_id=project_id, user_id=member.id, role=parsed.label, created_at=utcnow())
+        # With qualification on, a new annotator answers gold tasks first (see core/gold.py).
+        qualifying = parsed == Role.ANNOTATOR and ProjectSettings.model_validate(
+            session.get(Project, project_id).settings).qualification_gold > 0
+        row = Member(project_id=project_id, user_id=member.id, role=parsed.label, created_at=utcnow(),
+                     status="qualifying" if qualifying else "active")
         session.add(row)
     else:
         row.role = parsed.label

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core import events
+from labelwise.core import consensus, events
 from labelwise.core.access import Role, authorize
 from labelwise.core.annotations import add_revision, checked_result
 from labelwise.core.clock import utcnow
@@ -105,3 +105,4 @@ def _return_to_annotator(session: Session, annotation: Annotation, settings: dic
         .where(Assignment.task_id == annotation.task_id, Assignment.user_id == annotation.user_id)
         .values(status="leased", expires_at=utcnow() + timedelta(seconds=max(lease, 24 * 3600)))
     )
+    consensus.on_answer_changed(session, annotation)

@@ -65,6 +65,8 @@ def test_annotator_cannot_change_settings_export_or_import(client, world):
 
 def test_annotator_sees_neither_other_answers_nor_gold(client, world):
     pid = world["project"].id
+    # Gold tasks are served outside the overlap, mixed in at gold_ratio: here, first.
+    client.patch(f"/api/v1/projects/{pid}", json={"settings": {"gold_ratio": 1.0}}, headers=world["manager"].headers)
     first = next_task(client, world["ann"], pid)
     second = next_task(client, world["other"], pid)
     assert first["id"] == second["id"]  # overlap 2: both get the first task

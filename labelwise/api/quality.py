@@ -1,0 +1,158 @@
+"""Quality control over HTTP: the quality report, skill refit, gold tasks, adjudication, member standing
+and notifications."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from labelwise.api.deps import SessionDep, UserDep
+from labelwise.api.schemas import TaskOut
+from labelwise.core import adjudication, consensus, gold, notifications, quality_report
+
+router = APIRouter(tags=["quality"])
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResultIn(_In):
+    result: dict[str, Any] = Field(description="A result object keyed by control name, checked against the schema.")
+
+
+class RefitIn(_In):
+    control: str | None = Field(default=None, description="Single-choice control; default: the first required one.")
+
+
+class RefitOut(BaseModel):
+    control: str | None
+    labels: int
+    annotators: int
+    tasks_updated: int
+    skills: dict[str, float] = Field(description="Dawid–Skene skill (expected accuracy) per username.")
+    note: str | None = None
+
+
+class GoldOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    task_id: int
+    project_id: int
+    result: dict[str, Any]
+    created_by: int | None
+    created_at: datetime
+
+
+class StatusIn(_In):
+    status: Literal["active", "paused", "qualifying"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class MemberStatusOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    project_id: int
+    user_id: int
+    role: str
+    status: str
+    status_reason: str | None
+    skill: float | None
+
+
+class AnswerOut(BaseModel):
+    annotation_id: int
+    user_id: int
+    username: str
+    result: dict[str, Any] | None
+    lead_time_ms: int | None
+    updated_at: str
+
+
+class DisputedOut(BaseModel):
+    task: TaskOut
+    disagreement: float = Field(description="1 - consensus confidence.")
+    answers: list[AnswerOut]
+
+
+class DisputedPageOut(BaseModel):
+    items: list[DisputedOut]
+    next: str | None = Field(description="Pass as `after=` for the next page; null on the last page.")
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    project_id: int | None
+    user_id: int | None = Field(description="Null for an alert to the project's managers.")
+    kind: str
+    message: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+@router.get("/projects/{project_id}/quality")
+def project_quality(project_id: int, user: UserDep, session: SessionDep,
+                    control: str | None = Query(None, description="Single-choice control to measure.")) -> dict[str, Any]:
+    """Agreement (overall, per label, per annotator pair), annotator table, confusion with consensus, and
+    quality per day. Undefined numbers are null and `notes` says why."""
+    return quality_report.quality_report(session, user, project_id, control=control)
+
+
+@router.post("/projects/{project_id}/quality/refit", response_model=RefitOut)
+def refit(project_id: int, user: UserDep, session: SessionDep, body: RefitIn | None = None):
+    """Fit Dawid–Skene on a single-choice control, store each member's skill, recompute every consensus."""
+    summary = consensus.refit(session, user, project_id, control=body.control if body else None)
+    return RefitOut(**summary.__dict__)
+
+
+@router.put("/tasks/{task_id}/gold", response_model=GoldOut)
+def set_gold(task_id: int, body: ResultIn, user: UserDep, session: SessionDep):
+    return gold.set_gold(session, user, task_id, body.result)
+
+
+@router.delete("/tasks/{task_id}/gold", status_code=204)
+def remove_gold(task_id: int, user: UserDep, session: SessionDep):
+    gold.remove_gold(session, user, task_id)
+    return Response(status_code=204)
+
+
+@router.post("/tasks/{task_id}/gold/promote", response_model=GoldOut, status_code=201)
+def promote_gold(task_id: int, user: UserDep, session: SessionDep):
+    """Make the task's reviewed (accepted or fixed) or adjudicated label its gold answer."""
+    return gold.promote(session, user, task_id)
+
+
+@router.get("/projects/{project_id}/adjudication", response_model=DisputedPageOut)
+def adjudication_queue(project_id: int, user: UserDep, session: SessionDep,
+                       limit: int = Query(20, ge=1, le=200), after: str | None = None):
+    """Tasks with two or more answers, most disagreement first, each with every answer side by side."""
+    page = adjudication.adjudication_queue(session, user, project_id, limit=limit, after=after)
+    return DisputedPageOut(
+        items=[DisputedOut(task=TaskOut.model_validate(item.task), disagreement=item.disagreement,
+                           answers=[AnswerOut(**a) for a in item.answers]) for item in page.items],
+        next=page.next_cursor,
+    )
+
+
+@router.post("/tasks/{task_id}/adjudicate", response_model=TaskOut)
+def adjudicate(task_id: int, body: ResultIn, user: UserDep, session: SessionDep):
+    """The reviewer's decision becomes the task's final label (consensus with confidence 1)."""
+    return adjudication.adjudicate(session, user, task_id, result=body.result)
+
+
+@router.patch("/projects/{project_id}/members/{user_id}", response_model=MemberStatusOut, tags=["projects"])
+def set_member_status(project_id: int, user_id: int, body: StatusIn, user: UserDep, session: SessionDep):
+    """Set a member's standing: resume a paused annotator (`active`), pause one, or ask for qualification."""
+    return gold.set_member_status(session, user, project_id, user_id, body.status, reason=body.reason)
+
+
+@router.get("/notifications", response_model=list[NotificationOut], tags=["notifications"])
+def list_notifications(user: UserDep, session: SessionDep, unread: bool = False,
+                       limit: int = Query(100, ge=1, le=500)):
+    """The caller's notifications and the alerts of projects they manage, newest first."""
+    return notifications.list_notifications(session, user, unread_only=unread, limit=limit)
+
+
+@router.post("/notifications/{notification_id}/read", response_model=NotificationOut, tags=["notifications"])
+def read_notification(notification_id: int, user: UserDep, session: SessionDep):
+    return notifications.mark_read(session, user, notification_id)
