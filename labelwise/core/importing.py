@@ -221,7 +221,7 @@ def _flush(session: Session, project_id: int, batch: list[_Pending], totals: lis
         totals[1] += len(predictions)
         totals[2] += len(gold)
     else:
-        session.execute(insert(Task), rows)
+        session.execute(insert(Task.__table__), rows)  # Core insert: the ORM bulk path costs ~30% more
     totals[0] += len(rows)
 
 
