@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from labelwise.store.models import Annotation
 from tests.browser.test_labeling_support import current_task_id, open_labeling, png_data_uri, wait_next_task
-from tests.factories import TEXT_SCHEMA
+from tests.factories import PASSWORD, TEXT_SCHEMA
 
 
 def test_rejected_result_keeps_work_and_offline_submit_retries(page, web_server, web_session, console):
@@ -97,3 +97,22 @@ def test_broken_media_is_reported_in_words(page, web_server, web_session, consol
     assert ctx.results()[0].result == {"ok": "broken"}
     web_session.rollback()
     assert web_session.scalar(select(Annotation.lead_time_ms).where(Annotation.project_id == ctx.project_id)) > 0
+
+
+def test_labeling_inside_the_app_shell(page, web_server, web_session):
+    ctx = open_labeling(page, web_server, web_session, TEXT_SCHEMA, [{"text": "Shell task."}, {"text": "next"}], wait_for_task=False)
+    page.goto(f"/app/projects/{ctx.project_id}/label")
+    page.wait_for_selector("lw-labeling[data-task-id], input[type=password]")
+    if page.get_by_label("Username").is_visible():  # the shell keeps its own login state
+        page.get_by_label("Username").fill("annie")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/app/**")
+        if "/label" not in page.url:
+            page.goto(f"/app/projects/{ctx.project_id}/label")
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    first = current_task_id(page)
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+    assert ctx.results()[0].result == {"sentiment": "positive"}
