@@ -9,12 +9,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Text, cast, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from labelwise.core.access import Role, authorize
 from labelwise.core.errors import Invalid, NotFound
 from labelwise.core.projects import ProjectSettings
+from labelwise.store import search
 from labelwise.store.models import Annotation, Assignment, GoldAnswer, Prediction, Project, Review, Task, User
 
 Status = Literal["unlabeled", "labeled", "complete", "incomplete"]
@@ -176,13 +177,12 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
     return stmt
 
 
-def _search_clause(session: Session, text: str):
-    """Case-insensitive substring match over the task's data, on both databases."""
-    needle = text.strip().lower()
-    if len(needle) > 200:
+def _search_clause(session: Session, query: str):
+    if len(query) > 200:
         raise Invalid("search text must be at most 200 characters", field="q")
-    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(cast(Task.data, Text)).like(f"%{escaped}%", escape="\\")
+    if not search.words(query):
+        raise Invalid("search for at least one word of letters or digits", field="q")
+    return search.matches(session, query)
 
 
 def _encode_cursor(value: Any, task_id: int) -> str:

@@ -1,0 +1,38 @@
+"""Full-text search over the text values in task data, with each database's own index.
+
+Every word of the query must occur, the last one as a prefix (so results follow typing). Words are
+letters and digits only, which keeps user input out of the FTS5 and tsquery syntaxes. Both ignore case;
+SQLite's tokenizer also folds accents, PostgreSQL's 'simple' configuration does not.
+"""
+
+import re
+
+from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy.orm import Session
+
+from labelwise.store.models import Task
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 16
+_SIMPLE = literal_column("'simple'::regconfig")
+
+
+def words(query: str) -> list[str]:
+    return _WORD.findall(query.lower())[:MAX_WORDS]
+
+
+def matches(session: Session, query: str) -> ColumnElement[bool]:
+    """A WHERE clause on `tasks` for `query`; an empty query (no words) matches nothing."""
+    terms = words(query)
+    if not terms:
+        return literal_column("1") == literal_column("0")
+    if session.get_bind().dialect.name == "sqlite":
+        expression = " ".join(f'"{term}"' for term in terms[:-1]) + f' "{terms[-1]}"*'
+        hits = select(literal_column("rowid")).select_from(text("tasks_fts")).where(
+            text("tasks_fts MATCH :fts_query").bindparams(fts_query=expression.strip())
+        )
+        return Task.id.in_(hits)
+    tsquery = " & ".join(terms[:-1] + [f"{terms[-1]}:*"])
+    # Spelled exactly as in the index (migration 0004) so PostgreSQL uses it.
+    vector = func.jsonb_to_tsvector(_SIMPLE, Task.data, literal_column("'[\"string\"]'::jsonb"))
+    return vector.op("@@")(func.to_tsquery(_SIMPLE, tsquery))
