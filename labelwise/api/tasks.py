@@ -17,10 +17,11 @@ from labelwise.api.schemas import (
     TaskOut,
     TaskPageOut,
 )
-from labelwise.api.views import task_detail
+from labelwise.api.views import blind_fields, task_detail
 from labelwise.core import annotations, importing, predictions, queue
-from labelwise.core.access import Role, authorize
+from labelwise.core.access import Role, authorize, role_in
 from labelwise.core.errors import TooLarge
+from labelwise.core.gold import answered_by
 from labelwise.core.tasks import TaskFilter, get_task, list_tasks
 from labelwise.formats.registry import import_format, read_rows
 
@@ -80,7 +81,11 @@ def tasks_page(
     filters = TaskFilter(status=status, external_id=external_id, search=q, annotator_id=annotator,
                          has_predictions=has_predictions, is_gold=gold)
     page = list_tasks(session, user, project_id, filters=filters, sort=sort, after=after, limit=limit)
-    return TaskPageOut(items=[TaskOut.model_validate(t) for t in page.tasks], next=page.next_cursor)
+    items = [TaskOut.model_validate(t) for t in page.tasks]
+    if role_in(session, user, project_id) == Role.ANNOTATOR:
+        answered = answered_by(session, user.id, [t.id for t in items])
+        items = [item.model_copy(update=blind_fields(int(item.id in answered))) for item in items]
+    return TaskPageOut(items=items, next=page.next_cursor)
 
 
 @router.get("/projects/{project_id}/next", response_model=NextTaskOut, responses={204: {"description": "No task left"}})

@@ -4,19 +4,23 @@ Correct across many server processes on SQLite or PostgreSQL without locks held 
 `remaining` counter is claimed with one conditional UPDATE (`remaining > 0`), which the database
 serialises per row, and the unique (task, user) assignment forbids serving anyone a task twice.
 Leases that expire give their slot back the next time anyone asks the queue.
+
+Gold tasks sit outside this counting (`remaining` 0): each caller is served each gold task at most once,
+mixed in at the project's `gold_ratio`, and only gold while they qualify (see `core.gold`).
 """
 
+import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, literal_column, select, update
+from sqlalchemy import case, exists, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from labelwise.core.access import Role, authorize
 from labelwise.core.clock import utcnow
-from labelwise.core.errors import Conflict
+from labelwise.core.errors import Conflict, Forbidden
 from labelwise.core.projects import ProjectSettings
-from labelwise.store.models import Assignment, Task, User
+from labelwise.store.models import Assignment, GoldAnswer, Member, Task, User
 
 CANDIDATES = 16
 CLAIM_ATTEMPTS = 5
@@ -31,6 +35,7 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
     settings = ProjectSettings.model_validate(project.settings)
     lease = timedelta(seconds=settings.lease_seconds or default_lease_seconds)
     now = utcnow()
+    standing = _standing(session, project_id, user, settings)
     held = session.execute(
         select(Task, Assignment)
         .join(Assignment, Assignment.task_id == Task.id)
@@ -46,6 +51,18 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
     if held is not None:
         return held[0], held[1]
     release_expired(session, project_id, now)
+    if standing == "qualifying":
+        claimed = _claim_gold(session, user, project_id, now, now + lease)
+        if claimed is None:
+            raise Forbidden(
+                f"you are qualifying for project {project_id}: answer {settings.qualification_gold} test tasks "
+                "first, but none is left for you; ask a project manager to add gold tasks or to activate you"
+            )
+        return claimed
+    if settings.gold_ratio > 0 and _gold_due(session, user, project_id, settings.gold_ratio):
+        claimed = _claim_gold(session, user, project_id, now, now + lease)
+        if claimed is not None:
+            return claimed
     for _ in range(CLAIM_ATTEMPTS):
         candidates = list(
             session.scalars(
@@ -87,7 +104,7 @@ def release_expired(session: Session, project_id: int, now: datetime) -> int:
         )
     )
     for task_id in task_ids:
-        session.execute(update(Task).where(Task.id == task_id).values(remaining=Task.remaining + 1))
+        give_back_slot(session, task_id)
     session.commit()
     return len(task_ids)
 
@@ -102,7 +119,12 @@ def take_slot(session: Session, task_id: int) -> None:
 
 
 def give_back_slot(session: Session, task_id: int) -> None:
-    session.execute(update(Task).where(Task.id == task_id).values(remaining=Task.remaining + 1))
+    """Free one slot of a task; gold tasks have none (they are served outside the overlap)."""
+    session.execute(
+        update(Task)
+        .where(Task.id == task_id, ~exists().where(GoldAnswer.task_id == Task.id))
+        .values(remaining=Task.remaining + 1)
+    )
 
 
 def skip(session: Session, assignment: Assignment) -> None:
@@ -135,4 +157,61 @@ def _claim_one(
             return None
         return session.get(Task, task_id), assignment
     session.rollback()
+    return None
+
+
+def _standing(session: Session, project_id: int, user: User, settings: ProjectSettings) -> str:
+    """The caller's status in the project; a paused member is refused with the reason, never an empty queue."""
+    member = session.get(Member, (project_id, user.id))
+    if member is None:  # a site admin who is not a member
+        return "active"
+    if member.status == "paused":
+        reason = member.status_reason or "a manager paused your work"
+        raise Forbidden(f"you are paused in project {project_id}: {reason}. A project manager can resume you.")
+    if member.status == "qualifying" and settings.qualification_gold == 0:
+        return "active"  # qualification was switched off
+    return member.status
+
+
+def _gold_due(session: Session, user: User, project_id: int, ratio: float) -> bool:
+    """Whether this request should be a gold task, so that about `ratio` of what the caller is served is gold.
+
+    Randomised rounding of the running quota: never a fixed pattern an annotator could learn, and the share
+    served never drifts more than one task from the target.
+    """
+    served, gold = session.execute(
+        select(func.count(Assignment.id), func.count(GoldAnswer.task_id))
+        .select_from(Assignment)
+        .outerjoin(GoldAnswer, GoldAnswer.task_id == Assignment.task_id)
+        .where(Assignment.project_id == project_id, Assignment.user_id == user.id)
+    ).one()
+    return gold < ratio * (served + 1) - random.random() + 1e-9
+
+
+def _claim_gold(
+    session: Session, user: User, project_id: int, now: datetime, expires_at: datetime
+) -> tuple[Task, Assignment] | None:
+    """Lease a gold task the caller has never been served; gold tasks ignore overlap and `remaining`."""
+    for _ in range(CLAIM_ATTEMPTS):
+        task_id = session.scalar(
+            select(GoldAnswer.task_id)
+            .where(
+                GoldAnswer.project_id == project_id,
+                ~exists().where(Assignment.task_id == GoldAnswer.task_id, Assignment.user_id == user.id),
+            )
+            .order_by(func.random())
+            .limit(1)
+        )
+        if task_id is None:
+            session.commit()
+            return None
+        assignment = Assignment(task_id=task_id, project_id=project_id, user_id=user.id, status="leased",
+                                expires_at=expires_at, created_at=now)
+        session.add(assignment)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            continue
+        return session.get(Task, task_id), assignment
     return None
