@@ -1,13 +1,12 @@
 """Helpers shared by the page tests: log in through the form, screenshots, expected console errors."""
 
 import re
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD
+from tests.browser.screenshots import save_screenshot
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Chromium logs every 4xx/5xx response as a console error; tests that provoke one on purpose drop it.
 FAILED_RESOURCE = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
 
@@ -29,12 +28,6 @@ def allow_http_errors(console, *statuses: int) -> list[str]:
 
 
 def screenshot(page: Page, name: str) -> None:
-    """A 1280x800 PNG of the current page for the docs."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    if size != {"width": 1280, "height": 800}:
-        page.set_viewport_size({"width": 1280, "height": 800})
+    """A 1280x800 PNG of the current page for the docs, unfocused and scrolled to the top."""
     page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    if size and size != {"width": 1280, "height": 800}:
-        page.set_viewport_size(size)
+    save_screenshot(page, name)

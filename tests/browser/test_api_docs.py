@@ -1,5 +1,7 @@
 """The API reference page renders the OpenAPI document offline, under the strict CSP."""
 
+from tests.browser.screenshots import save_screenshot
+
 
 def test_docs_page_lists_and_expands_endpoints(page, web_server):
     page.goto("/api/v1/docs")
@@ -9,4 +11,4 @@ def test_docs_page_lists_and_expands_endpoints(page, web_server):
     submit = page.locator("details", has_text="/api/v1/tasks/{task_id}/annotations").first
     submit.locator("summary").click()
     assert submit.get_by_text("lead_time_ms").is_visible()
-    page.screenshot(path="docs/screenshots/api-docs.png")
+    save_screenshot(page, "api-docs")

@@ -9,7 +9,6 @@ import math
 import struct
 import wave
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -17,8 +16,8 @@ from sqlalchemy import select
 from labelwise.core import projects
 from labelwise.store.models import Annotation, Task
 from tests.factories import PASSWORD, add_member, add_tasks, make_project, make_user
+from tests.browser.screenshots import save_screenshot
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 LABEL_PAGE = "/static/labeling/label.html?project={id}"
 
 
@@ -74,8 +73,7 @@ def wait_next_task(page, previous: int | None) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"labeling-{name}.png"))
+    save_screenshot(page, f"labeling-{name}")
 
 
 def png_data_uri(width: int, height: int, draw=None) -> str:

@@ -15,7 +15,7 @@ def test_dashboard_numbers_match_the_stats_api(page, web_session):
         worker = make_user(web_session, name)
         add_member(web_session, alice.user, project, worker.user, "annotator")
         for i in range(count):
-            task, _ = queue.next_task(web_session, worker.user, project.id, default_lease_seconds=600)
+            task = queue.next_task(web_session, worker.user, project.id, default_lease_seconds=600).task
             if i == count - 1:
                 annotations.skip(web_session, worker.user, task.id, lead_time_ms=500)
             else:

@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages_helpers import SCREENSHOTS, login, screenshot
+from tests.browser.pages_helpers import login, screenshot
+from tests.browser.screenshots import save_screenshot
 from tests.factories import add_tasks, make_project, make_user, texts
 
 
@@ -35,7 +36,7 @@ def test_pages_fit_a_narrow_window(narrow, web_session):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 400px"
         if path == f"{base}/data":
-            page.screenshot(path=str(SCREENSHOTS / "data-browser-narrow.png"))
+            save_screenshot(page, "data-browser-narrow", viewport={"width": 400, "height": 800})
     # After client-side navigation focus sits on the page heading, and Tab goes on from there.
     page.get_by_role("link", name="Projects").first.click()
     expect(page.get_by_role("heading", level=1, name="Projects")).to_be_focused()

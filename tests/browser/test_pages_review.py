@@ -10,7 +10,7 @@ from tests.factories import add_member, add_tasks, make_project, make_user
 
 
 def _submit(session, caller, project_id, sentiment):
-    task, _ = queue.next_task(session, caller.user, project_id, default_lease_seconds=600)
+    task = queue.next_task(session, caller.user, project_id, default_lease_seconds=600).task
     return annotations.submit(session, caller.user, task.id, result={"sentiment": sentiment}, lead_time_ms=2000).id
 
 
