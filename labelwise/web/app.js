@@ -19,6 +19,8 @@ const ROUTES = [
   [/^\/app\/projects\/(?<id>\d+)\/settings\/?$/, "settings"],
   [/^\/app\/projects\/(?<id>\d+)\/members\/?$/, "members"],
   [/^\/app\/projects\/(?<id>\d+)\/review\/?$/, "review"],
+  [/^\/app\/projects\/(?<id>\d+)\/quality\/?$/, "quality"],
+  [/^\/app\/projects\/(?<id>\d+)\/adjudication\/?$/, "adjudication"],
   [/^\/app\/projects\/(?<id>\d+)\/label\/?$/, "label"],
 ];
 

@@ -1,0 +1,73 @@
+"""Quality dashboard and adjudication pages in a real browser, against the API's own numbers."""
+
+import pytest
+from playwright.sync_api import expect
+
+from labelwise.core import annotations
+from tests.browser.pages_helpers import allow_http_errors, login
+from tests.factories import add_member, add_tasks, make_project, make_user, texts
+
+pytestmark = pytest.mark.browser
+
+
+def disputed_project(session):
+    alice = make_user(session, "alice")
+    project = make_project(session, alice.user, name="Sentiment", settings={"overlap": 3})
+    add_tasks(session, alice.user, project, texts(3))
+    task_ids = [t.id for t in project_tasks(session, project.id)]
+    plan = {"bob": ["positive", "negative", "neutral"], "carol": ["positive", "negative", "negative"],
+            "dave": ["positive", "positive", "positive"]}
+    for name, labels in plan.items():
+        worker = make_user(session, name)
+        add_member(session, alice.user, project, worker.user, "reviewer")  # reviewers may answer unserved tasks
+        for task_id, label in zip(task_ids, labels):
+            annotations.submit(session, worker.user, task_id, result={"sentiment": label}, lead_time_ms=2000)
+    return project, task_ids
+
+
+def project_tasks(session, project_id):
+    from sqlalchemy import select
+
+    from labelwise.store.models import Task
+
+    return list(session.scalars(select(Task).where(Task.project_id == project_id).order_by(Task.id)))
+
+
+def test_quality_page_shows_heatmap_table_and_confusion(page, web_session):
+    project, _ = disputed_project(web_session)
+    login(page, "alice")
+    report = page.request.get(f"/api/v1/projects/{project.id}/quality").json()
+    page.goto(f"/app/projects/{project.id}/quality")
+    expect(page.locator("[data-metric='answers'] .metric-value")).to_have_text(str(report["n_answers"]))
+    expect(page.locator("[data-metric='alpha'] .metric-value")).to_have_text(
+        f"{report['agreement']['krippendorff_alpha']['estimate']:.3f}")
+    cells = page.locator("svg.kappa-heatmap g[data-pair]")
+    expect(cells).to_have_count(9)
+    kappa = report["agreement"]["pairwise"]["matrix"][0][1]
+    expect(page.locator("svg.kappa-heatmap g[data-pair='bob|carol'] text")).to_have_text(f"{kappa:.2f}")
+    rows = page.locator(".annotators-quality-table tbody tr")
+    expect(rows).to_have_count(len(report["annotators"]))
+    expect(rows.first.locator("th")).to_have_text("bob")
+    confusion = page.locator(".confusion-table tbody tr")
+    expect(confusion).to_have_count(3)
+    first = [int(x) for x in confusion.first.locator("td").all_inner_texts()]
+    assert first == report["confusion"]["overall"][0]
+
+
+def test_adjudication_page_picks_an_answer_and_decides(page, web_session, console):
+    project, task_ids = disputed_project(web_session)
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/adjudication")
+    expect(page.locator(".disputed-list li")).to_have_count(3)
+    expect(page.locator(".disputed-detail h2")).to_have_text(f"Task {task_ids[2]}")  # all three disagree
+    expect(page.locator(".answer")).to_have_count(3)
+    page.get_by_role("button", name="Use carol's answer").click()
+    expect(page.locator("#decision")).to_have_value('{\n  "sentiment": "negative"\n}')
+    page.get_by_role("button", name="Decide").click()
+    expect(page.locator(".disputed-list li")).to_have_count(2)
+    task = page.request.get(f"/api/v1/tasks/{task_ids[2]}").json()
+    assert task["consensus"] == {"sentiment": "negative"} and task["confidence"] == 1.0
+    page.locator("#decision").fill('{"sentiment": "furious"}')
+    page.get_by_role("button", name="Decide").click()
+    expect(page.locator(".disputed-detail .error")).to_contain_text("furious")
+    assert allow_http_errors(console, 422)
