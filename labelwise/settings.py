@@ -1,6 +1,7 @@
 """All configuration in one place: environment variables prefixed `LABELWISE_`, each with a default."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,29 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(default=5000, ge=1, description="Rows written per INSERT batch during import.")
     max_import_errors: int = Field(default=50, ge=1, description="How many bad rows an import reports before it stops.")
     cookie_secure: bool = Field(default=False, description="Send the session cookie only over HTTPS.")
+    storage: Literal["local", "s3"] = Field(
+        default="local", description="Where media blobs live: 'local' (media_dir) or 's3' (S3-compatible)."
+    )
+    s3_bucket: str | None = Field(default=None, description="S3 bucket for media when storage is 's3'.")
+    s3_prefix: str = Field(default="", description="Key prefix inside the S3 bucket (e.g. 'labelwise/').")
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint (MinIO, Ceph, moto); default: AWS."
+    )
+    s3_region: str | None = Field(default=None, description="S3 region; default: boto3's configuration.")
+    s3_access_key: str | None = Field(default=None, description="S3 access key id; default: boto3's credential chain.")
+    s3_secret_key: str | None = Field(default=None, description="S3 secret key; default: boto3's credential chain.")
+    s3_presigned_redirect: bool = Field(
+        default=False, description="Answer signed media URLs with a redirect to a presigned S3 URL."
+    )
+    media_url_ttl: int = Field(default=3600, ge=10, description="Lifetime in seconds of signed media URLs.")
+    secret_key: str | None = Field(
+        default=None,
+        description="Server secret for signed URLs, shared by all processes; default: <data_dir>/secret_key (created once).",
+    )
+    max_media_bytes: int = Field(default=512 * 1024**2, ge=1, description="Largest accepted single media file.")
+    max_image_pixels: int = Field(default=89_478_485, ge=1, description="Largest accepted image (width x height).")
+    max_zip_entries: int = Field(default=100_000, ge=1, description="Most files accepted in one media zip.")
+    max_zip_ratio: int = Field(default=200, ge=1, description="Largest accepted compression ratio of a zip entry.")
 
     @property
     def resolved_database_url(self) -> str:
