@@ -8,7 +8,9 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from labelwise import __version__
-from labelwise.api import annotations, auth, docs, errors, exports, projects, quality, reviews, schema, tasks, users
+from labelwise.api import (
+    annotations, auth, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
+)
 from labelwise.settings import Settings
 from labelwise.store.session import make_engine, make_session_factory
 
@@ -38,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.middleware("http")(_security_headers)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, projects, tasks, annotations, reviews, exports, schema, quality):
+    for module in (auth, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)

@@ -89,6 +89,13 @@ class ImportOut(BaseModel):
     imported: int
     predictions: int
     gold: int
+    annotations: int = 0
+    annotations_by_importer: int = Field(0, description="Annotations whose user is not a project member, "
+                                            "stored as the importing manager's.")
+    annotations_as_predictions: int = Field(0, description="Extra annotations by the same person on one task, "
+                                               "kept as predictions.")
+    unknown_users: list[str] = Field(default_factory=list, description="Users named by annotations who are not "
+                                     "project members (first 20).")
 
 
 class TaskOut(_Out):

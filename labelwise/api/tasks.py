@@ -1,15 +1,12 @@
-"""Tasks: import, listing, one task, the caller's next task, and skipping."""
+"""Tasks: listing, one task, the caller's next task, and skipping."""
 
-import tempfile
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query, Response
 
-from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep
+from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import (
     AnnotationOut,
-    ImportOut,
     NextTaskOut,
     PredictionsOut,
     SkipIn,
@@ -18,49 +15,12 @@ from labelwise.api.schemas import (
     TaskPageOut,
 )
 from labelwise.api.views import blind_fields, task_detail
-from labelwise.core import annotations, importing, predictions, queue
-from labelwise.core.access import Role, authorize, role_in
-from labelwise.core.errors import TooLarge
+from labelwise.core import annotations, predictions, queue
+from labelwise.core.access import Role, role_in
 from labelwise.core.gold import answered_by
 from labelwise.core.tasks import TaskFilter, get_task, list_tasks
-from labelwise.formats.registry import import_format, read_rows
 
 router = APIRouter(tags=["tasks"])
-SPOOL_IN_MEMORY = 1024 * 1024
-
-
-@router.post("/projects/{project_id}/import", response_model=ImportOut, status_code=201)
-async def import_tasks(
-    project_id: int,
-    request: Request,
-    user: UserDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    factory: SessionFactoryDep,
-    format: Annotated[str | None, Query(description="json, jsonl, csv or tsv; default: from Content-Type")] = None,
-):
-    """Import tasks from the request body (a JSON array, JSON Lines, CSV or TSV). All or nothing."""
-    await run_in_threadpool(authorize, session, user, project_id, Role.MANAGER)
-    fmt = import_format(name=format, media_type=request.headers.get("content-type"))
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > settings.max_upload_bytes:
-                raise TooLarge(f"the upload is over the {settings.max_upload_bytes} byte limit; split it")
-            spool.write(chunk)
-        spool.seek(0)
-
-        def run() -> importing.ImportSummary:
-            with factory() as import_session:
-                rows = read_rows(spool, fmt, max_line_bytes=settings.max_line_bytes)
-                return importing.import_tasks(
-                    import_session, user, project_id, rows, batch_size=settings.import_batch_size,
-                    max_errors=settings.max_import_errors,
-                )
-
-        summary = await run_in_threadpool(run)
-    return ImportOut(**summary.__dict__)
 
 
 @router.get("/projects/{project_id}/tasks", response_model=TaskPageOut)

@@ -6,17 +6,18 @@ rows by line, and the transaction is rolled back, so a failed import leaves no t
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core import events
+from labelwise.core import events, import_annotations
 from labelwise.core.access import Role, authorize
 from labelwise.core.clock import utcnow
 from labelwise.core.errors import ImportRejected, Invalid, LabelwiseError
+from labelwise.core.import_duplicates import DuplicateGate, DuplicateMode, check_mode
 from labelwise.core.projects import ProjectSettings, project_schema
 from labelwise.core.queue_order import priority_sql
 from labelwise.core.schema import LabelSchema
@@ -25,7 +26,7 @@ from labelwise.core.validation import validate_result
 from labelwise.formats.rows import Row
 from labelwise.store.models import GoldAnswer, Prediction, Task, User
 
-WRAPPER_KEYS = {"data", "meta", "external_id", "predictions", "gold"}
+WRAPPER_KEYS = {"data", "meta", "external_id", "predictions", "gold", "annotations"}
 MAX_EXTERNAL_ID = 500
 
 
@@ -34,6 +35,13 @@ class ImportSummary:
     imported: int
     predictions: int
     gold: int
+    annotations: int = 0
+    annotations_by_importer: int = 0  # named a user who is not a project member (or nobody)
+    annotations_as_predictions: int = 0  # a second annotation by the same person on one task
+    unknown_users: tuple[str, ...] = ()
+    duplicates_skipped: int = 0  # duplicates='skip': rows whose content was already there
+    duplicates_flagged: int = 0  # duplicates='flag': imported, and found by the duplicates filter
+    duplicate_examples: tuple[dict, ...] = ()
 
 
 @dataclass
@@ -42,9 +50,12 @@ class _Pending:
     task: dict[str, Any]
     predictions: list[dict[str, Any]]
     gold: dict[str, Any] | None
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    task_id: int | None = None
 
 
 def content_hash(data: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON; raises UnicodeEncodeError for text that is not valid Unicode."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -57,7 +68,10 @@ def import_tasks(
     *,
     batch_size: int = 5000,
     max_errors: int = 50,
+    on_batch: Callable[[int], None] | None = None,
+    duplicates: DuplicateMode = "allow",
 ) -> ImportSummary:
+    """Import `rows` all or nothing; `on_batch(tasks written so far)` is called after every batch."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     schema = project_schema(project)
     settings = ProjectSettings.model_validate(project.settings)
@@ -67,6 +81,8 @@ def import_tasks(
     batch: list[_Pending] = []
     totals = [0, 0, 0]
     stopped_early = False
+    tally = import_annotations.Tally(user, project_id)
+    gate = DuplicateGate(project_id, check_mode(duplicates))  # exact duplicates: allow, skip or flag
     try:
         for row in rows:
             try:
@@ -81,10 +97,18 @@ def import_tasks(
                 continue
             batch.append(pending)
             if len(batch) >= batch_size:
+                batch = gate.filter(session, batch)
                 _flush(session, project_id, batch, totals, now, user)
+                tally.store(session, batch, now)
+                if on_batch is not None:
+                    on_batch(totals[0])
                 batch = []
         if batch and not errors:
+            batch = gate.filter(session, batch)
             _flush(session, project_id, batch, totals, now, user)
+            tally.store(session, batch, now)
+            if on_batch is not None:
+                on_batch(totals[0])
     except Invalid as exc:  # the reader itself could not go on (broken JSON, bad encoding, huge line)
         errors.append(exc)
     except LabelwiseError:
@@ -99,11 +123,17 @@ def import_tasks(
             .where(Task.project_id == project_id, Task.id > last_id_before)
             .values(priority=priority_sql(settings.routing, Task.id))
         )
-    summary = ImportSummary(imported=totals[0], predictions=totals[1], gold=totals[2])
+    summary = ImportSummary(imported=totals[0], predictions=totals[1], gold=totals[2], **tally.summary(), **gate.summary())
     events.record(session, actor=user, action="tasks.imported", object_type="project", object_id=project_id,
-                  project_id=project_id, after=summary.__dict__)
+                  project_id=project_id, after=_event_summary(summary))
     session.commit()
     return summary
+
+
+def _event_summary(summary: ImportSummary) -> dict[str, Any]:
+    """The counts, with the annotation ones only when the import carried annotations."""
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in summary.__dict__.items()
+            if key in ("imported", "predictions", "gold") or value}
 
 
 def _parse_row(schema: LabelSchema, row: Row, *, project_id: int, overlap: int, now) -> _Pending:
@@ -138,18 +168,24 @@ def _parse_row(schema: LabelSchema, row: Row, *, project_id: int, overlap: int, 
     check_task_data(schema, data, line=line)
     predictions = _parse_predictions(schema, data, value.get("predictions") if wrapped else None, line)
     gold = _parse_gold(schema, data, value.get("gold") if wrapped else None, line)
+    annotations = import_annotations.parse(schema, data, value.get("annotations") if wrapped else None, line)
+    try:
+        digest = content_hash(data)
+        json.dumps(meta, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise Invalid(f"row {line}: holds text that is not valid Unicode (a lone surrogate)", line=line) from None
     task = {
         "project_id": project_id,
         "external_id": external_id,
         "data": data,
         "meta": meta,
-        "content_hash": content_hash(data),
+        "content_hash": digest,
         "remaining": 0 if gold is not None else overlap,  # gold tasks are served outside the overlap
         "priority": 0.0,
         "annotation_count": 0,
         "created_at": now,
     }
-    return _Pending(line, task, predictions, gold)
+    return _Pending(line, task, predictions, gold, annotations)
 
 
 def _parse_predictions(schema: LabelSchema, data: dict, raw: Any, line: int) -> list[dict[str, Any]]:
@@ -198,11 +234,15 @@ def _parse_gold(schema: LabelSchema, data: dict, raw: Any, line: int) -> dict[st
 
 
 def _flush(session: Session, project_id: int, batch: list[_Pending], totals: list[int], now, user: User) -> None:
+    if not batch:  # every row of the batch was a skipped duplicate
+        return
     _check_external_ids(session, project_id, batch)
-    needs_ids = any(p.predictions or p.gold for p in batch)
+    needs_ids = any(p.predictions or p.gold or p.annotations for p in batch)
     rows = [p.task for p in batch]
     if needs_ids:
         ids = session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows).all()
+        for task_id, pending in zip(ids, batch):
+            pending.task_id = task_id
         predictions = [
             {"task_id": task_id, "project_id": project_id, "created_at": now, **prediction}
             for task_id, pending in zip(ids, batch)

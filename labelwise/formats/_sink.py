@@ -30,7 +30,11 @@ class Sink:
 
     def put(self, name: str, content: bytes) -> None:
         if self._zip is not None:
-            self._zip.writestr(name, content)
+            # A fixed timestamp, so the same export twice is the same bytes (snapshots rely on it).
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            self._zip.writestr(info, content)
             return
         path = self._root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,31 +1,73 @@
-"""Which reader handles an import, chosen by explicit name or by the upload's media type."""
+"""Which reader handles an import, chosen by explicit name, by the upload's media type, or by file extension.
+
+Every reader is called as `reader(fp, max_line_bytes=..., schema=..., into=...)`; readers of label
+formats (COCO, CoNLL, Parquet, Label Studio) use the project's schema, which the core import service
+passes in, and `into` (predictions, annotations or gold) says what their labels become. Label
+Studio exports keep their own split: annotations stay annotations, predictions stay predictions.
+YOLO is not here yet: it is a folder of images and label files, so it arrives as a zip and waits
+for the media import (see `labelwise.formats.yolo.read` for the reader itself).
+"""
 
 from collections.abc import Callable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from labelwise.core.errors import Invalid
-from labelwise.formats import delimited, json_array, jsonl
+from labelwise.core.schema import LabelSchema
+from labelwise.formats import coco, conll, delimited, hf_parquet, json_array, jsonl, labelstudio_json
+from labelwise.formats.labels import INTO
 from labelwise.formats.rows import Row
 
 Reader = Callable[..., Iterator[Row]]
+PARQUET = "parquet"
+
+
+def _plain(read: Reader) -> Reader:
+    def reader(fp: IO[bytes], *, max_line_bytes: int, **_: Any) -> Iterator[Row]:
+        return read(fp, max_line_bytes=max_line_bytes)
+    return reader
+
+
+def _parquet(fp: IO[bytes], *, into: str = "predictions", **_: Any) -> Iterator[Row]:
+    return hf_parquet.read(fp, into=into)
+
+
+def _labelstudio(fp: IO[bytes], *, schema: LabelSchema, **_: Any) -> Iterator[Row]:
+    return labelstudio_json.read(fp, schema=schema)
+
+
+def _coco(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", **_: Any) -> Iterator[Row]:
+    return coco.read(fp, schema=schema, into=into)
+
+
+def _conll(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", max_line_bytes: int, **_: Any) -> Iterator[Row]:
+    return conll.read(fp, schema=schema, into=into, max_line_bytes=max_line_bytes)
+
 
 READERS: dict[str, Reader] = {
-    jsonl.NAME: jsonl.read,
-    json_array.NAME: json_array.read,
-    delimited.NAME: delimited.read,
-    delimited.TSV_NAME: delimited.read_tsv,
+    jsonl.NAME: _plain(jsonl.read),
+    json_array.NAME: _plain(json_array.read),
+    delimited.NAME: _plain(delimited.read),
+    delimited.TSV_NAME: _plain(delimited.read_tsv),
+    PARQUET: _parquet,
+    labelstudio_json.NAME: _labelstudio,
+    coco.NAME: _coco,
+    conll.NAME: _conll,
 }
 _BY_MEDIA_TYPE = {
     **{media: jsonl.NAME for media in jsonl.MEDIA_TYPES},
     **{media: json_array.NAME for media in json_array.MEDIA_TYPES},
     **{media: delimited.NAME for media in delimited.MEDIA_TYPES},
     **{media: delimited.TSV_NAME for media in delimited.TSV_MEDIA_TYPES},
+    "application/vnd.apache.parquet": PARQUET,
+    "application/x-parquet": PARQUET,
 }
 _BY_EXTENSION = {
     **{ext: jsonl.NAME for ext in jsonl.EXTENSIONS},
     **{ext: json_array.NAME for ext in json_array.EXTENSIONS},
     **{ext: delimited.NAME for ext in delimited.EXTENSIONS},
     **{ext: delimited.TSV_NAME for ext in delimited.TSV_EXTENSIONS},
+    **{ext: PARQUET for ext in hf_parquet.EXTENSIONS},
+    **{ext: conll.NAME for ext in conll.EXTENSIONS},
 }
 
 
@@ -33,7 +75,8 @@ def import_format(*, name: str | None = None, media_type: str | None = None, fil
     """The reader name for an import: `name` if given, else by media type, else by file extension."""
     if name:
         if name not in READERS:
-            raise Invalid(f"unknown import format '{name}'; expected one of: {', '.join(READERS)}", field="format")
+            hint = "; YOLO arrives as a zip with the media import" if name == "yolo" else ""
+            raise Invalid(f"unknown import format '{name}'; expected one of: {', '.join(READERS)}{hint}", field="format")
         return name
     if media_type:
         base = media_type.split(";")[0].strip().lower()
@@ -45,10 +88,28 @@ def import_format(*, name: str | None = None, media_type: str | None = None, fil
                 return fmt
     raise Invalid(
         f"cannot tell the import format from content type '{media_type}'; send application/json, "
-        "application/jsonl, text/csv or text/tab-separated-values, or pass format=",
+        "application/jsonl, text/csv, text/tab-separated-values or application/vnd.apache.parquet, or pass "
+        f"format= (one of {', '.join(READERS)}; COCO and Label Studio JSON always need it)",
         field="format",
     )
 
 
-def read_rows(fp: IO[bytes], fmt: str, *, max_line_bytes: int) -> Iterator[Row]:
-    return READERS[fmt](fp, max_line_bytes=max_line_bytes)
+def read_rows(
+    fp: IO[bytes], fmt: str, *, max_line_bytes: int, schema: LabelSchema | None = None, into: str = "predictions"
+) -> Iterator[Row]:
+    if into not in INTO:
+        raise Invalid(f"into must be one of {', '.join(INTO)}, not '{into}'", field="into")
+    if schema is None and fmt in (labelstudio_json.NAME, coco.NAME, conll.NAME):
+        raise ValueError(f"the {fmt} reader needs the project's schema")
+    return _guarded(READERS[fmt](fp, max_line_bytes=max_line_bytes, schema=schema, into=into), fmt)
+
+
+def _guarded(rows: Iterator[Row], fmt: str) -> Iterator[Row]:
+    """Optional libraries (pyarrow) missing become a clear 4xx instead of a server error."""
+    try:
+        yield from rows
+    except RuntimeError as exc:
+        if "pip install" in str(exc):
+            raise Invalid(f"importing {fmt} needs an optional library: {exc}; install labelwise[formats]",
+                          field="format") from None
+        raise

@@ -285,6 +285,7 @@ class Snapshot(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(16))
+    label_schema: Mapped[dict[str, Any]]  # as it was, so that exports of the snapshot never change
     content_hash: Mapped[str] = mapped_column(String(64))
     item_count: Mapped[int] = mapped_column(Integer)
     labeled_count: Mapped[int] = mapped_column(Integer)

@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('label_schema', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('item_count', sa.Integer(), nullable=False),
     sa.Column('labeled_count', sa.Integer(), nullable=False),
