@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from labelwise.core.errors import (
     Conflict,
@@ -22,6 +23,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LabelwiseError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(QualityInputError, _quality_error)
+    # Last walls for input no validator caught: numbers past 64 bits and text with lone surrogates
+    # reach the database driver, which refuses them; the request is rolled back and answered with 422.
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
+    app.add_exception_handler(UnicodeEncodeError, _bad_unicode)
 
 
 def _status(exc: LabelwiseError) -> int:
@@ -52,3 +58,13 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 
 async def _quality_error(_request: Request, exc: QualityInputError) -> JSONResponse:
     return JSONResponse({"detail": str(exc), "message": str(exc)}, status_code=422)
+
+
+async def _out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
+    message = "a number in the request is out of range (ids and counts are 64-bit integers)"
+    return JSONResponse({"detail": message, "message": message}, status_code=422)
+
+
+async def _bad_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
+    message = "the request holds text that is not valid Unicode (a lone surrogate such as \\udbbb)"
+    return JSONResponse({"detail": message, "message": message}, status_code=422)

@@ -181,3 +181,10 @@ def test_random_routing_shuffles_deterministically(client, session, owner):
                             .order_by(Task.priority.desc(), Task.id)).all()
     assert [d["text"] for d in order] != [str(i) for i in range(50)]
     assert sorted(d["text"] for d in order) == sorted(str(i) for i in range(50))
+
+
+def test_lone_surrogates_are_a_bad_row_not_a_crash(client, session, owner, project):
+    response = post(client, owner, project, b'{"text": "ok"}\n{"text": "bad \\udbbb"}\n', "application/jsonl")
+    assert response.status_code == 422 and response.json()["line"] == 2
+    assert "Unicode" in response.json()["message"]
+    assert task_count(session, project) == 0

@@ -1,3 +1,5 @@
+import json
+
 from tests.factories import TEXT_SCHEMA, make_user
 
 
@@ -45,3 +47,18 @@ def test_openapi_and_docs_page_are_served_locally(client):
     assert page.status_code == 200 and "/static/api-docs.js" in page.text
     assert "<script>" not in page.text  # no inline script: the CSP forbids it
     assert client.get("/static/api-docs.js").status_code == 200
+
+
+def test_out_of_range_ids_and_bad_unicode_get_422_not_500(client, session):
+    admin = make_user(session, "admin", admin=True)
+    huge = 14813121566905634816
+    for method, path in [("GET", f"/api/v1/projects/{huge}/next"), ("GET", f"/api/v1/tasks/{huge}"),
+                         ("POST", f"/api/v1/annotations/{huge}/reviews")]:
+        response = client.request(method, path, headers=admin.headers,
+                                  json={"verdict": "accept"} if method == "POST" else None)
+        assert response.status_code == 422, (path, response.text)
+        assert "out of range" in response.json()["message"]
+    bad_name = client.post("/api/v1/projects", headers={**admin.headers, "content-type": "application/json"},
+                           content='{"name": "x\\udbbb", "label_schema": ' + json.dumps(TEXT_SCHEMA) + "}")
+    assert bad_name.status_code == 422 and "unicode" in bad_name.json()["message"].lower()
+    assert client.get("/api/v1/projects", headers=admin.headers).json() == []
