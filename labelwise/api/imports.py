@@ -69,6 +69,8 @@ async def import_tasks(
     format: Annotated[str | None, Query(description=FORMAT_HELP)] = None,
     into: Annotated[str, Query(description="What labels in COCO, CoNLL or Parquet become: predictions, "
                                            "annotations or gold.")] = "predictions",
+    image_root: Annotated[str, Query(description="COCO: prefix for image file names, e.g. "
+                                                 "https://example.com/images/ or /media/...")] = "",
     run_async: Annotated[bool, Query(alias="async", description="Answer 202 with a job at once; poll "
                                                                 "GET /jobs/{id} for progress.")] = False,
 ):
@@ -77,7 +79,7 @@ async def import_tasks(
     fmt = import_format(name=format, media_type=request.headers.get("content-type"))
     if into not in INTO:
         raise Invalid(f"into must be one of {', '.join(INTO)}, not '{into}'", field="into")
-    options = {"into": into, "max_line_bytes": settings.max_line_bytes, "batch_size": settings.import_batch_size,
+    options = {"into": into, "image_root": image_root, "max_line_bytes": settings.max_line_bytes, "batch_size": settings.import_batch_size,
                "max_errors": settings.max_import_errors}
     if run_async:
         return await _start_job(request, user, session, settings, factory, project_id, fmt, options)

@@ -35,8 +35,8 @@ def _labelstudio(fp: IO[bytes], *, schema: LabelSchema, **_: Any) -> Iterator[Ro
     return labelstudio_json.read(fp, schema=schema)
 
 
-def _coco(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", **_: Any) -> Iterator[Row]:
-    return coco.read(fp, schema=schema, into=into)
+def _coco(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", image_root: str = "", **_: Any) -> Iterator[Row]:
+    return coco.read(fp, schema=schema, into=into, image_root=image_root)
 
 
 def _conll(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", max_line_bytes: int, **_: Any) -> Iterator[Row]:
@@ -95,13 +95,16 @@ def import_format(*, name: str | None = None, media_type: str | None = None, fil
 
 
 def read_rows(
-    fp: IO[bytes], fmt: str, *, max_line_bytes: int, schema: LabelSchema | None = None, into: str = "predictions"
+    fp: IO[bytes], fmt: str, *, max_line_bytes: int, schema: LabelSchema | None = None, into: str = "predictions",
+    image_root: str = "",
 ) -> Iterator[Row]:
+    """Rows from `fp`; `image_root` prefixes COCO file names (e.g. the URL of the image folder)."""
     if into not in INTO:
         raise Invalid(f"into must be one of {', '.join(INTO)}, not '{into}'", field="into")
     if schema is None and fmt in (labelstudio_json.NAME, coco.NAME, conll.NAME):
         raise ValueError(f"the {fmt} reader needs the project's schema")
-    return _guarded(READERS[fmt](fp, max_line_bytes=max_line_bytes, schema=schema, into=into), fmt)
+    rows = READERS[fmt](fp, max_line_bytes=max_line_bytes, schema=schema, into=into, image_root=image_root)
+    return _guarded(rows, fmt)
 
 
 def _guarded(rows: Iterator[Row], fmt: str) -> Iterator[Row]:
