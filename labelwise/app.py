@@ -11,7 +11,10 @@ from labelwise import __version__
 from labelwise.api import (
     annotations, auth, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
 )
+from labelwise.api import duplicates, media
+from labelwise.core.signing import load_secret
 from labelwise.settings import Settings
+from labelwise.storage import make_storage
 from labelwise.store.session import make_engine, make_session_factory
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -37,10 +40,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.storage = make_storage(settings)
+    app.state.media_secret = load_secret(settings)  # shared by all processes: from settings or <data_dir>
+    app.state.duplicate_scans = {}
     errors.install(app)
     app.middleware("http")(_security_headers)
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
+        api.include_router(module.router)
+    for module in (media, duplicates):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)

@@ -1,0 +1,233 @@
+"""Media: upload files or a zip as tasks, serve stored media to project members or signed URLs."""
+
+import re
+import tempfile
+import time
+from pathlib import Path, PurePosixPath
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, credentials
+from labelwise.core import media_import, signing
+from labelwise.core.access import Role, authorize, role_in
+from labelwise.core.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
+from labelwise.core.import_duplicates import DuplicateMode
+from labelwise.core.media import MediaLimits
+from labelwise.core.users import resolve_token
+from labelwise.storage import Storage, check_key, project_of
+
+router = APIRouter(tags=["media"])
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_ZIP_TYPES = {"application/zip", "application/x-zip-compressed"}
+
+
+class MediaImportOut(BaseModel):
+    imported: int
+    stored: int = Field(description="Blobs written by this import.")
+    reused: int = Field(description="Files whose bytes were already stored (content-addressed).")
+    ignored: list[str] = Field(description="Files passed over as not media (first 50).")
+    duplicates_skipped: int = 0
+    duplicates_flagged: int = 0
+
+
+class SignIn(BaseModel):
+    keys: list[str] = Field(min_length=1, max_length=1000)
+    ttl: int | None = Field(default=None, ge=1, description="Seconds; at most the server's media_url_ttl.")
+
+
+class SignOut(BaseModel):
+    urls: dict[str, str]
+    expires: int
+
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
+        },
+        "description": "Media files (images, audio, video) and/or zip archives of them, or one zip as the body.",
+    }
+}
+
+
+@router.post("/projects/{project_id}/media", response_model=MediaImportOut, status_code=201,
+             openapi_extra=_UPLOAD_BODY)
+async def upload_media(
+    project_id: int,
+    request: Request,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    factory: SessionFactoryDep,
+    object: Annotated[str | None, Query(description="Schema object receiving the media (when ambiguous).")] = None,
+    duplicates: Annotated[DuplicateMode, Query(description="allow, skip or flag exact duplicates.")] = "allow",
+):
+    """Import media files as tasks, one task per file, all or nothing. Files are validated before storing."""
+    await run_in_threadpool(authorize, session, user, project_id, Role.MANAGER)
+    limits = MediaLimits.from_settings(settings)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes:
+        raise TooLarge(f"the upload is {declared} bytes, over the {settings.max_upload_bytes} byte limit")
+    storage: Storage = request.app.state.storage
+    with tempfile.TemporaryDirectory(prefix="labelwise-media-") as work:
+        workdir = Path(work)
+        collected = await _receive(request, workdir, settings.max_upload_bytes, limits)
+
+        def run() -> media_import.MediaImportSummary:
+            with factory() as import_session:
+                return media_import.import_media(
+                    import_session, user, project_id, collected.files, storage=storage, limits=limits,
+                    object_name=object, duplicates=duplicates, batch_size=settings.import_batch_size,
+                    max_errors=settings.max_import_errors, ignored=collected.ignored,
+                )
+
+        summary = await run_in_threadpool(run)
+    return MediaImportOut(**{**summary.__dict__, "ignored": list(summary.ignored)})
+
+
+@router.post("/media/sign", response_model=SignOut)
+def sign_media(body: SignIn, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep):
+    """Short-lived URLs for media keys of projects the caller belongs to, usable without credentials."""
+    ttl = min(body.ttl or settings.media_url_ttl, settings.media_url_ttl)
+    now = time.time()
+    urls, expires = {}, int(now + ttl)
+    for key in body.keys:
+        _authorize_key(session, user, key)
+        urls[key], expires = signing.signed_path(request.app.state.media_secret, key, ttl=ttl, now=now)
+    return SignOut(urls=urls, expires=expires)
+
+
+@router.get("/media/{key:path}", responses={206: {"description": "Partial content (Range)"}})
+def get_media(
+    key: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    expires: int | None = None,
+    signature: str | None = None,
+):
+    """Stream a stored media file to a member of its project, or to anyone holding a valid signed URL."""
+    try:
+        check_key(key)
+    except Invalid:
+        raise NotFound("no such media") from None
+    signed = expires is not None or signature is not None
+    if signed:
+        if not (expires and signature and signing.verify(request.app.state.media_secret, key, expires, signature)):
+            raise Forbidden("this media link is invalid or has expired; ask for a new one")
+        max_age = max(0, int(expires - time.time()))
+    else:
+        secret = credentials(request)
+        if not secret:
+            raise Unauthorized("log in first, or use a signed media URL")
+        _authorize_key(session, resolve_token(session, secret), key)
+        max_age = 3600
+    session.close()  # nothing more to read; do not hold a connection while streaming
+    storage: Storage = request.app.state.storage
+    if signed and settings.s3_presigned_redirect and hasattr(storage, "presigned_url"):
+        return RedirectResponse(storage.presigned_url(key, expires_in=max(max_age, 1)), status_code=307)
+    blob = storage.stat(key)
+    if blob is None:
+        raise NotFound("no such media")
+    headers = {
+        "Cache-Control": f"private, max-age={max_age}",
+        "ETag": f'"{PurePosixPath(key).stem}"',  # content-addressed: the key is the content's hash
+        "Accept-Ranges": "bytes",
+    }
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    path = storage.local_path(key)
+    if path is not None:
+        return FileResponse(path, media_type=blob.content_type, headers=headers, content_disposition_type="inline")
+    return _ranged(storage, key, blob.size, blob.content_type, request.headers.get("range"), headers)
+
+
+def _authorize_key(session, user, key: str) -> None:
+    try:
+        project_id = project_of(key)
+    except Invalid:
+        raise NotFound("no such media") from None
+    if role_in(session, user, project_id) is None:
+        raise NotFound("no such media")
+
+
+def _ranged(storage: Storage, key: str, size: int, content_type: str, header: str | None,
+            headers: dict[str, str]) -> Response:
+    """One byte range passed through to the backend (S3 Range); several ranges get the whole file."""
+    match = _RANGE.match(header.strip()) if header else None
+    if match is None or (not match.group(1) and not match.group(2)):
+        headers["Content-Length"] = str(size)
+        return StreamingResponse(storage.stream(key), media_type=content_type, headers=headers)
+    first, last = match.groups()
+    if first:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    else:  # the final N bytes
+        start, end = max(size - int(last), 0), size - 1
+    if start >= size or start > end:
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    headers.update({"Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(end - start + 1)})
+    return StreamingResponse(storage.stream(key, start=start, end=end), status_code=206,
+                             media_type=content_type, headers=headers)
+
+
+async def _receive(request: Request, workdir: Path, limit: int, limits: MediaLimits) -> media_import.Collected:
+    """Spool the body (multipart files or one zip) into `workdir`, never over `limit` bytes in all."""
+    received = 0
+
+    async def body():
+        nonlocal received
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise TooLarge(f"the upload is over the {limit} byte limit; split it")
+            yield chunk
+
+    collected = media_import.Collected()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in _ZIP_TYPES:
+        archive = workdir / "upload.zip"
+        with archive.open("wb") as out:
+            async for chunk in body():
+                out.write(chunk)
+        await run_in_threadpool(media_import.collect_zip, archive, "upload.zip", workdir, collected, limits=limits)
+        return collected
+    if content_type != "multipart/form-data":
+        raise Invalid("send multipart/form-data with one or more files, or an application/zip body",
+                      field="content-type")
+    parser = MultiPartParser(request.headers, body(), max_files=limits.max_zip_entries, max_fields=10)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise Invalid(f"the multipart body is malformed: {exc.message}", field="files") from None
+    try:
+        uploads = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
+        await run_in_threadpool(_spool_uploads, uploads, workdir, collected, limits)
+    finally:
+        await form.close()
+    return collected
+
+
+def _spool_uploads(uploads: list[UploadFile], workdir: Path, collected, limits: MediaLimits) -> None:
+    for index, upload in enumerate(uploads):
+        name = PurePosixPath((upload.filename or f"file-{index + 1}").replace("\\", "/")).name or f"file-{index + 1}"
+        upload.file.seek(0)
+        if name.lower().endswith(".zip") or upload.file.read(4) == b"PK\x03\x04":
+            upload.file.seek(0)
+            media_import.collect_zip(upload.file, name, workdir, collected, limits=limits)
+            continue
+        upload.file.seek(0)
+        if media_import.media_kind(name) is None:
+            collected.ignore(name)
+            continue
+        target = workdir / f"upload-{index:06d}{PurePosixPath(name).suffix.lower()}"
+        size = media_import.copy_upload(upload.file, target, limit=limits.max_file_bytes, name=name)
+        media_import.tally_bytes(collected, name, size, limits)
+        collected.files.append(media_import.MediaFile(name, target))
