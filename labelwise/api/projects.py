@@ -1,13 +1,18 @@
 """Projects, their members, stats and audit events."""
 
-from typing import Any
+import io
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query
-from labelwise.api.deps import SessionDep, UserDep
+from fastapi.responses import StreamingResponse
+
+from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
 from labelwise.api.schemas import EventOut, MemberIn, MemberOut, ProjectIn, ProjectOut, StatsOut
 from labelwise.core import events, projects, stats, users
 from labelwise.core.access import Role, authorize, role_in
 from labelwise.core.errors import Invalid
+from labelwise.formats import delimited, jsonl
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -83,8 +88,66 @@ def project_events(
     project_id: int,
     user: UserDep,
     session: SessionDep,
-    after: int = Query(0, ge=0, description="Only events with a larger id."),
+    after: int = Query(0, ge=0, description="Only events with a larger id (keyset paging)."),
     limit: int = Query(100, ge=1, le=1000),
-    action: str | None = None,
+    action: str | None = Query(None, description="Exact action, or a prefix ending in '.' or '*'."),
+    actor: str | None = Query(None, description="Username or user id."),
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: str | None = Query(None, description="ISO date or time, inclusive."),
+    until: str | None = Query(None, description="ISO date or time, exclusive."),
 ):
-    return events.list_events(session, user, project_id, after=after, limit=limit, action=action)
+    filters = events.event_filter(action=action, actor=actor, object_type=object_type, object_id=object_id,
+                                  since=since, until=until)
+    rows = events.list_events(session, user, project_id, after=after, limit=limit, filters=filters)
+    names = events.usernames(session, {e.actor_id for e in rows if e.actor_id})
+    return [EventOut.model_validate(e).model_copy(update={"actor": names.get(e.actor_id)}) for e in rows]
+
+
+@router.get("/{project_id}/events/export")
+def export_events(
+    project_id: int,
+    user: UserDep,
+    session: SessionDep,
+    factory: SessionFactoryDep,
+    format: Literal["jsonl", "csv"] = "jsonl",
+    action: str | None = None,
+    actor: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+):
+    """The audit log (filtered as the listing), streamed as JSON Lines or CSV."""
+    filters = events.event_filter(action=action, actor=actor, object_type=object_type, object_id=object_id,
+                                  since=since, until=until)
+    events.list_events(session, user, project_id, limit=1, filters=filters)  # authorise, resolve the actor
+    media = "application/jsonl" if format == "jsonl" else "text/csv; charset=utf-8"
+    return StreamingResponse(_event_chunks(factory, project_id, filters, format), media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="project-{project_id}-events.{format}"'})
+
+
+EVENT_COLUMNS = ["id", "created_at", "actor_id", "actor", "action", "object_type", "object_id", "before", "after"]
+
+
+def _event_chunks(factory, project_id: int, filters, fmt: str) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = delimited.RowWriter(buffer, EVENT_COLUMNS) if fmt == "csv" else None
+    names: dict[int, str] = {}
+    with factory() as session:
+        for event in events.iter_events(session, project_id, filters):
+            if event.actor_id and event.actor_id not in names:
+                names.update(events.usernames(session, {event.actor_id}))
+            row = {"id": event.id, "created_at": event.created_at.isoformat(), "actor_id": event.actor_id,
+                   "actor": names.get(event.actor_id), "action": event.action, "object_type": event.object_type,
+                   "object_id": event.object_id, "before": event.before, "after": event.after}
+            if writer is not None:
+                writer.write(row)
+            else:
+                buffer.write(jsonl.dumps(row) + "\n")
+            if buffer.tell() >= 256 * 1024:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()

@@ -219,6 +219,7 @@ class EventOut(_Out):
     id: int
     project_id: int | None
     actor_id: int | None
+    actor: str | None = None
     action: str
     object_type: str
     object_id: str | None

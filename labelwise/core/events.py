@@ -1,5 +1,8 @@
 """The audit log: every service that changes state records one event in the same transaction."""
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -7,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from labelwise.core.access import Role, authorize
 from labelwise.core.clock import utcnow
+from labelwise.core.errors import Invalid
 from labelwise.store.models import Event, User
 
 
@@ -35,12 +39,94 @@ def record(
     )
 
 
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to list: every field narrows the result; None means any."""
+
+    action: str | None = None  # exact, or a prefix ending in '.' or '*' ("annotation." / "review*")
+    actor: str | None = None  # username or user id
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 def list_events(
-    session: Session, user: User, project_id: int, *, after: int = 0, limit: int = 100, action: str | None = None
+    session: Session, user: User, project_id: int, *, after: int = 0, limit: int = 100, action: str | None = None,
+    filters: EventFilter | None = None,
 ) -> list[Event]:
-    """A project's events in order, for its managers."""
+    """A project's events in id order after `after` (keyset paging), for its managers."""
     authorize(session, user, project_id, Role.MANAGER)
-    stmt = select(Event).where(Event.project_id == project_id, Event.id > after)
-    if action:
-        stmt = stmt.where(Event.action == action)
+    filters = filters or EventFilter(action=action)
+    stmt = _filtered(session, project_id, filters).where(Event.id > after)
     return list(session.scalars(stmt.order_by(Event.id).limit(limit)))
+
+
+def iter_events(session: Session, project_id: int, filters: EventFilter, *, batch: int = 1000) -> Iterator[Event]:
+    """Every matching event in id order, a batch at a time (the caller has authorised it)."""
+    last = 0
+    while True:
+        rows = list(session.scalars(_filtered(session, project_id, filters).where(Event.id > last)
+                                    .order_by(Event.id).limit(batch)))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def event_filter(*, action=None, actor=None, object_type=None, object_id=None, since=None, until=None) -> EventFilter:
+    """Filters from query strings; a bad date is an `Invalid` naming its field."""
+    start, end = _when(since, "since"), _when(until, "until")
+    if start and end and start > end:
+        raise Invalid("'since' is after 'until'", field="since")
+    return EventFilter(action=action or None, actor=actor or None, object_type=object_type or None,
+                       object_id=object_id or None, since=start, until=end)
+
+
+def usernames(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def _filtered(session: Session, project_id: int, filters: EventFilter):
+    stmt = select(Event).where(Event.project_id == project_id)
+    if filters.action:
+        if filters.action.endswith(("*", ".")):
+            stmt = stmt.where(Event.action.startswith(filters.action.rstrip("*"), autoescape=True))
+        else:
+            stmt = stmt.where(Event.action == filters.action)
+    if filters.actor:
+        stmt = stmt.where(Event.actor_id == _actor_id(session, filters.actor))
+    if filters.object_type:
+        stmt = stmt.where(Event.object_type == filters.object_type)
+    if filters.object_id:
+        stmt = stmt.where(Event.object_id == str(filters.object_id))
+    if filters.since:
+        stmt = stmt.where(Event.created_at >= filters.since)
+    if filters.until:
+        stmt = stmt.where(Event.created_at < filters.until)
+    return stmt
+
+
+def _actor_id(session: Session, actor: str) -> int:
+    found = session.scalar(select(User.id).where(User.username == actor))
+    if found is None and actor.isdigit():
+        found = session.scalar(select(User.id).where(User.id == int(actor)))
+    if found is None:
+        raise Invalid(f"no user named '{actor}'", field="actor")
+    return found
+
+
+def _when(value: str | None, field: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"'{field}' must be an ISO 8601 date or time (2024-05-01 or 2024-05-01T12:00:00Z), "
+                      f"not '{value}'", field=field) from None
+    if parsed.tzinfo is not None:  # stored times are naive UTC
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
