@@ -18,7 +18,7 @@ from labelwise.api.views import blind_fields, task_detail
 from labelwise.core import annotations, predictions, queue
 from labelwise.core.access import Role, role_in
 from labelwise.core.gold import answered_by
-from labelwise.core.tasks import TaskFilter, get_task, list_tasks
+from labelwise.core.tasks import TaskFilter, describe_task, get_task, list_tasks
 
 router = APIRouter(tags=["tasks"])
 
@@ -54,8 +54,8 @@ def next_task(project_id: int, user: UserDep, session: SessionDep, settings: Set
     served = queue.next_task(session, user, project_id, default_lease_seconds=settings.lease_seconds)
     if served is None:
         return Response(status_code=204)
-    task, assignment = served
-    return NextTaskOut(task=task_detail(get_task(session, user, task.id)), lease_expires_at=assignment.expires_at)
+    view = describe_task(session, user, served.task, served.project, served.role)
+    return NextTaskOut(task=task_detail(view), lease_expires_at=served.assignment.expires_at)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetailOut)

@@ -10,6 +10,7 @@ mixed in at the project's `gold_ratio`, and only gold while they qualify (see `c
 """
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, exists, func, literal_column, select, update
@@ -20,7 +21,7 @@ from labelwise.core.access import Role, authorize
 from labelwise.core.clock import utcnow
 from labelwise.core.errors import Conflict, Forbidden
 from labelwise.core.projects import ProjectSettings
-from labelwise.store.models import Assignment, GoldAnswer, Member, Task, User
+from labelwise.store.models import Assignment, GoldAnswer, Member, Project, Task, User
 
 CANDIDATES = 16
 CLAIM_ATTEMPTS = 5
@@ -29,9 +30,17 @@ CLAIM_ATTEMPTS = 5
 WANTS_ANNOTATORS = Task.remaining > literal_column("0")
 
 
-def next_task(session: Session, user: User, project_id: int, *, default_lease_seconds: int) -> tuple[Task, Assignment] | None:
+@dataclass(frozen=True)
+class Served:
+    task: Task
+    assignment: Assignment
+    project: Project
+    role: Role
+
+
+def next_task(session: Session, user: User, project_id: int, *, default_lease_seconds: int) -> Served | None:
     """The caller's current lease if they hold one, else a newly leased task, else None (queue empty)."""
-    project, _ = authorize(session, user, project_id, Role.ANNOTATOR)
+    project, role = authorize(session, user, project_id, Role.ANNOTATOR)
     settings = ProjectSettings.model_validate(project.settings)
     lease = timedelta(seconds=settings.lease_seconds or default_lease_seconds)
     now = utcnow()
@@ -49,7 +58,7 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
         .limit(1)
     ).first()
     if held is not None:
-        return held[0], held[1]
+        return Served(held[0], held[1], project, role)
     release_expired(session, project_id, now)
     if standing == "qualifying":
         claimed = _claim_gold(session, user, project_id, now, now + lease)
@@ -58,11 +67,11 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
                 f"you are qualifying for project {project_id}: answer {settings.qualification_gold} test tasks "
                 "first, but none is left for you; ask a project manager to add gold tasks or to activate you"
             )
-        return claimed
+        return Served(*claimed, project, role)
     if settings.gold_ratio > 0 and _gold_due(session, user, project_id, settings.gold_ratio):
         claimed = _claim_gold(session, user, project_id, now, now + lease)
         if claimed is not None:
-            return claimed
+            return Served(*claimed, project, role)
     for _ in range(CLAIM_ATTEMPTS):
         candidates = list(
             session.scalars(
@@ -81,7 +90,7 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
             return None
         claimed = _claim_one(session, candidates, user, project_id, now, now + lease)
         if claimed is not None:
-            return claimed
+            return Served(*claimed, project, role)
     session.commit()
     return None
 
