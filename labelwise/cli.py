@@ -29,9 +29,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.")
 user_app = typer.Typer(help="Users and API tokens.")
 project_app = typer.Typer(help="Projects.")
+snapshot_app = typer.Typer(help="Dataset versions: create, list, export and diff snapshots.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(project_app, name="project")
+app.add_typer(snapshot_app, name="snapshot")
 
 err = Console(stderr=True)
 out = Console()
@@ -179,14 +181,18 @@ def project_create(
 @app.command("import")
 def import_command(
     project_id: int,
-    path: Annotated[Path, typer.Argument(help="JSON, JSONL, CSV or TSV file.")],
-    format: Annotated[Optional[str], typer.Option(help="json, jsonl, csv or tsv; default: from the extension.")] = None,
+    path: Annotated[Path, typer.Argument(help="The file to import.")],
+    format: Annotated[Optional[str], typer.Option(
+        help="json, jsonl, csv, tsv, parquet, labelstudio, coco or conll; default: from the extension.")] = None,
+    into: Annotated[str, typer.Option(help="COCO/CoNLL/Parquet labels become predictions, annotations or gold.")] = "predictions",
+    image_root: Annotated[str, typer.Option(help="COCO: prefix for image file names (a URL or /media/ path).")] = "",
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Import tasks from a file (all or nothing)."""
-    from labelwise.formats.registry import import_format, read_rows
+    from labelwise.core.import_files import import_file
+    from labelwise.formats.registry import import_format
 
     if not path.is_file():
         raise Invalid(f"no such file: {path}", field="path")
@@ -194,58 +200,161 @@ def import_command(
     settings = settings_for(database, data_dir)
     with open_session(settings) as session, path.open("rb") as fp, _progress(DownloadColumn()) as progress:
         bar = progress.add_task(f"importing {path.name}", total=path.stat().st_size)
-        rows = read_rows(_Tracked(fp, lambda n: progress.update(bar, completed=n)), fmt,
-                         max_line_bytes=settings.max_line_bytes)
-        summary = importing.import_tasks(
-            session, acting_user(session, actor), project_id, rows, batch_size=settings.import_batch_size,
-            max_errors=settings.max_import_errors,
+        summary = import_file(
+            session, acting_user(session, actor), project_id, _Tracked(fp, lambda n: progress.update(bar, completed=n)),
+            fmt, into=into, image_root=image_root, max_line_bytes=settings.max_line_bytes,
+            batch_size=settings.import_batch_size, max_errors=settings.max_import_errors,
         )
-    out.print(f"imported {summary.imported} tasks ({summary.predictions} predictions, {summary.gold} gold)")
+    out.print(f"imported {summary.imported} tasks ({summary.predictions} predictions, {summary.gold} gold"
+              f"{f', {summary.annotations} annotations' if summary.annotations else ''})")
+    if summary.annotations_by_importer:
+        out.print(f"{summary.annotations_by_importer} annotations are stored as yours: their users are not project "
+                  f"members ({', '.join(summary.unknown_users) or 'unnamed'})")
+    if summary.annotations_as_predictions:
+        out.print(f"{summary.annotations_as_predictions} extra annotations by one person on a task became predictions")
 
 
 @app.command("export")
 def export_command(
     project_id: int,
-    path: Annotated[Path, typer.Argument(help="Output file ('-' for standard output).")],
-    format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
-    include_predictions: Annotated[bool, typer.Option(help="Add model predictions.")] = False,
+    path: Annotated[Path, typer.Argument(help="Output file ('-' for standard output, row formats only).")],
+    format: Annotated[str, typer.Option(help="jsonl, csv, jsonl-minimal, csv-minimal, coco, voc, yolo, conll, "
+                                             "spacy, parquet or labelstudio.")] = "jsonl",
+    source: Annotated[str, typer.Option(help="consensus (with confidence), first, or all annotations.")] = "consensus",
+    status: Annotated[Optional[str], typer.Option(help="Annotation statuses, comma-separated.")] = None,
+    accepted_only: Annotated[bool, typer.Option(help="Only annotations a reviewer accepted.")] = False,
+    since: Annotated[Optional[str], typer.Option(help="Annotations updated at or after (ISO date/time).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Annotations updated before (ISO date/time).")] = None,
+    annotator: Annotated[Optional[str], typer.Option(help="Only this annotator's annotations.")] = None,
+    label: Annotated[Optional[str], typer.Option(help="Only tasks whose final label includes this label.")] = None,
+    split: Annotated[Optional[str], typer.Option(help="'true' or train,validation,test ratios such as 80,10,10.")] = None,
+    split_seed: Annotated[str, typer.Option(help="Seed for an independent split.")] = "",
+    include_predictions: Annotated[Optional[bool], typer.Option(
+        "--include-predictions/--no-predictions", help="Add model predictions (default: only for labelstudio).")] = None,
     only_labeled: Annotated[bool, typer.Option(help="Leave out tasks without annotations.")] = False,
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Export tasks with their annotations."""
-    from labelwise.core.exporting import ExportOptions, authorize_export, flat_record, iter_records
-    from labelwise.core.stats import project_stats
-    from labelwise.formats import delimited, jsonl
+    """Export tasks with their labels in any format, filtered and optionally split."""
+    from labelwise.core.exporting import authorize_export, export_options, records_for
+    from labelwise.core.projects import project_schema
+    from labelwise.formats import exporters
 
-    if format not in ("jsonl", "csv"):
-        raise Invalid(f"unknown export format '{format}'; expected jsonl or csv", field="format")
-    options = ExportOptions(include_predictions=include_predictions, only_labeled=only_labeled)
+    exporter = exporters.get(format)
+    options = export_options(
+        source=source, status=status, accepted_only=accepted_only, since=since, until=until, annotator=annotator,
+        label=label, split=split, split_seed=split_seed, only_labeled=only_labeled,
+        include_predictions=format == "labelstudio" if include_predictions is None else include_predictions,
+    )
+    to_stdout = str(path) == "-"
+    if to_stdout and not exporter.rows:
+        raise Invalid(f"{format} is a file format; give a file name instead of '-'", field="path")
     with open_session(settings_for(database, data_dir)) as session:
-        user = acting_user(session, actor)
-        authorize_export(session, user, project_id)
-        total = project_stats(session, user, project_id).tasks
-        stream = sys.stdout if str(path) == "-" else path.open("w", encoding="utf-8", newline="")
+        project = authorize_export(session, acting_user(session, actor), project_id, options)
+        schema = project_schema(project)
+        counted = _Counted(records_for(session, project_id, options))
+        with _progress(MofNCompleteColumn(), quiet=to_stdout) as progress:
+            bar = progress.add_task("exporting", total=None)
+            counted.report = lambda n: progress.update(bar, completed=n)
+            if to_stdout:
+                for chunk in exporters.stream(format, counted(None), schema=schema, source=options.source):
+                    sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
+                return
+            partial = path.with_name(path.name + ".partial")
+            try:
+                with partial.open("wb") as fp:
+                    exporters.write(format, counted, fp, schema=schema, source=options.source, split=bool(options.split))
+                partial.replace(path)
+            finally:
+                partial.unlink(missing_ok=True)
+    out.print(f"exported {counted.count} task records to {path}")
+
+
+@snapshot_app.command("create")
+def snapshot_create(
+    project_id: int,
+    name: str,
+    source: Annotated[str, typer.Option(help="consensus (or adjudicated), first, or all annotations.")] = "consensus",
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Freeze a project's tasks and final labels as a named, content-hashed version."""
+    from labelwise.core import snapshots
+
+    with open_session(settings_for(database, data_dir)) as session:
+        view = snapshots.create_snapshot(session, acting_user(session, actor), project_id, name=name, source=source)
+    out.print(f"snapshot {view.id} '{view.name}': {view.item_count} tasks, {view.labeled_count} labeled, "
+              f"sha256 {view.content_hash}")
+
+
+@snapshot_app.command("list")
+def snapshot_list(project_id: int, actor: ActorOption = None, database: DatabaseOption = None,
+                  data_dir: DataDirOption = None) -> None:
+    """List a project's snapshots as JSON lines: id, name, hash, time, author, counts."""
+    from labelwise.core import snapshots
+
+    with open_session(settings_for(database, data_dir)) as session:
+        views = snapshots.list_snapshots(session, acting_user(session, actor), project_id)
+    for view in views:
+        print(json.dumps({**view.__dict__, "created_at": view.created_at.isoformat()}))
+
+
+@snapshot_app.command("export")
+def snapshot_export(
+    snapshot_id: int,
+    path: Annotated[Path, typer.Argument(help="Output file.")],
+    format: Annotated[str, typer.Option(help="Any export format (see 'labelwise export --help').")] = "jsonl",
+    split: Annotated[Optional[str], typer.Option(help="'true' or train,validation,test ratios.")] = None,
+    split_seed: Annotated[str, typer.Option(help="Seed for an independent split.")] = "",
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Export a snapshot; the same snapshot and options always give the same bytes."""
+    from labelwise.core import snapshots
+    from labelwise.core.exporting import export_options
+    from labelwise.formats import exporters
+
+    exporters.get(format)
+    ratios = export_options(split=split).split
+    with open_session(settings_for(database, data_dir)) as session:
+        snapshot, schema = snapshots.snapshot_schema(session, acting_user(session, actor), snapshot_id)
+
+        def records_for(part):
+            for record in snapshots.iter_snapshot_records(session, snapshot, schema, split=ratios, split_seed=split_seed):
+                if part is None or record.get("split") == part:
+                    yield record
+
+        partial = path.with_name(path.name + ".partial")
         try:
-            with _progress(MofNCompleteColumn(), quiet=stream is sys.stdout) as progress:
-                bar = progress.add_task("exporting", total=total)
-                writer = None
-                for count, record in enumerate(iter_records(session, project_id, options), start=1):
-                    if format == "csv":
-                        row = flat_record(record)
-                        writer = writer or delimited.RowWriter(stream, list(row))
-                        writer.write(row)
-                    else:
-                        stream.write(jsonl.dumps(record) + "\n")
-                    if count % 1000 == 0:
-                        progress.update(bar, completed=count)
-                progress.update(bar, completed=total)
+            with partial.open("wb") as fp:
+                exporters.write(format, records_for, fp, schema=schema, source=snapshots.export_source(snapshot),
+                                split=bool(ratios))
+            partial.replace(path)
         finally:
-            if stream is not sys.stdout:
-                stream.close()
-    if str(path) != "-":
-        out.print(f"exported {total} tasks to {path}")
+            partial.unlink(missing_ok=True)
+    out.print(f"exported snapshot {snapshot_id} to {path}")
+
+
+@snapshot_app.command("diff")
+def snapshot_diff(
+    a: int,
+    b: int,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Task ids listed per kind.")] = 100,
+    after: Annotated[int, typer.Option(min=0, help="Continue after this task id.")] = 0,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Tasks added, removed and relabeled from snapshot A to snapshot B, as JSON."""
+    from labelwise.core import snapshots
+
+    with open_session(settings_for(database, data_dir)) as session:
+        page = snapshots.diff(session, acting_user(session, actor), a, b, limit=limit, after=after)
+    print(json.dumps(page.__dict__, indent=2))
 
 
 @app.command()
@@ -268,7 +377,7 @@ def stats(
 def main() -> None:
     """Entry point: `serve` is the default command, and user mistakes never print a traceback."""
     args = sys.argv[1:]
-    commands = {"serve", "demo", "db", "user", "project", "import", "export", "stats"}
+    commands = {"serve", "demo", "db", "user", "project", "import", "export", "stats", "snapshot"}
     if not args or (args[0] not in commands and not args[0].startswith("-")):
         args = ["serve", *args]
     try:
@@ -317,6 +426,22 @@ def _progress(counter, *, quiet: bool = False) -> Progress:
         TextColumn("{task.description}"), BarColumn(), counter, TimeRemainingColumn(),
         console=err, disable=quiet or not err.is_terminal, transient=True,
     )
+
+
+class _Counted:
+    """A `records_for` that counts the records it hands out and reports every thousand."""
+
+    def __init__(self, records_for) -> None:
+        self._records_for = records_for
+        self.count = 0
+        self.report = lambda n: None
+
+    def __call__(self, part):
+        for record in self._records_for(part):
+            self.count += 1
+            if self.count % 1000 == 0:
+                self.report(self.count)
+            yield record
 
 
 class _Tracked:
