@@ -6,6 +6,8 @@ const TABS = [
   { key: "data", label: "Data", path: "/data", min: "annotator" },
   { key: "label", label: "Start labeling", path: "/label", min: "annotator" },
   { key: "review", label: "Review", path: "/review", min: "reviewer" },
+  { key: "adjudication", label: "Adjudicate", path: "/adjudication", min: "reviewer" },
+  { key: "quality", label: "Quality", path: "/quality", min: "reviewer" },
   { key: "import", label: "Import", path: "/import", min: "manager" },
   { key: "guidelines", label: "Guidelines", path: "/guidelines", min: "annotator" },
   { key: "members", label: "Members", path: "/members", min: "manager" },
