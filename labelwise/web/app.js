@@ -22,6 +22,7 @@ const ROUTES = [
   [/^\/app\/projects\/(?<id>\d+)\/quality\/?$/, "quality"],
   [/^\/app\/projects\/(?<id>\d+)\/adjudication\/?$/, "adjudication"],
   [/^\/app\/projects\/(?<id>\d+)\/label\/?$/, "label"],
+  [/^\/app\/notifications\/?$/, "notifications"],
 ];
 
 const state = { user: null, controller: null, cleanup: null, renderId: 0 };
@@ -50,6 +51,19 @@ function setUser(user) {
   document.getElementById("topnav").hidden = !user;
   document.getElementById("user-box").hidden = !user;
   document.getElementById("user-name").textContent = user ? `Signed in as ${user.username}` : "";
+  if (user) refreshAlertCount();
+}
+
+// The unread count on the "Notifications" link: pauses for annotators, quality alerts for managers.
+export async function refreshAlertCount() {
+  const link = document.getElementById("alerts-link");
+  try {
+    const unread = await api("/notifications?unread=true&limit=100");
+    link.textContent = unread.length ? `Notifications (${unread.length}${unread.length === 100 ? "+" : ""})` : "Notifications";
+    link.classList.toggle("has-alerts", unread.length > 0);
+  } catch {
+    link.textContent = "Notifications";
+  }
 }
 
 function toLogin() {
