@@ -1,6 +1,7 @@
 """`Client(url, token)`: typed methods for every endpoint, with iterators for listings and exports."""
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -11,7 +12,8 @@ from labelwise.sdk._errors import ApiError
 
 JSON = dict[str, Any]
 _MEDIA_TYPES = {".json": "application/json", ".jsonl": "application/jsonl", ".ndjson": "application/jsonl",
-                ".csv": "text/csv", ".tsv": "text/tab-separated-values"}
+                ".csv": "text/csv", ".tsv": "text/tab-separated-values",
+                ".parquet": "application/vnd.apache.parquet", ".conll": "text/plain", ".iob": "text/plain"}
 
 
 class Client:
@@ -91,33 +93,68 @@ class Client:
     def stats(self, project_id: int) -> JSON:
         return self._call("GET", f"/projects/{project_id}/stats")
 
-    def iter_events(self, project_id: int, *, action: str | None = None, page_size: int = 500) -> Iterator[JSON]:
+    def iter_events(self, project_id: int, *, action: str | None = None, page_size: int = 500,
+                    **filters: Any) -> Iterator[JSON]:
+        """The audit log, oldest first; filters: action (or 'prefix.*'), actor, object_type, object_id, since, until."""
         after = 0
         while True:
             page = self._call("GET", f"/projects/{project_id}/events",
-                              params=_params(after=after, limit=page_size, action=action))
+                              params=_params(after=after, limit=page_size, action=action, **filters))
             yield from page
             if len(page) < page_size:
                 return
             after = page[-1]["id"]
 
+    def export_events_to(self, project_id: int, path: str | Path, *, format: str = "jsonl", **filters: Any) -> Path:
+        """Stream the (filtered) audit log to a JSONL or CSV file."""
+        return self._download(f"/projects/{project_id}/events/export", path, _params(format=format, **filters))
+
+    def create_project_from_labelstudio(self, name: str, label_config_xml: str, **fields: Any) -> JSON:
+        """A project from a Label Studio XML config: `{"project": ..., "warnings": [...]}`."""
+        return self._call("POST", "/projects/from-labelstudio",
+                          json={"name": name, "label_config_xml": label_config_xml, **fields})
+
     # tasks
     def import_tasks(self, project_id: int, source: str | Path | Iterable[JSON] | IO[bytes], *,
-                     format: str | None = None) -> JSON:
-        """Import from a file path, an open binary file, or an iterable of rows (sent as JSON Lines)."""
+                     format: str | None = None, into: str | None = None, image_root: str | None = None,
+                     wait: bool = True, poll_seconds: float = 0.5) -> JSON:
+        """Import from a file path, an open binary file, or an iterable of rows (sent as JSON Lines).
+
+        With `wait=False` the server imports in the background: the answer is the job
+        (see `get_job` / `wait_for_job`). `format` also takes parquet, labelstudio, coco and conll.
+        """
+        params = _params(format=format, into=into, image_root=image_root, **({} if wait else {"async": "true"}))
         if isinstance(source, (str, Path)):
             path = Path(source)
             media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
             with path.open("rb") as fp:
                 return self._call("POST", f"/projects/{project_id}/import", content=_chunks(fp),
-                                  headers={"content-type": media}, params=_params(format=format))
+                                  headers={"content-type": media}, params=params)
         if hasattr(source, "read"):
             return self._call("POST", f"/projects/{project_id}/import", content=_chunks(source),
                               headers={"content-type": "application/octet-stream"},
-                              params=_params(format=format or "jsonl"))
+                              params={**params, "format": format or "jsonl"})
         lines = (json.dumps(row, ensure_ascii=False).encode() + b"\n" for row in source)
         return self._call("POST", f"/projects/{project_id}/import", content=lines,
-                          headers={"content-type": "application/jsonl"})
+                          headers={"content-type": "application/jsonl"}, params=params)
+
+    def get_job(self, job_id: int) -> JSON:
+        """A background job's status and progress (`progress` from 0 to 1)."""
+        return self._call("GET", f"/jobs/{job_id}")
+
+    def wait_for_job(self, job_id: int, *, poll_seconds: float = 0.5, timeout: float | None = None) -> JSON:
+        """Poll until the job has succeeded or failed; a failed import raises `ApiError` with its bad rows."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = self.get_job(job_id)
+            if job["status"] == "failed":
+                error = job.get("error") or {}
+                raise ApiError(422, str(error.get("message", "the job failed")), field=error.get("field"), body=error)
+            if job["status"] == "succeeded":
+                return job
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} is still {job['status']}")
+            time.sleep(poll_seconds)
 
     def iter_tasks(self, project_id: int, *, page_size: int = 500, **filters: Any) -> Iterator[JSON]:
         """Every task matching the filters (status, q, sort, annotator, has_predictions, gold), page by page."""
@@ -167,9 +204,15 @@ class Client:
         return self._call("POST", f"/projects/{project_id}/predictions", json=predictions)["created"]
 
     # export
-    def export(self, project_id: int, *, include_predictions: bool = False, only_labeled: bool = False) -> Iterator[JSON]:
-        """Stream the JSONL export, one task record at a time."""
-        params = _params(format="jsonl", include_predictions=include_predictions, only_labeled=only_labeled)
+    def export(self, project_id: int, *, include_predictions: bool = False, only_labeled: bool = False,
+               format: str = "jsonl", **options: Any) -> Iterator[JSON]:
+        """Stream a JSONL export (`jsonl` or `jsonl-minimal`) one record at a time.
+
+        Options: source (consensus, first, all), status, accepted_only, since, until, annotator, label,
+        split (true or ratios such as "80,10,10"), split_seed.
+        """
+        params = _params(format=format, include_predictions=include_predictions, only_labeled=only_labeled,
+                         **options)
         with self._http.stream("GET", f"/projects/{project_id}/export", params=params) as response:
             _raise_for(response, streamed=True)
             for line in response.iter_lines():
@@ -178,9 +221,33 @@ class Client:
 
     def export_to(self, project_id: int, path: str | Path, *, format: str = "jsonl", **options: Any) -> Path:
         """Write an export straight to a file without holding it in memory."""
+        return self._download(f"/projects/{project_id}/export", path, _params(format=format, **options))
+
+    def export_formats(self) -> list[JSON]:
+        return self._call("GET", "/export-formats")
+
+    # snapshots
+    def create_snapshot(self, project_id: int, name: str, *, source: str = "consensus") -> JSON:
+        """Freeze the project's tasks and final labels as an immutable, content-hashed version."""
+        return self._call("POST", f"/projects/{project_id}/snapshots", json={"name": name, "source": source})
+
+    def list_snapshots(self, project_id: int) -> list[JSON]:
+        return self._call("GET", f"/projects/{project_id}/snapshots")
+
+    def get_snapshot(self, snapshot_id: int) -> JSON:
+        return self._call("GET", f"/snapshots/{snapshot_id}")
+
+    def export_snapshot_to(self, snapshot_id: int, path: str | Path, *, format: str = "jsonl", **options: Any) -> Path:
+        """Write a snapshot export to a file; the same snapshot and options always give the same bytes."""
+        return self._download(f"/snapshots/{snapshot_id}/export", path, _params(format=format, **options))
+
+    def diff_snapshots(self, a: int, b: int, *, limit: int = 100, after: int = 0) -> JSON:
+        """Tasks added, removed and relabeled from snapshot a to b (counts, and one page of task ids)."""
+        return self._call("GET", f"/snapshots/{a}/diff/{b}", params={"limit": limit, "after": after})
+
+    def _download(self, url: str, path: str | Path, params: dict[str, Any]) -> Path:
         target = Path(path)
-        params = _params(format=format, **options)
-        with self._http.stream("GET", f"/projects/{project_id}/export", params=params) as response:
+        with self._http.stream("GET", url, params=params) as response:
             _raise_for(response, streamed=True)
             with target.open("wb") as fp:
                 for chunk in response.iter_bytes():
