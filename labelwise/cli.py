@@ -214,6 +214,49 @@ def import_command(
         out.print(f"{summary.annotations_as_predictions} extra annotations by one person on a task became predictions")
 
 
+@app.command("import-media")
+def import_media_command(
+    project_id: int,
+    path: Annotated[Path, typer.Argument(help="A folder of media files, a zip of them, or one media file.")],
+    object: Annotated[Optional[str], typer.Option("--object", help="Schema object receiving the media.")] = None,
+    duplicates: Annotated[str, typer.Option(help="allow, skip or flag exact duplicates.")] = "allow",
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Import images, audio or video as tasks, storing the media (all or nothing)."""
+    import tempfile
+
+    from labelwise.core import media_import
+    from labelwise.core.import_duplicates import check_mode
+    from labelwise.core.media import MediaLimits
+    from labelwise.storage import make_storage
+
+    check_mode(duplicates)
+    settings = settings_for(database, data_dir)
+    limits = MediaLimits.from_settings(settings)
+    collected = media_import.Collected()
+    with tempfile.TemporaryDirectory(prefix="labelwise-media-") as work, open_session(settings) as session:
+        if path.is_dir():
+            media_import.collect_folder(path, collected, limits=limits)
+        elif path.is_file() and path.suffix.lower() == ".zip":
+            media_import.collect_zip(path, path.name, Path(work), collected, limits=limits)
+        elif path.is_file():
+            collected.files.append(media_import.MediaFile(path.name, path))
+        else:
+            raise Invalid(f"no such file or folder: {path}", field="path")
+        err.print(f"checking and storing {len(collected.files)} media files")
+        summary = media_import.import_media(
+            session, acting_user(session, actor), project_id, collected.files, storage=make_storage(settings),
+            limits=limits, object_name=object, duplicates=duplicates, batch_size=settings.import_batch_size,
+            max_errors=settings.max_import_errors, ignored=collected.ignored,
+        )
+    extra = f", {summary.duplicates_skipped} duplicates skipped" if summary.duplicates_skipped else ""
+    extra += f", {summary.duplicates_flagged} duplicates flagged" if summary.duplicates_flagged else ""
+    out.print(f"imported {summary.imported} media tasks ({summary.stored} files stored, {summary.reused} already "
+              f"stored, {len(collected.ignored)} not media{extra})")
+
+
 @app.command("export")
 def export_command(
     project_id: int,
@@ -377,7 +420,7 @@ def stats(
 def main() -> None:
     """Entry point: `serve` is the default command, and user mistakes never print a traceback."""
     args = sys.argv[1:]
-    commands = {"serve", "demo", "db", "user", "project", "import", "export", "stats", "snapshot"}
+    commands = {"serve", "demo", "db", "user", "project", "import", "import-media", "export", "stats", "snapshot"}
     if not args or (args[0] not in commands and not args[0].startswith("-")):
         args = ["serve", *args]
     try:

@@ -156,6 +156,36 @@ class Client:
                 raise TimeoutError(f"job {job_id} is still {job['status']}")
             time.sleep(poll_seconds)
 
+    def import_media(self, project_id: int, paths: Iterable[str | Path], *, object: str | None = None,
+                     duplicates: str = "allow") -> JSON:
+        """Upload media files and/or zips of them; each media file becomes a task (all or nothing)."""
+        handles = [Path(p).open("rb") for p in paths]
+        try:
+            files = [("files", (Path(fp.name).name, fp, "application/octet-stream")) for fp in handles]
+            return self._call("POST", f"/projects/{project_id}/media", files=files,
+                              params=_params(object=object, duplicates=duplicates))
+        finally:
+            for fp in handles:
+                fp.close()
+
+    def media_urls(self, keys: Iterable[str], *, ttl: int | None = None) -> dict[str, str]:
+        """Short-lived absolute URLs for media keys (the part after /api/v1/media/), usable without a token."""
+        answer = self._call("POST", "/media/sign", json={"keys": list(keys), "ttl": ttl})
+        root = str(self._http.base_url).removesuffix("/api/v1/").removesuffix("/api/v1")
+        return {key: root + path for key, path in answer["urls"].items()}
+
+    def get_media(self, src: str) -> bytes:
+        """The bytes of a task's stored media, by its `src` (`/api/v1/media/...`)."""
+        response = self._http.get(src.removeprefix("/api/v1"))
+        _raise_for(response)
+        return response.content
+
+    def duplicates(self, project_id: int, *, kind: str | None = None, scan: bool = False, **options: Any) -> JSON:
+        """Duplicate clusters (exact, near_text, near_image); `scan=True` recomputes them now."""
+        if scan:
+            return self._call("POST", f"/projects/{project_id}/duplicates/scan", json=options or None)
+        return self._call("GET", f"/projects/{project_id}/duplicates", params=_params(kind=kind))
+
     def iter_tasks(self, project_id: int, *, page_size: int = 500, **filters: Any) -> Iterator[JSON]:
         """Every task matching the filters (status, q, sort, annotator, has_predictions, gold), page by page."""
         after = None
