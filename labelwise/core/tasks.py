@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from labelwise.core.access import Role, authorize
 from labelwise.core.errors import Invalid, NotFound
@@ -31,6 +31,7 @@ class TaskFilter:
     annotator_id: int | None = None
     has_predictions: bool | None = None
     is_gold: bool | None = None
+    duplicates: bool | None = None  # another task of the project has the same content (exact duplicate)
 
 
 @dataclass
@@ -174,6 +175,11 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
             raise Invalid("only reviewers and managers can filter by gold", field="gold")
         clause = exists().where(GoldAnswer.task_id == Task.id)
         stmt = stmt.where(clause if filters.is_gold else ~clause)
+    if filters.duplicates is not None:
+        twin = aliased(Task)  # uses the (project_id, content_hash) index
+        clause = exists().where(twin.project_id == Task.project_id, twin.content_hash == Task.content_hash,
+                                twin.id != Task.id)
+        stmt = stmt.where(clause if filters.duplicates else ~clause)
     return stmt
 
 
