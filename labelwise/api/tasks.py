@@ -37,9 +37,11 @@ def tasks_page(
     annotator: int | None = None,
     has_predictions: bool | None = None,
     gold: bool | None = None,
+    duplicates: Annotated[bool | None, Query(description="Only tasks whose exact content repeats.")] = None,
 ):
     filters = TaskFilter(status=status, external_id=external_id, search=q, annotator_id=annotator,
-                         has_predictions=has_predictions, is_gold=gold)
+                         has_predictions=has_predictions, is_gold=gold,
+                         duplicates=duplicates)
     page = list_tasks(session, user, project_id, filters=filters, sort=sort, after=after, limit=limit)
     items = [TaskOut.model_validate(t) for t in page.tasks]
     if role_in(session, user, project_id) == Role.ANNOTATOR:
