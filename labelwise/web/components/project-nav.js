@@ -9,9 +9,11 @@ const TABS = [
   { key: "adjudication", label: "Adjudicate", path: "/adjudication", min: "reviewer" },
   { key: "quality", label: "Quality", path: "/quality", min: "reviewer" },
   { key: "import", label: "Import", path: "/import", min: "manager" },
+  { key: "export", label: "Export", path: "/export", min: "manager" },
   { key: "guidelines", label: "Guidelines", path: "/guidelines", min: "annotator" },
   { key: "members", label: "Members", path: "/members", min: "manager" },
   { key: "settings", label: "Settings", path: "/settings", min: "manager" },
+  { key: "audit", label: "Audit log", path: "/audit", min: "manager" },
 ];
 const RANK = { annotator: 1, reviewer: 2, manager: 3 };
 
