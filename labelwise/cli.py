@@ -186,6 +186,7 @@ def import_command(
         help="json, jsonl, csv, tsv, parquet, labelstudio, coco or conll; default: from the extension.")] = None,
     into: Annotated[str, typer.Option(help="COCO/CoNLL/Parquet labels become predictions, annotations or gold.")] = "predictions",
     image_root: Annotated[str, typer.Option(help="COCO: prefix for image file names (a URL or /media/ path).")] = "",
+    duplicates: Annotated[str, typer.Option(help="Rows whose exact content is already there: allow, skip or flag.")] = "allow",
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
@@ -203,7 +204,7 @@ def import_command(
         summary = import_file(
             session, acting_user(session, actor), project_id, _Tracked(fp, lambda n: progress.update(bar, completed=n)),
             fmt, into=into, image_root=image_root, max_line_bytes=settings.max_line_bytes,
-            batch_size=settings.import_batch_size, max_errors=settings.max_import_errors,
+            batch_size=settings.import_batch_size, max_errors=settings.max_import_errors, duplicates=duplicates,
         )
     out.print(f"imported {summary.imported} tasks ({summary.predictions} predictions, {summary.gold} gold"
               f"{f', {summary.annotations} annotations' if summary.annotations else ''})")
@@ -212,6 +213,9 @@ def import_command(
                   f"members ({', '.join(summary.unknown_users) or 'unnamed'})")
     if summary.annotations_as_predictions:
         out.print(f"{summary.annotations_as_predictions} extra annotations by one person on a task became predictions")
+    if summary.duplicates_skipped or summary.duplicates_flagged:
+        verb = "skipped" if summary.duplicates_skipped else "flagged"
+        out.print(f"{summary.duplicates_skipped or summary.duplicates_flagged} exact duplicate rows {verb}")
 
 
 @app.command("import-media")

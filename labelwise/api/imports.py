@@ -16,6 +16,7 @@ from labelwise.api.schemas import ImportOut, ProjectOut
 from labelwise.core import jobs
 from labelwise.core.access import Role, authorize
 from labelwise.core.errors import Invalid, TooLarge
+from labelwise.core.import_duplicates import DuplicateMode
 from labelwise.core.import_files import import_file
 from labelwise.core.projects import create_project
 from labelwise.formats import labelstudio_config
@@ -71,6 +72,8 @@ async def import_tasks(
                                            "annotations or gold.")] = "predictions",
     image_root: Annotated[str, Query(description="COCO: prefix for image file names, e.g. "
                                                  "https://example.com/images/ or /media/...")] = "",
+    duplicates: Annotated[DuplicateMode, Query(description="Rows whose exact content is already in the project "
+                                                            "(or earlier in this import): allow, skip or flag.")] = "allow",
     run_async: Annotated[bool, Query(alias="async", description="Answer 202 with a job at once; poll "
                                                                 "GET /jobs/{id} for progress.")] = False,
 ):
@@ -80,7 +83,7 @@ async def import_tasks(
     if into not in INTO:
         raise Invalid(f"into must be one of {', '.join(INTO)}, not '{into}'", field="into")
     options = {"into": into, "image_root": image_root, "max_line_bytes": settings.max_line_bytes, "batch_size": settings.import_batch_size,
-               "max_errors": settings.max_import_errors}
+               "max_errors": settings.max_import_errors, "duplicates": duplicates}
     if run_async:
         return await _start_job(request, user, session, settings, factory, project_id, fmt, options)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:

@@ -96,6 +96,10 @@ class ImportOut(BaseModel):
                                                "kept as predictions.")
     unknown_users: list[str] = Field(default_factory=list, description="Users named by annotations who are not "
                                      "project members (first 20).")
+    duplicates_skipped: int = Field(0, description="duplicates=skip: rows left out as exact duplicates.")
+    duplicates_flagged: int = Field(0, description="duplicates=flag: rows imported that are exact duplicates.")
+    duplicate_examples: list[dict] = Field(default_factory=list, description="The first 20 duplicate rows: "
+                                           "line, and the task id or earlier line they repeat.")
 
 
 class TaskOut(_Out):

@@ -25,10 +25,11 @@ def import_file(
     batch_size: int = 5000,
     max_errors: int = 50,
     on_batch: Callable[[int], None] | None = None,
+    duplicates: str = "allow",
 ) -> importing.ImportSummary:
     """Read `fp` as `fmt` and import it all or nothing (see `importing.import_tasks`)."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     rows = read_rows(fp, fmt, max_line_bytes=max_line_bytes, schema=project_schema(project), into=into,
                      image_root=image_root)
     return importing.import_tasks(session, user, project_id, rows, batch_size=batch_size, max_errors=max_errors,
-                                  on_batch=on_batch)
+                                  on_batch=on_batch, duplicates=duplicates)

@@ -117,13 +117,13 @@ class Client:
     # tasks
     def import_tasks(self, project_id: int, source: str | Path | Iterable[JSON] | IO[bytes], *,
                      format: str | None = None, into: str | None = None, image_root: str | None = None,
-                     wait: bool = True, poll_seconds: float = 0.5) -> JSON:
+                     wait: bool = True, poll_seconds: float = 0.5, duplicates: str | None = None) -> JSON:
         """Import from a file path, an open binary file, or an iterable of rows (sent as JSON Lines).
 
         With `wait=False` the server imports in the background: the answer is the job
         (see `get_job` / `wait_for_job`). `format` also takes parquet, labelstudio, coco and conll.
         """
-        params = _params(format=format, into=into, image_root=image_root, **({} if wait else {"async": "true"}))
+        params = _params(format=format, into=into, image_root=image_root, duplicates=duplicates, **({} if wait else {"async": "true"}))
         if isinstance(source, (str, Path)):
             path = Path(source)
             media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")

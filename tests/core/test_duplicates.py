@@ -136,3 +136,16 @@ class TestApi:
         clusters = client.post(f"/api/v1/projects/{project.id}/duplicates/scan", headers=owner.headers).json()["clusters"]
         kinds = {c["kind"]: c["task_ids"] for c in clusters}
         assert kinds == {"exact": [1, 4], "near_image": [1, 2, 4]}
+
+
+def test_the_import_route_takes_the_duplicates_option(client, session, owner, project):
+    url = f"/api/v1/projects/{project.id}/import"
+    headers = {**owner.headers, "content-type": "application/jsonl"}
+    assert client.post(url, content=b'{"text": "a"}\n', headers=headers).status_code == 201
+    body = b'{"text": "a"}\n{"text": "b"}\n{"text": "b"}\n'
+    skipped = client.post(url, content=body, headers=headers, params={"duplicates": "skip"})
+    assert skipped.status_code == 201, skipped.text
+    assert skipped.json()["imported"] == 1 and skipped.json()["duplicates_skipped"] == 2
+    flagged = client.post(url, content=body, headers=headers, params={"duplicates": "flag"}).json()
+    assert flagged["imported"] == 3 and flagged["duplicates_flagged"] == 3
+    assert client.post(url, content=body, headers=headers, params={"duplicates": "nope"}).status_code == 422
