@@ -52,6 +52,8 @@ def main() -> None:
     print("import", results["import"], flush=True)
 
     with Server(env, args.workers) as url:
+        results["browse"] = browse(url, manager_token(env, database))
+        print("browse", results["browse"], flush=True)
         results["next_1_annotator"] = load(url, tokens[:1], args.seconds)
         print("1 annotator", results["next_1_annotator"], flush=True)
         results["next_16_annotators"] = load(url, tokens[:16], args.seconds)
@@ -95,6 +97,50 @@ def seed_users(env: dict, database: str, overlap: int) -> list[str]:
             tokens.append(users.issue_token(session, user, name="bench")[1])
     engine.dispose()
     return tokens
+
+
+def manager_token(env: dict, database: str) -> str:
+    from labelwise.core import users
+    from labelwise.store.session import make_engine, make_session_factory
+
+    engine = make_engine(database)
+    with make_session_factory(engine)() as session:
+        token = users.issue_token(session, users.get_user_by_name(session, "manager"), name="browse")[1]
+    engine.dispose()
+    return token
+
+
+BROWSE_QUERIES = {
+    "first_page": {},
+    "deep_page_by_cursor": "cursor",
+    "search_word": {"q": "refund"},
+    "search_two_words_prefix": {"q": "battery scr"},
+    "status_unlabeled": {"status": "unlabeled"},
+    "status_labeled": {"status": "labeled"},
+    "sort_annotations_desc": {"sort": "-annotations"},
+    "sort_id_desc": {"sort": "-id"},
+}
+
+
+def browse(url: str, token: str, repeats: int = 10) -> dict:
+    """Median latency of data-browser listings (100 rows a page), as the UI asks for them."""
+    out = {}
+    with httpx.Client(base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=120) as http:
+        page = http.get("/projects/1/tasks", params={"limit": 100}).json()
+        for _ in range(50):  # walk 50 pages in, as a person paging would
+            page = http.get("/projects/1/tasks", params={"limit": 100, "after": page["next"]}).json()
+        deep_cursor = page["next"]
+        for name, params in BROWSE_QUERIES.items():
+            if params == "cursor":
+                params = {"after": deep_cursor}
+            timings = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                response = http.get("/projects/1/tasks", params={"limit": 100, **params})
+                timings.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+            out[f"{name}_p50_ms"] = round(statistics.median(timings), 1)
+    return out
 
 
 def labelwise(env: dict, *args: str) -> None:
