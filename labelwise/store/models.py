@@ -105,6 +105,7 @@ class Task(Base):
         UniqueConstraint("project_id", "external_id"),
         Index("ix_tasks_project_id_content_hash", "project_id", "content_hash"),
         Index("ix_tasks_project_id_id", "project_id", "id"),
+        Index("ix_tasks_project_id_annotation_count_id", "project_id", "annotation_count", "id"),
         Index(
             "ix_tasks_queue",
             "project_id",
