@@ -50,18 +50,22 @@ def signatures(texts: Sequence[str], *, num_perm: int = 128, ngram: int = 5, see
     return sig
 
 
-def optimal_bands(threshold: float, num_perm: int, *, fp_weight: float = 0.3, fn_weight: float = 0.7) -> tuple[int, int]:
-    """Bands and rows minimising the weighted false-positive and false-negative areas of the S-curve."""
-    grid = np.linspace(0.0, 1.0, 401)
-    below, above = grid[grid <= threshold], grid[grid >= threshold]
-    best, best_cost = (1, num_perm), np.inf
-    for bands in range(1, num_perm + 1):
-        for rows in range(1, num_perm // bands + 1):
-            fp = _trapezoid(1 - (1 - below**rows) ** bands, below)
-            fn = _trapezoid((1 - above**rows) ** bands, above)
-            cost = fp_weight * fp + fn_weight * fn
-            if cost < best_cost:
-                best, best_cost = (bands, rows), cost
+def optimal_bands(threshold: float, num_perm: int, *, min_recall: float = 0.95) -> tuple[int, int]:
+    """Bands and rows whose S-curve passes a pair of Jaccard `threshold` with probability >= `min_recall`,
+    choosing, among those, the one with the least false-positive area below the threshold.
+
+    Candidates are verified exactly afterwards, so a false positive costs one comparison while a
+    false negative is a duplicate never shown: the choice leans to recall.
+    """
+    grid = np.linspace(0.0, threshold, 201)
+    best, best_cost = (num_perm, 1), np.inf
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        if 1 - (1 - threshold**rows) ** bands < min_recall:
+            continue
+        cost = _trapezoid(1 - (1 - grid**rows) ** bands, grid)
+        if cost < best_cost:
+            best, best_cost = (bands, rows), cost
     return best
 
 
@@ -75,7 +79,7 @@ class MinHashLSH:
     """
 
     def __init__(self, *, threshold: float = 0.8, num_perm: int = 128, ngram: int = 5, seed: int = 1,
-                 bands: int | None = None, rows: int | None = None, chunk_size: int = 20_000,
+                 bands: int | None = None, rows: int | None = None, chunk_size: int = 5_000,
                  max_offset: int = 8) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
