@@ -425,9 +425,18 @@ def _route(session: Session, task: Task, settings: ProjectSettings, submitted: i
         session.execute(update(Task).where(Task.id == task.id, Task.remaining > 0).values(remaining=0))
 
 
+def recompute_tasks(session: Session, project: Project, task_ids: Sequence[int]) -> int:
+    """Refresh the consensus of many tasks at once (an import that brought answers); never commits."""
+    updated = 0
+    for start in range(0, len(task_ids), REFIT_BATCH):
+        ids = list(task_ids[start:start + REFIT_BATCH])
+        tasks = list(session.scalars(select(Task).where(Task.id.in_(ids)).order_by(Task.id)))
+        updated += _recompute_batch(session, project, tasks, _skills(session, project))
+    return updated
+
+
 def _recompute_all(session: Session, project: Project) -> int:
-    schema = project_schema(project)
-    skills = dict(session.execute(select(Member.user_id, Member.skill).where(Member.project_id == project.id)).all())
+    skills = _skills(session, project)
     last_id, updated = 0, 0
     while True:
         tasks = list(session.scalars(
@@ -435,22 +444,31 @@ def _recompute_all(session: Session, project: Project) -> int:
         ))
         if not tasks:
             return updated
-        ids = [t.id for t in tasks]
-        gold = dict(session.execute(select(GoldAnswer.task_id, GoldAnswer.result).where(GoldAnswer.task_id.in_(ids))).all())
-        answers: dict[int, list[Answer]] = {}
-        for task_id, user_id, result in session.execute(
-            select(Annotation.task_id, Annotation.user_id, Annotation.result)
-            .where(Annotation.task_id.in_(ids), Annotation.status == "submitted").order_by(Annotation.id)
-        ):
-            answers.setdefault(task_id, []).append(Answer(user_id, result or {}, skills.get(user_id)))
-        for task in tasks:
-            if task.id in gold:
-                task.consensus, task.confidence = gold[task.id], 1.0
-            elif task.adjudicated_at is None:
-                found = aggregate(schema, task.data, answers.get(task.id, []))
-                task.consensus, task.confidence = found.result, found.confidence
-            updated += 1
-        session.flush()
-        for task in tasks:
-            session.expunge(task)
-        last_id = ids[-1]
+        updated += _recompute_batch(session, project, tasks, skills)
+        last_id = tasks[-1].id
+
+
+def _skills(session: Session, project: Project) -> dict[int, float | None]:
+    return dict(session.execute(select(Member.user_id, Member.skill).where(Member.project_id == project.id)).all())
+
+
+def _recompute_batch(session: Session, project: Project, tasks: list[Task], skills: dict[int, float | None]) -> int:
+    schema = project_schema(project)
+    ids = [t.id for t in tasks]
+    gold = dict(session.execute(select(GoldAnswer.task_id, GoldAnswer.result).where(GoldAnswer.task_id.in_(ids))).all())
+    answers: dict[int, list[Answer]] = {}
+    for task_id, user_id, result in session.execute(
+        select(Annotation.task_id, Annotation.user_id, Annotation.result)
+        .where(Annotation.task_id.in_(ids), Annotation.status == "submitted").order_by(Annotation.id)
+    ):
+        answers.setdefault(task_id, []).append(Answer(user_id, result or {}, skills.get(user_id)))
+    for task in tasks:
+        if task.id in gold:
+            task.consensus, task.confidence = gold[task.id], 1.0
+        elif task.adjudicated_at is None:
+            found = aggregate(schema, task.data, answers.get(task.id, []))
+            task.consensus, task.confidence = found.result, found.confidence
+    session.flush()
+    for task in tasks:
+        session.expunge(task)
+    return len(tasks)

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from labelwise.core import consensus
 from labelwise.core.errors import Invalid
 from labelwise.core.schema import LabelSchema
 from labelwise.core.validation import validate_result
-from labelwise.store.models import Annotation, AnnotationRevision, Assignment, Member, Prediction, Task, User
+from labelwise.store.models import Annotation, AnnotationRevision, Assignment, Member, Prediction, Project, Task, User
 
 STATUSES = ("submitted", "skipped")
 MAX_LEAD_TIME_MS = 7 * 24 * 3600 * 1000
@@ -127,6 +128,7 @@ class Tally:
             session.execute(insert(Prediction), predictions)
         if counters:
             session.execute(update(Task), counters)
+            consensus.recompute_tasks(session, session.get(Project, self.project_id), [c["id"] for c in counters])
 
     def summary(self) -> dict[str, Any]:
         return {"annotations": self.stored, "annotations_by_importer": self.by_importer,

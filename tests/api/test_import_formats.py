@@ -181,3 +181,18 @@ def test_project_from_a_labelstudio_config(client, owner):
     assert bad.status_code == 422
 
 
+
+
+def test_imported_annotations_give_tasks_a_consensus(client, session, owner):
+    project = make_project(session, owner.user)
+    rows = [{"data": {"text": "great"}, "annotations": [{"result": {"sentiment": "positive"}},
+                                                        {"result": {"sentiment": "positive"}, "user": "someone"}]},
+            {"data": {"text": "meh"}}]
+    body = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    response = client.post(f"/api/v1/projects/{project.id}/import", content=body,
+                           headers={**owner.headers, "content-type": "application/jsonl"})
+    assert response.status_code == 201, response.text
+    session.expire_all()
+    tasks = session.scalars(select(Task).where(Task.project_id == project.id).order_by(Task.id)).all()
+    assert tasks[0].consensus == {"sentiment": "positive"} and tasks[0].confidence is not None
+    assert tasks[1].consensus is None
