@@ -78,7 +78,9 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     guidelines: Mapped[str] = mapped_column(Text, default="")
-    label_schema: Mapped[dict[str, Any]]
+    # Plain JSON, not JSONB, on PostgreSQL: JSONB reorders keys, and the order of objects and controls is
+    # the order the labeling page lays them out in.
+    label_schema: Mapped[dict[str, Any]] = mapped_column(JSON)
     settings: Mapped[dict[str, Any]]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime)

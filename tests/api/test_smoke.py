@@ -62,3 +62,15 @@ def test_out_of_range_ids_and_bad_unicode_get_422_not_500(client, session):
                            content='{"name": "x\\udbbb", "label_schema": ' + json.dumps(TEXT_SCHEMA) + "}")
     assert bad_name.status_code == 422 and "unicode" in bad_name.json()["message"].lower()
     assert client.get("/api/v1/projects", headers=admin.headers).json() == []
+
+
+def test_schema_keeps_the_order_it_was_written_in(client, session):
+    admin = make_user(session, "admin", admin=True)
+    schema = {"objects": {"zeta": {"type": "text"}, "a": {"type": "text"}},
+              "controls": {"third_longest_name": {"type": "text", "object": "zeta"},
+                           "b": {"type": "choices", "object": "a", "options": ["z", "y", "x"]}}}
+    pid = client.post("/api/v1/projects", json={"name": "P", "label_schema": schema}, headers=admin.headers).json()["id"]
+    stored = client.get(f"/api/v1/projects/{pid}", headers=admin.headers).json()["label_schema"]
+    assert list(stored["objects"]) == ["zeta", "a"]
+    assert list(stored["controls"]) == ["third_longest_name", "b"]
+    assert stored["controls"]["b"]["options"] == ["z", "y", "x"]
