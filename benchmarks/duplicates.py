@@ -127,7 +127,7 @@ def main() -> None:
                       "peak_during_detection": round(sampler.peak, 1),
                       "detection_over_texts": round(sampler.peak - baseline, 1),
                       "peak_process_including_generation": round(peak_mb(), 1),
-                      "band_keys": round(lsh.band_keys_.nbytes / 2**20, 1)},
+                      "band_keys": round(sum(k.nbytes for k in lsh.band_keys_) / 2**20, 1)},
         "candidates": int(len(lsh.candidates_)),
         "reported_pairs": len(found),
         "precision": round(len(hits) / max(len(found), 1), 4),

@@ -75,7 +75,8 @@ class MinHashLSH:
     >>> lsh = MinHashLSH(threshold=0.8).fit(texts)
     >>> lsh.candidates_            # (m, 2) int64, i < j, positions in the stream
 
-    Memory is `bands` 8-byte keys per text; signatures are computed per chunk and dropped.
+    Memory is `bands` 8-byte keys per text (`band_keys_`, a list of per-chunk arrays); signatures are
+    computed per chunk and dropped.
     """
 
     def __init__(self, *, threshold: float = 0.8, num_perm: int = 128, ngram: int = 5, seed: int = 1,
@@ -96,9 +97,9 @@ class MinHashLSH:
         self.max_offset = max_offset
 
     def fit(self, texts: Iterable[str]) -> "MinHashLSH":
-        keys = [self._band_keys(chunk) for chunk in _chunks(iter(texts), self.chunk_size)]
-        self.band_keys_ = np.concatenate(keys) if keys else np.empty((0, self.bands), dtype=np.uint64)
-        self.n_ = len(self.band_keys_)
+        # Kept per chunk: one band at a time is joined when pairing, never the whole (n, bands) table twice.
+        self.band_keys_ = [self._band_keys(chunk) for chunk in _chunks(iter(texts), self.chunk_size)]
+        self.n_ = sum(len(keys) for keys in self.band_keys_)
         self.candidates_ = self._candidates()
         return self
 
@@ -114,7 +115,7 @@ class MinHashLSH:
         n = self.n_
         found = []
         for band in range(self.bands):
-            column = self.band_keys_[:, band]
+            column = np.concatenate([keys[:, band] for keys in self.band_keys_]) if n else np.empty(0, np.uint64)
             order = np.argsort(column, kind="stable")
             ordered = column[order]
             # Members of a bucket sit next to each other once sorted; pairing each with its next few
@@ -132,7 +133,7 @@ class MinHashLSH:
 
 
 def verified_pairs(candidates: np.ndarray, text_of: Callable[[Sequence[int]], dict[int, str]], *,
-                   threshold: float, ngram: int = 5, batch: int = 10_000) -> Iterator[tuple[int, int, float]]:
+                   threshold: float, ngram: int = 5, batch: int = 1_000) -> Iterator[tuple[int, int, float]]:
     """Candidate pairs whose exact shingle Jaccard is at least `threshold`, with that similarity.
 
     `text_of(ids)` returns the texts for a batch of positions, so callers can fetch them lazily.
