@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -306,3 +307,36 @@ class SnapshotItem(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     label_hash: Mapped[str | None] = mapped_column(String(64))
     record: Mapped[dict[str, Any]]
+
+
+class DuplicateCluster(Base):
+    """A group of tasks found to be duplicates: exact (same content), near_text (MinHash) or near_image (pHash)."""
+
+    __tablename__ = "duplicate_clusters"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    similarity: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DuplicateMember(Base):
+    __tablename__ = "duplicate_members"
+    __table_args__ = (Index("ix_duplicate_members_project_id_task_id", "project_id", "task_id"),)
+
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("duplicate_clusters.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+
+
+class TaskFingerprint(Base):
+    """A task's near-duplicate keys: MinHash LSH band keys (uint64 little-endian) and a signed 64-bit pHash."""
+
+    __tablename__ = "task_fingerprints"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    band_keys: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phash: Mapped[int | None] = mapped_column(BigInteger)
