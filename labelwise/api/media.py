@@ -34,6 +34,7 @@ class MediaImportOut(BaseModel):
     ignored: list[str] = Field(description="Files passed over as not media (first 50).")
     duplicates_skipped: int = 0
     duplicates_flagged: int = 0
+    near_duplicates: int = 0
 
 
 class SignIn(BaseModel):
@@ -68,7 +69,7 @@ async def upload_media(
     settings: SettingsDep,
     factory: SessionFactoryDep,
     object: Annotated[str | None, Query(description="Schema object receiving the media (when ambiguous).")] = None,
-    duplicates: Annotated[DuplicateMode, Query(description="allow, skip or flag exact duplicates.")] = "allow",
+    duplicates: Annotated[DuplicateMode, Query(description="allow, skip or flag exact and near (pHash) duplicates.")] = "allow",
 ):
     """Import media files as tasks, one task per file, all or nothing. Files are validated before storing."""
     await run_in_threadpool(authorize, session, user, project_id, Role.MANAGER)

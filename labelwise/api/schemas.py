@@ -96,10 +96,21 @@ class ImportOut(BaseModel):
                                                "kept as predictions.")
     unknown_users: list[str] = Field(default_factory=list, description="Users named by annotations who are not "
                                      "project members (first 20).")
-    duplicates_skipped: int = Field(0, description="duplicates=skip: rows left out as exact duplicates.")
-    duplicates_flagged: int = Field(0, description="duplicates=flag: rows imported that are exact duplicates.")
+    duplicates_skipped: int = Field(0, description="duplicates=skip: rows left out as exact or near duplicates.")
+    duplicates_flagged: int = Field(0, description="duplicates=flag: rows imported that are exact or near "
+                                    "duplicates (added to a duplicate cluster).")
+    near_duplicates: int = Field(0, description="Of the skipped or flagged rows, the near (not exact) duplicates: "
+                                 "text Jaccard >= 0.8 (MinHash) or images within 8 pHash bits.")
     duplicate_examples: list[dict] = Field(default_factory=list, description="The first 20 duplicate rows: "
                                            "line, and the task id or earlier line they repeat.")
+
+
+class DuplicateOfOut(BaseModel):
+    cluster_id: int
+    kind: str
+    similarity: float
+    size: int = Field(description="Tasks in the cluster, this one included.")
+    others: list[int] = Field(default_factory=list, description="Task view only: the other members (first 50).")
 
 
 class TaskOut(_Out):
@@ -113,6 +124,8 @@ class TaskOut(_Out):
     consensus: dict[str, Any] | None
     confidence: float | None
     created_at: datetime
+    duplicate_of: list[DuplicateOfOut] = Field(
+        default_factory=list, description="Stored duplicate clusters holding this task (reviewers and managers).")
 
 
 class TaskPageOut(BaseModel):

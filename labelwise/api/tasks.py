@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import (
     AnnotationOut,
+    DuplicateOfOut,
     NextTaskOut,
     PredictionsOut,
     SkipIn,
@@ -15,7 +16,7 @@ from labelwise.api.schemas import (
     TaskPageOut,
 )
 from labelwise.api.views import blind_fields, task_detail
-from labelwise.core import annotations, predictions, queue
+from labelwise.core import annotations, duplicate_clusters, predictions, queue
 from labelwise.core.access import Role, role_in
 from labelwise.core.gold import answered_by
 from labelwise.core.tasks import TaskFilter, describe_task, get_task, list_tasks
@@ -37,16 +38,22 @@ def tasks_page(
     annotator: int | None = None,
     has_predictions: bool | None = None,
     gold: bool | None = None,
-    duplicates: Annotated[bool | None, Query(description="Only tasks whose exact content repeats.")] = None,
+    duplicates: Annotated[bool | None, Query(description="Only tasks in (true) or outside (false) a stored "
+                                              "duplicate cluster (see /duplicates/scan and duplicates=flag).")] = None,
+    duplicate_cluster: Annotated[int | None, Query(description="Only the members of this duplicate cluster.")] = None,
 ):
     filters = TaskFilter(status=status, external_id=external_id, search=q, annotator_id=annotator,
                          has_predictions=has_predictions, is_gold=gold,
-                         duplicates=duplicates)
+                         duplicates=duplicates, duplicate_cluster=duplicate_cluster)
     page = list_tasks(session, user, project_id, filters=filters, sort=sort, after=after, limit=limit)
     items = [TaskOut.model_validate(t) for t in page.tasks]
     if role_in(session, user, project_id) == Role.ANNOTATOR:
         answered = answered_by(session, user.id, [t.id for t in items])
         items = [item.model_copy(update=blind_fields(int(item.id in answered))) for item in items]
+    else:
+        found = duplicate_clusters.memberships(session, project_id, [t.id for t in items])
+        items = [item.model_copy(update={"duplicate_of": _duplicate_of(found[item.id])}) if item.id in found else item
+                 for item in items]
     return TaskPageOut(items=items, next=page.next_cursor)
 
 
@@ -62,7 +69,17 @@ def next_task(project_id: int, user: UserDep, session: SessionDep, settings: Set
 
 @router.get("/tasks/{task_id}", response_model=TaskDetailOut)
 def read_task(task_id: int, user: UserDep, session: SessionDep):
-    return task_detail(get_task(session, user, task_id))
+    view = get_task(session, user, task_id)
+    out = task_detail(view)
+    if view.role >= Role.REVIEWER:
+        found = duplicate_clusters.memberships(session, view.task.project_id, [task_id], with_others=True)
+        out.duplicate_of = _duplicate_of(found.get(task_id, []))
+    return out
+
+
+def _duplicate_of(found: list[duplicate_clusters.Membership]) -> list[DuplicateOfOut]:
+    return [DuplicateOfOut(cluster_id=m.id, kind=m.kind, similarity=m.similarity, size=m.size, others=m.others)
+            for m in found]
 
 
 @router.post("/tasks/{task_id}/skip", response_model=AnnotationOut, status_code=201)

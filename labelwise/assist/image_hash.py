@@ -9,7 +9,7 @@ hashes computed here and there compare. Pure Pillow + numpy + scipy.
 import numpy as np
 from PIL import Image
 
-__all__ = ["dhash", "phash", "hamming", "near_pairs", "hex_to_int"]
+__all__ = ["dhash", "phash", "hamming", "near_pairs", "near_matches", "hex_to_int"]
 
 
 def phash(image: Image.Image, *, hash_size: int = 8, highfreq_factor: int = 4) -> str:
@@ -52,6 +52,19 @@ def near_pairs(hashes: np.ndarray, *, max_distance: int = 8, block: int = 2048) 
         keep = j > i  # columns are offset by `start`, so j > i means a later image
         i, j = i[keep], j[keep]
         found.append(np.stack([i + start, j + start, distances[i, j]], axis=1))
+    return np.concatenate(found).astype(np.int64) if found else np.empty((0, 3), dtype=np.int64)
+
+
+def near_matches(queries: np.ndarray, hashes: np.ndarray, *, max_distance: int = 8,
+                 block: int = 1024) -> np.ndarray:
+    """Pairs (query index, hash index, distance) of `queries` against `hashes` within `max_distance` bits."""
+    queries = np.ascontiguousarray(queries, dtype=np.uint64)
+    values = np.ascontiguousarray(hashes, dtype=np.uint64)
+    found = []
+    for start in range(0, len(queries), block):
+        distances = _popcount(queries[start:start + block, None] ^ values[None, :])
+        i, j = np.nonzero(distances <= max_distance)
+        found.append(np.stack([i + start, j, distances[i, j]], axis=1))
     return np.concatenate(found).astype(np.int64) if found else np.empty((0, 3), dtype=np.int64)
 
 

@@ -14,7 +14,7 @@ from itertools import islice
 
 import numpy as np
 
-__all__ = ["MinHashLSH", "jaccard", "normalize", "optimal_bands", "shingles", "signatures", "verified_pairs"]
+__all__ = ["BandIndex", "MinHashLSH", "jaccard", "normalize", "optimal_bands", "shingles", "signatures", "verified_pairs"]
 
 _U64 = np.uint64
 _trapezoid = getattr(np, "trapezoid", None) or np.trapz  # numpy < 2 names it trapz
@@ -103,6 +103,12 @@ class MinHashLSH:
         self.candidates_ = self._candidates()
         return self
 
+    def band_keys(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), bands) uint64 LSH band keys: texts sharing any key are candidate pairs."""
+        if not texts:
+            return np.empty((0, self.bands), dtype=np.uint64)
+        return self._band_keys(list(texts))
+
     def _band_keys(self, texts: list[str]) -> np.ndarray:
         sig = signatures(texts, num_perm=self.num_perm, ngram=self.ngram, seed=self.seed)
         used = sig[:, : self.bands * self.rows].reshape(len(texts), self.bands, self.rows).astype(np.uint64)
@@ -130,6 +136,63 @@ class MinHashLSH:
             return np.empty((0, 2), dtype=np.int64)
         codes = np.unique(np.concatenate(found))
         return np.stack([codes // n, codes % n], axis=1)
+
+
+class BandIndex:
+    """Band keys of items seen so far (append-only), to look up the LSH candidates of new items.
+
+    Kept as a few sorted numpy segments (merged when there are many), so adding a batch costs a sort
+    of that batch and a lookup is a binary search per key. A key shared by very many items (a
+    template text) yields at most `max_per_key` of them: the caller needs a match, not all of them.
+    """
+
+    def __init__(self, *, max_per_key: int = 8, max_segments: int = 16) -> None:
+        self.max_per_key = max_per_key
+        self.max_segments = max_segments
+        self._segments: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys, _ in self._segments)
+
+    def add(self, keys: np.ndarray, owners: np.ndarray) -> None:
+        """Index the (n, bands) `keys` of n items called `owners` (int64 ids)."""
+        if len(keys) == 0:
+            return
+        flat, own = _salted(keys), np.repeat(np.asarray(owners, dtype=np.int64), keys.shape[1])
+        order = np.argsort(flat, kind="stable")
+        self._segments.append((flat[order], own[order]))
+        if len(self._segments) > self.max_segments:
+            flat = np.concatenate([k for k, _ in self._segments])
+            own = np.concatenate([o for _, o in self._segments])
+            order = np.argsort(flat, kind="stable")
+            self._segments = [(flat[order], own[order])]
+
+    def query(self, keys: np.ndarray) -> np.ndarray:
+        """(m, 2) int64 unique pairs (row of `keys`, owner) sharing at least one band key."""
+        if len(keys) == 0 or not self._segments:
+            return np.empty((0, 2), dtype=np.int64)
+        flat = _salted(keys)
+        rows = np.repeat(np.arange(len(keys), dtype=np.int64), keys.shape[1])
+        found = []
+        for seg_keys, seg_owners in self._segments:
+            left = np.searchsorted(seg_keys, flat, side="left")
+            counts = np.minimum(np.searchsorted(seg_keys, flat, side="right") - left, self.max_per_key)
+            hit = np.nonzero(counts)[0]
+            if len(hit) == 0:
+                continue
+            counts = counts[hit]
+            starts = np.repeat(left[hit], counts)
+            steps = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            found.append(np.stack([np.repeat(rows[hit], counts), seg_owners[starts + steps]], axis=1))
+        if not found:
+            return np.empty((0, 2), dtype=np.int64)
+        return np.unique(np.concatenate(found), axis=0)
+
+
+def _salted(keys: np.ndarray) -> np.ndarray:
+    """Band keys made distinct per band, flattened row by row."""
+    salt = _mix(np.arange(keys.shape[1], dtype=np.uint64) + _U64(0x51ED2701))
+    return (keys ^ salt[None, :]).ravel()
 
 
 def verified_pairs(candidates: np.ndarray, text_of: Callable[[Sequence[int]], dict[int, str]], *,

@@ -1,6 +1,7 @@
 """Duplicate clusters in a project: exact (same content hash), near text (MinHash/LSH) and near images (pHash).
 
-Computed on demand from the tasks (no table yet): exact clusters by one GROUP BY, near-text clusters by
+A scan computes them from the tasks and replaces the project's stored clusters (`core.duplicate_clusters`)
+in one transaction: exact clusters by one GROUP BY, near-text clusters by
 streaming the project's text fields through `assist.minhash` and verifying candidates by exact
 shingle Jaccard, near-image clusters from perceptual hashes kept in each media task's meta at import
 (computed from the stored blob for older tasks). Clusters are connected components of the verified
@@ -10,7 +11,7 @@ pairs; a near cluster whose tasks all share one content hash is left to the exac
 import io
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from labelwise.assist.image_hash import near_pairs, phash
 from labelwise.assist.minhash import MinHashLSH, verified_pairs
+from labelwise.core import duplicate_clusters
 from labelwise.core.access import Role, authorize
 from labelwise.core.errors import Invalid
 from labelwise.core.projects import project_schema
@@ -44,12 +46,7 @@ class ScanOptions:
             raise Invalid("image_distance must be between 0 and 32 bits", field="image_distance")
 
 
-@dataclass(frozen=True)
-class Cluster:
-    id: str
-    kind: Kind
-    similarity: float  # exact: 1; near text: lowest verified Jaccard; near image: 1 - most differing bits / 64
-    task_ids: list[int]
+Cluster = duplicate_clusters.Cluster
 
 
 @dataclass(frozen=True)
@@ -58,20 +55,12 @@ class ScanResult:
     tasks: int
     seconds: float
     options: ScanOptions
-    fingerprint: tuple[int, int] = field(default=(0, 0))
-
-
-def fingerprint(session: Session, project_id: int) -> tuple[int, int]:
-    """Task count and highest id: a scan is still current while these are unchanged."""
-    count, last = session.execute(
-        select(func.count(), func.coalesce(func.max(Task.id), 0)).where(Task.project_id == project_id)
-    ).one()
-    return int(count), int(last)
 
 
 def scan(session: Session, user: User, project_id: int, *, options: ScanOptions | None = None,
          storage=None) -> ScanResult:
-    """Every duplicate cluster of the project (needs the reviewer role: it shows every task's id)."""
+    """Find every duplicate cluster of the project and store them in place of the last scan's, in one
+    transaction (needs the reviewer role: it shows every task's id)."""
     project, _ = authorize(session, user, project_id, Role.REVIEWER)
     options = options or ScanOptions()
     started = time.perf_counter()
@@ -83,8 +72,12 @@ def scan(session: Session, user: User, project_id: int, *, options: ScanOptions 
         clusters += near_text_clusters(session, project_id, text_fields, options)
     if image_fields:
         clusters += near_image_clusters(session, project_id, image_fields, options, storage)
-    return ScanResult(clusters, fingerprint(session, project_id)[0], round(time.perf_counter() - started, 3),
-                      options, fingerprint(session, project_id))
+    tasks = session.scalar(select(func.count()).select_from(Task).where(Task.project_id == project_id)) or 0
+    seconds = round(time.perf_counter() - started, 3)
+    stored = duplicate_clusters.replace(session, user, project_id, clusters, info={
+        "tasks": tasks, "seconds": seconds, "text_threshold": options.text_threshold,
+        "image_distance": options.image_distance})
+    return ScanResult(stored, tasks, seconds, options)
 
 
 def exact_clusters(session: Session, project_id: int) -> list[Cluster]:
@@ -100,7 +93,7 @@ def exact_clusters(session: Session, project_id: int) -> list[Cluster]:
     groups: dict[str, list[int]] = {}
     for digest, task_id in rows:
         groups.setdefault(digest, []).append(task_id)
-    return sorted((Cluster(f"exact-{ids[0]}", "exact", 1.0, ids) for ids in groups.values()),
+    return sorted((Cluster(0, "exact", 1.0, ids) for ids in groups.values()),
                   key=lambda c: c.task_ids[0])
 
 
@@ -202,5 +195,5 @@ def _components(pairs: list[tuple[int, int, float]], ids: np.ndarray, digests: n
         if len(np.unique(digests[members])) < 2:
             continue  # all one content: an exact cluster already says so
         task_ids = sorted(int(t) for t in ids[members])
-        clusters.append(Cluster(f"{kind}-{task_ids[0]}", kind, round(float(lowest[label]), 4), task_ids))
+        clusters.append(Cluster(0, kind, round(float(lowest[label]), 4), task_ids))
     return sorted(clusters, key=lambda c: c.task_ids[0])

@@ -41,6 +41,7 @@ class ImportSummary:
     unknown_users: tuple[str, ...] = ()
     duplicates_skipped: int = 0  # duplicates='skip': rows whose content was already there
     duplicates_flagged: int = 0  # duplicates='flag': imported, and found by the duplicates filter
+    near_duplicates: int = 0  # of those skipped or flagged, how many were near (not exact) duplicates
     duplicate_examples: tuple[dict, ...] = ()
 
 
@@ -52,6 +53,8 @@ class _Pending:
     gold: dict[str, Any] | None
     annotations: list[dict[str, Any]] = field(default_factory=list)
     task_id: int | None = None
+    fingerprint: tuple = (None, None)  # (MinHash band keys, pHash) when checking duplicates
+    links: list = field(default_factory=list)  # (kind, task id or earlier _Pending, similarity) it repeats
 
 
 def content_hash(data: dict[str, Any]) -> str:
@@ -82,7 +85,8 @@ def import_tasks(
     totals = [0, 0, 0]
     stopped_early = False
     tally = import_annotations.Tally(user, project_id)
-    gate = DuplicateGate(project_id, check_mode(duplicates))  # exact duplicates: allow, skip or flag
+    gate = DuplicateGate(project_id, check_mode(duplicates), text_fields=[  # exact and near: allow, skip or flag
+        spec.field for spec in schema.objects.values() if spec.type in ("text", "paragraphs")])
     try:
         for row in rows:
             try:
@@ -98,14 +102,16 @@ def import_tasks(
             batch.append(pending)
             if len(batch) >= batch_size:
                 batch = gate.filter(session, batch)
-                _flush(session, project_id, batch, totals, now, user)
+                _flush(session, project_id, batch, totals, now, user, want_ids=gate.active)
+                gate.store(session, batch)
                 tally.store(session, batch, now)
                 if on_batch is not None:
                     on_batch(totals[0])
                 batch = []
         if batch and not errors:
             batch = gate.filter(session, batch)
-            _flush(session, project_id, batch, totals, now, user)
+            _flush(session, project_id, batch, totals, now, user, want_ids=gate.active)
+            gate.store(session, batch)
             tally.store(session, batch, now)
             if on_batch is not None:
                 on_batch(totals[0])
@@ -233,11 +239,12 @@ def _parse_gold(schema: LabelSchema, data: dict, raw: Any, line: int) -> dict[st
         raise Invalid(f"row {line}: gold: {exc.message}", field=f"gold.{exc.field}", line=line) from None
 
 
-def _flush(session: Session, project_id: int, batch: list[_Pending], totals: list[int], now, user: User) -> None:
+def _flush(session: Session, project_id: int, batch: list[_Pending], totals: list[int], now, user: User, *,
+           want_ids: bool = False) -> None:
     if not batch:  # every row of the batch was a skipped duplicate
         return
     _check_external_ids(session, project_id, batch)
-    needs_ids = any(p.predictions or p.gold or p.annotations for p in batch)
+    needs_ids = want_ids or any(p.predictions or p.gold or p.annotations for p in batch)
     rows = [p.task for p in batch]
     if needs_ids:
         ids = session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows).all()

@@ -49,6 +49,7 @@ class MediaImportSummary:
     ignored: tuple[str, ...] = ()  # files that are not media (first 50)
     duplicates_skipped: int = 0
     duplicates_flagged: int = 0
+    near_duplicates: int = 0
 
 
 class MediaRejected(ImportRejected):
@@ -187,6 +188,7 @@ def import_media(
     return MediaImportSummary(
         imported=result.imported, stored=len(added), reused=len(inspected) - len(added), ignored=tuple(ignored),
         duplicates_skipped=result.duplicates_skipped, duplicates_flagged=result.duplicates_flagged,
+        near_duplicates=result.near_duplicates,
     )
 
 

@@ -10,13 +10,23 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from labelwise.core.access import Role, authorize
 from labelwise.core.errors import Invalid, NotFound
 from labelwise.core.projects import ProjectSettings
 from labelwise.store import search
-from labelwise.store.models import Annotation, Assignment, GoldAnswer, Prediction, Project, Review, Task, User
+from labelwise.store.models import (
+    Annotation,
+    Assignment,
+    DuplicateMember,
+    GoldAnswer,
+    Prediction,
+    Project,
+    Review,
+    Task,
+    User,
+)
 
 Status = Literal["unlabeled", "labeled", "complete", "incomplete"]
 SORTS = {"id": Task.id, "annotations": Task.annotation_count, "confidence": Task.confidence}
@@ -31,7 +41,8 @@ class TaskFilter:
     annotator_id: int | None = None
     has_predictions: bool | None = None
     is_gold: bool | None = None
-    duplicates: bool | None = None  # another task of the project has the same content (exact duplicate)
+    duplicates: bool | None = None  # the task is in a stored duplicate cluster (a scan or a flagging import)
+    duplicate_cluster: int | None = None  # the task is a member of this cluster
 
 
 @dataclass
@@ -176,10 +187,11 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
         clause = exists().where(GoldAnswer.task_id == Task.id)
         stmt = stmt.where(clause if filters.is_gold else ~clause)
     if filters.duplicates is not None:
-        twin = aliased(Task)  # uses the (project_id, content_hash) index
-        clause = exists().where(twin.project_id == Task.project_id, twin.content_hash == Task.content_hash,
-                                twin.id != Task.id)
+        clause = exists().where(DuplicateMember.project_id == Task.project_id, DuplicateMember.task_id == Task.id)
         stmt = stmt.where(clause if filters.duplicates else ~clause)
+    if filters.duplicate_cluster is not None:
+        stmt = stmt.where(exists().where(DuplicateMember.cluster_id == filters.duplicate_cluster,
+                                         DuplicateMember.task_id == Task.id))
     return stmt
 
 

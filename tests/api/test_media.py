@@ -64,7 +64,7 @@ class TestUpload:
         response = upload(client, owner, project.id, [("a.png", png(1)), ("b.jpg", jpeg(2, (200, 100)))])
         assert response.status_code == 201, response.text
         assert response.json() == {"imported": 2, "stored": 2, "reused": 0, "ignored": [],
-                                   "duplicates_skipped": 0, "duplicates_flagged": 0}
+                                   "duplicates_skipped": 0, "duplicates_flagged": 0, "near_duplicates": 0}
         tasks = client.get(f"/api/v1/projects/{project.id}/tasks", headers=owner.headers).json()["items"]
         photos = [t["data"]["photo"] for t in tasks]
         assert [(p["width"], p["height"]) for p in photos] == [(320, 240), (200, 100)]

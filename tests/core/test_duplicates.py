@@ -56,6 +56,8 @@ class TestAtImport:
         importing.import_tasks(session, owner.user, project.id, rows("a", "x"))
         summary = importing.import_tasks(session, owner.user, project.id, rows("a", "b"), duplicates="flag")
         assert summary.imported == 2 and summary.duplicates_flagged == 1
+        clusters = client.get(f"/api/v1/projects/{project.id}/duplicates", headers=owner.headers).json()["clusters"]
+        assert [(c["kind"], c["task_ids"]) for c in clusters] == [("exact", [1, 3])]
         listed = client.get(f"/api/v1/projects/{project.id}/tasks", params={"duplicates": "true"},
                             headers=owner.headers).json()["items"]
         assert [t["data"]["text"] for t in listed] == ["a", "a"]
@@ -107,14 +109,17 @@ class TestApi:
         scanned = client.post(f"/api/v1/projects/{project.id}/duplicates/scan", headers=owner.headers,
                               json={"text_threshold": 0.9})
         assert scanned.status_code == 200, scanned.text
-        assert scanned.json()["clusters"] == [{"id": "exact-1", "kind": "exact", "similarity": 1.0, "task_ids": [1, 2]}]
+        [cluster] = scanned.json()["clusters"]
+        assert cluster["kind"] == "exact" and cluster["similarity"] == 1.0 and cluster["task_ids"] == [1, 2]
         listed = client.get(f"/api/v1/projects/{project.id}/duplicates", params={"kind": "near_text"},
                             headers=owner.headers).json()
-        assert listed["clusters"] == [] and listed["text_threshold"] == 0.9
+        assert listed["clusters"] == [] and listed["text_threshold"] == 0.9 and listed["tasks"] == 4
         importing.import_tasks(session, owner.user, project.id, rows(sentence(4)))
-        fresh = client.get(f"/api/v1/projects/{project.id}/duplicates", headers=owner.headers).json()
-        assert fresh["tasks"] == 5 and {"id": "exact-3", "kind": "exact", "similarity": 1.0,
-                                        "task_ids": [3, 5]} in fresh["clusters"]
+        stored = client.get(f"/api/v1/projects/{project.id}/duplicates", headers=owner.headers).json()
+        assert [c["task_ids"] for c in stored["clusters"]] == [[1, 2]]  # stored: no rescan behind the caller's back
+        rescanned = client.post(f"/api/v1/projects/{project.id}/duplicates/scan", headers=owner.headers).json()
+        assert rescanned["tasks"] == 5 and [c["task_ids"] for c in rescanned["clusters"]] == [[1, 2], [3, 5]]
+        assert rescanned["total"] == 2  # replaced, not added to
 
     def test_permissions(self, client, session, owner, project):
         annotator = make_user(session, "ann")
