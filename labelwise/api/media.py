@@ -106,7 +106,8 @@ def sign_media(body: SignIn, request: Request, user: UserDep, session: SessionDe
     return SignOut(urls=urls, expires=expires)
 
 
-@router.get("/media/{key:path}", responses={206: {"description": "Partial content (Range)"}})
+@router.api_route("/media/{key:path}", methods=["GET", "HEAD"],
+                  responses={206: {"description": "Partial content (Range)"}})
 def get_media(
     key: str,
     request: Request,
@@ -145,6 +146,9 @@ def get_media(
     }
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":  # size and type without the bytes (and without opening an S3 stream)
+        return Response(status_code=200, headers={**headers, "Content-Length": str(blob.size)},
+                        media_type=blob.content_type)
     path = storage.local_path(key)
     if path is not None:
         return FileResponse(path, media_type=blob.content_type, headers=headers, content_disposition_type="inline")

@@ -4,7 +4,7 @@ import io
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import StreamingResponse
 
 from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
@@ -49,8 +49,9 @@ def update_project(project_id: int, user: UserDep, session: SessionDep, changes:
 
 
 @router.delete("/{project_id}", status_code=204)
-def delete_project(project_id: int, user: UserDep, session: SessionDep):
-    projects.delete_project(session, user, project_id)
+def delete_project(project_id: int, request: Request, user: UserDep, session: SessionDep):
+    """Delete the project, its tasks and labels, and then its stored media."""
+    projects.delete_project(session, user, project_id, storage=request.app.state.storage)
 
 
 @router.get("/{project_id}/members", response_model=list[MemberOut])

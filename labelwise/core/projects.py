@@ -1,5 +1,8 @@
 """Projects: create, read, change and delete, with their settings and members."""
 
+import json
+import logging
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -13,6 +16,8 @@ from labelwise.core.errors import Invalid, NotFound
 from labelwise.core.queue_order import priority_sql
 from labelwise.core.schema import LabelSchema, parse_schema
 from labelwise.store.models import Member, Project, Task, User
+
+_log = logging.getLogger(__name__)
 
 Routing = Literal["sequential", "random", "active_learning", "uncertainty"]
 
@@ -155,12 +160,30 @@ def update_project(session: Session, user: User, project_id: int, changes: dict[
     return project
 
 
-def delete_project(session: Session, user: User, project_id: int) -> None:
+def delete_project(session: Session, user: User, project_id: int, *, storage=None) -> None:
+    """Delete the project and everything in it; with `storage`, its media blobs too, once the delete is
+    committed (blobs are content-addressed per project, so no other project refers to them)."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
+    keys = _media_keys(session, project_id) if storage is not None else set()
     events.record(session, actor=user, action="project.deleted", object_type="project", object_id=project.id,
                   before=_snapshot(project))
     session.delete(project)
     session.commit()
+    for key in sorted(keys):
+        try:
+            storage.delete(key)
+        except Exception:  # noqa: BLE001 - the project is gone either way; an orphan blob only costs space
+            _log.warning("could not delete media blob %s of deleted project %s", key, project_id, exc_info=True)
+
+
+def _media_keys(session: Session, project_id: int) -> set[str]:
+    """Keys of this project's stored media referenced by its tasks (`/api/v1/media/<project>/<sha256>.<ext>`)."""
+    pattern = re.compile(rf"/api/v1/media/({project_id}/[0-9a-f]{{64}}\.[A-Za-z0-9]{{1,8}})")
+    keys: set[str] = set()
+    stmt = select(Task.data).where(Task.project_id == project_id).execution_options(yield_per=2000)
+    for data in session.scalars(stmt):
+        keys.update(pattern.findall(json.dumps(data)))
+    return keys
 
 
 def list_members(session: Session, user: User, project_id: int) -> list[tuple[Member, User]]:
