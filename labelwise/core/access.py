@@ -6,7 +6,6 @@ Projects the caller is not a member of are reported as not found, so their exist
 
 from enum import IntEnum
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labelwise.core.errors import Forbidden, Invalid, NotFound
@@ -31,18 +30,27 @@ class Role(IntEnum):
 
 
 def role_in(session: Session, user: User, project_id: int) -> Role | None:
+    member = _pin(session, session.get(Member, (project_id, user.id)))
     if user.is_admin:
         return Role.MANAGER
-    name = session.scalar(select(Member.role).where(Member.project_id == project_id, Member.user_id == user.id))
-    return Role.parse(name) if name else None
+    return Role.parse(member.role) if member else None
 
 
 def authorize(session: Session, user: User, project_id: int, minimum: Role = Role.ANNOTATOR) -> tuple[Project, Role]:
     """Load the project and check the caller holds at least `minimum` in it."""
-    project = session.get(Project, project_id)
+    project = _pin(session, session.get(Project, project_id))
     role = role_in(session, user, project_id) if project else None
     if project is None or role is None:
         raise NotFound(f"project {project_id} not found")
     if role < minimum:
         raise Forbidden(f"this needs the {minimum.label} role in project {project_id}; you are {role.label}")
     return project, role
+
+
+def _pin(session: Session, obj):
+    """Hold a strong reference for the session's lifetime. The identity map keeps objects only while
+    something references them, and the services of one request look the same project and membership
+    up several times; pinned, those lookups are answered without SQL."""
+    if obj is not None:
+        session.info.setdefault("pinned", set()).add(obj)
+    return obj
