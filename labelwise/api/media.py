@@ -4,7 +4,7 @@ import re
 import tempfile
 import time
 from pathlib import Path, PurePosixPath
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, credentials
-from labelwise.core import media_import, signing
+from labelwise.core import import_yolo, media_import, signing
 from labelwise.core.access import Role, authorize, role_in
 from labelwise.core.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
 from labelwise.core.import_duplicates import DuplicateMode
@@ -70,8 +70,17 @@ async def upload_media(
     factory: SessionFactoryDep,
     object: Annotated[str | None, Query(description="Schema object receiving the media (when ambiguous).")] = None,
     duplicates: Annotated[DuplicateMode, Query(description="allow, skip or flag exact and near (pHash) duplicates.")] = "allow",
+    format: Annotated[Literal["media", "yolo"], Query(
+        description="media: every media file is a task. yolo: one zip holding images/, labels/ and data.yaml or "
+                    "classes.txt; the images become tasks and their label files boxes and polygons.")] = "media",
+    into: Annotated[Literal["predictions", "annotations", "gold"], Query(
+        description="format=yolo: what the labels become.")] = "predictions",
 ):
-    """Import media files as tasks, one task per file, all or nothing. Files are validated before storing."""
+    """Import media files as tasks, one task per file, all or nothing. Files are validated before storing.
+
+    With `format=yolo` the body is one YOLO dataset zip (as `application/zip`, or the one file of a
+    multipart form) and its labels come in as predictions, annotations or gold (`into`).
+    """
     await run_in_threadpool(authorize, session, user, project_id, Role.MANAGER)
     limits = MediaLimits.from_settings(settings)
     declared = request.headers.get("content-length")
@@ -80,6 +89,18 @@ async def upload_media(
     storage: Storage = request.app.state.storage
     with tempfile.TemporaryDirectory(prefix="labelwise-media-") as work:
         workdir = Path(work)
+        if format == "yolo":
+            archive, label = await _receive_zip(request, workdir, settings.max_upload_bytes)
+
+            def run_yolo() -> media_import.MediaImportSummary:
+                with factory() as import_session:
+                    return import_yolo.import_yolo_zip(
+                        import_session, user, project_id, archive, label=label, storage=storage, limits=limits,
+                        into=into, object_name=object, duplicates=duplicates,
+                        batch_size=settings.import_batch_size, max_errors=settings.max_import_errors)
+
+            summary = await run_in_threadpool(run_yolo)
+            return MediaImportOut(**{**summary.__dict__, "ignored": list(summary.ignored)})
         collected = await _receive(request, workdir, settings.max_upload_bytes, limits)
 
         def run() -> media_import.MediaImportSummary:
@@ -218,6 +239,46 @@ async def _receive(request: Request, workdir: Path, limit: int, limits: MediaLim
     finally:
         await form.close()
     return collected
+
+
+async def _receive_zip(request: Request, workdir: Path, limit: int) -> tuple[Path, str]:
+    """Spool one zip (an application/zip body, or the single file of a multipart form) into `workdir`."""
+    received = 0
+
+    async def body():
+        nonlocal received
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise TooLarge(f"the upload is over the {limit} byte limit; split it")
+            yield chunk
+
+    archive = workdir / "upload.zip"
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in _ZIP_TYPES:
+        with archive.open("wb") as out:
+            async for chunk in body():
+                out.write(chunk)
+        return archive, "upload.zip"
+    if content_type != "multipart/form-data":
+        raise Invalid("format=yolo takes one zip: an application/zip body or one file in multipart/form-data",
+                      field="content-type")
+    parser = MultiPartParser(request.headers, body(), max_files=1, max_fields=10)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise Invalid(f"the multipart body is malformed: {exc.message}", field="files") from None
+    try:
+        uploads = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
+        if len(uploads) != 1:
+            raise Invalid(f"format=yolo takes exactly one zip file, got {len(uploads)} files", field="files")
+        name = PurePosixPath((uploads[0].filename or "upload.zip").replace("\\", "/")).name or "upload.zip"
+        with archive.open("wb") as out:
+            while chunk := await uploads[0].read(1024 * 1024):
+                out.write(chunk)
+    finally:
+        await form.close()
+    return archive, name
 
 
 def _spool_uploads(uploads: list[UploadFile], workdir: Path, collected, limits: MediaLimits) -> None:

@@ -9,7 +9,7 @@ own, after refusing traversal, symlinks, encryption and bombs.
 
 import os
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -93,8 +93,13 @@ def collect_folder(root: Path, collected: Collected, *, limits: MediaLimits) -> 
 
 
 def collect_zip(source: Path | IO[bytes], label: str, workdir: Path, collected: Collected, *,
-                limits: MediaLimits) -> None:
-    """Unpack the media files of a zip archive into `workdir`, refusing anything unsafe (raises `Invalid`)."""
+                limits: MediaLimits, keep_paths: bool = False, also: tuple[str, ...] = ()) -> None:
+    """Unpack the media files of a zip archive into `workdir`, refusing anything unsafe (raises `Invalid`).
+
+    `also` names further suffixes to unpack (e.g. YOLO's `.txt` labels); those are not listed in
+    `collected.files`. With `keep_paths` entries keep their (checked) relative paths under `workdir`,
+    for formats whose layout carries meaning; otherwise they get names we choose.
+    """
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -114,7 +119,8 @@ def collect_zip(source: Path | IO[bytes], label: str, workdir: Path, collected: 
                 continue
             if _is_junk(name):  # macOS forks, thumbnails, dot files: not worth a mention
                 continue
-            if media_kind(name) is None:
+            extra = PurePosixPath(name).suffix.lower() in also
+            if media_kind(name) is None and not extra:
                 collected.ignore(f"{label}/{name}")
                 continue
             where = f"{label}: entry '{name}'"
@@ -126,10 +132,19 @@ def collect_zip(source: Path | IO[bytes], label: str, workdir: Path, collected: 
             if entry.file_size > RATIO_CHECK_FROM and entry.file_size > limits.max_zip_ratio * max(entry.compress_size, 1):
                 raise Invalid(f"{where} expands {entry.file_size // max(entry.compress_size, 1)}x, over the "
                               f"{limits.max_zip_ratio}x limit (a zip bomb?)", field=name)
-            target = workdir / f"zip-{id(collected)}-{index:06d}{PurePosixPath(name).suffix.lower()}"
+            if keep_paths:
+                target = (workdir / name).resolve()
+                if not target.is_relative_to(workdir.resolve()):  # already refused above; never trust one check
+                    raise Invalid(f"{where} points outside the archive (path traversal)", field=name)
+                if target.exists():
+                    raise Invalid(f"{where} appears twice in the archive", field=name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+            else:
+                target = workdir / f"zip-{id(collected)}-{index:06d}{PurePosixPath(name).suffix.lower()}"
             written = _extract(archive, entry, target, where, limits)
             tally_bytes(collected, f"{label}/{name}", written, limits)
-            collected.files.append(MediaFile(f"{label}/{name}" if label else name, target))
+            if not extra:
+                collected.files.append(MediaFile(f"{label}/{name}" if label else name, target))
 
 
 def import_media(
@@ -145,8 +160,13 @@ def import_media(
     batch_size: int = 5000,
     max_errors: int = 50,
     ignored: Iterable[str] = (),
+    labels: Mapping[str, dict[str, Any]] | None = None,
 ) -> MediaImportSummary:
-    """Validate, store and import media files as tasks, all or nothing."""
+    """Validate, store and import media files as tasks, all or nothing.
+
+    `labels` maps a file's name to more of its import row (external_id, predictions, annotations),
+    which is how label formats over media (YOLO) come in through this one path.
+    """
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     check_mode(duplicates)
     targets = _media_fields(project_schema(project), object_name)
@@ -175,7 +195,10 @@ def import_media(
             key = make_key(project_id, info.sha256, info.ext)
             if storage.put_file(key, item.path, content_type=info.content_type):
                 added.append(key)
-            rows.append(Row(line, _row(key, item, info, targets[info.kind])))
+            row = _row(key, item, info, targets[info.kind])
+            if labels and item.name in labels:
+                row.update({k: v for k, v in labels[item.name].items() if k not in ("data", "meta")})
+            rows.append(Row(line, row))
         result = importing.import_tasks(session, user, project_id, rows, batch_size=batch_size,
                                         max_errors=max_errors, duplicates=duplicates)
     except BaseException:
