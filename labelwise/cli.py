@@ -215,7 +215,8 @@ def import_command(
         out.print(f"{summary.annotations_as_predictions} extra annotations by one person on a task became predictions")
     if summary.duplicates_skipped or summary.duplicates_flagged:
         verb = "skipped" if summary.duplicates_skipped else "flagged"
-        out.print(f"{summary.duplicates_skipped or summary.duplicates_flagged} exact duplicate rows {verb}")
+        out.print(f"{summary.duplicates_skipped or summary.duplicates_flagged} duplicate rows {verb} "
+                  f"({summary.near_duplicates} of them near duplicates)")
 
 
 @app.command("import-media")
@@ -223,15 +224,18 @@ def import_media_command(
     project_id: int,
     path: Annotated[Path, typer.Argument(help="A folder of media files, a zip of them, or one media file.")],
     object: Annotated[Optional[str], typer.Option("--object", help="Schema object receiving the media.")] = None,
-    duplicates: Annotated[str, typer.Option(help="allow, skip or flag exact duplicates.")] = "allow",
+    duplicates: Annotated[str, typer.Option(help="allow, skip or flag exact and near duplicates.")] = "allow",
+    format: Annotated[str, typer.Option(help="media (every file a task) or yolo (a zip with images/, labels/ "
+                                             "and data.yaml or classes.txt).")] = "media",
+    into: Annotated[str, typer.Option(help="yolo: labels become predictions, annotations or gold.")] = "predictions",
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Import images, audio or video as tasks, storing the media (all or nothing)."""
+    """Import images, audio or video as tasks, storing the media (all or nothing); or a YOLO dataset zip."""
     import tempfile
 
-    from labelwise.core import media_import
+    from labelwise.core import import_yolo, media_import
     from labelwise.core.import_duplicates import check_mode
     from labelwise.core.media import MediaLimits
     from labelwise.storage import make_storage
@@ -240,6 +244,19 @@ def import_media_command(
     settings = settings_for(database, data_dir)
     limits = MediaLimits.from_settings(settings)
     collected = media_import.Collected()
+    if format not in ("media", "yolo"):
+        raise Invalid(f"unknown format '{format}'; expected media or yolo", field="format")
+    if format == "yolo":
+        if not (path.is_file() and path.suffix.lower() == ".zip"):
+            raise Invalid(f"{path}: --format yolo takes a .zip file", field="path")
+        with open_session(settings) as session:
+            summary = import_yolo.import_yolo_zip(
+                session, acting_user(session, actor), project_id, path, label=path.name,
+                storage=make_storage(settings), limits=limits, into=into, object_name=object, duplicates=duplicates,
+                batch_size=settings.import_batch_size, max_errors=settings.max_import_errors)
+        out.print(f"imported {summary.imported} YOLO images as tasks ({summary.stored} files stored, "
+                  f"{summary.reused} already stored), labels as {into}")
+        return
     with tempfile.TemporaryDirectory(prefix="labelwise-media-") as work, open_session(settings) as session:
         if path.is_dir():
             media_import.collect_folder(path, collected, limits=limits)

@@ -168,6 +168,15 @@ class Client:
             for fp in handles:
                 fp.close()
 
+    def import_yolo(self, project_id: int, path: str | Path, *, into: str = "predictions", object: str | None = None,
+                    duplicates: str = "allow") -> JSON:
+        """Upload a YOLO dataset zip (images/, labels/, data.yaml or classes.txt): images become stored media
+        tasks, labels predictions, annotations or gold (`into`). All or nothing."""
+        with Path(path).open("rb") as fp:
+            return self._call("POST", f"/projects/{project_id}/media", content=iter(lambda: fp.read(1 << 20), b""),
+                              headers={"content-type": "application/zip"},
+                              params=_params(format="yolo", into=into, object=object, duplicates=duplicates))
+
     def media_urls(self, keys: Iterable[str], *, ttl: int | None = None) -> dict[str, str]:
         """Short-lived absolute URLs for media keys (the part after /api/v1/media/), usable without a token."""
         answer = self._call("POST", "/media/sign", json={"keys": list(keys), "ttl": ttl})
