@@ -12,7 +12,7 @@ const SORTS = [
 ];
 const STATUSES = [["", "Any status"], ["unlabeled", "Unlabeled"], ["labeled", "Labeled"],
   ["complete", "Complete"], ["incomplete", "Incomplete"]];
-const FILTER_KEYS = ["q", "status", "has_predictions", "annotator", "sort", "limit"];
+const FILTER_KEYS = ["q", "status", "has_predictions", "duplicates", "duplicate_cluster", "annotator", "sort", "limit"];
 
 export function preview(data, max = 180) {
   const parts = [];
@@ -59,12 +59,16 @@ export default async function dataPage(view, ctx) {
   const status = select("status", STATUSES, q.get("status") || "");
   const preds = select("has_predictions", [["", "With or without"], ["true", "Has predictions"], ["false", "No predictions"]],
     q.get("has_predictions") || "");
+  const dupes = select("duplicates", [["", "All tasks"], ["true", "Only duplicates"]], q.get("duplicates") || "");
+  // A cluster comes from a row's "duplicate ×N" badge; it shows as a removable chip, not a form field.
+  let cluster = /^\d+$/.test(q.get("duplicate_cluster") || "") ? q.get("duplicate_cluster") : "";
+  const clusterChip = h("p", { class: "cluster-filter", hidden: !cluster });
   const annotator = select("annotator", [["", "Anyone"]], "");
   const sort = select("sort", SORTS, q.get("sort") || "id");
   const limit = select("limit", [["25", "25"], ["50", "50"], ["100", "100"], ["250", "250"]], q.get("limit") || "50");
   const filters = h("form", { class: "filters card", role: "search", "aria-label": "Filter tasks" },
     field("Search", search).wrap, field("Status", status).wrap, field("Predictions", preds).wrap,
-    field("Annotated by", annotator).wrap, field("Sort", sort).wrap, field("Per page", limit).wrap);
+    field("Duplicates", dupes).wrap, field("Annotated by", annotator).wrap, field("Sort", sort).wrap, field("Per page", limit).wrap);
   filters.addEventListener("submit", (e) => { e.preventDefault(); reload(); });
 
   const tbody = h("tbody");
@@ -81,7 +85,7 @@ export default async function dataPage(view, ctx) {
   const pageLabel = h("span", { class: "page-label" });
   const message = h("div", { class: "browser-message" });
   const tableWrap = h("div", { class: "table-wrap" }, table);
-  view.append(projectHeader(project, "data", { title: `Data · ${project.name}` }), filters, message,
+  view.append(projectHeader(project, "data", { title: `Data · ${project.name}` }), filters, clusterChip, message,
     tableWrap, h("nav", { class: "pager", "aria-label": "Pages" }, prev, pageLabel, next, status_));
 
   // cursors[i] is the `after` value that fetches page i; the last page has no successor.
@@ -95,6 +99,8 @@ export default async function dataPage(view, ctx) {
     if (search.value.trim()) p.set("q", search.value.trim());
     if (status.value) p.set("status", status.value);
     if (preds.value) p.set("has_predictions", preds.value);
+    if (dupes.value) p.set("duplicates", dupes.value);
+    if (cluster) p.set("duplicate_cluster", cluster);
     if (annotator.value) p.set("annotator", annotator.value);
     if (sort.value !== "id") p.set("sort", sort.value);
     if (limit.value !== "50") p.set("limit", limit.value);
@@ -146,7 +152,7 @@ export default async function dataPage(view, ctx) {
       const row = h("tr", { class: "clickable" },
         h("td", { class: "num" }, h("a", { href, "aria-label": `Task ${task.id}` }, String(task.id))),
         h("td", null, task.external_id ?? ""),
-        h("td", { class: "preview" }, highlight(preview(task.data), needle)),
+        h("td", { class: "preview" }, highlight(preview(task.data), needle), duplicateBadges(task)),
         h("td", { class: "num" }, String(task.annotation_count)),
         h("td", { class: "num" }, task.confidence == null ? "—" : task.confidence.toFixed(2)),
         h("td", { class: "nowrap" }, formatDate(task.created_at)));
@@ -162,6 +168,23 @@ export default async function dataPage(view, ctx) {
     }
   }
 
+  function duplicateBadges(task) {
+    return (task.duplicate_of || []).map((d) => h("a", {
+      class: "badge duplicate-badge", href: `${base}/data?duplicate_cluster=${d.cluster_id}`,
+      style: { marginLeft: ".4rem", textTransform: "none" },
+      title: `${d.kind.replace("_", " ")} duplicate cluster ${d.cluster_id} (similarity ${d.similarity.toFixed(2)})`,
+      onclick: (event) => { event.preventDefault(); event.stopPropagation(); showCluster(String(d.cluster_id)); },
+    }, `duplicate ×${d.size}`));
+  }
+
+  function showCluster(id) {
+    cluster = id;
+    clusterChip.hidden = !cluster;
+    clusterChip.replaceChildren(...(cluster ? [`Showing duplicate cluster ${cluster} `,
+      h("button", { type: "button", class: "btn small", onclick: () => showCluster("") }, "Show all tasks")] : []));
+    reload();
+  }
+
   function reload() {
     cursors = [null];
     pageIndex = 0;
@@ -172,7 +195,7 @@ export default async function dataPage(view, ctx) {
 
   const searchLater = debounce(reload, 300);
   search.addEventListener("input", searchLater);
-  for (const el of [status, preds, annotator, sort, limit]) el.addEventListener("change", reload);
+  for (const el of [status, preds, dupes, annotator, sort, limit]) el.addEventListener("change", reload);
   next.addEventListener("click", () => {
     if (!nextCursor) return;
     cursors = cursors.slice(0, pageIndex + 1);
@@ -201,6 +224,6 @@ export default async function dataPage(view, ctx) {
     annotator.append(h("option", { value: q.get("annotator") }, `User ${q.get("annotator")}`));
     annotator.value = q.get("annotator");
   }
-  load();
+  if (cluster) showCluster(cluster); else load();
   return () => { searchLater.cancel(); controller?.abort(); };
 }

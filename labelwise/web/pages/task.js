@@ -25,6 +25,7 @@ export default async function taskPage(view, ctx) {
       h("dt", null, "Created"), h("dd", null, formatDate(task.created_at)),
       h("dt", null, "Content hash"), h("dd", { class: "mono small" }, task.content_hash)),
     dataSection(task));
+  if (task.duplicate_of?.length) view.append(duplicatesSection(project, task));
   const annotations = h("section", { class: "card" }, h("h2", null, `Annotations (${task.annotations.length})`));
   if (!task.annotations.length) annotations.append(h("p", { class: "muted" }, "No annotations yet."));
   for (const a of task.annotations) {
@@ -44,6 +45,16 @@ export default async function taskPage(view, ctx) {
   }
   if (task.gold) view.append(h("section", { class: "card" }, h("h2", null, "Gold answer"), h("pre", { class: "json", tabindex: "0" }, JSON.stringify(task.gold, null, 2))));
   if (task.consensus) view.append(h("section", { class: "card" }, h("h2", null, "Consensus"), h("pre", { class: "json", tabindex: "0" }, JSON.stringify(task.consensus, null, 2))));
+}
+
+function duplicatesSection(project, task) {
+  const base = `/app/projects/${project.id}`;
+  return h("section", { class: "card duplicates" }, h("h2", null, "Duplicates"),
+    task.duplicate_of.map((d) => h("article", null,
+      h("h3", null, `${d.kind.replace("_", " ")} · similarity ${d.similarity.toFixed(2)} · `,
+        h("a", { href: `${base}/data?duplicate_cluster=${d.cluster_id}` }, `all ${d.size} tasks of cluster ${d.cluster_id}`)),
+      h("ul", { class: "inline-list" }, d.others.map((id) => h("li", null,
+        h("a", { href: `${base}/tasks/${id}` }, `Task ${id}`)))))));
 }
 
 function dataSection(task) {
