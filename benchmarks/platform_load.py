@@ -13,6 +13,8 @@ import multiprocessing
 import os
 import platform
 import random
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -58,6 +60,9 @@ def main() -> None:
         print("1 annotator", results["next_1_annotator"], flush=True)
         results["next_16_annotators"] = load(url, tokens[:16], args.seconds)
         print("16 annotators", results["next_16_annotators"], flush=True)
+        if shutil.which("wrk"):
+            results["wrk_16_annotators"] = wrk_load(url, tokens[:16], args.seconds)
+            print("wrk, 16 annotators", results["wrk_16_annotators"], flush=True)
 
     results["export"] = timed(env, "export", "1", str(work / "export.jsonl"), "--as", "manager")
     results["export"]["output_bytes"] = (work / "export.jsonl").stat().st_size
@@ -199,6 +204,24 @@ def load(url: str, tokens: list[str], seconds: float) -> dict:
         "submits_per_second": round(submitted / seconds, 1),
         "errors": errors,
     }
+
+
+def wrk_load(url: str, tokens: list[str], seconds: float) -> dict:
+    """The same next -> submit loop driven by wrk (C, one thread per annotator), so the client costs
+    almost nothing; latency is over next and submit requests together."""
+    script = ROOT / "wrk" / "next_submit.lua"
+    run = subprocess.run(
+        ["wrk", "-t", str(len(tokens)), "-c", str(len(tokens)), "-d", f"{int(seconds)}s", "--latency",
+         "-s", str(script), url],
+        env={**os.environ, "TOKENS": ",".join(tokens), "PROJECT": "1"}, capture_output=True, text=True, check=True,
+    )
+    out = run.stdout
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)$", out, re.M))
+    requests_per_second = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return {"annotators": len(tokens), "requests_per_second": requests_per_second,
+            "submits_per_second": round(requests_per_second / 2, 1),
+            "latency_p50": latency.get("50"), "latency_p90": latency.get("90"), "latency_p99": latency.get("99"),
+            "non_2xx": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0}
 
 
 def annotate(url: str, token: str, seconds: float) -> dict:
