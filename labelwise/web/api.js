@@ -14,7 +14,7 @@ export class ApiError extends Error {
 export async function api(path, { method = "GET", body, headers = {}, raw = false, signal } = {}) {
   const init = { method, headers: { ...headers }, credentials: "same-origin", signal };
   if (body !== undefined) {
-    if (typeof body === "string" || body instanceof Blob || body instanceof ArrayBuffer) {
+    if (typeof body === "string" || body instanceof Blob || body instanceof ArrayBuffer || body instanceof FormData) {
       init.body = body;
     } else {
       init.body = JSON.stringify(body);

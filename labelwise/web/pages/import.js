@@ -1,5 +1,6 @@
-// Import tasks: a file or pasted text goes to POST /projects/{id}/import as-is, with the
-// Content-Type of its format; the page shows the counts or every bad row the server reports.
+// Import tasks: a file or pasted text goes to POST /projects/{id}/import?async=true as-is, with the
+// Content-Type of its format, and the page follows the import job's progress until it shows the counts
+// or every bad row the server reports. Media files (or zips of them) go to POST /projects/{id}/media.
 import { api } from "/static/api.js";
 import { describeError, errorBox, infoBox } from "/static/components/alerts.js";
 import { field, formatNumber, h } from "/static/components/dom.js";
@@ -75,8 +76,9 @@ export default async function importPage(view, ctx) {
     const started = performance.now();
     try {
       const body = file || new Blob([text], { type: FORMATS[fmt].type });
-      const out = await api(`/projects/${project.id}/import`, { method: "POST", body,
+      const job = await api(`/projects/${project.id}/import?async=true`, { method: "POST", body,
         headers: { "content-type": FORMATS[fmt].type } });
+      const out = await followJob(job, result, ctx.signal);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       result.replaceChildren(h("div", { class: "alert alert-success", role: "status" },
         h("strong", { class: "import-count" }, `Imported ${formatNumber(out.imported)} task${out.imported === 1 ? "" : "s"}`),
@@ -93,7 +95,67 @@ export default async function importPage(view, ctx) {
     }
   }
   form.addEventListener("submit", (event) => { event.preventDefault(); send(); });
-  view.append(projectHeader(project, "import", { title: `Import data into ${project.name}` }), form, result);
+  view.append(projectHeader(project, "import", { title: `Import data into ${project.name}` }), form, result,
+    mediaForm(project));
+}
+
+const POLL_MS = 300;
+
+// Poll the import job, drawing a progress bar, until it succeeds (its summary) or fails (thrown like an API error).
+async function followJob(job, place, signal) {
+  const bar = h("progress", { max: 1, value: 0, "aria-label": "Import progress" });
+  const status = h("span", { class: "small muted" });
+  place.replaceChildren(h("div", { class: "import-progress", role: "status" }, bar, " ", status));
+  for (;;) {
+    if (job.total) bar.value = job.done / job.total;
+    status.textContent = `${Math.round(100 * (job.progress || 0))}% read, ${formatNumber(job.rows)} tasks checked`;
+    if (job.status === "succeeded") return job.result;
+    if (job.status === "failed") {
+      const error = new Error((job.error && (job.error.message || job.error.detail)) || "The import failed.");
+      error.status = 422;
+      error.body = job.error;
+      throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    job = await api(`/jobs/${job.id}`, { signal });
+  }
+}
+
+// Images, audio or video files (or zips of them): each file becomes a task holding the stored media.
+function mediaForm(project) {
+  const input = h("input", { type: "file", name: "media", multiple: true, accept: "image/*,audio/*,video/*,.zip" });
+  const submit = h("button", { type: "submit", class: "btn" }, "Upload media");
+  const out = h("div", { class: "import-result", "aria-live": "polite" });
+  const form = h("form", { class: "card media-form", novalidate: true },
+    h("h2", null, "Media files"),
+    h("p", null, "Each image, audio or video file (or each one inside a zip) becomes a task; the files are stored ",
+      "by this server and shown only to members of the project."),
+    field("Choose files or zips", input).wrap,
+    h("div", { class: "actions" }, submit), out);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!input.files.length) {
+      out.replaceChildren(h("p", { class: "alert alert-error", role: "alert" }, "Choose at least one file first."));
+      return;
+    }
+    const body = new FormData();
+    for (const file of input.files) body.append("files", file, file.name);
+    submit.disabled = true;
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, `Uploading ${input.files.length} file(s)…`));
+    try {
+      const done = await api(`/projects/${project.id}/media`, { method: "POST", body });
+      out.replaceChildren(h("div", { class: "alert alert-success", role: "status" },
+        h("strong", { class: "media-count" }, `Imported ${formatNumber(done.imported)} media task${done.imported === 1 ? "" : "s"}`),
+        done.ignored.length ? ` (passed over, not media: ${done.ignored.join(", ")})` : "", ". ",
+        h("a", { href: `/app/projects/${project.id}/label` }, "Start labeling")));
+      input.value = "";
+    } catch (error) {
+      out.replaceChildren(errorBox(error, { title: "No media was imported." }));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
 }
 
 function importErrors(error, retry) {
