@@ -42,7 +42,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.storage = make_storage(settings)
     app.state.media_secret = load_secret(settings)  # shared by all processes: from settings or <data_dir>
-    app.state.duplicate_scans = {}
     errors.install(app)
     app.middleware("http")(_security_headers)
     api = APIRouter(prefix=API_PREFIX)

@@ -25,6 +25,7 @@ from labelwise.core.task_data import check_task_data
 from labelwise.core.validation import validate_result
 from labelwise.formats.rows import Row
 from labelwise.store.models import GoldAnswer, Prediction, Task, User
+from labelwise.store.statistics import refresh_after_bulk_write
 
 WRAPPER_KEYS = {"data", "meta", "external_id", "predictions", "gold", "annotations"}
 MAX_EXTERNAL_ID = 500
@@ -133,6 +134,7 @@ def import_tasks(
     events.record(session, actor=user, action="tasks.imported", object_type="project", object_id=project_id,
                   project_id=project_id, after=_event_summary(summary))
     session.commit()
+    refresh_after_bulk_write(session, summary.imported)
     return summary
 
 

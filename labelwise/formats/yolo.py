@@ -183,11 +183,11 @@ def _parse_labels(path: Path, root: Path, classes: list[str], targets: dict[str,
             cx, cy, w, h = values
             x0, y0 = max(0.0, (cx - w / 2) * width), max(0.0, (cy - h / 2) * height)
             x1, y1 = min(width, (cx + w / 2) * width), min(height, (cy + h / 2) * height)
-            region = {"id": region_id, "x": tidy(x0, 4), "y": tidy(y0, 4), "width": tidy(x1 - x0, 4),
-                      "height": tidy(y1 - y0, 4), "rotation": 0, "label": classes[cls]}
+            region = {"id": region_id, "x": tidy(x0, 6), "y": tidy(y0, 6), "width": tidy(x1 - x0, 6),
+                      "height": tidy(y1 - y0, 6), "rotation": 0, "label": classes[cls]}
             result.setdefault(targets["boxes"], []).append(region)
         elif len(values) >= 6 and len(values) % 2 == 0 and "polygons" in targets:
-            points = [[tidy(min(max(values[i], 0.0), 1.0) * width, 4), tidy(min(max(values[i + 1], 0.0), 1.0) * height, 4)]
+            points = [[tidy(min(max(values[i], 0.0), 1.0) * width, 6), tidy(min(max(values[i + 1], 0.0), 1.0) * height, 6)]
                       for i in range(0, len(values), 2)]
             result.setdefault(targets["polygons"], []).append({"id": region_id, "points": points, "label": classes[cls]})
         else:
