@@ -36,6 +36,7 @@ from labelwise.core.schema import (
     TimeseriesObject,
     TracksControl,
 )
+from labelwise.formats import rle
 
 __all__ = ["validate_result"]
 
@@ -367,8 +368,8 @@ def _check_keypoints(here: _Here, index: int, region: dict, where: str) -> dict:
 
 @_regions({"rle": False})
 def _check_mask(here: _Here, index: int, mask: dict, where: str) -> dict:
-    rle = _mapping(here, mask["rle"], f"{where}.rle", f"mask {index} rle", required=("size", "counts"), optional=())
-    size = rle["size"]
+    encoded = _mapping(here, mask["rle"], f"{where}.rle", f"mask {index} rle", required=("size", "counts"), optional=())
+    size = encoded["size"]
     if not (isinstance(size, list) and len(size) == 2 and all(_is_count(n) and n > 0 for n in size)):
         raise here.fail(f"mask {index} rle size must be [height, width] in pixels, not {size!r}", f"{where}.rle.size")
     image = _image_size(here, mask, where)
@@ -377,10 +378,10 @@ def _check_mask(here: _Here, index: int, mask: dict, where: str) -> dict:
             f"mask {index} is {size[0]}x{size[1]} but the image is {image[1]:g}x{image[0]:g} (height x width)",
             f"{where}.rle.size",
         )
-    problem = _rle_problem(rle["counts"], size[0] * size[1])
+    problem = _rle_problem(encoded["counts"], size[0] * size[1])
     if problem:
         raise here.fail(f"mask {index} rle counts {problem}", f"{where}.rle.counts")
-    counts = rle["counts"]
+    counts = encoded["counts"]
     mask["rle"] = {"size": list(size), "counts": counts if isinstance(counts, str) else list(counts)}
     return mask
 
@@ -552,8 +553,9 @@ def _rle_problem(counts: Any, pixels: int) -> str | None:
             return "must be whole numbers from 0"
         total = sum(counts)
     elif isinstance(counts, str):
-        decoded = _decode_rle_string(counts)
-        if decoded is None:
+        try:
+            decoded = rle.decode(counts)
+        except ValueError:
             return "is not a valid compressed COCO RLE string"
         if any(c < 0 for c in decoded):
             return "decode to a negative run length"
@@ -563,30 +565,6 @@ def _rle_problem(counts: Any, pixels: int) -> str | None:
     if total != pixels:
         return f"cover {total} pixels but the mask has {pixels} (height x width)"
     return None
-
-
-def _decode_rle_string(text: str) -> list[int] | None:
-    """Decode COCO's compressed counts: 5-bit groups in chars 48..111, runs after the second delta-coded."""
-    counts: list[int] = []
-    position = 0
-    while position < len(text):
-        value, shift, more = 0, 0, True
-        while more:
-            if position >= len(text):
-                return None
-            code = ord(text[position]) - 48
-            if not 0 <= code < 64:
-                return None
-            value |= (code & 0x1F) << shift
-            more = bool(code & 0x20)
-            position += 1
-            shift += 5
-            if not more and code & 0x10:
-                value -= 1 << shift
-        if len(counts) > 2:
-            value += counts[-2]
-        counts.append(value)
-    return counts
 
 
 def _time_range(here: _Here) -> tuple[float | None, float | None]:

@@ -25,7 +25,7 @@ import ijson
 
 from labelwise.core.errors import Invalid
 from labelwise.core.schema import LabelSchema
-from labelwise.formats import _rle
+from labelwise.formats import rle
 from labelwise.formats._images import (
     REGION_KINDS, box_corners, controls_on, enclosing, file_name, image_info, image_object, label_names,
     polygon_area, tidy,
@@ -185,10 +185,10 @@ def _annotation(kind: str, control: str, region: Mapping[str, Any], category_ids
         ann.update(keypoints=flat, num_keypoints=len(labeled), bbox=[tidy(x), tidy(y), tidy(w), tidy(h)],
                    area=tidy(w * h), segmentation=[])
     else:  # masks
-        rle = region["rle"]
-        ann["segmentation"] = {"size": list(rle["size"]), "counts": rle["counts"]}
-        ann["bbox"] = _rle.bbox(rle)
-        ann["area"] = _rle.area(rle)
+        mask = region["rle"]
+        ann["segmentation"] = {"size": list(mask["size"]), "counts": mask["counts"]}
+        ann["bbox"] = rle.bbox(mask)
+        ann["area"] = rle.area(mask)
     if region.get("score") is not None:
         ann["score"] = region["score"]
     ann["labelwise"] = marker

@@ -13,7 +13,7 @@ from pycocotools.coco import COCO
 
 from labelwise.core.errors import Invalid
 from labelwise.core.schema import parse_schema
-from labelwise.formats import _rle, coco
+from labelwise.formats import coco, rle
 from tests.formats._helpers import DATA, normal, record
 
 SHAPES = DATA / "shapes_coco"
@@ -225,9 +225,9 @@ def test_pure_python_rle_matches_pycocotools():
     for name in ("1000_square_0.png", "1001_circle_3.png"):
         array = _mask(name)
         encoded = mask_utils.encode(np.asfortranarray(array))
-        rle = {"size": list(encoded["size"]), "counts": encoded["counts"].decode()}
-        assert _rle.area(rle) == int(mask_utils.area(encoded))
-        assert _rle.bbox(rle) == mask_utils.toBbox(encoded).tolist()
-        assert _rle.encode(_rle.runs(rle)) == rle["counts"]
+        ours = {"size": list(encoded["size"]), "counts": encoded["counts"].decode()}
+        assert rle.area(ours) == int(mask_utils.area(encoded))
+        assert rle.bbox(ours) == mask_utils.toBbox(encoded).tolist()
+        assert rle.encode(rle.runs(ours)) == ours["counts"]
         flat = array.flatten(order="F")
-        assert sum(_rle.runs(rle)) == flat.size
+        assert sum(rle.runs(ours)) == flat.size

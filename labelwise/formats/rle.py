@@ -18,7 +18,7 @@ def runs(rle: Mapping[str, Any]) -> list[int]:
         return [int(c) for c in counts]
     if isinstance(counts, bytes):
         counts = counts.decode("ascii")
-    return _decode(counts)
+    return decode(counts)
 
 
 def encode(values: list[int]) -> str:
@@ -63,7 +63,8 @@ def bbox(rle: Mapping[str, Any]) -> list[int]:
     return [x0, y0, x1 - x0 + 1, y1 - y0 + 1]
 
 
-def _decode(text: str) -> list[int]:
+def decode(text: str) -> list[int]:
+    """Run lengths from the compressed `counts` string; ValueError says what is wrong with it."""
     values: list[int] = []
     position = 0
     while position < len(text):
