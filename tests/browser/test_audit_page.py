@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 
 from tests.browser.pages_helpers import allow_http_errors, login
 from tests.factories import add_member, add_tasks, make_project, make_user, texts
+from tests.browser.screenshots import save_screenshot
 
 
 def test_audit_log_filters_and_exports(page, web_session, console):
@@ -19,6 +20,7 @@ def test_audit_log_filters_and_exports(page, web_session, console):
     rows = page.locator(".audit-table tbody tr")
     expect(rows).to_have_count(3)  # created, imported, member added
     expect(page.locator(".audit-table")).to_contain_text("tasks.imported")
+    save_screenshot(page, "audit")
 
     page.get_by_label("Action").fill("member*")
     page.get_by_role("button", name="Filter").click()
@@ -54,6 +56,7 @@ def test_export_page_creates_a_snapshot(page, web_session):
     page.get_by_role("button", name="Create snapshot").click()
     expect(page.locator(".snapshot-form tbody tr")).to_have_count(1)
     expect(page.locator(".snapshot-form tbody tr")).to_contain_text("v1")
+    save_screenshot(page, "export")
 
 
 def test_annotators_do_not_see_the_audit_log(page, web_session):

@@ -7,6 +7,7 @@ from labelwise.core import duplicates, importing
 from labelwise.formats.rows import Row
 from tests.browser.pages_helpers import login
 from tests.factories import make_project, make_user
+from tests.browser.screenshots import save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +25,7 @@ def test_filter_badge_cluster_link_and_task_section(page, web_session):
     expect(page.locator(".duplicate-badge")).to_have_count(3)
     expect(rows.nth(0).locator(".duplicate-badge")).to_have_text("duplicate ×3")
     expect(rows.nth(1).locator(".duplicate-badge")).to_have_count(0)
+    save_screenshot(page, "duplicates")
 
     page.get_by_label("Duplicates").select_option("true")
     expect(rows).to_have_count(3)

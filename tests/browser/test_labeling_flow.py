@@ -57,6 +57,7 @@ def test_rejected_result_keeps_work_and_offline_submit_retries(page, web_server,
     page.keyboard.press("s")
     page.locator(".lw-empty").wait_for()
     assert "No more tasks" in page.inner_text(".lw-empty")
+    assert "null" not in page.inner_text(".lw-empty")
     assert ctx.results()[2].status == "skipped"
     page.keyboard.press("Control+ArrowLeft")
     page.wait_for_function(f"() => document.querySelector('lw-labeling').dataset.taskId === '{second}'")

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from labelwise.core import annotations
+from tests.browser.screenshots import save_screenshot
 from tests.browser.pages_helpers import allow_http_errors, login
 from tests.factories import add_member, add_tasks, make_project, make_user, texts
 
@@ -50,6 +51,7 @@ def test_quality_page_shows_heatmap_table_and_confusion(page, web_session):
     expect(rows.first.locator("th")).to_have_text("bob")
     confusion = page.locator(".confusion-table tbody tr")
     expect(confusion).to_have_count(3)
+    save_screenshot(page, "quality")
     first = [int(x) for x in confusion.first.locator("td").all_inner_texts()]
     assert first == report["confusion"]["overall"][0]
 
@@ -61,6 +63,7 @@ def test_adjudication_page_picks_an_answer_and_decides(page, web_session, consol
     expect(page.locator(".disputed-list li")).to_have_count(3)
     expect(page.locator(".disputed-detail h2")).to_have_text(f"Task {task_ids[2]}")  # all three disagree
     expect(page.locator(".answer")).to_have_count(3)
+    save_screenshot(page, "adjudication")
     page.get_by_role("button", name="Use carol's answer").click()
     expect(page.locator("#decision")).to_have_value('{\n  "sentiment": "negative"\n}')
     page.get_by_role("button", name="Decide").click()

@@ -192,9 +192,11 @@ export class LabelingPage extends HTMLElement {
     this.suggestion.hidden = true;
     delete this.dataset.taskId;
     this.info.textContent = `${this.submitted} submitted this session`;
-    this.empty.replaceChildren(el("h3", { text: "No more tasks" }),
+    // replaceChildren() would print a null child as the text "null".
+    this.empty.replaceChildren(...[el("h3", { text: "No more tasks" }),
       el("p", { text: "The queue has nothing left for you in this project. Thank you!" }),
-      this.done.length ? el("p", { class: "lw-hint", text: "Ctrl+← goes back to your last answer." }) : null);
+      this.done.length ? el("p", { class: "lw-hint", text: "Ctrl+← goes back to your last answer." }) : null]
+      .filter(Boolean));
     this.empty.hidden = false;
     this.say("", "info");
     this.updateButtons();
