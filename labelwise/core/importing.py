@@ -25,6 +25,7 @@ from labelwise.core.task_data import check_task_data
 from labelwise.core.validation import validate_result
 from labelwise.formats.rows import Row
 from labelwise.store import search
+from labelwise.store.bulk import insert_with_ids
 from labelwise.store.models import GoldAnswer, Prediction, Task, User
 from labelwise.store.statistics import refresh_after_bulk_write
 
@@ -249,8 +250,7 @@ def _flush(session: Session, project_id: int, batch: list[_Pending], totals: lis
     _check_external_ids(session, project_id, batch)
     rows = [p.task for p in batch]
     # Core insert (the ORM bulk path costs ~30% more); the ids feed the search index and related rows.
-    table = Task.__table__
-    ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
+    ids = insert_with_ids(session, Task.__table__, rows)
     for task_id, pending in zip(ids, batch):
         pending.task_id = task_id
     search.index_new_tasks(session, ((p.task_id, p.task["data"]) for p in batch))
