@@ -108,8 +108,9 @@ def test_labeling_inside_the_app_shell(page, web_server, web_session):
         page.get_by_label("Username").fill("annie")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/app/**")
-        if "/label" not in page.url:
+        # The login page's own URL matches /app/ (and carries ?next=...label), so wait until we left it.
+        page.wait_for_url(lambda url: "/app/login" not in url)
+        if not page.url.split("?")[0].endswith("/label"):
             page.goto(f"/app/projects/{ctx.project_id}/label")
     page.wait_for_selector("lw-labeling[data-task-id]")
     first = current_task_id(page)
