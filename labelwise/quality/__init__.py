@@ -4,10 +4,9 @@ Nothing here imports FastAPI, SQLAlchemy or pandas; `labelwise.core` turns rows 
 integer-coded arrays these functions take.
 
 The package re-exports the public names of `agreement`, `spatial_agreement` and `aggregation`.
-Two names exist in both `spatial_agreement` and `aggregation` with different inputs: here
-`box_iou` and `edit_similarity` are the agreement versions (one box as `(x, y, width, height)`,
-and exact-text similarity with options); the aggregation versions (`(x1, y1, x2, y2)` arrays,
-normalised text) stay available as `labelwise.quality.aggregation.box_iou` and `.edit_similarity`.
+`box_iou` exists in both `spatial_agreement` and `aggregation` with different inputs: here it is
+the agreement version (one box as `(x, y, width, height[, rotation])`); the vectorised aggregation
+version (`(x1, y1, x2, y2)` arrays) stays available as `labelwise.quality.aggregation.box_iou`.
 """
 
 from labelwise.quality.aggregation import (

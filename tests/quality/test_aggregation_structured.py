@@ -11,7 +11,6 @@ from labelwise.quality.aggregation import (
     aggregate_spans,
     aggregate_texts,
     box_iou,
-    edit_similarity,
     text_medoid,
 )
 from labelwise.quality.errors import QualityInputError
@@ -207,11 +206,13 @@ def test_numbers_bad_input():
 # ---------------------------------------------------------------- free text
 
 
-def test_edit_similarity():
-    assert edit_similarity("kitten", "sitting") == pytest.approx(1 - 3 / 7)
-    assert edit_similarity("", "") == 1.0
-    assert edit_similarity("Hello  World", "hello world") == 1.0
-    assert edit_similarity("Hello", "hello", normalize=False) == pytest.approx(0.8)
+def test_medoid_normalises_case_and_spaces_before_comparing():
+    from labelwise.quality.spatial_agreement import edit_similarity
+
+    choice = text_medoid(["Hello  World", "hello world", "goodbye"])
+    assert choice.index == 0
+    assert choice.confidence == pytest.approx((1.0 + edit_similarity("hello world", "goodbye")) / 2)
+    assert text_medoid(["Hello", "hello"], normalize=False).confidence == pytest.approx(0.8)
 
 
 def test_text_medoid_picks_the_answer_closest_to_the_others():

@@ -15,7 +15,7 @@ from labelwise.quality.aggregation.multilabel import MultiLabelVote
 from labelwise.quality.aggregation.numbers import NumericResult, aggregate_numbers
 from labelwise.quality.aggregation.one_coin import OneCoinDawidSkene
 from labelwise.quality.aggregation.spans import AggregatedSpan, aggregate_spans
-from labelwise.quality.aggregation.text import TextChoice, aggregate_texts, edit_similarity, text_medoid
+from labelwise.quality.aggregation.text import TextChoice, aggregate_texts, text_medoid
 from labelwise.quality.aggregation.weighted_majority_vote import WeightedMajorityVote
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "aggregate_spans",
     "aggregate_texts",
     "box_iou",
-    "edit_similarity",
     "encode",
     "text_medoid",
 ]

@@ -1,7 +1,7 @@
 """Free-text answers: pick the answer most similar to the others (the medoid under edit similarity).
 
-Similarity is 1 − Levenshtein distance / length of the longer string, after optional
-normalisation (Unicode NFKC, case folding, collapsed whitespace). Choosing an existing answer
+Similarity is `labelwise.quality.spatial_agreement.edit_similarity` (1 − Levenshtein distance / length
+of the longer string), after optional normalisation (Unicode NFKC, case folding, collapsed whitespace). Choosing an existing answer
 rather than synthesising one is the "closest to average" idea of crowd-kit's text
 aggregators and of ROVER-free baselines (Li & Fukumoto, "A Dataset of Crowdsourced Word
 Sequences", 2019).
@@ -18,8 +18,9 @@ from numpy.typing import ArrayLike
 
 from labelwise.quality.aggregation._base import as_codes, check_range
 from labelwise.quality.errors import QualityInputError
+from labelwise.quality.spatial_agreement import edit_similarity
 
-__all__ = ["TextChoice", "aggregate_texts", "edit_similarity", "text_medoid"]
+__all__ = ["TextChoice", "aggregate_texts", "text_medoid"]
 
 
 class TextChoice(NamedTuple):
@@ -29,14 +30,6 @@ class TextChoice(NamedTuple):
     index: int
     text: str
     confidence: float
-
-
-def edit_similarity(a: str, b: str, *, normalize: bool = True) -> float:
-    """1 − Levenshtein(a, b) / max(len a, len b); 1.0 for two empty strings."""
-    if normalize:
-        a, b = _normalise(a), _normalise(b)
-    longest = max(len(a), len(b))
-    return 1.0 if longest == 0 else 1.0 - _levenshtein(a, b) / longest
 
 
 def text_medoid(answers: Sequence[str], *, normalize: bool = True) -> TextChoice:
@@ -59,7 +52,7 @@ def text_medoid(answers: Sequence[str], *, normalize: bool = True) -> TextChoice
             if norm[i] == norm[j]:
                 sim[i, j] = sim[j, i] = 1.0
             else:
-                sim[i, j] = sim[j, i] = edit_similarity(norm[i], norm[j], normalize=False)
+                sim[i, j] = sim[j, i] = edit_similarity(norm[i], norm[j])
     mean = (sim.sum(axis=1) - 1.0) / (n - 1)
     best = int(np.argmax(mean))
     return TextChoice(best, answers[best], float(mean[best]))
@@ -86,23 +79,3 @@ def aggregate_texts(tasks: ArrayLike, texts: Sequence[str], *, n_tasks: int | No
 
 def _normalise(s: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", s).casefold().split())
-
-
-def _levenshtein(a: str, b: str) -> int:
-    """Edit distance, one numpy row per character of the shorter string."""
-    if len(a) < len(b):
-        a, b = b, a
-    if not b:
-        return len(a)
-    codes_b = np.array([ord(c) for c in b])
-    ar = np.arange(len(b) + 1)
-    prev = ar.copy()
-    for i, ca in enumerate(a, start=1):
-        cur = np.empty_like(prev)
-        cur[0] = i
-        # Substitution/match and deletion first; insertion (left neighbour + 1) is then a
-        # running minimum: cur[j] = min over k <= j of cur[k] + (j − k).
-        cur[1:] = np.minimum(prev[:-1] + (codes_b != ord(ca)), prev[1:] + 1)
-        cur = np.minimum.accumulate(cur - ar) + ar
-        prev = cur
-    return int(prev[-1])
