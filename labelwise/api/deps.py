@@ -1,12 +1,12 @@
 """Request-scoped dependencies: settings, a database session, and the authenticated caller."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from labelwise.core.errors import Forbidden, Unauthorized
+from labelwise.core.errors import Forbidden, TooLarge, Unauthorized
 from labelwise.core.users import resolve_token
 from labelwise.settings import Settings
 from labelwise.store.models import User
@@ -25,6 +25,16 @@ def get_session_factory(request: Request) -> sessionmaker[Session]:
 def get_session(request: Request) -> Iterator[Session]:
     with request.app.state.session_factory() as session:
         yield session
+
+
+async def bounded_body(request: Request, limit: int) -> AsyncIterator[bytes]:
+    """The request body as it streams in, refused with 413 once it passes `limit` bytes."""
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise TooLarge(f"the upload is over the {limit} byte limit; split it")
+        yield chunk
 
 
 def credentials(request: Request) -> str | None:

@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep
+from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body
 from labelwise.api.schemas import ImportOut, ProjectOut
 from labelwise.core import jobs
 from labelwise.core.access import Role, authorize
-from labelwise.core.errors import Invalid, TooLarge
+from labelwise.core.errors import Invalid
 from labelwise.core.import_duplicates import DuplicateMode
 from labelwise.core.import_files import import_file
 from labelwise.core.projects import create_project
@@ -140,10 +140,8 @@ async def _start_job(request, user, session, settings, factory, project_id: int,
 
 async def _receive(request: Request, fp, limit: int) -> int:
     size = 0
-    async for chunk in request.stream():
+    async for chunk in bounded_body(request, limit):
         size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"the upload is over the {limit} byte limit; split it")
         fp.write(chunk)
     return size
 

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, credentials
+from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body, credentials
 from labelwise.core import import_yolo, media_import, signing
 from labelwise.core.access import Role, authorize, role_in
 from labelwise.core.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
@@ -206,15 +206,8 @@ def _ranged(storage: Storage, key: str, size: int, content_type: str, header: st
 
 async def _receive(request: Request, workdir: Path, limit: int, limits: MediaLimits) -> media_import.Collected:
     """Spool the body (multipart files or one zip) into `workdir`, never over `limit` bytes in all."""
-    received = 0
-
-    async def body():
-        nonlocal received
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > limit:
-                raise TooLarge(f"the upload is over the {limit} byte limit; split it")
-            yield chunk
+    def body():
+        return bounded_body(request, limit)
 
     collected = media_import.Collected()
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -243,15 +236,8 @@ async def _receive(request: Request, workdir: Path, limit: int, limits: MediaLim
 
 async def _receive_zip(request: Request, workdir: Path, limit: int) -> tuple[Path, str]:
     """Spool one zip (an application/zip body, or the single file of a multipart form) into `workdir`."""
-    received = 0
-
-    async def body():
-        nonlocal received
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > limit:
-                raise TooLarge(f"the upload is over the {limit} byte limit; split it")
-            yield chunk
+    def body():
+        return bounded_body(request, limit)
 
     archive = workdir / "upload.zip"
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -2,14 +2,14 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labelwise.core.access import Role, authorize
-from labelwise.core.clock import utcnow
+from labelwise.core.clock import parse_when, utcnow
 from labelwise.core.errors import Invalid
 from labelwise.store.models import Event, User
 
@@ -77,7 +77,7 @@ def iter_events(session: Session, project_id: int, filters: EventFilter, *, batc
 
 def event_filter(*, action=None, actor=None, object_type=None, object_id=None, since=None, until=None) -> EventFilter:
     """Filters from query strings; a bad date is an `Invalid` naming its field."""
-    start, end = _when(since, "since"), _when(until, "until")
+    start, end = parse_when(since, "since"), parse_when(until, "until")
     if start and end and start > end:
         raise Invalid("'since' is after 'until'", field="since")
     return EventFilter(action=action or None, actor=actor or None, object_type=object_type or None,
@@ -117,16 +117,3 @@ def _actor_id(session: Session, actor: str) -> int:
     if found is None:
         raise Invalid(f"no user named '{actor}'", field="actor")
     return found
-
-
-def _when(value: str | None, field: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid(f"'{field}' must be an ISO 8601 date or time (2024-05-01 or 2024-05-01T12:00:00Z), "
-                      f"not '{value}'", field=field) from None
-    if parsed.tzinfo is not None:  # stored times are naive UTC
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed

@@ -18,6 +18,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from labelwise.core.access import Role, authorize
+from labelwise.core.clock import parse_when
 from labelwise.core.errors import Invalid, NotFound
 from labelwise.core.projects import project_schema
 from labelwise.core.schema import LabelSchema
@@ -78,7 +79,7 @@ def export_options(
         unknown = [s for s in statuses if s not in STATUSES]
         if unknown:
             raise Invalid(f"unknown annotation status '{unknown[0]}'; expected {', '.join(STATUSES)}", field="status")
-    start, end = _when(since, "since"), _when(until, "until")
+    start, end = parse_when(since, "since"), parse_when(until, "until")
     if start and end and start > end:
         raise Invalid("'since' is after 'until'", field="since")
     return ExportOptions(
@@ -237,24 +238,6 @@ def _annotator_id(session: Session, annotator: str) -> int:
     if found is None:
         raise Invalid(f"no user named '{annotator}'", field="annotator")
     return found
-
-
-def _when(value: str | datetime | None, field: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise Invalid(f"'{field}' must be an ISO 8601 date or time (2024-05-01 or 2024-05-01T12:00:00Z), "
-                          f"not '{value}'", field=field) from None
-    if parsed.tzinfo is not None:  # stored times are naive UTC
-        from datetime import timezone
-
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
 
 
 def _ratios(split: str | bool | None) -> tuple[float, float, float] | None:

@@ -90,6 +90,15 @@ def import_tasks(
     tally = import_annotations.Tally(user, project_id)
     gate = DuplicateGate(project_id, check_mode(duplicates), text_fields=[  # exact and near: allow, skip or flag
         spec.field for spec in schema.objects.values() if spec.type in ("text", "paragraphs")])
+
+    def write(pending: list[_Pending]) -> None:
+        kept = gate.filter(session, pending)
+        _flush(session, project_id, kept, totals, now, user)
+        gate.store(session, kept)
+        tally.store(session, kept, now)
+        if on_batch is not None:
+            on_batch(totals[0])
+
     try:
         for row in rows:
             try:
@@ -104,20 +113,10 @@ def import_tasks(
                 continue
             batch.append(pending)
             if len(batch) >= batch_size:
-                batch = gate.filter(session, batch)
-                _flush(session, project_id, batch, totals, now, user)
-                gate.store(session, batch)
-                tally.store(session, batch, now)
-                if on_batch is not None:
-                    on_batch(totals[0])
+                write(batch)
                 batch = []
         if batch and not errors:
-            batch = gate.filter(session, batch)
-            _flush(session, project_id, batch, totals, now, user)
-            gate.store(session, batch)
-            tally.store(session, batch, now)
-            if on_batch is not None:
-                on_batch(totals[0])
+            write(batch)
     except Invalid as exc:  # the reader itself could not go on (broken JSON, bad encoding, huge line)
         errors.append(exc)
     except LabelwiseError:
