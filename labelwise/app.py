@@ -12,6 +12,7 @@ from labelwise.api import (
     annotations, auth, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
 )
 from labelwise.api import duplicates, media
+from labelwise.api.guards import BodyLimit, SameOrigin
 from labelwise.core.signing import load_secret
 from labelwise.settings import Settings
 from labelwise.storage import make_storage
@@ -44,6 +45,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.media_secret = load_secret(settings)  # shared by all processes: from settings or <data_dir>
     errors.install(app)
     app.middleware("http")(_security_headers)
+    # Outermost, so they act before routing, authentication and any body read.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       exempt=[API_PREFIX + imports.UPLOAD_PATH, API_PREFIX + media.UPLOAD_PATH])
+    app.add_middleware(SameOrigin, trusted_origins=settings.trusted_origins)
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
         api.include_router(module.router)

@@ -25,6 +25,15 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(default=900, ge=5, description="How long a served task stays reserved for its annotator.")
     session_days: int = Field(default=14, ge=1, description="Lifetime of a browser login session.")
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1, description="Largest accepted import body.")
+    max_body_bytes: int = Field(
+        default=8 * 1024**2, ge=1024,
+        description="Largest accepted JSON or form request body; imports and media uploads have their own limits.",
+    )
+    trusted_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (e.g. https://labels.example.com) whose pages may write with the session cookie besides "
+                    "the server's own host; a JSON list. Needed when a proxy rewrites the Host header.",
+    )
     max_line_bytes: int = Field(default=16 * 1024**2, ge=1024, description="Largest accepted single import row.")
     import_batch_size: int = Field(default=5000, ge=1, description="Rows written per INSERT batch during import.")
     max_import_errors: int = Field(default=50, ge=1, description="How many bad rows an import reports before it stops.")

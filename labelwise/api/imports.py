@@ -26,6 +26,8 @@ from labelwise.formats.registry import READERS, import_format
 router = APIRouter(tags=["import"])
 SPOOL_IN_MEMORY = 1024 * 1024
 FORMAT_HELP = f"One of {', '.join(READERS)}; default: from Content-Type. COCO and Label Studio need it."
+# Read by the route itself under its own limit (deps.bounded_body), not the general body limit.
+UPLOAD_PATH = "/projects/{project_id}/import"
 
 
 class JobOut(BaseModel):
@@ -57,7 +59,7 @@ class LabelStudioProjectOut(BaseModel):
     warnings: list[str] = Field(description="What the config had that could not be converted.")
 
 
-@router.post("/projects/{project_id}/import", response_model=ImportOut, status_code=201,
+@router.post(UPLOAD_PATH, response_model=ImportOut, status_code=201,
              response_model_exclude_defaults=True,  # the annotation counts appear when there were any
              responses={202: {"model": JobOut, "description": "With async=true: the job to poll"}})
 async def import_tasks(

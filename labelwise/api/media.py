@@ -25,6 +25,8 @@ from labelwise.storage import Storage, check_key, project_of
 router = APIRouter(tags=["media"])
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _ZIP_TYPES = {"application/zip", "application/x-zip-compressed"}
+# Read by the route itself under its own limit (deps.bounded_body), not the general body limit.
+UPLOAD_PATH = "/projects/{project_id}/media"
 
 
 class MediaImportOut(BaseModel):
@@ -59,7 +61,7 @@ _UPLOAD_BODY = {
 }
 
 
-@router.post("/projects/{project_id}/media", response_model=MediaImportOut, status_code=201,
+@router.post(UPLOAD_PATH, response_model=MediaImportOut, status_code=201,
              openapi_extra=_UPLOAD_BODY)
 async def upload_media(
     project_id: int,
