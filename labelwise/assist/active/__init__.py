@@ -1,0 +1,43 @@
+"""Active learning: which unlabeled tasks to label next.
+
+Every sampler has `select(batch_size, *, proba=None, features=None, labeled_features=None, seed=None)`
+returning indices into the unlabeled pool, best first, distinct, `min(batch_size, pool)` of them.
+`proba` is the current model's (n_pool, k) class probabilities, `features` the pool's feature rows
+(dense or sparse) and `labeled_features` those of the labeled tasks. `queue_order` turns a ranking
+into a queue order with a random slice kept for honest evaluation.
+"""
+
+from __future__ import annotations
+
+from labelwise.assist.active.diversity import DiversitySampler, farthest_first
+from labelwise.assist.active.hybrid import HybridSampler
+from labelwise.assist.active.queue import QueueOrder, queue_order
+from labelwise.assist.active.random_baseline import RandomSampler
+from labelwise.assist.active.uncertainty import (
+    EntropySampler, LeastConfidenceSampler, MarginSampler, UncertaintySampler, entropy, least_confidence,
+    margin,
+)
+
+STRATEGIES = {
+    "random": RandomSampler,
+    "least_confidence": LeastConfidenceSampler,
+    "margin": MarginSampler,
+    "entropy": EntropySampler,
+    "coreset": DiversitySampler,
+    "hybrid": HybridSampler,
+}
+
+
+def make_sampler(name: str):
+    """A sampler by strategy name (a key of `STRATEGIES`) with its default settings."""
+    try:
+        return STRATEGIES[name]()
+    except KeyError:
+        raise ValueError(f"unknown active-learning strategy {name!r}; use one of {sorted(STRATEGIES)}") from None
+
+
+__all__ = [
+    "STRATEGIES", "DiversitySampler", "EntropySampler", "HybridSampler", "LeastConfidenceSampler",
+    "MarginSampler", "QueueOrder", "RandomSampler", "UncertaintySampler", "entropy", "farthest_first",
+    "least_confidence", "make_sampler", "margin", "queue_order",
+]
