@@ -1,9 +1,12 @@
 """Domain errors and request validation errors become JSON with a message that names the field."""
 
+import errno
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InternalError, OperationalError
 
 from labelwise.core.errors import (
     Conflict,
@@ -16,6 +19,7 @@ from labelwise.core.errors import (
 )
 from labelwise.quality.errors import QualityInputError
 
+log = logging.getLogger("labelwise")
 STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401, TooLarge: 413}
 
 
@@ -28,6 +32,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(UnicodeEncodeError, _bad_unicode)
+    # The server's own storage failing (disk full, read-only data folder, database gone) is not a bug to
+    # answer with a bare 500: say what is wrong, with 507 or 503, so an operator can act.
+    app.add_exception_handler(OSError, _storage_error)
+    app.add_exception_handler(OperationalError, _storage_error)
+    app.add_exception_handler(InternalError, _storage_error)
 
 
 def _status(exc: LabelwiseError) -> int:
@@ -68,3 +77,41 @@ async def _out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
 async def _bad_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
     message = "the request holds text that is not valid Unicode (a lone surrogate such as \\udbbb)"
     return JSONResponse({"detail": message, "message": message}, status_code=422)
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_UNWRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
+DISK_FULL = "the server's storage is full; nothing was saved. An administrator must free space, then retry"
+READ_ONLY = ("the server cannot write its data (read-only or not permitted data folder or database); nothing was "
+             "saved. An administrator must fix the data folder's permissions or mount, then retry")
+DB_UNAVAILABLE = "the database is unavailable right now; nothing was saved. Retry in a moment"
+
+
+def storage_status(exc: BaseException) -> tuple[int, str] | None:
+    """(status, message) for a storage failure of the server itself, or None when `exc` is something else."""
+    if isinstance(exc, OSError):
+        if exc.errno in _DISK_FULL:
+            return 507, DISK_FULL
+        if exc.errno in _UNWRITABLE:
+            return 503, READ_ONLY
+        return None
+    if isinstance(exc, OperationalError | InternalError):
+        text = str(exc.orig).lower()
+        state = getattr(exc.orig, "sqlstate", None) or ""
+        if "database or disk is full" in text or "no space left" in text or state in ("53100", "53400"):
+            return 507, DISK_FULL
+        if "readonly database" in text or "read-only" in text or state == "25006":
+            return 503, READ_ONLY
+        if isinstance(exc, OperationalError):
+            return 503, DB_UNAVAILABLE
+    return None
+
+
+async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
+    found = storage_status(exc)
+    if found is None:
+        raise exc
+    status, message = found
+    log.error("%s %s: %s (%s)", request.method, request.url.path, message, exc)
+    return JSONResponse({"detail": message, "message": message}, status_code=status,
+                        headers={"Retry-After": "60"} if status == 503 else None)

@@ -277,6 +277,8 @@ def _extract(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, target: Path, whe
                 out.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         target.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno is not None:  # our disk (full, read-only), not the archive
+            raise
         raise Invalid(f"{where} cannot be unpacked ({exc})", field=entry.filename) from None
     except Invalid:
         target.unlink(missing_ok=True)
