@@ -337,15 +337,17 @@ export class LabelingPage extends HTMLElement {
   onKey(event) {
     if (event.defaultPrevented || event.isComposing) return;
     const key = keyName(event);
+    // The keyboard model: in a text field every key is text except Esc (leave the field) and
+    // Ctrl+Enter (submit). This check comes first so that no page, panel or label key can fire.
+    if (isTyping(event.target)) {
+      if (key === "ctrl+enter" || key === "meta+enter") { event.preventDefault(); event.target.blur(); this.submit(); }
+      else if (key === "escape") { event.preventDefault(); event.stopPropagation(); event.target.blur(); }
+      return;
+    }
     const panelOpen = !this.guidelines.hidden || !this.help.hidden;
     if (panelOpen && (key === "escape" || (key === "g" && !this.guidelines.hidden) || (event.key === "?" && !this.help.hidden))) {
       this.toggle(this.guidelines, false);
       event.preventDefault();
-      return;
-    }
-    if (isTyping(event.target)) {
-      if (key === "ctrl+enter" || key === "meta+enter") { event.preventDefault(); event.target.blur(); this.submit(); }
-      else if (key === "escape") { event.preventDefault(); event.target.blur(); }
       return;
     }
     if ((this.phase === "labeling" || this.phase === "retrying") && this.editor.handleKey(event)) { event.preventDefault(); this.updateButtons(); return; }

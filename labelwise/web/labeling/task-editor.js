@@ -7,6 +7,7 @@
 // Keys are routed by handleKey(event) (the labeling page calls it), so several editors can share a page.
 
 import { History } from "./history.js";
+import { assignHotkeys } from "./hotkeys.js";
 import { clone, el, ensureStyles, isTyping, keyName } from "./util.js";
 import { TextViewer } from "./objects/text.js";
 import { ParagraphsViewer } from "./objects/paragraphs.js";
@@ -59,6 +60,7 @@ export class TaskEditor extends HTMLElement {
     this.active = null;
     this.viewers = {};
     this.controls = {};
+    this.hotkeys = {};
     this._tx = 0;
     this._txChanged = false;
   }
@@ -68,13 +70,14 @@ export class TaskEditor extends HTMLElement {
   attributeChangedCallback() { if (this._schema && this._task) this._build(); }
 
   get schema() { return this._schema; }
-  set schema(schema) { this._schema = schema; this._build(); }
+  set schema(schema) { this._schema = schema; this.hotkeys = assignHotkeys(schema); this.active = null; this._build(); }
   get task() { return this._task; }
   set task(task) {
     this._task = task;
     this._value = {};
     this.history.reset({});
     this.selected = null;
+    this.active = null; // every task starts on the first control: a key never depends on the last task
     this._build();
   }
   get value() { return clone(this._value); }
@@ -88,6 +91,7 @@ export class TaskEditor extends HTMLElement {
 
   load(schema, task, value) {
     this._schema = schema;
+    this.hotkeys = assignHotkeys(schema);
     this.task = task;
     if (value) this.value = value;
   }
@@ -172,8 +176,8 @@ export class TaskEditor extends HTMLElement {
     return Object.values(this.controls).find((c) => c.isRegion && c.region(id));
   }
 
-  select(control, id) {
-    this.selected = control && id ? { control, id } : null;
+  select(control, id, { fresh = false } = {}) {
+    this.selected = control && id ? { control, id, fresh } : null;
     if (control) this.active = control;
     this.refresh();
     if (this.selected) {

@@ -123,14 +123,7 @@ export function keyName(event) {
   return parts.join("+");
 }
 
-// Hotkey per option: the schema's map, or 1-9 for the first nine when none are given; {} means none.
-export function keyMap(names, hotkeys) {
-  if (hotkeys && typeof hotkeys === "object") {
-    return Object.fromEntries(Object.entries(hotkeys).map(([name, key]) => [name, String(key).toLowerCase()]));
-  }
-  return Object.fromEntries(names.slice(0, 9).map((name, i) => [name, String(i + 1)]));
-}
-
+// A text field: while one has focus, keys are text (only Esc and Ctrl+Enter reach the page).
 export function isTyping(target) {
   if (!target || !(target instanceof Element)) return false;
   const tag = target.tagName;

@@ -5,6 +5,7 @@ import { describeError, errorBox, toast } from "/static/components/alerts.js";
 import { formatDate, h, safeHttpUrl, uniqueId } from "/static/components/dom.js";
 import { projectHeader } from "/static/components/project-nav.js";
 import { loadTaskEditor, resultView } from "/static/components/result-view.js";
+import { isTyping } from "/static/labeling/util.js";
 
 const DONE = { accept: "Accepted", reject: "Rejected, sent back to the annotator", fix: "Fixed" };
 
@@ -86,13 +87,15 @@ export default async function reviewPage(view, ctx) {
     if (event.defaultPrevented || event.altKey || event.metaKey) return;
     const card = cards[active];
     if (!card) return;
-    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    // The labeling page's keyboard model: in a text field only Esc (leave it) and Ctrl+Enter act.
+    const typing = isTyping(event.target);
     if (event.key === "Enter" && event.ctrlKey) {
       event.preventDefault();
       if (card.editing) card.saveFix();
       else if (card.commentHasText()) card.reject();
       return;
     }
+    if (event.key === "Escape" && typing) { event.preventDefault(); event.target.blur(); card.el.focus(); return; }
     if (event.key === "Escape" && card.editing) { event.preventDefault(); card.cancelFix(); return; }
     if (card.editing) {
       // While fixing, keys belong to the editor (label hotkeys, undo, region keys).

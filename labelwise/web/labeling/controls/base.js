@@ -1,7 +1,7 @@
 // The base classes of every control: a panel in the side bar, keys, and (for region controls) the
 // shared list of regions with labels, hotkeys, selection and removal.
 
-import { el, keyMap, keyName, labelColor, newId } from "../util.js";
+import { el, keyName, labelColor, newId } from "../util.js";
 
 export class Control {
   constructor(editor, name, spec) {
@@ -35,9 +35,8 @@ export class RegionControl extends Control {
   constructor(editor, name, spec) {
     super(editor, name, spec);
     this.isRegion = true;
-    this.usesDigits = true;
     this.labels = spec.labels || [];
-    this.keymap = keyMap(this.labels, spec.hotkeys);
+    this.keymap = editor.hotkeys[name] || {};
     this.currentLabel = this.labels[0];
   }
 
@@ -53,7 +52,11 @@ export class RegionControl extends Control {
       return null;
     }
     this.editor.set(this.name, [...this.regions(), full]);
-    this.editor.select(this.name, full.id);
+    // A new region is not left selected, so the next label key chooses the label of the next region
+    // rather than relabelling this one. Tracks and masks keep it as the one being worked on (keyframes,
+    // more strokes) but marked fresh: label keys still do not relabel it.
+    if (this.keepsNewSelected) this.editor.select(this.name, full.id, { fresh: true });
+    else this.editor.say(`Added ${this.describe(full)}`);
     return full;
   }
 
@@ -76,7 +79,7 @@ export class RegionControl extends Control {
   pickLabel(label) {
     this.currentLabel = label;
     const selected = this.editor.selected;
-    if (selected && selected.control === this.name && !this.readonly) this.update(selected.id, { label });
+    if (selected && selected.control === this.name && !selected.fresh && !this.readonly) this.update(selected.id, { label });
     else this.editor.refresh();
     this.editor.say(`Label: ${label}`);
   }

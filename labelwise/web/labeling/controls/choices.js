@@ -1,13 +1,13 @@
-// Choices: one option (radio) or several (checkboxes), with hotkeys 1-9 or the schema's own.
+// Choices: one option (radio) or several (checkboxes), each with its own hotkey (see hotkeys.js).
 
-import { el, keyMap } from "../util.js";
+import { el } from "../util.js";
 import { Control } from "./base.js";
 
 export class ChoicesControl extends Control {
   constructor(editor, name, spec) {
     super(editor, name, spec);
     this.options = spec.options || [];
-    this.keymap = keyMap(this.options, spec.hotkeys);
+    this.keymap = editor.hotkeys[name] || {};
   }
 
   selectedList() {
@@ -44,10 +44,9 @@ export class ChoicesControl extends Control {
     }));
   }
 
-  handleKey(event, key, { passive = false } = {}) {
+  handleKey(event, key) {
     const option = Object.keys(this.keymap).find((o) => this.keymap[o] === key);
     if (option === undefined) return false;
-    if (passive && !this.spec.hotkeys && this.editor.controls[this.editor.active]?.usesDigits) return false;
     this.toggle(option);
     return true;
   }

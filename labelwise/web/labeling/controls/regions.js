@@ -418,6 +418,7 @@ export class MasksControl extends ImageRegionControl {
     this.cache = new Map(); // region id -> {key, url}
     this.stroke = null;
     this.hoverAt = null;
+    this.keepsNewSelected = true;
   }
 
   describe(r) {

@@ -1,17 +1,16 @@
 // Relations between regions: select a region, press r, select the target (click, Tab or arrows),
-// press r again. Digits pick the relation label while this control is active.
+// press r again. The label keys (hotkeys.js) pick the label of the next relation.
 
-import { el, keyMap } from "../util.js";
+import { el } from "../util.js";
 import { Control } from "./base.js";
 
 export class RelationsControl extends Control {
   constructor(editor, name, spec) {
     super(editor, name, spec);
     this.labels = spec.labels || [];
-    this.keymap = keyMap(this.labels, spec.hotkeys);
+    this.keymap = editor.hotkeys[name] || {};
     this.currentLabel = this.labels[0];
     this.pending = null; // region id the next relation starts from
-    this.usesDigits = this.labels.length > 0;
   }
 
   relations() { return Array.isArray(this.value) ? this.value : []; }
@@ -87,7 +86,7 @@ export class RelationsControl extends Control {
     return el("span", {}, " ", select);
   }
 
-  handleKey(event, key, { passive = false } = {}) {
+  handleKey(event, key) {
     if (key === "r" && !this.readonly) {
       const selected = this.editor.selected;
       if (this.pending) { this.finish(selected && selected.id); return true; }
@@ -95,7 +94,6 @@ export class RelationsControl extends Control {
       return false;
     }
     if (key === "escape" && this.pending) { this.pending = null; this.render(); this.editor.say("Relation cancelled"); return true; }
-    if (passive) return false;
     const label = Object.keys(this.keymap).find((l) => this.keymap[l] === key);
     if (label !== undefined) { this.currentLabel = label; this.render(); this.editor.say(`Relation label: ${label}`); return true; }
     return false;

@@ -98,13 +98,12 @@ export class SpansControl extends RegionControl {
     }
     if (!passive && key === "escape" && this.kb) { this.kb = null; this.viewer()?.render(); return true; }
     const label = this.labelForKey(key);
-    if (label !== undefined && !passive && this.kb && this.kb.anchor !== this.kb.caret && !this.readonly) {
+    if (label !== undefined && this.kb && this.kb.anchor !== this.kb.caret && !this.readonly) {
       const sel = this.keyboardSelection(this.kb.paragraph);
       const created = this.createFromText(sel.start, sel.end, this.kb.paragraph, this._text(this.kb.paragraph), label);
       if (created) { this.currentLabel = label; this.kb = { ...this.kb, anchor: sel.end, caret: sel.end }; this.viewer()?.render(); }
       return true;
     }
-    if (passive && !this.spec.hotkeys) return false;
     return super.handleKey(event, key);
   }
 

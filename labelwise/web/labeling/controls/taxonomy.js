@@ -21,7 +21,6 @@ export class TaxonomyControl extends Control {
     super(editor, name, spec);
     this.tree = taxonomyNodes(spec.options);
     this.cursor = []; // the path of the level the keys act on
-    this.usesDigits = true;
   }
 
   paths() { return Array.isArray(this.value) ? this.value : []; }

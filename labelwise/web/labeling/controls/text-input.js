@@ -1,7 +1,7 @@
 // Free text: one text area, or one per region of another control (per_region: true), such as a
 // transcript per audio segment. Ctrl+Enter inside a text area submits; Esc leaves it.
 
-import { el } from "../util.js";
+import { el, syncChildren } from "../util.js";
 import { Control } from "./base.js";
 
 export class TextInputControl extends Control {
@@ -30,7 +30,7 @@ export class TextInputControl extends Control {
 
   render() {
     if (!this.spec.per_region) {
-      this.area.replaceChildren(this._field("_", this.spec.description || `${this.name}`, this.value, (text) => this._set(text)));
+      syncChildren(this.area, [this._field("_", this.spec.description || `${this.name}`, this.value, (text) => this._set(text))]);
       return;
     }
     const owner = this.editor.controls[this.spec.regions_of];
@@ -38,10 +38,12 @@ export class TextInputControl extends Control {
     const map = this.value && typeof this.value === "object" ? this.value : {};
     if (!regions.length) {
       this.area.replaceChildren(el("p", { class: "lw-hint", text: `Add ${this.spec.regions_of} regions to write text for each.` }));
+      this._fields.clear();
       return;
     }
     const selected = this.editor.selected;
-    this.area.replaceChildren(...regions.map((region) => {
+    for (const key of [...this._fields.keys()]) if (!regions.some((r) => r.id === key)) this._fields.delete(key);
+    syncChildren(this.area, regions.map((region) => {
       const wrap = this._field(region.id, owner.describe(region), map[region.id], (text) => this._setRegion(region.id, text));
       wrap.classList.toggle("lw-selected", !!selected && selected.id === region.id);
       return wrap;
@@ -74,11 +76,15 @@ export class TextInputControl extends Control {
     if (entry) entry.area.focus();
   }
 
-  handleKey(event, key, { passive = false } = {}) {
-    if (passive) return false;
+  // t (or F2) enters the text box; asked passively too, so t works whatever control is active.
+  handleKey(event, key) {
     if (key === "t" || key === "f2") {
       const selected = this.editor.selected;
-      this.focusRegion(this.spec.per_region ? selected && selected.id : "_");
+      const owner = this.editor.controls[this.spec.regions_of];
+      const regions = owner ? owner.regions() : [];
+      // per region: the selected region's text, else the newest region's (the one just drawn)
+      const id = selected && regions.some((r) => r.id === selected.id) ? selected.id : regions.at(-1)?.id;
+      this.focusRegion(this.spec.per_region ? id : "_");
       return true;
     }
     return false;

@@ -1,0 +1,160 @@
+"""The labeling page's keyboard model, driven by keyboard as an annotator would.
+
+While a text field has focus every key is text except Esc (leave the field) and Ctrl+Enter (submit);
+each task starts on the first control; every label has one key across all controls; a new region
+takes the label chosen before drawing and is not left selected. Results are read back through the API.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from labelwise.core.schema_templates import TEMPLATES
+from tests.browser.pages_helpers import login
+from tests.browser.test_labeling_support import LABEL_PAGE, current_task_id, open_labeling, wait_next_task, wav_data_uri
+from tests.factories import PASSWORD, add_member, add_tasks, make_project, make_user
+
+# Every page, tool and label key the page knows, with spaces (play/pause) and symbols.
+SENTENCE = "hello segment: skip [a] r, m. t f e q h n k x c b g w y u i o p d j l z v 1 2 3 4 5 6 7 8 9 0 ? + - = done"
+
+# Task data that a browser can load offline, per object type of the templates with text fields.
+DATA = {"audio": lambda: {"src": wav_data_uri(2.0), "duration": 2.0}, "text": lambda: "Ada works for ACME in London."}
+
+NOTES_SCHEMA = {
+    "objects": {"text": {"type": "text"}},
+    "controls": {
+        "topic": {"type": "choices", "object": "text", "options": ["news", "sport"]},
+        "entities": {"type": "spans", "object": "text", "labels": ["PER", "ORG"]},
+        "notes": {"type": "text", "object": "text"},
+    },
+}
+
+
+def _schemas_with_text_fields():
+    out = {name: t["schema"] for name, t in TEMPLATES.items() if any(c["type"] == "text" for c in t["schema"]["controls"].values())}
+    out["notes (free text beside choices and spans)"] = NOTES_SCHEMA
+    return out
+
+
+class Requests:
+    """Every request the page sends that would change something."""
+
+    def __init__(self, page):
+        self.writes: list[str] = []
+        page.on("request", lambda r: r.method in ("POST", "PATCH", "PUT", "DELETE") and self.writes.append(f"{r.method} {r.url}"))
+
+
+def _editor_value(page):
+    return page.evaluate("() => document.querySelector('lw-task-editor').value")
+
+
+def _stored_result(page, server_url, task_id):
+    detail = page.request.get(f"{server_url}/api/v1/tasks/{task_id}").json()
+    submitted = [a for a in detail["annotations"] if a["status"] == "submitted"]
+    assert len(submitted) == 1, detail["annotations"]
+    return submitted[0]["result"]
+
+
+@pytest.mark.parametrize("template", sorted(_schemas_with_text_fields()))
+def test_typing_in_every_text_field_changes_only_the_text(page, web_server, web_session, template):
+    schema = _schemas_with_text_fields()[template]
+    rows = [{spec.get("field", name): DATA[spec["type"]]() for name, spec in schema["objects"].items()} for _ in range(2)]
+    ctx = open_labeling(page, web_server, web_session, schema, rows)
+    requests = Requests(page)
+    task = current_task_id(page)
+    text_controls = [name for name, spec in schema["controls"].items() if spec["type"] == "text"]
+    regions_of = {name: schema["controls"][name].get("regions_of") for name in text_controls}
+    if any(regions_of.values()):
+        # a segment by keyboard: m marks the start at the playhead, . moves it 0.5 s, m marks the end
+        page.wait_for_function("() => document.querySelector('lw-task-editor').viewers.audio.timeRange()[1] > 0")
+        for key in ("m", ".", ".", "m"):
+            page.keyboard.press(key)
+    before = _editor_value(page)
+    fields = page.locator("lw-task-editor textarea, lw-task-editor input:not([type=checkbox]):not([type=radio]), lw-task-editor [contenteditable=true]")
+    assert fields.count() == len(text_controls) >= 1
+    expected = {}
+    for i in range(fields.count()):
+        page.keyboard.press("t") if i == 0 else fields.nth(i).focus()
+        expect(fields.nth(i)).to_be_focused()
+        page.keyboard.type(SENTENCE)
+        expect(fields.nth(i)).to_have_value(SENTENCE)
+        assert current_task_id(page) == task
+        page.keyboard.press("Escape")  # leaves the field, focus back to the page
+        assert page.evaluate("() => document.activeElement === document.body")
+        expected[text_controls[i]] = SENTENCE
+    after = _editor_value(page)
+    assert {k: v for k, v in after.items() if k not in text_controls} == before
+    assert requests.writes == []  # nothing skipped, nothing submitted while typing
+    assert page.locator("lw-labeling .lw-help").is_hidden() and page.locator("lw-labeling .lw-guidelines").is_hidden()
+
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    stored = _stored_result(page, web_server.url, task)
+    for name in text_controls:
+        if regions_of[name]:
+            (segment,) = stored[regions_of[name]]
+            assert (segment["start"], segment["end"]) == (0.0, 1.0)
+            assert stored[name] == {segment["id"]: SENTENCE}
+        else:
+            assert stored[name] == SENTENCE
+    assert len(requests.writes) == 1 and requests.writes[0].endswith(f"/tasks/{task}/annotations")
+    assert ctx.results()[0].result == stored
+
+
+def test_ctrl_enter_in_a_text_field_submits(page, web_server, web_session):
+    ctx = open_labeling(page, web_server, web_session, NOTES_SCHEMA, [{"text": "one"}, {"text": "two"}])
+    task = current_task_id(page)
+    page.keyboard.press("t")
+    page.keyboard.type("s1 g? done")
+    page.keyboard.press("Control+Enter")
+    wait_next_task(page, task)
+    assert ctx.results()[0].result == {"notes": "s1 g? done"}
+
+
+def test_review_comment_box_leaves_with_escape(page, web_server, web_session):
+    owner = make_user(web_session, "olga", admin=True)
+    project = make_project(web_session, owner.user, name="Review keys", settings={"overlap": 1})
+    add_tasks(web_session, owner.user, project, [{"text": "Loved it"}, {"text": "Broke"}])
+    annie, rita = make_user(web_session, "annie"), make_user(web_session, "rita")
+    add_member(web_session, owner.user, project, annie.user, "annotator")
+    add_member(web_session, owner.user, project, rita.user, "reviewer")
+    # annie labels both tasks by keyboard on the labeling page
+    page.request.post(web_server.url + "/api/v1/auth/login", data={"username": "annie", "password": PASSWORD})
+    page.goto(LABEL_PAGE.format(id=project.id))
+    ctx_task_ids = []
+    for _ in range(2):
+        page.wait_for_selector("lw-labeling[data-task-id]")
+        task = current_task_id(page)
+        ctx_task_ids.append(task)
+        page.keyboard.press("1")
+        page.keyboard.press("Enter")
+        wait_next_task(page, task)
+    page.context.clear_cookies()
+
+    login(page, "rita")
+    page.goto(f"/app/projects/{project.id}/review")
+    card = page.locator(".review-card")
+    expect(card).to_have_count(1)
+    comment = card.get_by_label("Comment (required to reject)")
+    comment.focus()
+    page.keyboard.type("wrong topic")  # no a/r/f/j/k shortcut may fire here
+    page.keyboard.press("Escape")
+    expect(comment).not_to_be_focused()
+    page.keyboard.press("r")
+    expect(card.locator(".verdict")).to_contain_text("Rejected")
+    # the second task: a comment with every review key, Esc, then f opens the fix editor
+    expect(page.locator(".review-card[data-annotation-id]")).to_have_count(1)
+    second = page.locator(".review-card").first
+    expect(second.locator(".verdict")).to_have_text("")
+    second.get_by_label("Comment (required to reject)").focus()
+    page.keyboard.type("a r f j k")
+    page.keyboard.press("Escape")
+    page.keyboard.press("f")
+    expect(second.get_by_role("button", name="Save fix (Ctrl+Enter)")).to_be_visible()
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_role("heading", name="Nothing to review")).to_be_visible()
+
+    verdicts = []
+    for task_id in ctx_task_ids:
+        (annotation,) = page.request.get(f"{web_server.url}/api/v1/tasks/{task_id}").json()["annotations"]
+        verdicts.append((annotation["review"]["verdict"], annotation["review"]["comment"]))
+    assert sorted(verdicts) == [("fix", "a r f j k"), ("reject", "wrong topic")]
