@@ -123,6 +123,18 @@ export function keyName(event) {
   return parts.join("+");
 }
 
+// Put exactly `nodes` into `parent`, in order, moving only what is out of place: a focused text box
+// that stays in the list keeps its focus and caret (replaceChildren would detach it and drop both).
+export function syncChildren(parent, nodes) {
+  const wanted = nodes.filter(Boolean);
+  const keep = new Set(wanted);
+  for (const child of [...parent.childNodes]) if (!keep.has(child)) child.remove();
+  wanted.forEach((node, i) => {
+    const at = parent.childNodes[i];
+    if (at !== node) parent.insertBefore(node, at || null);
+  });
+}
+
 // A text field: while one has focus, keys are text (only Esc and Ctrl+Enter reach the page).
 export function isTyping(target) {
   if (!target || !(target instanceof Element)) return false;
