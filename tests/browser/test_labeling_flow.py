@@ -2,6 +2,7 @@
 a submit while offline keeps the work and lands once back online, undo/redo, a prediction accepted with
 one key, skipping, editing the previous answer, broken media, and the empty queue."""
 
+import httpx
 from sqlalchemy import select
 
 from labelwise.store.models import Annotation
@@ -12,18 +13,22 @@ from tests.factories import PASSWORD, TEXT_SCHEMA
 def test_rejected_result_keeps_work_and_offline_submit_retries(page, web_server, web_session, console):
     ctx = open_labeling(page, web_server, web_session, TEXT_SCHEMA, [{"text": "Ada met Bob."}, {"text": "second"}, {"text": "third"}])
     first = current_task_id(page)
-    # a span by keyboard, then submit without the required sentiment: the server says no
-    page.click("[data-control=entities] .lw-control-title")
-    for _ in range(3):
-        page.keyboard.press("Shift+ArrowRight")
+    # the owner makes entities required while the page is open: the page does not know, the server says no
+    schema = {**TEXT_SCHEMA, "controls": {**TEXT_SCHEMA["controls"], "entities": {**TEXT_SCHEMA["controls"]["entities"], "required": True}}}
+    assert httpx.patch(f"{ctx.server_url}/api/v1/projects/{ctx.project_id}", headers=ctx.owner_headers, json={"label_schema": schema}).is_success
     page.keyboard.press("1")
     page.keyboard.press("Enter")
     message = page.locator(".lw-message.lw-error")
     message.wait_for()
-    assert "required" in message.inner_text() and "result.sentiment" in message.inner_text()
+    assert "required" in message.inner_text() and "result.entities" in message.inner_text()
     assert current_task_id(page) == first
+    assert page.locator("[data-control=entities].lw-invalid").count() == 1
+    assert page.get_attribute("[data-control=sentiment] [data-option=positive]", "aria-checked") == "true"
+    # the work is kept: add the span by keyboard (the entities keys follow sentiment's 1-3)
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("4")
     assert page.locator("[data-control=entities] .lw-region").count() == 1
-    assert page.locator("[data-control=sentiment].lw-invalid").count() == 1
     # undo / redo on the choice
     page.keyboard.press("1")
     page.keyboard.press("2")

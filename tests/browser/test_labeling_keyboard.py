@@ -158,3 +158,60 @@ def test_review_comment_box_leaves_with_escape(page, web_server, web_session):
         (annotation,) = page.request.get(f"{web_server.url}/api/v1/tasks/{task_id}").json()["annotations"]
         verdicts.append((annotation["review"]["verdict"], annotation["review"]["comment"]))
     assert sorted(verdicts) == [("fix", "a r f j k"), ("reject", "wrong topic")]
+
+
+DEMO_SCHEMA = {
+    "objects": {"text": {"type": "text"}},
+    "controls": {
+        "spam": {"type": "choices", "object": "text", "options": ["spam", "ham"], "required": True},
+        "mentions": {"type": "spans", "object": "text", "labels": ["PERSON", "CHANNEL", "URL"]},
+    },
+}
+
+
+def test_a_label_key_means_the_same_on_every_task(page, web_server, web_session):
+    """The demo bug: ] to mentions, submit; on the next task 1 must still pick spam, not PERSON."""
+    ctx = open_labeling(page, web_server, web_session, DEMO_SCHEMA, [{"text": "check out my channel"}, {"text": "Eve sings well"}])
+    keys = page.eval_on_selector_all("lw-task-editor kbd", "ks => ks.map((k) => k.closest('[data-option],[data-label]').textContent)")
+    assert keys == ["1spam", "2ham", "3PERSON", "4CHANNEL", "5URL"]  # one key per label, no key twice
+    first = current_task_id(page)
+    page.keyboard.press("1")
+    page.keyboard.press("]")  # mentions active: its labels keep their own keys 3-5
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("4")  # CHANNEL for "check"
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+    expect(page.locator("[data-control=spam]")).to_have_class("lw-control lw-control-choices lw-active")
+    second = current_task_id(page)
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    wait_next_task(page, second)
+    results = ctx.results()
+    assert results[0].result["spam"] == "spam"
+    assert [(r["label"], r["start"], r["end"]) for r in results[0].result["mentions"]] == [("CHANNEL", 0, 5)]
+    assert results[1].result == {"spam": "ham"}
+
+
+def test_a_new_region_takes_the_label_chosen_before_drawing(page, web_server, web_session):
+    from tests.browser.test_labeling_support import drag, image_point, png_data_uri
+
+    schema = {"objects": {"photo": {"type": "image"}},
+              "controls": {"kind": {"type": "choices", "object": "photo", "options": ["day", "night"]},
+                           "objects": {"type": "boxes", "object": "photo", "labels": ["car", "person", "bicycle"]}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [{"photo": {"src": png_data_uri(320, 240), "width": 320, "height": 240}}])
+    task = current_task_id(page)
+    page.wait_for_function("() => document.querySelector('lw-task-editor').viewers.photo.width > 0")
+    page.keyboard.press("4")  # person (keys 1-2 are day/night, 3-5 the box labels)
+    drag(page, image_point(page, ".lw-image-svg", 20, 20), image_point(page, ".lw-image-svg", 100, 80))
+    page.keyboard.press("5")  # bicycle for the next box: the new box is not relabelled
+    drag(page, image_point(page, ".lw-image-svg", 150, 100), image_point(page, ".lw-image-svg", 250, 200))
+    page.keyboard.press("1")  # day
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    result = ctx.results()[0].result
+    assert result["kind"] == "day"
+    assert sorted((b["label"], round(b["x"])) for b in result["objects"]) == [("bicycle", 150), ("person", 20)]

@@ -50,10 +50,7 @@ def test_label_audio_segments_with_transcripts(page, web_server, web_session):
     assert drawn > 1000  # the waveform is on the canvas
     x, y, w, h = box_of(page, ".lw-wave")
     drag(page, (x + 0.25 * w, y + h / 2), (x + 0.5 * w, y + h / 2))
-    # keyboard: relabel the new segment as speaker 2 and back, then as speaker 2 mark 1.5 s to 2.0 s
-    page.keyboard.press("2")
-    page.keyboard.press("1")
-    page.keyboard.press("Escape")
+    # keyboard: speaker 2 for the next segment (the new one stays speaker 1), mark 1.5 s to 2.0 s
     page.keyboard.press("2")
     for _ in range(3):
         page.keyboard.press(".")
@@ -114,7 +111,7 @@ def test_label_video_tracks_and_segments(page, web_server, web_session):
     assert page.locator(".lw-video-svg [data-region]").count() == 0
 
     page.click("[data-control=scenes] .lw-control-title")
-    page.keyboard.press("2")
+    page.keyboard.press("4")  # action: the scene keys follow the track labels' 1-2
     x, y, w, h = box_of(page, ".lw-timeline")
     drag(page, (x + 0.2 * w, y + h / 2), (x + 0.6 * w, y + h / 2))
     screenshot(page, "video")
@@ -142,10 +139,9 @@ def test_label_timeseries_segments(page, web_server, web_session):
     ctx = open_labeling(page, web_server, web_session, schema, [{"series": series}, {"series": series}])
     first = current_task_id(page)
     x, y, w, h = box_of(page, ".lw-chart-overlay")
+    page.keyboard.press("2")  # maintenance for the segment about to be drawn
     drag(page, (x + 0.2 * w, y + h / 2), (x + 0.4 * w, y + h / 2))
-    page.keyboard.press("2")  # relabel the selected segment
-    page.keyboard.press("Escape")
-    page.keyboard.press("1")
+    page.keyboard.press("1")  # anomaly for the next one: the new segment keeps its label
     for _ in range(6):
         page.keyboard.press("Shift+.")  # cursor to 60% of the range
     page.keyboard.press("m")

@@ -55,11 +55,11 @@ def test_label_text_with_every_text_control(page, web_server, web_session):
     page.keyboard.press("w")
     page.keyboard.press("v")
     page.keyboard.press("v")  # toggles travel back off
-    # spans: mouse selection of "Ada" with the default label, then relabel keys
+    # spans: mouse selection of "Ada" with the default label; the label key comes before the selection
     page.click("[data-control=entities] .lw-control-title")
     select_text(page, "Ada")
+    page.keyboard.press("2")  # ORG for the next span; "Ada" stays PER
     select_text(page, "ACME")
-    page.keyboard.press("2")  # relabel the selected span ORG
     # keyboard span: put the caret after the last span, extend over " in " is skipped, select "London"
     for _ in range(4):
         page.keyboard.press("Alt+ArrowRight")
@@ -67,8 +67,8 @@ def test_label_text_with_every_text_control(page, web_server, web_session):
         page.keyboard.press("Shift+ArrowRight")
     page.keyboard.press("3")
     # overlapping span: "ACME in London" as ORG over the other two
-    select_text(page, "ACME in London")
     page.keyboard.press("2")
+    select_text(page, "ACME in London")
     # relations: Ada -> ACME works_for
     page.click("[data-control=entities] .lw-region-pick >> nth=0")
     page.keyboard.press("r")

@@ -246,6 +246,14 @@ export class LabelingPage extends HTMLElement {
     const current = this.current;
     if (!current) return;
     clearTimeout(this.retryTimer);
+    const problems = this.editor.problems();
+    this.editor.markInvalid(problems.map((p) => p.control));
+    if (problems.length) {
+      this.phase = "labeling";
+      this.say([el("strong", { text: "Not sent: " }), problems.map((p) => `${p.control} ${p.message}`).join("; "), ". Fix it and press Enter again."], "error");
+      this.updateButtons();
+      return;
+    }
     this.phase = "submitting";
     this.updateButtons();
     const body = { result: this.editor.value, lead_time_ms: Math.max(0, Math.round(performance.now() - current.shownAt)) };
@@ -283,13 +291,7 @@ export class LabelingPage extends HTMLElement {
     this.say([el("strong", { text: "The server did not accept this answer: " }), error.message,
       field ? " (field " : "", field, field ? ")" : "", " Nothing was lost; fix it and press Enter again."], "error");
     const name = error.field && /^result\.([^.[]+)/.exec(error.field);
-    for (const node of this.editor.querySelectorAll(".lw-invalid")) node.classList.remove("lw-invalid");
-    if (name && this.editor.controls[name[1]]) {
-      const panel = this.editor.controls[name[1]].el;
-      panel.classList.add("lw-invalid");
-      panel.scrollIntoView({ block: "nearest" });
-      this.editor.activate(name[1]);
-    }
+    this.editor.markInvalid(name ? [name[1]] : []);
   }
 
   scheduleRetry(fn, what) {

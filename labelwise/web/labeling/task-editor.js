@@ -43,7 +43,7 @@ const CONTROLS = {
 
 function isEmpty(value) {
   return value === null || value === undefined || (Array.isArray(value) && value.length === 0)
-    || (typeof value === "string" && value === "")
+    || (typeof value === "string" && value.trim() === "")
     || (typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0);
 }
 
@@ -104,6 +104,7 @@ export class TaskEditor extends HTMLElement {
     if (isEmpty(value)) delete next[name];
     else next[name] = value;
     this._value = next;
+    this.controls[name]?.el.classList.remove("lw-invalid");
     this._changed(record);
   }
 
@@ -148,6 +149,28 @@ export class TaskEditor extends HTMLElement {
     const out = {};
     for (const [name, v] of Object.entries(value)) if (this._schema?.controls?.[name] && !isEmpty(v)) out[name] = v;
     return out;
+  }
+
+  // --- checks before submit -------------------------------------------------------------------
+  // What the server would reject about required controls and limits, found before anything is
+  // sent: [{control, message}] in control order. The server still checks everything.
+  problems() {
+    const out = [];
+    for (const control of Object.values(this.controls)) {
+      const value = this._value[control.name];
+      const message = isEmpty(value) ? (control.spec.required ? "is required" : null) : control.problem(value);
+      if (message) out.push({ control: control.name, message });
+    }
+    return out;
+  }
+
+  // Highlight these controls (none: clear), bring the first into view and make it active.
+  markInvalid(names) {
+    for (const control of Object.values(this.controls)) control.el.classList.toggle("lw-invalid", names.includes(control.name));
+    const first = this.controls[names[0]];
+    if (!first) return;
+    first.el.scrollIntoView({ block: "nearest" });
+    this.activate(first.name);
   }
 
   objectSpec(name) { return this._schema.objects[name]; }

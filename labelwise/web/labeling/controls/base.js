@@ -27,8 +27,17 @@ export class Control {
   render() {}
   handleKey(_event, _key) { return false; }
   keys() { return []; }
+  // What the server would reject in a non-empty answer (limits), in words; null when it is fine.
+  problem(_value) { return null; }
   // Called when a region is removed, so dependent answers (relations, per-region text) follow.
   regionRemoved(_id) {}
+}
+
+// "needs at least 2 regions" / "allows at most 3 regions", as the server words it; empty is for `required`.
+export function countProblem(count, min, max, what) {
+  if (min !== undefined && min !== null && count && count < min) return `needs at least ${min} ${what}, got ${count}`;
+  if (max !== undefined && max !== null && count > max) return `allows at most ${max} ${what}, got ${count}`;
+  return null;
 }
 
 export class RegionControl extends Control {
@@ -41,6 +50,7 @@ export class RegionControl extends Control {
   }
 
   regions() { return Array.isArray(this.value) ? this.value : []; }
+  problem(value) { return countProblem(value.length, this.spec.min, this.spec.max, "regions"); }
   region(id) { return this.regions().find((r) => r.id === id); }
   color(label) { return labelColor(this.spec, label); }
 
@@ -52,11 +62,10 @@ export class RegionControl extends Control {
       return null;
     }
     this.editor.set(this.name, [...this.regions(), full]);
-    // A new region is not left selected, so the next label key chooses the label of the next region
-    // rather than relabelling this one. Tracks and masks keep it as the one being worked on (keyframes,
-    // more strokes) but marked fresh: label keys still do not relabel it.
-    if (this.keepsNewSelected) this.editor.select(this.name, full.id, { fresh: true });
-    else this.editor.say(`Added ${this.describe(full)}`);
+    // A new region stays the one that Delete, rotation, keyframes, t or more strokes act on, but it is
+    // selected "fresh": a label key does not relabel it, it lets go of it and chooses the label of the
+    // next region. Relabelling needs a deliberate selection (click, Tab).
+    this.editor.select(this.name, full.id, { fresh: true });
     return full;
   }
 
@@ -77,8 +86,9 @@ export class RegionControl extends Control {
 
   // A label key: relabel the selected region of this control, else choose the label for new regions.
   pickLabel(label) {
-    this.currentLabel = label;
     const selected = this.editor.selected;
+    if (selected && selected.fresh) this.editor.select(null);
+    this.currentLabel = label;
     if (selected && selected.control === this.name && !selected.fresh && !this.readonly) this.update(selected.id, { label });
     else this.editor.refresh();
     this.editor.say(`Label: ${label}`);

@@ -1,7 +1,7 @@
 // Choices: one option (radio) or several (checkboxes), each with its own hotkey (see hotkeys.js).
 
 import { el } from "../util.js";
-import { Control } from "./base.js";
+import { Control, countProblem } from "./base.js";
 
 export class ChoicesControl extends Control {
   constructor(editor, name, spec) {
@@ -9,6 +9,8 @@ export class ChoicesControl extends Control {
     this.options = spec.options || [];
     this.keymap = editor.hotkeys[name] || {};
   }
+
+  problem() { return this.spec.multiple ? countProblem(this.selectedList().length, this.spec.min, this.spec.max, "choices") : null; }
 
   selectedList() {
     const v = this.value;

@@ -18,14 +18,16 @@ export class NumberControl extends Control {
     const text = this.input.value.trim();
     if (text === "") { this.error.textContent = ""; this.editor.set(this.name, null); return; }
     const n = Number(text);
-    const s = this.spec;
-    let problem = "";
-    if (!Number.isFinite(n)) problem = "Not a number.";
-    else if (s.integer && !Number.isInteger(n)) problem = "Must be a whole number.";
-    else if (s.min !== undefined && s.min !== null && n < s.min) problem = `At least ${s.min}.`;
-    else if (s.max !== undefined && s.max !== null && n > s.max) problem = `At most ${s.max}.`;
-    this.error.textContent = problem;
+    this.error.textContent = Number.isFinite(n) ? this.problem(n) || "" : "Not a number.";
     this.editor.set(this.name, Number.isFinite(n) ? n : null);
+  }
+
+  problem(n) {
+    const s = this.spec;
+    if (s.integer && !Number.isInteger(n)) return "must be a whole number";
+    if (s.min !== undefined && s.min !== null && n < s.min) return `${n} is below the minimum ${s.min}`;
+    if (s.max !== undefined && s.max !== null && n > s.max) return `${n} is above the maximum ${s.max}`;
+    return null;
   }
 
   render() {

@@ -418,7 +418,6 @@ export class MasksControl extends ImageRegionControl {
     this.cache = new Map(); // region id -> {key, url}
     this.stroke = null;
     this.hoverAt = null;
-    this.keepsNewSelected = true;
   }
 
   describe(r) {

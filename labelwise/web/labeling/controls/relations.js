@@ -2,7 +2,7 @@
 // press r again. The label keys (hotkeys.js) pick the label of the next relation.
 
 import { el } from "../util.js";
-import { Control } from "./base.js";
+import { Control, countProblem } from "./base.js";
 
 export class RelationsControl extends Control {
   constructor(editor, name, spec) {
@@ -14,6 +14,7 @@ export class RelationsControl extends Control {
   }
 
   relations() { return Array.isArray(this.value) ? this.value : []; }
+  problem(value) { return countProblem(value.length, this.spec.min, this.spec.max, "relations"); }
 
   connectable(id) {
     const owner = this.editor.regionOwner(id);

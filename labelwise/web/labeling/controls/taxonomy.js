@@ -2,7 +2,7 @@
 // children (or toggle a leaf), x toggles the node you are in, 0 or Backspace goes up a level.
 
 import { el } from "../util.js";
-import { Control } from "./base.js";
+import { Control, countProblem } from "./base.js";
 
 // Accept both the friendly tree (names and {name: [children]}) and {value, children} nodes.
 export function taxonomyNodes(options) {
@@ -24,6 +24,7 @@ export class TaxonomyControl extends Control {
   }
 
   paths() { return Array.isArray(this.value) ? this.value : []; }
+  problem(value) { return countProblem(value.length, this.spec.min, this.spec.max, "paths"); }
   has(path) { return this.paths().some((p) => same(p, path)); }
 
   toggle(path) {

@@ -50,6 +50,13 @@ export class TextInputControl extends Control {
     }));
   }
 
+  problem(value) {
+    const max = this.spec.max_length;
+    const texts = typeof value === "string" ? [value] : Object.values(value || {});
+    const long = max ? texts.find((t) => Array.from(t).length > max) : undefined;
+    return long === undefined ? null : `text is ${Array.from(long).length} characters, over the limit of ${max}`;
+  }
+
   // Typing is recorded as one undo step per pause rather than one per keystroke.
   _set(text) {
     clearTimeout(this._timer);

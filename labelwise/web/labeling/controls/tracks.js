@@ -26,7 +26,6 @@ export class TracksControl extends RegionControl {
   constructor(editor, name, spec) {
     super(editor, name, spec);
     this.drawing = null;
-    this.keepsNewSelected = true;
   }
 
   viewer() { return this.editor.viewers[this.spec.object]; }
