@@ -215,3 +215,37 @@ def test_a_new_region_takes_the_label_chosen_before_drawing(page, web_server, we
     result = ctx.results()[0].result
     assert result["kind"] == "day"
     assert sorted((b["label"], round(b["x"])) for b in result["objects"]) == [("bicycle", 150), ("person", 20)]
+
+
+def test_required_controls_and_limits_are_checked_before_anything_is_sent(page, web_server, web_session):
+    schema = {"objects": DEMO_SCHEMA["objects"],
+              "controls": {**DEMO_SCHEMA["controls"], "mentions": {**DEMO_SCHEMA["controls"]["mentions"], "min": 2}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [{"text": "check out my channel"}, {"text": "two"}])
+    requests = Requests(page)
+    task = current_task_id(page)
+    message = page.locator(".lw-message.lw-error")
+
+    page.keyboard.press("Enter")  # nothing chosen: spam is required
+    expect(message).to_contain_text("spam is required")
+    expect(page.locator("[data-control=spam]")).to_have_class("lw-control lw-control-choices lw-active lw-invalid")
+    page.keyboard.press("1")
+    expect(page.locator("[data-control=spam].lw-invalid")).to_have_count(0)
+
+    page.keyboard.press("]")
+    for _ in range(5):
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("4")  # one CHANNEL span: mentions needs at least 2
+    page.keyboard.press("Enter")
+    expect(message).to_contain_text("mentions needs at least 2 regions, got 1")
+    expect(page.locator("[data-control=mentions].lw-invalid")).to_have_count(1)
+    assert requests.writes == [] and current_task_id(page) == task  # nothing was sent
+
+    for _ in range(4):
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("3")  # "out" as PERSON
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    assert len(requests.writes) == 1
+    stored = _stored_result(page, web_server.url, task)
+    assert stored["spam"] == "spam" and [(m["label"], m["text"]) for m in stored["mentions"]] == [("CHANNEL", "check"), ("PERSON", "out")]
+    assert ctx.results()[0].result == stored
