@@ -1,0 +1,41 @@
+"""Weak supervision: labeling functions, their analysis, and label models that combine their votes.
+
+Pure Python/numpy (plus ``labelwise.quality`` for the majority-vote baseline). The platform's
+service layer turns stored rules and tasks into the inputs here.
+"""
+
+from labelwise.assist.weak.dawid_skene import DawidSkeneLabelModel
+from labelwise.assist.weak.errors import LabelingFunctionError
+from labelwise.assist.weak.functions import (
+    ABSTAIN,
+    CONDITION_OPS,
+    FieldCondition,
+    GivenVotes,
+    Keywords,
+    LabelingFunction,
+    Pattern,
+    PythonFunction,
+    apply_functions,
+    definition_hash,
+    from_definition,
+)
+from labelwise.assist.weak.majority import MajorityVoteLabelModel
+from labelwise.assist.weak.matrix_completion import MatrixCompletionLabelModel
+
+__all__ = [
+    "ABSTAIN",
+    "CONDITION_OPS",
+    "DawidSkeneLabelModel",
+    "FieldCondition",
+    "GivenVotes",
+    "Keywords",
+    "LabelingFunction",
+    "LabelingFunctionError",
+    "MajorityVoteLabelModel",
+    "MatrixCompletionLabelModel",
+    "Pattern",
+    "PythonFunction",
+    "apply_functions",
+    "definition_hash",
+    "from_definition",
+]

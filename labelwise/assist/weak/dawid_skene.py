@@ -1,0 +1,104 @@
+"""Dawid–Skene for labeling functions: abstaining is one of each function's possible answers.
+
+A. P. Dawid and A. M. Skene, "Maximum Likelihood Estimation of Observer Error-Rates Using the EM
+Algorithm", JRSS C 28(1), 1979. Crowd aggregation (``labelwise.quality.aggregation.DawidSkene``)
+treats a missing judgement as no evidence; with labeling functions that is wrong, because most
+rules vote one class only ("contains http" -> SPAM) and only *whether they fire* carries
+information. Here each function j has a (K x K+1) table P(answer | true class) whose last column
+is the abstain, and the class balance is learned (or fixed) alongside, by EM from the
+majority-vote shares.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy.special import logsumexp
+
+from labelwise.assist.weak._base import LabelModel, check_votes, class_prior, vote_counts
+from labelwise.assist.weak.errors import LabelingFunctionError
+
+__all__ = ["DawidSkeneLabelModel"]
+
+
+class DawidSkeneLabelModel(LabelModel):
+    """EM over per-function confusion tables that include the abstain.
+
+    ``class_balance``: ``"learn"`` (EM estimates it), ``"uniform"``, or K probabilities.
+    ``smoothing`` is a Dirichlet pseudo-count on every table cell and on the class balance;
+    ``accuracy_prior`` adds that many extra pseudo-counts to each function's "votes its own
+    class correctly" cells, the weak belief (shared with Snorkel's ``prec_init``) that a rule
+    is better than chance, which keeps EM from swapping classes. Learned:
+    ``conditionals_[j, y, v]`` = P(function j answers v | true class y), v = K the abstain;
+    ``class_balance_``; ``accuracies_``; ``probas_``; ``n_iter_``; ``log_likelihood_``.
+    """
+
+    def __init__(self, *, class_balance="learn", smoothing: float = 1.0, accuracy_prior: float = 1.0,
+                 n_iter: int = 200, tol: float = 1e-7) -> None:
+        if smoothing < 0 or accuracy_prior < 0 or tol < 0 or n_iter < 0:
+            raise LabelingFunctionError("smoothing, accuracy_prior, tol and n_iter must be >= 0.")
+        self.class_balance = class_balance
+        self.smoothing = smoothing
+        self.accuracy_prior = accuracy_prior
+        self.n_iter = n_iter
+        self.tol = tol
+
+    def fit(self, votes: ArrayLike, *, n_classes: int | None = None) -> DawidSkeneLabelModel:
+        arr, k = check_votes(votes, n_classes)
+        n, m = arr.shape
+        fixed = class_prior(self.class_balance, k)
+        codes = np.where(arr < 0, k, arr)
+        counts = vote_counts(arr, k)
+        total = counts.sum(axis=1, keepdims=True)
+        probas = np.where(total > 0, counts / np.maximum(total, 1.0), 1.0 / k)
+        self.n_classes_, self.n_functions_ = k, m
+        self.n_iter_, self.log_likelihood_ = 0, -np.inf
+        prev = -np.inf
+        prior, tables = self._m_step(codes, probas, fixed, k)
+        for it in range(self.n_iter):
+            logits = np.log(prior) + _log_likelihood(codes, tables)
+            norm = logsumexp(logits, axis=1, keepdims=True)
+            probas = np.exp(logits - norm)
+            ll = float(norm.sum()) / max(n, 1)
+            prior, tables = self._m_step(codes, probas, fixed, k)
+            self.n_iter_, self.log_likelihood_ = it + 1, ll
+            if ll - prev < self.tol:
+                break
+            prev = ll
+        self.class_balance_ = prior
+        self.conditionals_ = tables
+        self.probas_ = self._posterior(codes)
+        voted = 1.0 - tables[:, :, k]  # P(function votes | y)
+        correct = np.einsum("y,jyy->j", prior, tables[:, :, :k])
+        self.accuracies_ = correct / np.maximum(voted @ prior, 1e-12)
+        return self
+
+    def predict_proba(self, votes: ArrayLike) -> np.ndarray:
+        arr = self._check_fitted(votes)
+        return self._posterior(np.where(arr < 0, self.n_classes_, arr))
+
+    def _posterior(self, codes: np.ndarray) -> np.ndarray:
+        logits = np.log(self.class_balance_) + _log_likelihood(codes, self.conditionals_)
+        return np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+
+    def _m_step(self, codes: np.ndarray, probas: np.ndarray, fixed: np.ndarray | None, k: int):
+        m = codes.shape[1]
+        tables = np.full((m, k, k + 1), float(self.smoothing))
+        tables[:, np.arange(k), np.arange(k)] += self.accuracy_prior
+        for j in range(m):
+            for y in range(k):
+                tables[j, y] += np.bincount(codes[:, j], weights=probas[:, y], minlength=k + 1)
+        tables /= tables.sum(axis=2, keepdims=True)
+        if fixed is not None:
+            return fixed, tables
+        prior = probas.sum(axis=0) + self.smoothing
+        return prior / prior.sum(), tables
+
+
+def _log_likelihood(codes: np.ndarray, tables: np.ndarray) -> np.ndarray:
+    """(n, K): sum over functions of log P(answer | y)."""
+    log_t = np.log(np.maximum(tables, 1e-300)).transpose(0, 2, 1)  # [j, answer, y]
+    out = np.zeros((codes.shape[0], tables.shape[1]))
+    for j in range(codes.shape[1]):
+        out += log_t[j][codes[:, j]]
+    return out
