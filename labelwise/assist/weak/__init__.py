@@ -4,6 +4,12 @@ Pure Python/numpy (plus ``labelwise.quality`` for the majority-vote baseline). T
 service layer turns stored rules and tasks into the inputs here.
 """
 
+from labelwise.assist.weak.analysis import (
+    VoteAnalysis,
+    analyze_votes,
+    conflicting_tasks,
+    wilson_interval,
+)
 from labelwise.assist.weak.dawid_skene import DawidSkeneLabelModel
 from labelwise.assist.weak.errors import LabelingFunctionError
 from labelwise.assist.weak.functions import (
@@ -35,7 +41,11 @@ __all__ = [
     "MatrixCompletionLabelModel",
     "Pattern",
     "PythonFunction",
+    "VoteAnalysis",
+    "analyze_votes",
     "apply_functions",
+    "conflicting_tasks",
     "definition_hash",
     "from_definition",
+    "wilson_interval",
 ]

@@ -6,13 +6,11 @@ tasks and returns the integer-coded vote matrix the analysis and label models ta
 shape (n_tasks, n_functions), ``ABSTAIN`` (-1) where a function abstains, otherwise the index of
 the voted label in ``classes``.
 
-Regular expressions run on Python's ``re``, which has no timeout. Two guards keep one rule from
-hanging a worker: a pattern that nests an unbounded repeat inside another repeat (``(a+)+``,
-``(\\w*)*``, the classic catastrophic-backtracking shape) is rejected when the function is
-built, and only the first ``max_chars`` characters of a field are searched, so the remaining
-super-linear patterns (overlapping alternatives under a star) stay bounded by the text length.
-The third-party ``regex`` module's timeout would be stricter, but it is one more C dependency
-for the server to carry; the two guards cover the patterns people actually write.
+Regular expressions run on the ``regex`` module (``re``-compatible syntax) because Python's
+``re`` cannot be interrupted: one catastrophic pattern (``([a-z]+\\s?)*$``) would hang the worker
+evaluating it. Each ``Pattern`` gets a time budget for all its searches together and fails with a
+LabelingFunctionError naming it when the budget runs out; only the first ``max_chars`` characters
+of a field are searched, so a single search stays bounded too.
 """
 
 from __future__ import annotations
@@ -21,19 +19,16 @@ import hashlib
 import json
 import math
 import re
+import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as _dc_field
 from typing import Any
 
 import numpy as np
+import regex
 
 from labelwise.assist.weak.errors import LabelingFunctionError
-
-try:  # Python 3.11+ keeps the regex parser here; it is what re.compile itself uses.
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 __all__ = [
     "ABSTAIN",
@@ -51,6 +46,7 @@ __all__ = [
 
 ABSTAIN = -1
 MAX_CHARS = 20_000
+TIME_BUDGET = 10.0  # seconds per Pattern over all tasks
 CONDITION_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains", "exists", "missing")
 _MEASURES = ("value", "length", "words")
 _WORD = re.compile(r"\w+")
@@ -125,7 +121,11 @@ class Keywords(LabelingFunction):
 
 @dataclass(frozen=True)
 class Pattern(LabelingFunction):
-    """Votes ``label`` when the regular expression ``pattern`` is found in the field (``re.search``)."""
+    """Votes ``label`` when the regular expression ``pattern`` is found in the field (a search).
+
+    ``time_budget`` seconds bound all of this function's searches together; ``max_chars``
+    bounds the text one search sees.
+    """
 
     name: str
     label: Hashable
@@ -133,36 +133,42 @@ class Pattern(LabelingFunction):
     field: str = "text"
     case_sensitive: bool = False
     max_chars: int = MAX_CHARS
-    _regex: re.Pattern = _dc_field(init=False, repr=False, compare=False)
+    time_budget: float = TIME_BUDGET
+    _regex: Any = _dc_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_name(self.name)
         if not isinstance(self.pattern, str) or not self.pattern:
             raise LabelingFunctionError("pattern must be a non-empty string.",
                                         function=self.name, field="pattern")
-        flags = 0 if self.case_sensitive else re.IGNORECASE
+        flags = regex.VERSION0 | (0 if self.case_sensitive else regex.IGNORECASE)
         try:
-            compiled = re.compile(self.pattern, flags)
-        except re.error as exc:
+            compiled = regex.compile(self.pattern, flags)
+        except (regex.error, TypeError) as exc:
             raise LabelingFunctionError(f"invalid regular expression {self.pattern!r}: {exc}.",
                                         function=self.name, field="pattern") from None
-        if _nested_repeat(self.pattern, flags):
-            raise LabelingFunctionError(
-                f"the pattern {self.pattern!r} nests an unbounded repeat inside another repeat "
-                "(like (a+)+), which can take exponential time. Remove the inner or outer "
-                "quantifier, or make it possessive (a++).",
-                function=self.name, field="pattern")
-        if self.max_chars < 1:
-            raise LabelingFunctionError("max_chars must be >= 1.", function=self.name,
-                                        field="max_chars")
+        if self.max_chars < 1 or self.time_budget <= 0:
+            raise LabelingFunctionError("max_chars and time_budget must be positive.",
+                                        function=self.name, field="max_chars")
         object.__setattr__(self, "_regex", compiled)
 
     def votes(self, tasks: Sequence[Mapping[str, Any]]) -> list[Hashable | None]:
         search, cap = self._regex.search, self.max_chars
+        deadline = time.monotonic() + self.time_budget
         out: list[Hashable | None] = []
-        for data in tasks:
+        for i, data in enumerate(tasks):
             text = _text(data, self.field)
-            out.append(self.label if text is not None and search(text[:cap]) else None)
+            if text is None:
+                out.append(None)
+                continue
+            try:
+                hit = search(text[:cap], timeout=max(deadline - time.monotonic(), 1e-3))
+            except TimeoutError:
+                raise LabelingFunctionError(
+                    f"the pattern {self.pattern!r} ran out of its {self.time_budget:g} s budget "
+                    f"(at task {i}); it backtracks too much. Simplify it, e.g. avoid nested "
+                    "repeats such as (a+)+.", function=self.name, field="pattern") from None
+            out.append(self.label if hit else None)
         return out
 
 
@@ -425,45 +431,3 @@ def _equal(x: Any, v: Any) -> bool:
         num = _as_number(x)
         return num is not None and num == v
     return x == v
-
-
-_REPEATS = {_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT}
-if hasattr(_sre_parse, "POSSESSIVE_REPEAT"):
-    _POSSESSIVE = {_sre_parse.POSSESSIVE_REPEAT}
-else:  # pragma: no cover - Python < 3.11
-    _POSSESSIVE = set()
-
-
-def _nested_repeat(pattern: str, flags: int) -> bool:
-    """True when an unbounded repeat sits inside another repeat."""
-    try:
-        parsed = _sre_parse.parse(pattern, flags)
-    except Exception:  # compiled fine above; an unparsable private API must not block rules
-        return False
-    return _scan(parsed, inside_repeat=False)
-
-
-def _scan(items, *, inside_repeat: bool) -> bool:
-    for op, arg in items:
-        if op in _POSSESSIVE:
-            continue  # possessive repeats never backtrack into their body
-        if op in _REPEATS:
-            _low, high, body = arg
-            unbounded = high == _sre_parse.MAXREPEAT
-            if inside_repeat and unbounded:
-                return True
-            found = _scan(body, inside_repeat=inside_repeat or high > 1)
-            if found:
-                return True
-        elif op == _sre_parse.SUBPATTERN:
-            found = _scan(arg[-1], inside_repeat=inside_repeat)
-            if found:
-                return True
-        elif op == _sre_parse.BRANCH:
-            for branch in arg[1]:
-                found = _scan(branch, inside_repeat=inside_repeat)
-                if found:
-                    return True
-        elif op == getattr(_sre_parse, "ATOMIC_GROUP", None):
-            continue
-    return False
