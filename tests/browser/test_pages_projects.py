@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from labelwise.store.models import Project
+from tests.browser.screenshots import save_screenshot
 from tests.browser.pages_helpers import allow_http_errors, login, screenshot
 from tests.factories import make_project, make_user
 
@@ -84,7 +85,8 @@ def test_guidelines_render_markdown_but_never_html(page, web_session):
     guidelines = (
         "# Rules\n\nLabel **people** and *places*, see [the wiki](https://example.org/wiki).\n\n"
         "- one `code`\n- two\n\n<script>window.__pwned = 1</script>\n\n"
-        "<img src=x onerror=\"window.__pwned = 2\">\n\n[click](javascript:window.__pwned=3)"
+        "<img src=x onerror=\"window.__pwned = 2\">\n\n[click](javascript:window.__pwned=3)\n\n"
+        "See [Pipe](https://en.wikipedia.org/wiki/Pipe_(fluid_conveyance)) for the term."
     )
     project = make_project(web_session, alice.user, name="Safe")
     project.guidelines = guidelines
@@ -96,6 +98,8 @@ def test_guidelines_render_markdown_but_never_html(page, web_session):
     expect(body.locator("strong")).to_have_text("people")
     expect(body.locator("em")).to_have_text("places")
     expect(body.get_by_role("link", name="the wiki")).to_have_attribute("href", "https://example.org/wiki")
+    # a URL with parentheses stays whole
+    expect(body.get_by_role("link", name="Pipe")).to_have_attribute("href", "https://en.wikipedia.org/wiki/Pipe_(fluid_conveyance)")
     expect(body.locator("li")).to_have_count(2)
     expect(body).to_contain_text("<script>window.__pwned = 1</script>")
     expect(body).to_contain_text('<img src=x onerror="window.__pwned = 2">')
@@ -103,3 +107,13 @@ def test_guidelines_render_markdown_but_never_html(page, web_session):
     assert body.get_by_role("link", name="click").count() == 0
     assert page.evaluate("window.__pwned") is None
     screenshot(page, "guidelines")
+    # the labeling page's guidelines panel (g) renders the same Markdown the same way
+    rendered = body.locator(".markdown").inner_html()
+    page.goto(f"/static/labeling/label.html?project={project.id}")
+    expect(page.locator(".lw-empty")).to_be_visible()
+    page.keyboard.press("g")
+    panel = page.locator(".lw-guidelines .markdown")
+    expect(panel.get_by_role("link", name="Pipe")).to_have_attribute("href", "https://en.wikipedia.org/wiki/Pipe_(fluid_conveyance)")
+    assert panel.inner_html() == rendered
+    save_screenshot(page, "labeling-guidelines")
+    assert page.evaluate("window.__pwned") is None

@@ -1,95 +1,43 @@
-// A safe Markdown subset built with DOM nodes only: headings, paragraphs, lists, block quotes,
-// fenced and inline code, bold, italic, and links whose URL is http(s). Raw HTML stays literal text.
-import { h, safeHttpUrl } from "./dom.js";
+// The one Markdown renderer of the UI (guidelines, descriptions, previews): marked (CommonMark and
+// GFM) parses, DOMPurify sanitises what it produced. Raw HTML in the source is shown as text, links
+// and images keep only http(s), mailto or same-site URLs, and links open in a new tab.
+import { Marked } from "/static/vendor/marked/marked.esm.js";
+import DOMPurify from "/static/vendor/dompurify/purify.es.js";
 
-const INLINE = [
-  { name: "code", re: /`([^`]+)`/ },
-  { name: "link", re: /\[([^\]]+)\]\(\s*([^)\s]+)\s*\)/ },
-  { name: "strong", re: /\*\*(?=\S)([\s\S]+?)\*\*|__(?=\S)([\s\S]+?)__/ },
-  { name: "em", re: /\*(?=\S)([^*]+?)\*|\b_(?=\S)([^_]+?)_\b/ },
-];
+const escapeHtml = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-/** Inline Markdown into a list of nodes. */
-export function renderInline(text) {
-  const out = [];
-  let rest = text;
-  while (rest) {
-    let best = null;
-    for (const rule of INLINE) {
-      const m = rule.re.exec(rest);
-      if (m && (best === null || m.index < best.m.index)) best = { rule, m };
-    }
-    if (!best) { out.push(document.createTextNode(rest)); break; }
-    const { rule, m } = best;
-    if (m.index > 0) out.push(document.createTextNode(rest.slice(0, m.index)));
-    if (rule.name === "code") out.push(h("code", null, m[1]));
-    else if (rule.name === "link") {
-      const href = safeHttpUrl(m[2]);
-      out.push(href ? h("a", { href, rel: "noopener noreferrer nofollow", target: "_blank" }, renderInline(m[1]))
-        : h("span", null, renderInline(m[1])));
-    } else out.push(h(rule.name, null, renderInline(m[1] ?? m[2])));
-    rest = rest.slice(m.index + m[0].length);
+const marked = new Marked({
+  gfm: true,
+  breaks: false,
+  renderer: {
+    // Raw HTML blocks and inline tags are text here, never markup.
+    html({ text }) { return escapeHtml(text); },
+    // Guideline headings sit below the page's own h1.
+    heading({ tokens, depth }) { const level = Math.min(6, depth + 1); return `<h${level}>${this.parser.parseInline(tokens)}</h${level}>\n`; },
+  },
+});
+
+const SAFE_URL = /^(?:https?:|mailto:|\/(?!\/)|#)/i;
+
+const purify = DOMPurify(window);
+purify.addHook("afterSanitizeAttributes", (node) => {
+  for (const attr of ["href", "src"]) {
+    const value = node.getAttribute && node.getAttribute(attr);
+    if (value !== null && value !== undefined && !SAFE_URL.test(value.trim())) node.removeAttribute(attr);
   }
-  return out;
-}
+  if (node.tagName === "A" && node.hasAttribute("href")) {
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer nofollow");
+  }
+});
 
-/** Markdown text into a <div class="markdown">. */
+/** Markdown text into a <div class="markdown">, sanitised. */
 export function renderMarkdown(source) {
-  const root = h("div", { class: "markdown" });
-  const lines = String(source || "").replace(/\r\n?/g, "\n").split("\n");
-  let i = 0;
-  let paragraph = [];
-  const flush = () => {
-    if (paragraph.length) root.append(h("p", null, renderInline(paragraph.join(" "))));
-    paragraph = [];
-  };
-  while (i < lines.length) {
-    const line = lines[i];
-    let m;
-    if (/^\s*```/.test(line)) {
-      flush();
-      const body = [];
-      i += 1;
-      while (i < lines.length && !/^\s*```/.test(lines[i])) body.push(lines[i++]);
-      i += 1;
-      root.append(h("pre", null, h("code", null, body.join("\n"))));
-      continue;
-    }
-    if ((m = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line))) {
-      flush();
-      // Guideline headings sit below the page's own h1.
-      const level = Math.min(6, m[1].length + 1);
-      root.append(h(`h${level}`, null, renderInline(m[2])));
-      i += 1;
-      continue;
-    }
-    if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) { flush(); root.append(h("hr")); i += 1; continue; }
-    if (/^\s*>/.test(line)) {
-      flush();
-      const body = [];
-      while (i < lines.length && /^\s*>/.test(lines[i])) body.push(lines[i++].replace(/^\s*>\s?/, ""));
-      const quote = renderMarkdown(body.join("\n"));
-      root.append(h("blockquote", null, [...quote.childNodes]));
-      continue;
-    }
-    const listItem = /^\s*([-*+]|\d+[.)])\s+(.*)$/;
-    if ((m = listItem.exec(line))) {
-      flush();
-      const ordered = /\d/.test(m[1]);
-      const list = h(ordered ? "ol" : "ul");
-      while (i < lines.length && (m = listItem.exec(lines[i])) && /\d/.test(m[1]) === ordered) {
-        let text = m[2];
-        i += 1;
-        while (i < lines.length && /^\s{2,}\S/.test(lines[i]) && !listItem.test(lines[i])) text += ` ${lines[i++].trim()}`;
-        list.append(h("li", null, renderInline(text)));
-      }
-      root.append(list);
-      continue;
-    }
-    if (!line.trim()) { flush(); i += 1; continue; }
-    paragraph.push(line.trim());
-    i += 1;
-  }
-  flush();
+  const root = document.createElement("div");
+  root.className = "markdown";
+  const html = marked.parse(String(source || ""), { async: false });
+  root.append(purify.sanitize(html, { RETURN_DOM_FRAGMENT: true, FORBID_TAGS: ["style", "form", "input", "button"], ADD_ATTR: ["target"] }));
+  // A link whose URL was dropped is plain text, not a dead link.
+  for (const a of root.querySelectorAll("a:not([href])")) a.replaceWith(...a.childNodes);
   return root;
 }

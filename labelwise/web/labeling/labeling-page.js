@@ -4,6 +4,7 @@
 // "online"), and a 409 after a retry means the first attempt already landed.
 
 import { api } from "../api.js";
+import { renderMarkdown } from "../components/markdown.js";
 import { el, ensureStyles, isTyping, keyName } from "./util.js";
 import "./task-editor.js";
 
@@ -114,10 +115,10 @@ export class LabelingPage extends HTMLElement {
   }
 
   fillGuidelines() {
-    const text = (this.project && this.project.guidelines) || "This project has no guidelines yet.";
+    const text = this.project && this.project.guidelines && this.project.guidelines.trim();
     this.guidelines.replaceChildren(
       el("h3", { text: "Guidelines" }),
-      el("div", { class: "lw-guidelines-text", text }),
+      text ? renderMarkdown(text) : el("p", { text: "This project has no guidelines yet." }),
       el("p", { class: "lw-hint", text: "Press g or Esc to close." }),
     );
   }
