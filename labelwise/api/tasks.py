@@ -32,7 +32,7 @@ def tasks_page(
     after: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     sort: str = "id",
-    status: Literal["unlabeled", "labeled", "complete", "incomplete"] | None = None,
+    status: Literal["unlabeled", "labeled", "complete", "incomplete", "skipped"] | None = None,
     external_id: str | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Substring search in the task data.")] = None,
     annotator: int | None = None,

@@ -59,11 +59,25 @@ def submit(
 
 
 def skip(session: Session, user: User, task_id: int, *, lead_time_ms: int | None = None) -> Annotation:
-    """Record that the caller skipped the task and give its slot to someone else."""
+    """Record that the caller skipped the task and give its slot to someone else. A skipped task that came
+    back to the caller (the project's `skipped_return`) can be skipped again: a new revision, a new skip time."""
     task, role, assignment = _load_for_work(session, user, task_id)
-    if session.scalar(select(Annotation.id).where(Annotation.task_id == task_id, Annotation.user_id == user.id)):
+    existing = session.scalar(select(Annotation).where(Annotation.task_id == task_id, Annotation.user_id == user.id))
+    if existing is not None and existing.status != "skipped":
         raise Conflict(f"you already answered task {task_id}; it can no longer be skipped")
     now = utcnow()
+    if existing is not None:
+        if assignment is None or assignment.status != "leased":
+            raise Conflict(f"you already skipped task {task_id}")
+        queue.skip(session, assignment)
+        existing.revision += 1
+        existing.lead_time_ms = _checked_lead_time(lead_time_ms)
+        existing.updated_at = now
+        add_revision(session, existing, user)
+        events.record(session, actor=user, action="annotation.skipped", object_type="annotation",
+                      object_id=existing.id, project_id=task.project_id, after={"task_id": task_id})
+        session.commit()
+        return existing
     if assignment is None:
         assignment = Assignment(task_id=task_id, project_id=task.project_id, user_id=user.id, status="skipped",
                                 expires_at=now, created_at=now)

@@ -34,6 +34,13 @@ class ProjectSettings(BaseModel):
     review_sample: float = Field(default=0.1, ge=0.0, le=1.0)
     show_predictions: bool = Field(default=True, description="Show model suggestions to annotators.")
     lease_seconds: int | None = Field(default=None, ge=5, le=7 * 24 * 3600)
+    skipped_return: Literal["never", "end", "after"] = Field(
+        default="never",
+        description="Whether a task an annotator skipped comes back to them: never; at the end of their queue "
+                    "(once nothing new is left); or after skipped_return_minutes.",
+    )
+    skipped_return_minutes: int = Field(default=60, ge=1, le=30 * 24 * 60,
+                                        description="Minutes after which a skipped task returns (skipped_return: after).")
     max_overlap: int | None = Field(
         default=None, ge=1, le=50,
         description="Dynamic overlap: a task whose consensus confidence stays under confidence_target gets "

@@ -21,7 +21,7 @@ from labelwise.core.access import Role, authorize
 from labelwise.core.clock import utcnow
 from labelwise.core.errors import Conflict, Forbidden
 from labelwise.core.projects import ProjectSettings
-from labelwise.store.models import Assignment, GoldAnswer, Member, Project, Task, User
+from labelwise.store.models import Annotation, Assignment, GoldAnswer, Member, Project, Task, User
 
 CANDIDATES = 16
 CLAIM_ATTEMPTS = 5
@@ -72,6 +72,11 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
         claimed = _claim_gold(session, user, project_id, now, now + lease)
         if claimed is not None:
             return Served(*claimed, project, role)
+    if settings.skipped_return == "after":
+        due = now - timedelta(minutes=settings.skipped_return_minutes)
+        claimed = _claim_skipped(session, user, project_id, now + lease, skipped_before=due)
+        if claimed is not None:
+            return Served(*claimed, project, role)
     for _ in range(CLAIM_ATTEMPTS):
         candidates = list(
             session.scalars(
@@ -86,6 +91,10 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
             )
         )
         if not candidates:
+            if settings.skipped_return == "end":
+                claimed = _claim_skipped(session, user, project_id, now + lease, skipped_before=now)
+                if claimed is not None:
+                    return Served(*claimed, project, role)
             session.commit()
             return None
         claimed = _claim_one(session, candidates, user, project_id, now, now + lease)
@@ -165,6 +174,50 @@ def _claim_one(
             session.rollback()
             return None
         return session.get(Task, task_id), assignment
+    session.rollback()
+    return None
+
+
+def _claim_skipped(
+    session: Session, user: User, project_id: int, expires_at: datetime, *, skipped_before: datetime
+) -> tuple[Task, Assignment] | None:
+    """Lease again a task the caller skipped before `skipped_before`, the longest-skipped first.
+
+    The slot the skip gave back is claimed like any other (someone else may have taken it meanwhile), and
+    the caller's own assignment row turns from `skipped` back to `leased`; their skipped annotation is
+    what a submit then turns into a submitted one.
+    """
+    rows = session.scalars(
+        select(Assignment)
+        .join(Annotation, (Annotation.task_id == Assignment.task_id) & (Annotation.user_id == Assignment.user_id))
+        .where(
+            Assignment.project_id == project_id,
+            Assignment.user_id == user.id,
+            # skipped, or served again after a skip and left until the lease expired
+            Assignment.status.in_(("skipped", "expired")),
+            Annotation.status == "skipped",
+            Annotation.updated_at <= skipped_before,
+        )
+        .order_by(Annotation.updated_at, Assignment.id)
+        .limit(CANDIDATES)
+    ).all()
+    for assignment in rows:
+        taken = session.execute(
+            update(Task).where(Task.id == assignment.task_id, Task.remaining > 0).values(remaining=Task.remaining - 1)
+        ).rowcount
+        if taken != 1:
+            continue
+        leased = session.execute(
+            update(Assignment)
+            .where(Assignment.id == assignment.id, Assignment.status.in_(("skipped", "expired")))
+            .values(status="leased", expires_at=expires_at)
+        ).rowcount
+        if leased != 1:  # the same caller took it back from another process a moment ago
+            session.rollback()
+            return None
+        session.commit()
+        session.refresh(assignment)
+        return session.get(Task, assignment.task_id), assignment
     session.rollback()
     return None
 

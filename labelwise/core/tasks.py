@@ -28,7 +28,7 @@ from labelwise.store.models import (
     User,
 )
 
-Status = Literal["unlabeled", "labeled", "complete", "incomplete"]
+Status = Literal["unlabeled", "labeled", "complete", "incomplete", "skipped"]
 SORTS = {"id": Task.id, "annotations": Task.annotation_count, "confidence": Task.confidence}
 MAX_PAGE = 1000
 
@@ -82,7 +82,10 @@ def list_tasks(
         raise Invalid(f"unknown sort '{sort}'; expected one of {', '.join(SORTS)} (prefix - to reverse)", field="sort")
     key = SORTS[key_name]
     stmt = select(Task).where(Task.project_id == project_id)
-    if role == Role.ANNOTATOR:
+    if role == Role.ANNOTATOR and filters.status == "skipped":
+        stmt = stmt.where(exists().where(Annotation.task_id == Task.id, Annotation.user_id == user.id,
+                                         Annotation.status == "skipped"))
+    elif role == Role.ANNOTATOR:
         stmt = stmt.where(
             exists().where(Assignment.task_id == Task.id, Assignment.user_id == user.id, Assignment.status != "skipped")
         )
@@ -166,6 +169,8 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
         stmt = stmt.where(Task.annotation_count >= settings.overlap)
     elif filters.status == "incomplete":
         stmt = stmt.where(Task.annotation_count < settings.overlap)
+    elif filters.status == "skipped":  # someone skipped it and has not answered it since
+        stmt = stmt.where(exists().where(Annotation.task_id == Task.id, Annotation.status == "skipped"))
     elif filters.status is not None:
         raise Invalid(f"unknown status '{filters.status}'", field="status")
     if filters.external_id is not None:

@@ -17,6 +17,8 @@ def test_settings_change_persists_and_delete_needs_the_name(page, web_session):
     page.get_by_label("Guidelines (Markdown)").fill("## Be kind\n\n*Always* read twice.")
     page.get_by_label("Overlap (annotators per task)").fill("2")
     page.get_by_label("Review policy").select_option("sample")
+    page.get_by_label("Skipped tasks return to the annotator").select_option("after")
+    page.get_by_label("Return skipped tasks after (minutes)").fill("15")
     page.get_by_label("Review sample").fill("0.25")
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator(".settings-form .alert-success")).to_have_text("Saved.")
@@ -28,6 +30,7 @@ def test_settings_change_persists_and_delete_needs_the_name(page, web_session):
     assert saved.name == "New name" and saved.guidelines.startswith("## Be kind")
     assert saved.settings["overlap"] == 2 and saved.settings["review_policy"] == "sample"
     assert saved.settings["review_sample"] == 0.25
+    assert saved.settings["skipped_return"] == "after" and saved.settings["skipped_return_minutes"] == 15
     page.reload()
     expect(page.get_by_label("Overlap (annotators per task)")).to_have_value("2")
     page.get_by_role("link", name="Guidelines").click()

@@ -36,6 +36,7 @@ const ROUTING = [
   ["uncertainty", "Uncertainty of the consensus"],
 ];
 const REVIEW = [["none", "No review"], ["sample", "Review a sample"], ["all", "Review everything"]];
+const SKIPPED = [["never", "Never"], ["end", "At the end of the annotator's queue"], ["after", "After a number of minutes"]];
 
 function select(name, options, value) {
   const el = h("select", { name }, options.map(([v, text]) => h("option", { value: v }, text)));
@@ -50,6 +51,8 @@ export function settingsFieldset(settings = {}) {
   const gold = h("input", { name: "gold_ratio", type: "number", min: 0, max: 1, step: 0.01, value: String(settings.gold_ratio ?? 0) });
   const policy = select("review_policy", REVIEW, settings.review_policy ?? "none");
   const sample = h("input", { name: "review_sample", type: "number", min: 0, max: 1, step: 0.01, value: String(settings.review_sample ?? 0.1) });
+  const skipped = select("skipped_return", SKIPPED, settings.skipped_return ?? "never");
+  const minutes = h("input", { name: "skipped_return_minutes", type: "number", min: 1, max: 43200, step: 1, value: String(settings.skipped_return_minutes ?? 60) });
   const el = h("fieldset", { class: "settings-fields" },
     h("legend", null, "Settings"),
     h("div", { class: "grid-2" },
@@ -57,8 +60,11 @@ export function settingsFieldset(settings = {}) {
       field("Routing", routing).wrap,
       field("Gold ratio", gold, { hint: "Share of served tasks that are gold, 0–1" }).wrap,
       field("Review policy", policy).wrap,
-      field("Review sample", sample, { hint: "Share reviewed when the policy is “sample”, 0–1" }).wrap));
-  const inputs = { overlap, routing, gold_ratio: gold, review_policy: policy, review_sample: sample };
+      field("Review sample", sample, { hint: "Share reviewed when the policy is “sample”, 0–1" }).wrap,
+      field("Skipped tasks return to the annotator", skipped).wrap,
+      field("Return skipped tasks after (minutes)", minutes, { hint: "When skipped tasks return after a number of minutes" }).wrap));
+  const inputs = { overlap, routing, gold_ratio: gold, review_policy: policy, review_sample: sample,
+    skipped_return: skipped, skipped_return_minutes: minutes };
   const number = (input, label, { integer = false, min, max }) => {
     const v = Number(input.value);
     if (input.value.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
@@ -78,6 +84,8 @@ export function settingsFieldset(settings = {}) {
         gold_ratio: number(gold, "Gold ratio", { min: 0, max: 1 }),
         review_policy: policy.value,
         review_sample: number(sample, "Review sample", { min: 0, max: 1 }),
+        skipped_return: skipped.value,
+        skipped_return_minutes: number(minutes, "Return skipped tasks after", { integer: true, min: 1, max: 43200 }),
       };
     },
     inputFor(fieldPath) {

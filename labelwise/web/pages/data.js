@@ -11,7 +11,7 @@ const SORTS = [
   ["-confidence", "Highest confidence"], ["confidence", "Lowest confidence"],
 ];
 const STATUSES = [["", "Any status"], ["unlabeled", "Unlabeled"], ["labeled", "Labeled"],
-  ["complete", "Complete"], ["incomplete", "Incomplete"]];
+  ["complete", "Complete"], ["incomplete", "Incomplete"], ["skipped", "Skipped"]];
 const FILTER_KEYS = ["q", "status", "has_predictions", "duplicates", "duplicate_cluster", "annotator", "sort", "limit"];
 
 export function preview(data, max = 180) {
