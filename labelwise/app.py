@@ -11,8 +11,11 @@ from labelwise import __version__
 from labelwise.api import (
     annotations, auth, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
 )
+from labelwise.api import jobs as jobs_api
 from labelwise.api import duplicates, media
 from labelwise.api.guards import BodyLimit, SameOrigin
+from labelwise.core.job_kinds import default_handlers
+from labelwise.core.job_runner import JobRunner
 from labelwise.core.signing import load_secret
 from labelwise.settings import Settings
 from labelwise.storage import make_storage
@@ -26,8 +29,17 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(app: FastAPI):
+        runner = None
+        if settings.run_jobs_in_server:
+            runner = JobRunner(app.state.session_factory, handlers=default_handlers(), settings=settings,
+                               storage=app.state.storage)
+            runner.start()
+        app.state.job_runner = runner
         yield
+        app.state.job_runner = None
+        if runner is not None:
+            runner.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -43,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.storage = make_storage(settings)
     app.state.media_secret = load_secret(settings)  # shared by all processes: from settings or <data_dir>
+    app.state.job_runner = None  # the lifespan starts one when settings.run_jobs_in_server
     errors.install(app)
     app.middleware("http")(_security_headers)
     # Outermost, so they act before routing, authentication and any body read.
@@ -52,7 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
         api.include_router(module.router)
-    for module in (media, duplicates):
+    for module in (media, duplicates, jobs_api):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)

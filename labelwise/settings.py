@@ -62,6 +62,20 @@ class Settings(BaseSettings):
     max_zip_entries: int = Field(default=100_000, ge=1, description="Most files accepted in one media zip.")
     max_zip_ratio: int = Field(default=200, ge=1, description="Largest accepted compression ratio of a zip entry.")
 
+    run_jobs_in_server: bool = Field(
+        default=True,
+        description="Run a background job runner inside each `serve` process (on SQLite only one of them claims "
+        "jobs). With PostgreSQL at scale, set false and run `labelwise worker` processes instead.",
+    )
+    job_poll_seconds: float = Field(default=0.5, gt=0, description="How often an idle job runner looks for queued jobs.")
+    job_heartbeat_seconds: float = Field(
+        default=10, gt=0, description="How often a runner marks its running job alive (PostgreSQL)."
+    )
+    job_lease_seconds: int = Field(
+        default=120, ge=2,
+        description="A running job with no heartbeat for this long belongs to a dead process and is marked failed.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'labelwise.db'}"

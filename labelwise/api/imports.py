@@ -1,9 +1,9 @@
 """Imports: tasks from the request body in any registered format (synchronous, or as a job with progress),
 jobs, and projects created from a Label Studio XML labeling config."""
 
+import hashlib
 import os
 import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body
 from labelwise.api.schemas import ImportOut, ProjectOut
-from labelwise.core import jobs
+from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
+from labelwise.core import import_job, jobs
 from labelwise.core.access import Role, authorize
 from labelwise.core.errors import Invalid
 from labelwise.core.import_duplicates import DuplicateMode
@@ -28,22 +29,6 @@ SPOOL_IN_MEMORY = 1024 * 1024
 FORMAT_HELP = f"One of {', '.join(READERS)}; default: from Content-Type. COCO and Label Studio need it."
 # Read by the route itself under its own limit (deps.bounded_body), not the general body limit.
 UPLOAD_PATH = "/projects/{project_id}/import"
-
-
-class JobOut(BaseModel):
-    id: int
-    project_id: int
-    kind: str
-    status: str = Field(description="queued, running, succeeded or failed")
-    done: int = Field(description="Bytes of the upload read so far.")
-    total: int | None = Field(description="Bytes in the upload.")
-    rows: int = Field(description="Tasks written so far (not yet committed while running: all or nothing).")
-    progress: float | None = Field(description="done / total, from 0 to 1.")
-    result: dict[str, Any] | None = Field(description="The import summary once succeeded.")
-    error: dict[str, Any] | None = Field(description="The error (with bad rows by line) once failed.")
-    created_at: Any
-    updated_at: Any
-    finished_at: Any
 
 
 class LabelStudioProjectIn(BaseModel):
@@ -87,7 +72,7 @@ async def import_tasks(
     options = {"into": into, "image_root": image_root, "max_line_bytes": settings.max_line_bytes, "batch_size": settings.import_batch_size,
                "max_errors": settings.max_import_errors, "duplicates": duplicates}
     if run_async:
-        return await _start_job(request, user, session, settings, factory, project_id, fmt, options)
+        return await _start_job(request, user, session, settings, project_id, fmt, options)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         await _receive(request, spool, settings.max_upload_bytes)
         spool.seek(0)
@@ -98,12 +83,6 @@ async def import_tasks(
 
         summary = await run_in_threadpool(run)
     return ImportOut(**summary.__dict__)
-
-
-@router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: int, user: UserDep, session: SessionDep, settings: SettingsDep):
-    """A job's status and progress (managers of its project)."""
-    return jobs.get_job(session, user, job_id, progress_dir=_progress_dir(settings)).__dict__
 
 
 @router.post("/projects/from-labelstudio", response_model=LabelStudioProjectOut, status_code=201)
@@ -117,36 +96,29 @@ def create_from_labelstudio(body: LabelStudioProjectIn, user: UserDep, session: 
     return LabelStudioProjectOut(project=out, warnings=warnings)
 
 
-async def _start_job(request, user, session, settings, factory, project_id: int, fmt: str, options: dict) -> JSONResponse:
+async def _start_job(request, user, session, settings, project_id: int, fmt: str, options: dict) -> JSONResponse:
     fd, path = tempfile.mkstemp(prefix="labelwise-import-")
     try:
         with os.fdopen(fd, "wb") as spool:
-            size = await _receive(request, spool, settings.max_upload_bytes)
-        job = await run_in_threadpool(jobs.create_job, session, user, project_id, kind=jobs.KIND_IMPORT, total=size)
-    except BaseException:
+            digest = hashlib.sha256()
+            size = await _receive(request, spool, settings.max_upload_bytes, digest=digest)
+        storage = request.app.state.storage
+        key = await run_in_threadpool(import_job.store_upload, storage, project_id, path, digest.hexdigest())
+    finally:
         os.unlink(path)
-        raise
-
-    def work(job_session, job_user, report):
-        with open(path, "rb") as raw:
-            tracked = jobs.TrackedReader(raw)
-            return import_file(job_session, job_user, project_id, tracked, fmt,
-                               on_batch=lambda rows: report(tracked.position, rows), **options)
-
-    jobs.run_in_thread(factory, job.id, user.id, work, progress_dir=_progress_dir(settings),
-                       cleanup=lambda: os.path.exists(path) and os.unlink(path))
-    view = await run_in_threadpool(jobs.get_job, session, user, job.id, progress_dir=_progress_dir(settings))
-    return JSONResponse(JobOut(**view.__dict__).model_dump(mode="json"), status_code=202,
+    job = await run_in_threadpool(import_job.queue_import, session, user, project_id, upload=key, size=size,
+                                  fmt=fmt, options=options)
+    wake_runner(request)
+    view = await run_in_threadpool(jobs.get_job, session, user, job.id, progress_dir=progress_dir(settings))
+    return JSONResponse(job_out(view).model_dump(mode="json"), status_code=202,
                         headers={"Location": f"/api/v1/jobs/{job.id}"})
 
 
-async def _receive(request: Request, fp, limit: int) -> int:
+async def _receive(request: Request, fp, limit: int, *, digest=None) -> int:
     size = 0
     async for chunk in bounded_body(request, limit):
         size += len(chunk)
         fp.write(chunk)
+        if digest is not None:
+            digest.update(chunk)
     return size
-
-
-def _progress_dir(settings) -> Path:
-    return Path(settings.data_dir) / "jobs"

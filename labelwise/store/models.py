@@ -259,10 +259,14 @@ class Notification(Base):
 
 
 class Job(Base):
-    """A long-running piece of work (an asynchronous import), with progress other processes can read."""
+    """A long-running piece of work (import, pre-label, train...), queued here and claimed by a runner.
+
+    `heartbeat_at` is refreshed by the runner while the job runs; a `running` job whose heartbeat is
+    older than the lease belongs to a process that died and is marked failed by the next runner.
+    """
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_project_id_id", "project_id", "id"),)
+    __table_args__ = (Index("ix_jobs_project_id_id", "project_id", "id"), Index("ix_jobs_status_id", "status", "id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -271,8 +275,14 @@ class Job(Base):
     done: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int | None] = mapped_column(BigInteger)
     rows: Mapped[int] = mapped_column(Integer, default=0)
+    params: Mapped[dict[str, Any] | None]
     result: Mapped[dict[str, Any] | None]
     error: Mapped[dict[str, Any] | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    worker: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
