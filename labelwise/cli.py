@@ -30,10 +30,12 @@ db_app = typer.Typer(help="Database maintenance.")
 user_app = typer.Typer(help="Users and API tokens.")
 project_app = typer.Typer(help="Projects.")
 snapshot_app = typer.Typer(help="Dataset versions: create, list, export and diff snapshots.")
+jobs_app = typer.Typer(help="Background jobs: list, show (and follow), cancel and retry.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(project_app, name="project")
 app.add_typer(snapshot_app, name="snapshot")
+app.add_typer(jobs_app, name="jobs")
 
 err = Console(stderr=True)
 out = Console()
@@ -438,10 +440,120 @@ def stats(
     print(json.dumps(asdict(result), indent=2))
 
 
+@app.command()
+def worker(
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+    burst: Annotated[bool, typer.Option("--burst", help="Exit once no queued job is left.")] = False,
+) -> None:
+    """Run background jobs (imports, pre-labels, ...) until stopped; start as many as you like on PostgreSQL.
+
+    SIGTERM or Ctrl-C lets the running job finish first. On SQLite one runner claims at a time."""
+    import signal
+
+    from labelwise.core.job_kinds import default_handlers
+    from labelwise.core.job_runner import JobRunner
+    from labelwise.storage import make_storage
+
+    settings = settings_for(database, data_dir)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine)
+        runner = JobRunner(make_session_factory(engine), handlers=default_handlers(), settings=settings,
+                           storage=make_storage(settings))
+        if burst:
+            ran = 0
+            while runner.run_once():
+                ran += 1
+            runner.stop()
+            err.print(f"ran {ran} job(s)")
+            return
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: runner.request_stop())
+        err.print(f"worker {runner.name}: waiting for jobs ({', '.join(runner.handlers)})")
+        runner.run_forever()
+    finally:
+        engine.dispose()
+
+
+@jobs_app.command("list")
+def jobs_list(
+    project_id: int,
+    status: Annotated[Optional[str], typer.Option(help="Only jobs with this status.")] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """List a project's jobs, newest first, as JSON lines."""
+    from labelwise.core import jobs
+
+    settings = settings_for(database, data_dir)
+    with open_session(settings) as session:
+        views = jobs.list_jobs(session, acting_user(session, actor), project_id, status=status,
+                               progress_dir=settings.data_dir / "jobs")
+    for view in views:
+        print(json.dumps(_job_json(view)))
+
+
+@jobs_app.command("show")
+def jobs_show(
+    job_id: int,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Show a progress bar until the job ends.")] = False,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Print a job as JSON; with --follow, wait for it with a progress bar (exit 1 if it fails)."""
+    import time
+
+    from labelwise.core import jobs
+
+    settings = settings_for(database, data_dir)
+    with open_session(settings) as session:
+        user = acting_user(session, actor)
+        view = jobs.get_job(session, user, job_id, progress_dir=settings.data_dir / "jobs")
+        if follow:
+            with _progress(MofNCompleteColumn()) as bar:
+                task = bar.add_task(f"job {job_id} ({view.kind})", total=view.total)
+                while view.status in ("queued", "running"):
+                    bar.update(task, completed=view.done, total=view.total)
+                    time.sleep(0.5)
+                    session.expire_all()
+                    view = jobs.get_job(session, user, job_id, progress_dir=settings.data_dir / "jobs")
+    print(json.dumps(_job_json(view), indent=2))
+    if follow and view.status != "succeeded":
+        _fail(f"job {job_id} {view.status}: {(view.error or {}).get('message', '')}")
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: int, actor: ActorOption = None, database: DatabaseOption = None,
+                data_dir: DataDirOption = None) -> None:
+    """Cancel a queued job, or ask a running one to stop."""
+    from labelwise.core import jobs
+
+    settings = settings_for(database, data_dir)
+    with open_session(settings) as session:
+        view = jobs.cancel_job(session, acting_user(session, actor), job_id, progress_dir=settings.data_dir / "jobs")
+    out.print(f"job {job_id}: {'cancel requested' if view.status == 'running' else view.status}")
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: int, actor: ActorOption = None, database: DatabaseOption = None,
+               data_dir: DataDirOption = None) -> None:
+    """Queue a failed or cancelled job again."""
+    from labelwise.core import jobs
+
+    settings = settings_for(database, data_dir)
+    with open_session(settings) as session:
+        view = jobs.retry_job(session, acting_user(session, actor), job_id, progress_dir=settings.data_dir / "jobs")
+    out.print(f"job {job_id}: {view.status} (attempt {view.attempts + 1})")
+
+
 def main() -> None:
     """Entry point: `serve` is the default command, and user mistakes never print a traceback."""
     args = sys.argv[1:]
-    commands = {"serve", "demo", "db", "user", "project", "import", "import-media", "export", "stats", "snapshot"}
+    commands = {"serve", "demo", "db", "user", "project", "import", "import-media", "export", "stats", "snapshot",
+                "jobs", "worker"}
     if not args or (args[0] not in commands and not args[0].startswith("-")):
         args = ["serve", *args]
     try:
@@ -533,3 +645,7 @@ class _Tracked:
 
     def __getattr__(self, name):
         return getattr(self._fp, name)
+
+
+def _job_json(view) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in view.__dict__.items()}

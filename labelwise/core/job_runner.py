@@ -101,26 +101,34 @@ class JobRunner:
         return self._thread
 
     def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        self._wake.set()
+        """Ask the loop to end after the job it is running (if any), and wait for it."""
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
         self._release_lock()
+
+    def request_stop(self) -> None:
+        """Ask the loop to end after the job it is running; safe from a signal handler."""
+        self._stop.set()
+        self._wake.set()
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll (called after a job is queued in this process)."""
         self._wake.set()
 
     def run_forever(self) -> None:
-        while not self._stop.is_set():
-            try:
-                ran = self.run_once()
-            except Exception:  # a lost database must not kill the runner; try again after a pause
-                log.exception("job runner %s: claiming failed", self.name)
-                ran = False
-            if not ran:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
+        try:
+            while not self._stop.is_set():
+                try:
+                    ran = self.run_once()
+                except Exception:  # a lost database must not kill the runner; try again after a pause
+                    log.exception("job runner %s: claiming failed", self.name)
+                    ran = False
+                if not ran:
+                    self._wake.wait(self.poll_seconds)
+                    self._wake.clear()
+        finally:
+            self._release_lock()
 
     def run_once(self) -> bool:
         """Recover dead jobs when due, then claim and run one job; False when there was nothing to do."""
@@ -201,7 +209,7 @@ class JobRunner:
     # -- running ----------------------------------------------------------------------------------------
 
     def execute(self, job: Job) -> None:
-        handler = self.handlers.get(job.kind)
+        handler = self.handlers[job.kind]  # claim() takes only kinds this runner has
         live = _Live(self, job.id)
         live.start()
         try:
@@ -210,8 +218,6 @@ class JobRunner:
                 ctx = JobContext(job.id, job.project_id, job.kind, dict(job.params or {}), job.attempts, session, user,
                                  self.factory, self.settings, self.storage, live.report, live.cancelled)
                 try:
-                    if handler is None:
-                        raise LabelwiseError(f"no handler for job kind '{job.kind}' in this worker")
                     ctx.check_cancelled()
                     result = handler(ctx)
                 except Cancelled:

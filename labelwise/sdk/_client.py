@@ -142,12 +142,27 @@ class Client:
         """A background job's status and progress (`progress` from 0 to 1)."""
         return self._call("GET", f"/jobs/{job_id}")
 
+    def list_jobs(self, project_id: int, *, status: str | None = None, kind: str | None = None,
+                  limit: int = 100) -> list[JSON]:
+        """The project's background jobs, newest first."""
+        params = {k: v for k, v in {"status": status, "kind": kind, "limit": limit}.items() if v is not None}
+        return self._call("GET", f"/projects/{project_id}/jobs", params=params)
+
+    def cancel_job(self, job_id: int) -> JSON:
+        """Cancel a queued job, or ask a running one to stop at its next step."""
+        return self._call("POST", f"/jobs/{job_id}/cancel")
+
+    def retry_job(self, job_id: int) -> JSON:
+        """Queue a failed or cancelled job again, as a new attempt."""
+        return self._call("POST", f"/jobs/{job_id}/retry")
+
     def wait_for_job(self, job_id: int, *, poll_seconds: float = 0.5, timeout: float | None = None) -> JSON:
-        """Poll until the job has succeeded or failed; a failed import raises `ApiError` with its bad rows."""
+        """Poll until the job has ended; a failed or cancelled job raises `ApiError` (an import's with its bad
+        rows)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             job = self.get_job(job_id)
-            if job["status"] == "failed":
+            if job["status"] in ("failed", "cancelled"):
                 error = job.get("error") or {}
                 raise ApiError(422, str(error.get("message", "the job failed")), field=error.get("field"), body=error)
             if job["status"] == "succeeded":
