@@ -110,8 +110,8 @@ async function followJob(job, place, signal) {
     if (job.total) bar.value = job.done / job.total;
     status.textContent = `${Math.round(100 * (job.progress || 0))}% read, ${formatNumber(job.rows)} tasks checked`;
     if (job.status === "succeeded") return job.result;
-    if (job.status === "failed") {
-      const error = new Error((job.error && (job.error.message || job.error.detail)) || "The import failed.");
+    if (job.status === "failed" || job.status === "cancelled") {
+      const error = new Error((job.error && (job.error.message || job.error.detail)) || `The import ${job.status}.`);
       error.status = 422;
       error.body = job.error;
       throw error;
