@@ -6,7 +6,9 @@ treats a missing judgement as no evidence; with labeling functions that is wrong
 rules vote one class only ("contains http" -> SPAM) and only *whether they fire* carries
 information. Here each function j has a (K x K+1) table P(answer | true class) whose last column
 is the abstain, and the class balance is learned (or fixed) alongside, by EM from the
-majority-vote shares.
+majority-vote shares. Like Snorkel's training-set filtering, the model is fitted on the tasks at
+least one function voted on, and a task nobody voted on gets the class balance: silence alone
+is not evidence enough to label a task (on sparse rule sets it otherwise decides most tasks).
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ class DawidSkeneLabelModel(LabelModel):
         self.tol = tol
 
     def fit(self, votes: ArrayLike, *, n_classes: int | None = None) -> DawidSkeneLabelModel:
-        arr, k = check_votes(votes, n_classes)
-        n, m = arr.shape
+        full, k = check_votes(votes, n_classes)
+        m = full.shape[1]
+        arr = full[(full >= 0).any(axis=1)]
+        n = arr.shape[0]
         fixed = class_prior(self.class_balance, k)
         codes = np.where(arr < 0, k, arr)
         counts = vote_counts(arr, k)
@@ -67,19 +71,21 @@ class DawidSkeneLabelModel(LabelModel):
             prev = ll
         self.class_balance_ = prior
         self.conditionals_ = tables
-        self.probas_ = self._posterior(codes)
+        self.probas_ = self._posterior(full)
         voted = 1.0 - tables[:, :, k]  # P(function votes | y)
         correct = np.einsum("y,jyy->j", prior, tables[:, :, :k])
         self.accuracies_ = correct / np.maximum(voted @ prior, 1e-12)
         return self
 
     def predict_proba(self, votes: ArrayLike) -> np.ndarray:
-        arr = self._check_fitted(votes)
-        return self._posterior(np.where(arr < 0, self.n_classes_, arr))
+        return self._posterior(self._check_fitted(votes))
 
-    def _posterior(self, codes: np.ndarray) -> np.ndarray:
+    def _posterior(self, arr: np.ndarray) -> np.ndarray:
+        codes = np.where(arr < 0, self.n_classes_, arr)
         logits = np.log(self.class_balance_) + _log_likelihood(codes, self.conditionals_)
-        return np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+        out = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+        out[~(arr >= 0).any(axis=1)] = self.class_balance_
+        return out
 
     def _m_step(self, codes: np.ndarray, probas: np.ndarray, fixed: np.ndarray | None, k: int):
         m = codes.shape[1]

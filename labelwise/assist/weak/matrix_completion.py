@@ -53,7 +53,7 @@ class MatrixCompletionLabelModel(LabelModel):
         o = (x.T @ x) / max(n, 1)
         marg = np.diag(o).copy()
         block = np.repeat(np.arange(m), k)
-        mask = (block[:, None] != block[None, :]).astype(float)
+        weights = (block[:, None] != block[None, :]).astype(float)
         p0 = fixed if fixed is not None else np.full(k, 1.0 / k)
         mu0 = np.zeros((m * k, k))
         for y in range(k):
@@ -67,10 +67,10 @@ class MatrixCompletionLabelModel(LabelModel):
                 p = softmax(theta[size:])
             else:
                 p = fixed
-            r = mask * (mu * p @ mu.T - o)
+            r = weights * (mu * p @ mu.T - o)
             r2 = mu @ p - marg
             d = mu - mu0
-            value = (r * r).sum() + r2 @ r2 + self.l2 * (d * d).sum()
+            value = (r * (mu * p @ mu.T - o)).sum() + r2 @ r2 + self.l2 * (d * d).sum()
             g_mu = 4.0 * (r @ mu) * p + 2.0 * r2[:, None] * p[None, :] + 2.0 * self.l2 * d
             if fixed is not None:
                 return value, g_mu.ravel()
@@ -108,4 +108,6 @@ class MatrixCompletionLabelModel(LabelModel):
         logits = np.tile(np.log(self.class_balance_), (arr.shape[0], 1))
         for j in range(arr.shape[1]):
             logits += log_t[j][codes[:, j]]
-        return np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+        out = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+        out[~(arr >= 0).any(axis=1)] = self.class_balance_  # no vote, no evidence
+        return out
