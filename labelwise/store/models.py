@@ -350,3 +350,40 @@ class TaskFingerprint(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     band_keys: Mapped[bytes | None] = mapped_column(LargeBinary)
     phash: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class LabelingFunction(Base):
+    """A project's weak-supervision rule: a JSON definition (keywords, regex, condition) evaluated by the
+    server, or kind `client` for votes computed elsewhere (the SDK) and uploaded.
+
+    `definition_hash` changes with the definition; `votes_hash` is the definition the stored votes were
+    computed for, and `votes_max_task_id` the last task they cover, so applying again only recomputes what
+    changed.
+    """
+
+    __tablename__ = "labeling_functions"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    control: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict[str, Any]]
+    definition_hash: Mapped[str] = mapped_column(String(64))
+    votes_hash: Mapped[str | None] = mapped_column(String(64))
+    votes_max_task_id: Mapped[int | None] = mapped_column(BigId)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LabelingFunctionVote(Base):
+    """One non-abstain vote of a labeling function on a task (an abstain is the absence of a row)."""
+
+    __tablename__ = "labeling_function_votes"
+
+    function_id: Mapped[int] = mapped_column(ForeignKey("labeling_functions.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True, index=True)
+    label: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,116 @@
+"""Weak supervision over HTTP: labeling functions (CRUD, live preview, apply, client votes), their analysis,
+and the label model run that stores its labels as predictions."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from labelwise.api.deps import SessionDep, UserDep
+from labelwise.core.weak import functions, label_model
+
+router = APIRouter(tags=["weak supervision"])
+
+FUNCTION_EXAMPLE = {"name": "mentions_http", "kind": "keywords", "label": "spam", "keywords": ["http"],
+                    "mode": "substring"}
+FunctionBody = Body(description="`{name, kind, label, control?, ...options}`. Kinds: `keywords` "
+                    "(keywords, field, mode word|substring, case_sensitive), `regex` (pattern, field, "
+                    "case_sensitive), `condition` (field, op, value, measure value|length|words), `client` "
+                    "(votes uploaded by the SDK).", examples=[FUNCTION_EXAMPLE])
+
+
+class FunctionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    project_id: int
+    name: str
+    kind: str
+    control: str
+    definition: dict[str, Any]
+    definition_hash: str
+    votes_current: bool = Field(description="True when the stored votes were computed for this definition.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class VoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task_id: int
+    label: str | None = Field(description="null abstains.")
+
+
+class RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    control: str | None = None
+    model: Literal["dawid_skene", "matrix_completion", "majority_vote"] = label_model.DEFAULT_MODEL
+    model_version: str | None = Field(default=None, description="Default: weak/<model>/<hash of the functions>.")
+
+
+def _out(row) -> FunctionOut:
+    return FunctionOut(id=row.id, project_id=row.project_id, name=row.name, kind=row.kind, control=row.control,
+                       definition=row.definition, definition_hash=row.definition_hash,
+                       votes_current=row.votes_hash == row.definition_hash, created_at=row.created_at,
+                       updated_at=row.updated_at)
+
+
+@router.get("/projects/{project_id}/labeling-functions", response_model=list[FunctionOut])
+def list_functions(project_id: int, user: UserDep, session: SessionDep):
+    return [_out(f) for f in functions.list_functions(session, user, project_id)]
+
+
+@router.post("/projects/{project_id}/labeling-functions", response_model=FunctionOut, status_code=201)
+def create_function(project_id: int, user: UserDep, session: SessionDep, body: dict[str, Any] = FunctionBody):
+    """Add a labeling function. A bad rule (invalid regex, a label outside the schema) is a 422 naming the field."""
+    return _out(functions.create(session, user, project_id, body))
+
+
+@router.put("/projects/{project_id}/labeling-functions/{function_id}", response_model=FunctionOut)
+def update_function(project_id: int, function_id: int, user: UserDep, session: SessionDep,
+                    body: dict[str, Any] = FunctionBody):
+    return _out(functions.update(session, user, project_id, function_id, body))
+
+
+@router.delete("/projects/{project_id}/labeling-functions/{function_id}", status_code=204)
+def delete_function(project_id: int, function_id: int, user: UserDep, session: SessionDep):
+    functions.remove(session, user, project_id, function_id)
+    return Response(status_code=204)
+
+
+@router.post("/projects/{project_id}/labeling-functions/preview")
+def preview_function(project_id: int, user: UserDep, session: SessionDep, body: dict[str, Any] = FunctionBody,
+                     sample: int = Query(functions.PREVIEW_SAMPLE, ge=1, le=20_000)) -> dict[str, Any]:
+    """Coverage of an unsaved rule on the first `sample` tasks, and a few tasks it votes on (nothing is stored)."""
+    return functions.preview(session, user, project_id, body, sample=sample)
+
+
+@router.post("/projects/{project_id}/labeling-functions/apply")
+def apply_functions(project_id: int, user: UserDep, session: SessionDep) -> dict[str, Any]:
+    """Compute the votes of every rule whose definition changed (or that misses new tasks). A rule that fails
+    is listed under `failed` and keeps its old votes; the others are still applied."""
+    return functions.apply(session, user, project_id)
+
+
+@router.put("/projects/{project_id}/labeling-functions/{function_id}/votes")
+def upload_votes(project_id: int, function_id: int, items: list[VoteIn], user: UserDep,
+                 session: SessionDep) -> dict[str, int]:
+    """Replace a `client` function's votes (computed by the SDK): `[{"task_id", "label"}]`."""
+    count = functions.upload_votes(session, user, project_id, function_id, [i.model_dump() for i in items])
+    return {"votes": count}
+
+
+@router.get("/projects/{project_id}/labeling-functions/analysis")
+def analysis(project_id: int, user: UserDep, session: SessionDep,
+             control: str | None = Query(None, description="Single-choice control; default: the first."),
+             conflicts: int = Query(20, ge=0, le=1000)) -> dict[str, Any]:
+    """Per function: coverage, overlap, conflict, polarity, accuracy on human and gold labels with a Wilson
+    95% interval, confusion matrix; totals; the tasks where the functions conflict most."""
+    return label_model.analysis(session, user, project_id, control=control, conflicts=conflicts)
+
+
+@router.post("/projects/{project_id}/label-model")
+def run_label_model(project_id: int, user: UserDep, session: SessionDep, body: RunIn | None = None) -> dict[str, Any]:
+    """Fit the label model on the current votes; store its labels as predictions (one model version)."""
+    body = body or RunIn()
+    return label_model.run(session, user, project_id, control=body.control, model=body.model,
+                           model_version=body.model_version)

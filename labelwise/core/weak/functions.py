@@ -1,0 +1,271 @@
+"""Labeling functions of a project: create, edit, delete, preview on a sample, and compute or upload votes.
+
+Rule kinds (keywords, regex, condition) are evaluated here by `labelwise.assist.weak`; kind `client` holds
+votes a client computed (Python functions run by the SDK) and uploaded. User-written Python never runs in
+the server. Votes are stored per function under the hash of the definition they were computed for;
+`apply` recomputes a function only when its definition changed, and otherwise only for tasks added since.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from labelwise.assist.weak import LabelingFunctionError, definition_hash, from_definition
+from labelwise.core import events
+from labelwise.core.access import Role, authorize
+from labelwise.core.clock import utcnow
+from labelwise.core.errors import Conflict, Invalid, NotFound
+from labelwise.core.projects import project_schema
+from labelwise.core.schema import ChoicesControl, LabelSchema
+from labelwise.store.models import LabelingFunction, LabelingFunctionVote, Project, Task, User
+
+RULE_KINDS = ("keywords", "regex", "condition")
+KINDS = RULE_KINDS + ("client",)
+PREVIEW_SAMPLE = 2000
+PREVIEW_MATCHES = 5
+APPLY_BATCH = 5000
+MAX_UPLOAD = 50_000
+
+
+def create(session: Session, user: User, project_id: int, body: dict[str, Any]) -> LabelingFunction:
+    """Add a labeling function; 422 naming the field for a bad rule, 409 for a taken name."""
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    name, kind, control, definition = _checked(project, body)
+    if session.scalar(select(LabelingFunction.id).where(LabelingFunction.project_id == project_id,
+                                                        LabelingFunction.name == name)):
+        raise Conflict(f"a labeling function named '{name}' already exists in this project", field="name")
+    now = utcnow()
+    row = LabelingFunction(project_id=project_id, name=name, kind=kind, control=control, definition=definition,
+                           definition_hash=definition_hash(definition), created_by=user.id, created_at=now,
+                           updated_at=now)
+    session.add(row)
+    session.flush()
+    events.record(session, actor=user, action="labeling_function.created", object_type="labeling_function",
+                  object_id=row.id, project_id=project_id, after=definition)
+    session.commit()
+    return row
+
+
+def list_functions(session: Session, user: User, project_id: int) -> list[LabelingFunction]:
+    authorize(session, user, project_id, Role.REVIEWER)
+    return list(session.scalars(select(LabelingFunction).where(LabelingFunction.project_id == project_id)
+                                .order_by(LabelingFunction.id)))
+
+
+def update(session: Session, user: User, project_id: int, function_id: int, body: dict[str, Any]) -> LabelingFunction:
+    """Replace a function's definition; its stored votes become stale until the next apply."""
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    row = _get(session, project_id, function_id)
+    name, kind, control, definition = _checked(project, body)
+    if kind != row.kind and "client" in (kind, row.kind):
+        raise Invalid("a client function cannot become a rule or the other way round; create a new one",
+                      field="kind")
+    if name != row.name and session.scalar(select(LabelingFunction.id).where(
+            LabelingFunction.project_id == project_id, LabelingFunction.name == name)):
+        raise Conflict(f"a labeling function named '{name}' already exists in this project", field="name")
+    before = row.definition
+    row.name, row.kind, row.control, row.definition = name, kind, control, definition
+    row.definition_hash = definition_hash(definition)
+    row.updated_at = utcnow()
+    events.record(session, actor=user, action="labeling_function.updated", object_type="labeling_function",
+                  object_id=row.id, project_id=project_id, before=before, after=definition)
+    session.commit()
+    return row
+
+
+def remove(session: Session, user: User, project_id: int, function_id: int) -> None:
+    authorize(session, user, project_id, Role.MANAGER)
+    row = _get(session, project_id, function_id)
+    session.execute(delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id))
+    events.record(session, actor=user, action="labeling_function.deleted", object_type="labeling_function",
+                  object_id=row.id, project_id=project_id, before=row.definition)
+    session.delete(row)
+    session.commit()
+
+
+def preview(session: Session, user: User, project_id: int, body: dict[str, Any], *,
+            sample: int = PREVIEW_SAMPLE) -> dict[str, Any]:
+    """Coverage of an unsaved rule on the project's first `sample` tasks, and a few tasks it votes on."""
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    body = {"name": "preview", **body}
+    _, kind, _, definition = _checked(project, body)
+    if kind == "client":
+        raise Invalid("client functions run in the SDK; there is nothing to preview here", field="kind")
+    lf = _rule(definition)
+    rows = session.execute(select(Task.id, Task.data).where(Task.project_id == project_id)
+                           .order_by(Task.id).limit(sample)).all()
+    votes = _votes(lf, [data for _, data in rows])
+    hits = [(task_id, data) for (task_id, data), vote in zip(rows, votes) if vote is not None]
+    return {"sample": len(rows), "votes": len(hits),
+            "coverage": len(hits) / len(rows) if rows else 0.0,
+            "matches": [{"task_id": task_id, "data": data} for task_id, data in hits[:PREVIEW_MATCHES]]}
+
+
+def apply(session: Session, user: User, project_id: int) -> dict[str, Any]:
+    """Compute and store the votes of every rule whose stored votes are stale or miss newer tasks."""
+    authorize(session, user, project_id, Role.MANAGER)
+    functions = [f for f in list_functions(session, user, project_id) if f.kind in RULE_KINDS]
+    last_task = session.scalar(select(func.max(Task.id)).where(Task.project_id == project_id))
+    report: dict[str, Any] = {"recomputed": [], "extended": [], "unchanged": [], "failed": {},
+                              "votes_written": 0}
+    for row in functions:
+        if row.votes_hash == row.definition_hash and row.votes_max_task_id == last_task:
+            report["unchanged"].append(row.name)
+            continue
+        # One savepoint per function: a rule that fails (say, a regex out of its time budget) keeps its
+        # old votes and is reported, and every other function is still applied.
+        savepoint = session.begin_nested()
+        try:
+            written = _apply_one(session, project_id, row, last_task)
+        except Invalid as exc:
+            savepoint.rollback()
+            report["failed"][row.name] = exc.message
+            continue
+        savepoint.commit()
+        report["extended" if written[1] else "recomputed"].append(row.name)
+        report["votes_written"] += written[0]
+    events.record(session, actor=user, action="labeling_functions.applied", object_type="project",
+                  object_id=project_id, project_id=project_id, after=report)
+    session.commit()
+    return report
+
+
+def _apply_one(session: Session, project_id: int, row: LabelingFunction, last_task: int | None) -> tuple[int, bool]:
+    since = row.votes_max_task_id if row.votes_hash == row.definition_hash else None
+    if since is None:
+        session.execute(delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id))
+    lf = _rule(row.definition)
+    stmt = select(Task.id, Task.data).where(Task.project_id == project_id).order_by(Task.id)
+    if since is not None:
+        stmt = stmt.where(Task.id > since)
+    written, batch_ids, batch_data = 0, [], []
+    for task_id, data in session.execute(stmt).yield_per(APPLY_BATCH):
+        batch_ids.append(task_id)
+        batch_data.append(data)
+        if len(batch_ids) >= APPLY_BATCH:
+            written += _store(session, row, lf, batch_ids, batch_data)
+            batch_ids, batch_data = [], []
+    written += _store(session, row, lf, batch_ids, batch_data)
+    row.votes_hash, row.votes_max_task_id = row.definition_hash, last_task
+    return written, since is not None
+
+
+def upload_votes(session: Session, user: User, project_id: int, function_id: int, items: list[Any]) -> int:
+    """Replace a client function's votes with `[{"task_id", "label"}]` (label null = abstain). All or nothing."""
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    row = _get(session, project_id, function_id)
+    if row.kind != "client":
+        raise Invalid(f"'{row.name}' is a {row.kind} rule; the server computes its votes (POST .../apply)",
+                      field="kind")
+    if not isinstance(items, list) or len(items) > MAX_UPLOAD:
+        raise Invalid(f"send a JSON array of at most {MAX_UPLOAD} votes", field="votes")
+    options = set(_options(project_schema(project), row.control))
+    ids = [item.get("task_id") if isinstance(item, dict) else None for item in items]
+    known = set(session.scalars(select(Task.id).where(Task.project_id == project_id,
+                                                      Task.id.in_([i for i in ids if isinstance(i, int)]))))
+    rows, seen = [], set()
+    for index, item in enumerate(items):
+        where = f"votes[{index}]"
+        task_id = ids[index]
+        if isinstance(task_id, bool) or task_id not in known:
+            raise Invalid(f"{where}: task {task_id!r} is not in project {project_id}", field=f"{where}.task_id")
+        if task_id in seen:
+            raise Invalid(f"{where}: task {task_id} is given twice", field=f"{where}.task_id")
+        seen.add(task_id)
+        label = item.get("label")
+        if label is None:
+            continue
+        if label not in options:
+            raise Invalid(f"{where}: label {label!r} is not an option of control '{row.control}' "
+                          f"({', '.join(sorted(options))})", field=f"{where}.label")
+        rows.append({"function_id": row.id, "task_id": task_id, "label": label})
+    session.execute(delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id))
+    if rows:
+        session.execute(insert(LabelingFunctionVote), rows)
+    row.votes_hash = row.definition_hash
+    row.votes_max_task_id = max(seen) if seen else None
+    events.record(session, actor=user, action="labeling_function.votes_uploaded", object_type="labeling_function",
+                  object_id=row.id, project_id=project_id, after={"tasks": len(seen), "votes": len(rows)})
+    session.commit()
+    return len(rows)
+
+
+def single_choice_control(schema: LabelSchema, control: str | None) -> str:
+    """The named single-choice control, or the project's first (required ones first) when none is named."""
+    candidates = [n for n, c in schema.controls.items() if isinstance(c, ChoicesControl) and not c.multiple]
+    if control is not None:
+        if control not in candidates:
+            raise Invalid(f"control '{control}' is not a single-choice control of this project "
+                          f"(those are: {', '.join(candidates) or 'none'})", field="control")
+        return control
+    if not candidates:
+        raise Invalid("weak supervision needs a single-choice control, and this project has none", field="control")
+    required = [n for n in candidates if schema.controls[n].required]
+    return (required or candidates)[0]
+
+
+def _options(schema: LabelSchema, control: str) -> tuple[str, ...]:
+    return tuple(schema.controls[control].options)
+
+
+def _checked(project: Project, body: dict[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
+    if not isinstance(body, dict):
+        raise Invalid("send a labeling function as a JSON object", field="body")
+    schema = project_schema(project)
+    control = single_choice_control(schema, body.get("control"))
+    kind = body.get("kind")
+    if kind not in KINDS:
+        raise Invalid(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise Invalid("name must be a string of 1-200 characters", field="name")
+    definition = {k: v for k, v in body.items() if k != "control"}
+    if kind == "client":
+        extra = set(definition) - {"name", "kind", "description"}
+        if extra:
+            raise Invalid(f"unknown option(s) for a client function: {', '.join(sorted(extra))}",
+                          field=sorted(extra)[0])
+        return name.strip(), kind, control, definition
+    label = definition.get("label")
+    options = _options(schema, control)
+    if label is not None and label not in options:
+        raise Invalid(f"label {label!r} is not an option of control '{control}' ({', '.join(options)})",
+                      field="label")
+    _rule(definition)
+    return name.strip(), kind, control, definition
+
+
+def _rule(definition: dict[str, Any]):
+    try:
+        return from_definition(definition)
+    except LabelingFunctionError as exc:
+        raise Invalid(str(exc), field=exc.field) from None
+    except TypeError as exc:  # a value of the wrong JSON type reaching a constructor
+        raise Invalid(f"labeling function '{definition.get('name')}': {exc}", field="definition") from None
+
+
+def _votes(lf, datas: list[dict[str, Any]]) -> list[Any]:
+    try:
+        return lf.votes(datas)
+    except LabelingFunctionError as exc:
+        raise Invalid(str(exc), field=exc.field) from None
+
+
+def _store(session: Session, row: LabelingFunction, lf, ids: list[int], datas: list[dict[str, Any]]) -> int:
+    if not ids:
+        return 0
+    rows = [{"function_id": row.id, "task_id": task_id, "label": vote}
+            for task_id, vote in zip(ids, _votes(lf, datas)) if vote is not None]
+    if rows:
+        session.execute(insert(LabelingFunctionVote), rows)
+    return len(rows)
+
+
+def _get(session: Session, project_id: int, function_id: int) -> LabelingFunction:
+    row = session.get(LabelingFunction, function_id)
+    if row is None or row.project_id != project_id:
+        raise NotFound(f"labeling function {function_id} not found in project {project_id}")
+    return row

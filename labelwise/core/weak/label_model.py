@@ -1,0 +1,152 @@
+"""The stored votes as a matrix: their analysis against human labels, and the label model whose
+probabilistic labels become predictions with a model version (so they show as suggestions and export)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from labelwise.assist.weak import (
+    DawidSkeneLabelModel,
+    MajorityVoteLabelModel,
+    MatrixCompletionLabelModel,
+    analyze_votes,
+    conflicting_tasks,
+)
+from labelwise.core import events
+from labelwise.core.access import Role, authorize
+from labelwise.core.clock import utcnow
+from labelwise.core.errors import Invalid
+from labelwise.core.projects import project_schema
+from labelwise.core.weak.functions import single_choice_control
+from labelwise.store.models import (
+    Annotation,
+    GoldAnswer,
+    LabelingFunction,
+    LabelingFunctionVote,
+    Prediction,
+    Task,
+    User,
+)
+
+MODELS = {
+    "dawid_skene": DawidSkeneLabelModel,
+    "matrix_completion": MatrixCompletionLabelModel,
+    "majority_vote": MajorityVoteLabelModel,
+}
+DEFAULT_MODEL = "dawid_skene"
+
+
+def analysis(session: Session, user: User, project_id: int, *, control: str | None = None,
+             conflicts: int = 20) -> dict[str, Any]:
+    """Per-function coverage, overlap, conflict, polarity and accuracy on human/gold labels (Wilson
+    interval, confusion matrix), set totals, and the tasks where the functions disagree most."""
+    project, _ = authorize(session, user, project_id, Role.REVIEWER)
+    name = single_choice_control(project_schema(project), control)
+    classes = list(project_schema(project).controls[name].options)
+    task_ids, functions, stale, votes = _matrix(session, project_id, name, classes)
+    gold = _human_labels(session, project_id, name, task_ids, classes)
+    result = analyze_votes(votes, gold=gold, n_classes=len(classes))
+    rows = result.rows([f.name for f in functions])
+    for row, f in zip(rows, functions):
+        row["id"] = f.id
+        row["polarity"] = [classes[c] for c in row["polarity"]]
+    ranked = conflicting_tasks(votes, n_classes=len(classes), limit=conflicts)
+    return {"control": name, "labels": classes, "tasks": int(len(task_ids)),
+            "labelled_tasks": result.n_labelled, "functions": rows, "stale": stale,
+            "total_coverage": result.total_coverage, "total_overlap": result.total_overlap,
+            "total_conflict": result.total_conflict,
+            "conflicting_tasks": [{"task_id": int(task_ids[i]), "minority_votes": k, "entropy": e}
+                                  for i, k, e in ranked]}
+
+
+def run(session: Session, user: User, project_id: int, *, control: str | None = None,
+        model: str = DEFAULT_MODEL, model_version: str | None = None) -> dict[str, Any]:
+    """Fit the label model on the current votes and store its labels as predictions for every task at
+    least one function voted on, replacing earlier predictions of the same model version."""
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    if model not in MODELS:
+        raise Invalid(f"model must be one of {', '.join(MODELS)}", field="model")
+    name = single_choice_control(project_schema(project), control)
+    classes = list(project_schema(project).controls[name].options)
+    task_ids, functions, stale, votes = _matrix(session, project_id, name, classes)
+    if not functions:
+        raise Invalid(f"no labeling function of control '{name}' has current votes; apply them first",
+                      field="control")
+    if model_version is None:
+        digest = hashlib.sha256("".join(sorted(f.definition_hash for f in functions)).encode()).hexdigest()
+        model_version = f"weak/{model}/{digest[:12]}"
+    elif not isinstance(model_version, str) or not 0 < len(model_version) <= 200:
+        raise Invalid("model_version must be a string of 1-200 characters", field="model_version")
+    fitted = MODELS[model]().fit(votes, n_classes=len(classes))
+    probas = fitted.predict_proba(votes)
+    covered = (votes >= 0).any(axis=1)
+    session.execute(delete(Prediction).where(Prediction.project_id == project_id,
+                                             Prediction.model_version == model_version))
+    now = utcnow()
+    rows = []
+    for i in np.flatnonzero(covered):
+        p = probas[i]
+        best = int(np.argmax(p))
+        rows.append({"task_id": int(task_ids[i]), "project_id": project_id, "model_version": model_version,
+                     "result": {name: classes[best]}, "score": round(float(p[best]), 6),
+                     "scores": {c: round(float(x), 6) for c, x in zip(classes, p)}, "created_at": now})
+    if rows:
+        session.execute(insert(Prediction), rows)
+    summary = {"control": name, "model": model, "model_version": model_version, "predictions": len(rows),
+               "tasks": int(len(task_ids)), "functions": [f.name for f in functions], "stale": stale,
+               "class_balance": {c: round(float(x), 6) for c, x in zip(classes, fitted.class_balance_)},
+               "estimated_accuracies": {f.name: round(float(a), 6)
+                                        for f, a in zip(functions, fitted.accuracies_)}}
+    events.record(session, actor=user, action="label_model.run", object_type="project", object_id=project_id,
+                  project_id=project_id, after={k: summary[k] for k in ("model", "model_version", "predictions")})
+    session.commit()
+    return summary
+
+
+def _matrix(session: Session, project_id: int, control: str, classes: list[str]):
+    """(task ids, functions with current votes, names of stale ones, vote matrix) for one control."""
+    all_functions = session.scalars(select(LabelingFunction).where(
+        LabelingFunction.project_id == project_id, LabelingFunction.control == control)
+        .order_by(LabelingFunction.id)).all()
+    functions = [f for f in all_functions if f.votes_hash == f.definition_hash]
+    stale = [f.name for f in all_functions if f.votes_hash != f.definition_hash]
+    task_ids = np.array(session.scalars(select(Task.id).where(Task.project_id == project_id)
+                                        .order_by(Task.id)).all(), dtype=np.int64)
+    votes = np.full((len(task_ids), len(functions)), -1, dtype=np.int64)
+    if functions and len(task_ids):
+        column = {f.id: j for j, f in enumerate(functions)}
+        code = {c: i for i, c in enumerate(classes)}
+        stmt = select(LabelingFunctionVote.function_id, LabelingFunctionVote.task_id, LabelingFunctionVote.label) \
+            .where(LabelingFunctionVote.function_id.in_(list(column)))
+        for function_id, task_id, label in session.execute(stmt).yield_per(20_000):
+            row = np.searchsorted(task_ids, task_id)
+            if label in code and row < len(task_ids) and task_ids[row] == task_id:
+                votes[row, column[function_id]] = code[label]
+    return task_ids, functions, stale, votes
+
+
+def _human_labels(session: Session, project_id: int, control: str, task_ids: np.ndarray,
+                  classes: list[str]) -> np.ndarray:
+    """Per task: the gold answer's label if any, else the most common submitted human label, else -1."""
+    code = {c: i for i, c in enumerate(classes)}
+    label = Annotation.result[control].as_string()
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for task_id, value in session.execute(select(Annotation.task_id, label).where(
+            Annotation.project_id == project_id, Annotation.status == "submitted", label.in_(classes))):
+        counts[task_id][value] += 1
+    known = {t: code[c.most_common(1)[0][0]] for t, c in counts.items()}
+    for task_id, result in session.execute(select(GoldAnswer.task_id, GoldAnswer.result)
+                                           .where(GoldAnswer.project_id == project_id)):
+        value = (result or {}).get(control)
+        if value in code:
+            known[task_id] = code[value]
+    out = np.full(len(task_ids), -1, dtype=np.int64)
+    for i, task_id in enumerate(task_ids.tolist()):
+        out[i] = known.get(task_id, -1)
+    return out
