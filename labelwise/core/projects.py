@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from labelwise.core import events
 from labelwise.core.access import Role, authorize
 from labelwise.core.clock import utcnow
-from labelwise.core.errors import Invalid, NotFound
+from labelwise.core.errors import Conflict, Invalid, NotFound
 from labelwise.core.queue_order import priority_sql
 from labelwise.core.schema import LabelSchema, parse_schema
 from labelwise.store.models import Member, Project, Task, User
@@ -218,6 +218,8 @@ def set_member(session: Session, user: User, project_id: int, *, member: User, r
                      status="qualifying" if qualifying else "active")
         session.add(row)
     else:
+        if row.role == Role.MANAGER.label and parsed != Role.MANAGER:
+            _keep_a_manager(session, project_id, member.id, "demote")
         row.role = parsed.label
     events.record(session, actor=user, action="member.set", object_type="member", object_id=member.id,
                   project_id=project_id, before=before, after={"user": member.username, "role": parsed.label})
@@ -230,15 +232,24 @@ def remove_member(session: Session, user: User, project_id: int, member_id: int)
     row = session.get(Member, (project_id, member_id))
     if row is None:
         raise NotFound(f"user {member_id} is not a member of project {project_id}")
-    managers = session.scalar(
-        select(func.count()).select_from(Member).where(Member.project_id == project_id, Member.role == "manager")
-    )
-    if row.role == "manager" and managers == 1:
-        raise Invalid("a project needs at least one manager; promote someone else first", field="user_id")
+    if row.role == Role.MANAGER.label:
+        _keep_a_manager(session, project_id, member_id, "remove")
     events.record(session, actor=user, action="member.removed", object_type="member", object_id=member_id,
                   project_id=project_id, before={"role": row.role})
     session.delete(row)
     session.commit()
+
+
+def _keep_a_manager(session: Session, project_id: int, member_id: int, action: str) -> None:
+    """Refuse (409) to demote or remove the project's last manager; the rows stay locked until commit on
+    PostgreSQL, so two managers demoting each other at once cannot both succeed."""
+    managers = session.scalars(
+        select(Member.user_id).where(Member.project_id == project_id, Member.role == Role.MANAGER.label)
+        .with_for_update()
+    ).all()
+    if set(managers) <= {member_id}:
+        raise Conflict(f"cannot {action} the last manager of project {project_id}: a project needs at least one "
+                       "manager; make someone else a manager first", field="role" if action == "demote" else "user_id")
 
 
 def _requeue(session: Session, project_id: int, old: ProjectSettings, new: ProjectSettings) -> None:

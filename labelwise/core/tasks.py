@@ -6,6 +6,7 @@ gold answers. Reviewers and managers see everything in the project.
 
 import base64
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -13,7 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from labelwise.core.access import Role, authorize
-from labelwise.core.errors import Invalid, NotFound
+from labelwise.core.errors import Forbidden, Invalid, NotFound
 from labelwise.core.projects import ProjectSettings
 from labelwise.store import search
 from labelwise.store.models import (
@@ -93,7 +94,7 @@ def list_tasks(
     # Keyset pagination over (sort key, id); NULL keys sort as the lowest value.
     sort_value = func.coalesce(key, -1.0) if key_name == "confidence" else key
     if after:
-        last_value, last_id = _decode_cursor(after)
+        last_value, last_id = _decode_cursor(after, key_name)
         if key_name == "id":
             stmt = stmt.where(Task.id < last_id if descending else Task.id > last_id)
         elif descending:
@@ -184,6 +185,9 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
             exists().where(Annotation.task_id == Task.id, Annotation.user_id == filters.annotator_id)
         )
     if filters.has_predictions is not None:
+        if role < Role.REVIEWER and not settings.show_predictions:  # the filter would reveal them
+            raise Forbidden("predictions are hidden from annotators in this project; has_predictions is not "
+                            "available", field="has_predictions")
         clause = exists().where(Prediction.task_id == Task.id)
         stmt = stmt.where(clause if filters.has_predictions else ~clause)
     if filters.is_gold is not None:
@@ -212,12 +216,21 @@ def _encode_cursor(value: Any, task_id: int) -> str:
     return base64.urlsafe_b64encode(json.dumps([value, task_id]).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[Any, int]:
+def _decode_cursor(cursor: str, key_name: str) -> tuple[Any, int]:
+    """The (sort value, task id) of a cursor, checked against the sort: cursors arrive from clients."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, task_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(task_id, int):
+        if not _is_int(task_id):
+            raise ValueError
+        if key_name in ("id", "annotations") and not _is_int(value):
+            raise ValueError
+        if key_name == "confidence" and not (_is_int(value) or (isinstance(value, float) and math.isfinite(value))):
             raise ValueError
         return value, task_id
     except (ValueError, TypeError):
         raise Invalid("the 'after' cursor is not one this server gave out", field="after") from None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63

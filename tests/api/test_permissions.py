@@ -116,4 +116,42 @@ def test_last_manager_cannot_be_removed(client, world):
     pid = world["project"].id
     manager = world["manager"]
     response = client.delete(f"/api/v1/projects/{pid}/members/{manager.user.id}", headers=manager.headers)
-    assert response.status_code == 422 and "manager" in response.json()["message"]
+    assert response.status_code == 409 and "last manager" in response.json()["message"]
+
+
+def test_the_last_manager_cannot_demote_themselves(client, world):
+    pid = world["project"].id
+    manager = world["manager"]
+    response = client.post(f"/api/v1/projects/{pid}/members", json={"user_id": manager.user.id, "role": "annotator"},
+                           headers=manager.headers)
+    assert response.status_code == 409 and "last manager" in response.json()["message"]
+    roles = {m["username"]: m["role"] for m in client.get(f"/api/v1/projects/{pid}/members",
+                                                            headers=manager.headers).json()}
+    assert roles["manager"] == "manager"
+
+
+def test_a_manager_can_step_down_once_another_manager_exists(client, world):
+    pid = world["project"].id
+    manager, reviewer = world["manager"], world["rev"]
+    members = f"/api/v1/projects/{pid}/members"
+    assert client.post(members, json={"user_id": reviewer.user.id, "role": "manager"},
+                       headers=manager.headers).status_code == 201
+    assert client.post(members, json={"user_id": manager.user.id, "role": "reviewer"},
+                       headers=manager.headers).status_code == 201
+    response = client.post(members, json={"user_id": reviewer.user.id, "role": "annotator"}, headers=reviewer.headers)
+    assert response.status_code == 409
+
+
+def test_hidden_predictions_cannot_be_found_with_the_has_predictions_filter(client, session, world):
+    pid = world["project"].id
+    manager, annotator = world["manager"], world["ann"]
+    client.post(f"/api/v1/projects/{pid}/predictions", json=[{"task_id": 2, "result": {"sentiment": "positive"}}],
+                headers=manager.headers).raise_for_status()
+    client.patch(f"/api/v1/projects/{pid}", json={"settings": {"show_predictions": False}},
+                 headers=manager.headers).raise_for_status()
+    next_task(client, annotator, pid)
+    response = client.get(f"/api/v1/projects/{pid}/tasks", params={"has_predictions": "true"},
+                          headers=annotator.headers)
+    assert response.status_code == 403 and response.json()["field"] == "has_predictions"
+    assert client.get(f"/api/v1/projects/{pid}/tasks", params={"has_predictions": "true"},
+                      headers=manager.headers).status_code == 200
