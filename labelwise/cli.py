@@ -14,12 +14,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from labelwise.core import importing, projects, users
 from labelwise.core.errors import ImportRejected, Invalid, LabelwiseError, NotFound
 from labelwise.settings import Settings
-from labelwise.store.migrate import upgrade
+from labelwise.store import backup
+from labelwise.store.migrate import DatabaseTooNew, RevisionState, state, upgrade
 from labelwise.store.models import User
 from labelwise.store.session import make_engine, make_session_factory
 
@@ -123,6 +124,75 @@ def db_upgrade(database: DatabaseOption = None, data_dir: DataDirOption = None) 
     finally:
         engine.dispose()
     out.print("database is up to date")
+
+
+@db_app.command("backup")
+def db_backup(
+    to: Annotated[Optional[Path], typer.Option("--to", help="The backup file; default: <data dir>/backups/"
+                                               "labelwise-backup-<UTC time>.db (PostgreSQL: .dump).")] = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Copy the database to a file, safely while the server runs (SQLite's online backup API; PostgreSQL: pg_dump)."""
+    settings = settings_for(database, data_dir)
+    url = settings.resolved_database_url
+    target = backup.backup(url, to or backup.default_target(settings.data_dir, url))
+    out.print(f"backed up to {target}")
+
+
+@db_app.command("restore")
+def db_restore(
+    source: Annotated[Path, typer.Argument(help="A file written by 'labelwise db backup'.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the database without asking.")] = False,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Replace the SQLite database with a backup (stop the server first); for PostgreSQL print the pg_restore command."""
+    settings = settings_for(database, data_dir)
+    url = settings.resolved_database_url
+    if not backup.is_sqlite(url):
+        out.print("Stop the server, then restore with:\n  " + " ".join(backup.pg_restore_command(url, source)))
+        return
+    if not yes:
+        typer.confirm(f"Replace {url} with {source}?", abort=True)
+    backup.restore(url, source)
+    engine = make_engine(url)
+    try:
+        revision = state(engine)
+    finally:
+        engine.dispose()
+    note = f"; {len(revision.pending)} migration(s) will be applied at the next start" if revision.pending else ""
+    out.print(f"restored {source} (revision {revision.current}){note}")
+
+
+@db_app.command("current")
+def db_current(database: DatabaseOption = None, data_dir: DataDirOption = None) -> None:
+    """Print the database's migration revision and whether migrations are pending."""
+    revision = _revision_state(settings_for(database, data_dir))
+    pending = f"{len(revision.pending)} migration(s) pending" if revision.pending else "up to date"
+    print(f"{revision.current or 'empty'} (code's newest: {revision.head}; {pending})")
+
+
+@db_app.command("check")
+def db_check(database: DatabaseOption = None, data_dir: DataDirOption = None) -> None:
+    """Check the database: migrations applied and (SQLite) its integrity. Exits 1 when something needs doing."""
+    settings = settings_for(database, data_dir)
+    result = backup.integrity(settings.resolved_database_url)
+    if result != "ok":
+        _fail(f"the database is damaged: {result}; restore a backup with 'labelwise db restore'")
+    revision = _revision_state(settings)
+    if revision.pending:
+        _fail(f"{len(revision.pending)} migration(s) pending ({', '.join(revision.pending)}); "
+              "run 'labelwise db upgrade'")
+    out.print(f"database ok (revision {revision.current})")
+
+
+def _revision_state(settings: Settings) -> RevisionState:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        return state(engine)
+    finally:
+        engine.dispose()
 
 
 @user_app.command("create")
@@ -562,7 +632,9 @@ def main() -> None:
         _fail(exc.message, *(f"  {error.message}" for error in exc.errors))
     except LabelwiseError as exc:
         _fail(exc.message)
-    except OperationalError as exc:
+    except (DatabaseTooNew, backup.BackupError) as exc:
+        _fail(str(exc))
+    except DatabaseError as exc:
         _fail(f"cannot use the database: {exc.orig}")
 
 
@@ -578,6 +650,9 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> No
 
     engine = make_engine(settings.resolved_database_url)
     try:
+        revision = state(engine)
+        if revision.current is not None and revision.pending:  # an existing database about to change
+            _backup_before_migrating(settings, revision)
         upgrade(engine)
     finally:
         engine.dispose()
@@ -586,6 +661,19 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> No
     os.environ["LABELWISE_DATA_DIR"] = str(settings.data_dir)
     uvicorn.run("labelwise.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level="info", access_log=False)
+
+
+def _backup_before_migrating(settings: Settings, revision: RevisionState) -> None:
+    url = settings.resolved_database_url
+    target = backup.default_target(settings.data_dir, url, label=f"before-{revision.pending[-1]}")
+    try:
+        backup.backup(url, target)
+    except backup.BackupError as exc:
+        if backup.is_sqlite(url):
+            raise  # no migration without a way back
+        err.print(f"warning: no automatic backup before migrating: {exc}")
+        return
+    err.print(f"applying {len(revision.pending)} migration(s); backed up the database to {target} first")
 
 
 def _read_text(path: Path, what: str) -> str:
