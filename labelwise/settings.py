@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(default=16 * 1024**2, ge=1024, description="Largest accepted single import row.")
     import_batch_size: int = Field(default=5000, ge=1, description="Rows written per INSERT batch during import.")
     max_import_errors: int = Field(default=50, ge=1, description="How many bad rows an import reports before it stops.")
+    project_creators: Literal["everyone", "admins"] = Field(
+        default="everyone",
+        description="Who may create projects: 'everyone' (any account) or 'admins'. A project's creator is its "
+                    "manager, and managers reach every import parser.",
+    )
     cookie_secure: bool = Field(default=False, description="Send the session cookie only over HTTPS.")
     storage: Literal["local", "s3"] = Field(
         default="local", description="Where media blobs live: 'local' (media_dir) or 's3' (S3-compatible)."

@@ -58,8 +58,15 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def project_creator(user: Annotated[User, Depends(current_user)], request: Request) -> User:
+    if request.app.state.settings.project_creators == "admins" and not user.is_admin:
+        raise Forbidden("only administrators can create projects on this server (LABELWISE_PROJECT_CREATORS=admins)")
+    return user
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 UserDep = Annotated[User, Depends(current_user)]
 AdminDep = Annotated[User, Depends(admin_user)]
+ProjectCreatorDep = Annotated[User, Depends(project_creator)]

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body
+from labelwise.api.deps import ProjectCreatorDep, SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body
 from labelwise.api.schemas import ImportOut, ProjectOut
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
 from labelwise.core import import_job, jobs
@@ -86,7 +86,7 @@ async def import_tasks(
 
 
 @router.post("/projects/from-labelstudio", response_model=LabelStudioProjectOut, status_code=201)
-def create_from_labelstudio(body: LabelStudioProjectIn, user: UserDep, session: SessionDep):
+def create_from_labelstudio(body: LabelStudioProjectIn, user: ProjectCreatorDep, session: SessionDep):
     """Create a project from a Label Studio XML labeling config; `warnings` lists what could not be kept."""
     schema, warnings = labelstudio_config.convert(body.label_config_xml)
     project = create_project(session, user, name=body.name, label_schema=schema, description=body.description,

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import StreamingResponse
 
-from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
+from labelwise.api.deps import ProjectCreatorDep, SessionDep, SessionFactoryDep, UserDep
 from labelwise.api.schemas import EventOut, MemberIn, MemberOut, ProjectIn, ProjectOut, StatsOut
 from labelwise.core import events, projects, stats, users
 from labelwise.core.access import Role, authorize, role_in
@@ -29,7 +29,7 @@ def list_projects(user: UserDep, session: SessionDep):
 
 
 @router.post("", response_model=ProjectOut, status_code=201)
-def create_project(body: ProjectIn, user: UserDep, session: SessionDep):
+def create_project(body: ProjectIn, user: ProjectCreatorDep, session: SessionDep):
     project = projects.create_project(
         session, user, name=body.name, label_schema=body.label_schema, description=body.description,
         guidelines=body.guidelines, settings=body.settings,
