@@ -42,6 +42,13 @@ class Settings(BaseSettings):
         description="Who may create projects: 'everyone' (any account) or 'admins'. A project's creator is its "
                     "manager, and managers reach every import parser.",
     )
+    login_free_failures: int = Field(
+        default=5, ge=1, description="Failed logins an account gets before each further one locks it, for 1 s, "
+                                     "then 2 s, 4 s, ... (per account, in the database, across processes).")
+    login_address_free_failures: int = Field(
+        default=20, ge=1, description="Failed logins one client address gets (any accounts) before the same backoff.")
+    login_max_lockout_seconds: int = Field(
+        default=900, ge=1, description="The longest a login lockout lasts.")
     cookie_secure: bool = Field(default=False, description="Send the session cookie only over HTTPS.")
     storage: Literal["local", "s3"] = Field(
         default="local", description="Where media blobs live: 'local' (media_dir) or 's3' (S3-compatible)."

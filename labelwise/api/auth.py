@@ -5,13 +5,18 @@ from fastapi import APIRouter, Request, Response
 from labelwise.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import LoginIn, NewTokenOut, TokenIn, TokenOut, UserOut
 from labelwise.core import users
+from labelwise.core.login_throttle import ThrottlePolicy
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login", response_model=UserOut)
-def login(body: LoginIn, response: Response, session: SessionDep, settings: SettingsDep):
-    user = users.authenticate(session, body.username, body.password)
+def login(body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep):
+    policy = ThrottlePolicy(account_free_failures=settings.login_free_failures,
+                            address_free_failures=settings.login_address_free_failures,
+                            max_lockout_seconds=settings.login_max_lockout_seconds)
+    address = request.client.host if request.client else None
+    user = users.authenticate(session, body.username, body.password, address=address, policy=policy)
     _, secret = users.issue_token(session, user, name="browser", kind="session", days=settings.session_days)
     response.set_cookie(
         SESSION_COOKIE, secret, httponly=True, samesite="strict", secure=settings.cookie_secure,

@@ -15,12 +15,14 @@ from labelwise.core.errors import (
     LabelwiseError,
     NotFound,
     TooLarge,
+    TooManyRequests,
     Unauthorized,
 )
 from labelwise.quality.errors import QualityInputError
 
 log = logging.getLogger("labelwise")
-STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401, TooLarge: 413}
+STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401, TooLarge: 413,
+          TooManyRequests: 429}
 
 
 def install(app: FastAPI) -> None:
@@ -49,6 +51,8 @@ def _status(exc: LabelwiseError) -> int:
 async def _domain_error(_request: Request, exc: LabelwiseError) -> JSONResponse:
     body = {"detail": exc.message, **exc.to_dict()}
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(body, status_code=_status(exc), headers=headers)
 
 

@@ -59,3 +59,14 @@ class Unauthorized(LabelwiseError):
 
 class TooLarge(LabelwiseError):
     """An upload or a line over the configured limit: HTTP 413."""
+
+
+class TooManyRequests(LabelwiseError):
+    """Too many attempts (failed logins): HTTP 429, retry after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "retry_after": self.retry_after}

@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 TOKEN_PREFIX = "lw_"
 _hasher = PasswordHasher()
+_dummy: tuple[PasswordHasher, str] | None = None
 
 
 def hash_password(password: str) -> str:
@@ -19,6 +20,14 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_dummy(password: str) -> None:
+    """Spend what verifying a real hash costs, for an unknown user: login time must not tell who exists."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:  # made by the hasher in use, so the cost matches
+        _dummy = (_hasher, _hasher.hash(secrets.token_urlsafe(16)))
+    verify_password(_dummy[1], password)
 
 
 def new_token() -> str:

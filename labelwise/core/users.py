@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from labelwise.core import events
+from labelwise.core import events, login_throttle
 from labelwise.core.clock import utcnow
 from labelwise.core.errors import Conflict, Invalid, NotFound, Unauthorized
-from labelwise.core.security import hash_password, hash_token, new_token, verify_password
+from labelwise.core.security import hash_password, hash_token, new_token, verify_dummy, verify_password
 from labelwise.store.models import Token, User
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{1,150}$")
@@ -78,10 +78,23 @@ def get_user_by_name(session: Session, username: str) -> User:
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
+def authenticate(session: Session, username: str, password: str, *, address: str | None = None,
+                 policy: login_throttle.ThrottlePolicy | None = None) -> User:
+    """The user with these credentials, or Unauthorized; throttled per account and per address (429).
+
+    Unknown and inactive users cost one password verification too, so timing does not reveal who exists.
+    """
+    login_throttle.check(session, username, address)
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    if user is None:
+        verify_dummy(password)
+        valid = False
+    else:
+        valid = verify_password(user.password_hash, password) and user.is_active
+    if not valid:
+        login_throttle.record_failure(session, username, address, policy or login_throttle.ThrottlePolicy())
         raise Unauthorized("wrong username or password")
+    login_throttle.record_success(session, username)
     return user
 
 

@@ -56,6 +56,17 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class LoginThrottle(Base):
+    """Failed logins per account (`user:<name>`) or per address (`addr:<ip>`), shared by every server process."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Token(Base):
     """A bearer token (`kind='api'`) or a browser login session (`kind='session'`); only its hash is kept."""
 
