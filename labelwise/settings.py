@@ -72,7 +72,11 @@ class Settings(BaseSettings):
     max_media_bytes: int = Field(default=512 * 1024**2, ge=1, description="Largest accepted single media file.")
     max_image_pixels: int = Field(default=89_478_485, ge=1, description="Largest accepted image (width x height).")
     max_zip_entries: int = Field(default=100_000, ge=1, description="Most files accepted in one media zip.")
-    max_zip_ratio: int = Field(default=200, ge=1, description="Largest accepted compression ratio of a zip entry.")
+    max_zip_ratio: int = Field(
+        default=200, ge=1, description="Largest accepted compression ratio of a zip entry and of a whole zip "
+                                       "(entries under 64 KiB may exceed it), counted on the bytes actually unpacked.")
+    max_unzipped_bytes: int = Field(
+        default=4 * 1024**3, ge=1, description="Most bytes one zip upload may unpack to, counted while unpacking.")
 
     run_jobs_in_server: bool = Field(
         default=True,

@@ -29,12 +29,13 @@ class MediaLimits:
     max_total_bytes: int = 4 * 1024**3
     max_zip_entries: int = 100_000
     max_zip_ratio: int = 200
+    max_unzipped_bytes: int = 4 * 1024**3
 
     @classmethod
     def from_settings(cls, settings) -> "MediaLimits":
         return cls(max_file_bytes=settings.max_media_bytes, max_image_pixels=settings.max_image_pixels,
                    max_total_bytes=settings.max_upload_bytes, max_zip_entries=settings.max_zip_entries,
-                   max_zip_ratio=settings.max_zip_ratio)
+                   max_zip_ratio=settings.max_zip_ratio, max_unzipped_bytes=settings.max_unzipped_bytes)
 
 
 @dataclass(frozen=True)

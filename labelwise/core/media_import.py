@@ -28,7 +28,8 @@ from labelwise.storage import Storage, make_key
 from labelwise.store.models import User
 
 MEDIA_OBJECT_TYPES = ("image", "audio", "video")
-RATIO_CHECK_FROM = 1024 * 1024  # tiny entries compress absurdly well and can do no harm
+# Tiny entries (label files, headers) compress absurdly well; each may unpack to this much whatever its ratio.
+RATIO_FLOOR = 64 * 1024
 _COPY_CHUNK = 1024 * 1024
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 
@@ -109,10 +110,16 @@ def collect_zip(source: Path | IO[bytes], label: str, workdir: Path, collected: 
         if len(entries) > limits.max_zip_entries:
             raise Invalid(f"{label}: {len(entries)} entries is over the {limits.max_zip_entries} entry limit",
                           field=label)
+        # The whole archive may unpack to `max_zip_ratio` times its size (and never past max_unzipped_bytes).
+        # Headers can lie, so the budget is spent on the bytes actually written (see _extract).
+        archive_size = archive.fp.seek(0, os.SEEK_END) if archive.fp is not None else 0
+        budget = _Budget(min(limits.max_unzipped_bytes, max(limits.max_zip_ratio * archive_size, RATIO_FLOOR)),
+                         label)
         declared = sum(entry.file_size for entry in entries)
-        if collected.total_bytes + declared > limits.max_total_bytes:
-            raise Invalid(f"{label}: would unpack to {declared} bytes, over the {limits.max_total_bytes} byte "
-                          "limit (a zip bomb?)", field=label)
+        if entries and (declared > budget.left or collected.total_bytes + declared > limits.max_total_bytes):
+            largest = max(entries, key=lambda entry: entry.file_size).filename
+            raise Invalid(f"{label}: would unpack to {declared} bytes (largest entry '{largest}'), over its "
+                          f"{min(budget.left, limits.max_total_bytes)} byte limit (a zip bomb?)", field=label)
         for index, entry in enumerate(entries):
             name = _safe_entry_name(entry, label)
             if entry.is_dir():
@@ -129,7 +136,8 @@ def collect_zip(source: Path | IO[bytes], label: str, workdir: Path, collected: 
             if entry.file_size > limits.max_file_bytes:
                 raise Invalid(f"{where} is {entry.file_size} bytes, over the {limits.max_file_bytes} byte limit "
                               "per media file", field=name)
-            if entry.file_size > RATIO_CHECK_FROM and entry.file_size > limits.max_zip_ratio * max(entry.compress_size, 1):
+            entry_limit = min(limits.max_file_bytes, max(limits.max_zip_ratio * entry.compress_size, RATIO_FLOOR))
+            if entry.file_size > entry_limit:
                 raise Invalid(f"{where} expands {entry.file_size // max(entry.compress_size, 1)}x, over the "
                               f"{limits.max_zip_ratio}x limit (a zip bomb?)", field=name)
             if keep_paths:
@@ -141,7 +149,7 @@ def collect_zip(source: Path | IO[bytes], label: str, workdir: Path, collected: 
                 target.parent.mkdir(parents=True, exist_ok=True)
             else:
                 target = workdir / f"zip-{id(collected)}-{index:06d}{PurePosixPath(name).suffix.lower()}"
-            written = _extract(archive, entry, target, where, limits)
+            written = _extract(archive, entry, target, where, min(entry_limit, entry.file_size), budget)
             tally_bytes(collected, f"{label}/{name}", written, limits)
             if not extra:
                 collected.files.append(MediaFile(f"{label}/{name}" if label else name, target))
@@ -266,14 +274,31 @@ def _safe_entry_name(entry: zipfile.ZipInfo, label: str) -> str:
     return name
 
 
-def _extract(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, target: Path, where: str, limits: MediaLimits) -> int:
+class _Budget:
+    """Bytes an archive may still unpack to, spent as they are written."""
+
+    def __init__(self, left: int, label: str) -> None:
+        self.left = left
+        self.label = label
+
+    def spend(self, size: int, field: str) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise Invalid(f"{self.label}: unpacks to more than its compressed size allows (a zip bomb?); "
+                          "nothing was imported", field=field)
+
+
+def _extract(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, target: Path, where: str, limit: int,
+             budget: _Budget) -> int:
+    """Unpack one entry, counting the bytes as they come: never more than `limit` (its checked declared size)."""
     written = 0
     try:
         with archive.open(entry) as source, open(target, "xb") as out:
             while chunk := source.read(_COPY_CHUNK):
                 written += len(chunk)
-                if written > entry.file_size or written > limits.max_file_bytes:  # a header that lies
+                if written > limit:  # a header that lies
                     raise Invalid(f"{where} holds more than it declares (a zip bomb?)", field=entry.filename)
+                budget.spend(len(chunk), entry.filename)
                 out.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         target.unlink(missing_ok=True)
