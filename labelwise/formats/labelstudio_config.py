@@ -9,6 +9,9 @@ import re
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
 from labelwise.core.errors import Invalid
 from labelwise.core.schema import parse_schema
 
@@ -457,11 +460,6 @@ _CONTROL_HANDLERS = {
 
 
 def _parse(xml: str | bytes) -> Element:
-    try:
-        from defusedxml import DefusedXmlException
-        from defusedxml.ElementTree import fromstring
-    except ImportError:  # never fall back to the stdlib parser on user input
-        raise RuntimeError("converting Label Studio configs needs defusedxml (pip install defusedxml)") from None
     try:
         return fromstring(xml)
     except ParseError as exc:
