@@ -33,6 +33,15 @@ def test_margin_and_entropy_disagree_where_theory_says():
     assert entropy(flat_tail)[0] > entropy(close_top)[0]
 
 
+def test_the_three_measures_pick_alike_on_two_classes():
+    p = np.random.default_rng(3).random(300)
+    proba = np.column_stack([p, 1 - p])
+    proba[:20] = [0.5, 0.5]  # ties too
+    picks = {name: make_sampler(name).select(40, proba=proba, seed=9).tolist()
+             for name in ("least_confidence", "margin", "entropy")}
+    assert picks["least_confidence"] == picks["margin"] == picks["entropy"]
+
+
 def test_sequence_probabilities_score_by_their_most_uncertain_token():
     seqs = [np.array([[1.0, 0.0], [0.5, 0.5]]), np.array([[0.9, 0.1]]), np.zeros((0, 2))]
     assert least_confidence(seqs).tolist() == pytest.approx([0.5, 0.1, 0.0])

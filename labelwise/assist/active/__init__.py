@@ -24,6 +24,7 @@ STRATEGIES = {
     "margin": MarginSampler,
     "entropy": EntropySampler,
     "coreset": DiversitySampler,
+    "kmeans++": lambda: DiversitySampler("kmeans++"),
     "hybrid": HybridSampler,
 }
 
