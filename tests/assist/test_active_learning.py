@@ -4,7 +4,7 @@ from scipy import sparse
 
 from labelwise.assist.active import (
     STRATEGIES, DiversitySampler, HybridSampler, RandomSampler, entropy, farthest_first, least_confidence,
-    make_sampler, margin, queue_order,
+    make_sampler, margin, per_option, queue_order,
 )
 
 
@@ -45,6 +45,13 @@ def test_the_three_measures_pick_alike_on_two_classes():
 def test_sequence_probabilities_score_by_their_most_uncertain_token():
     seqs = [np.array([[1.0, 0.0], [0.5, 0.5]]), np.array([[0.9, 0.1]]), np.zeros((0, 2))]
     assert least_confidence(seqs).tolist() == pytest.approx([0.5, 0.1, 0.0])
+
+
+def test_multi_label_tasks_score_by_their_least_sure_option():
+    proba = np.array([[0.99, 0.02, 0.5], [0.9, 0.1, 0.05], [0.6, 0.6, 0.6]])
+    scores = margin(per_option(proba))
+    assert scores.tolist() == pytest.approx([1.0, 0.2, 0.8])
+    assert make_sampler("entropy").select(1, proba=per_option(proba), seed=0).tolist() == [0]
 
 
 def test_bad_probabilities_are_refused():

@@ -3,8 +3,8 @@ import pytest
 import sklearn
 
 from labelwise.assist.models import (
-    NotFitted, SpanTagger, TabularClassifier, TextClassifier, cross_validate, load_model, model_header, span_f1,
-    tokenize,
+    NotFitted, SpanTagger, TabularClassifier, TextClassifier, cross_validate, load_model, model_for, model_header,
+    span_f1, supports, tokenize, training_set,
 )
 
 SPORT = ["the striker scored a late goal", "a great match for the home team", "the keeper saved a penalty",
@@ -183,3 +183,29 @@ def test_cross_validation_covers_multilabel_spans_and_tiny_classes():
     assert shrunk["folds"] == 6  # the rarest class has six examples
     with pytest.raises(ValueError, match="at least two"):
         cross_validate(TextClassifier(), [{"text": "a"}], ["x"])
+
+
+def test_model_for_picks_the_model_per_object_and_control():
+    assert isinstance(model_for("text", "choices", field="review"), TextClassifier)
+    multi = model_for("text", "choices", field="review", multiple=True)
+    assert multi.multi_label and multi.field == "review"
+    assert isinstance(model_for("table", "choices", field="row"), TabularClassifier)
+    assert isinstance(model_for("text", "spans", field="body"), SpanTagger)
+    for args in [("image", "boxes"), ("paragraphs", "spans"), ("text", "taxonomy")]:
+        assert not supports(*args)
+        with pytest.raises(ValueError, match="no built-in model"):
+            model_for(*args, field="x")
+    assert not supports("table", "choices", multiple=True)
+
+
+def test_training_set_reads_labeled_results_for_one_control():
+    tasks = [
+        ({"text": "a"}, {"sentiment": "pos", "ents": [{"id": "e1", "start": 0, "end": 1, "label": "X", "text": "a"}]}),
+        ({"text": "b"}, {"ents": []}),
+        ({"text": "c"}, {"sentiment": "neg"}),
+    ]
+    assert training_set(tasks, "sentiment") == ([{"text": "a"}, {"text": "c"}], ["pos", "neg"])
+    data, spans = training_set(tasks, "ents")
+    assert data == [{"text": "a"}, {"text": "b"}]
+    assert spans == [[{"start": 0, "end": 1, "label": "X"}], []]
+    assert training_set([({"t": 1}, {"topics": ["x", "y"]})], "topics", multiple=True)[1] == [["x", "y"]]

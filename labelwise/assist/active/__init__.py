@@ -15,7 +15,7 @@ from labelwise.assist.active.queue import QueueOrder, queue_order
 from labelwise.assist.active.random_baseline import RandomSampler
 from labelwise.assist.active.uncertainty import (
     EntropySampler, LeastConfidenceSampler, MarginSampler, UncertaintySampler, entropy, least_confidence,
-    margin,
+    margin, per_option,
 )
 
 STRATEGIES = {
@@ -40,5 +40,5 @@ def make_sampler(name: str):
 __all__ = [
     "STRATEGIES", "DiversitySampler", "EntropySampler", "HybridSampler", "LeastConfidenceSampler",
     "MarginSampler", "QueueOrder", "RandomSampler", "UncertaintySampler", "entropy", "farthest_first",
-    "least_confidence", "make_sampler", "margin", "queue_order",
+    "least_confidence", "make_sampler", "margin", "per_option", "queue_order",
 ]

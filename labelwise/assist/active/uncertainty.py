@@ -4,7 +4,8 @@ Settles, "Active Learning Literature Survey", 2009, section 3.1).
 Scores are higher for more uncertain items and lie in [0, 1]: least confidence `1 - max p`,
 margin `1 - (p1 - p2)`, entropy divided by `log k`. `proba` is an (n, k) matrix of class
 probabilities, or a list of (n_tokens, k) matrices for sequence taggers, scored by their most
-uncertain token.
+uncertain token; `per_option` turns multi-label (per-option) probabilities into that list form, so a
+task scores by its least sure yes/no decision.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def entropy(proba) -> np.ndarray:
             terms = np.where(p > 0, -p * np.log(p), 0.0)
         return np.clip(terms.sum(axis=1) / np.log(p.shape[1]), 0.0, 1.0)
     return _per_item(proba, score)
+
+
+def per_option(proba: np.ndarray) -> list[np.ndarray]:
+    """Multi-label (n, k) per-option probabilities as n (k, 2) yes/no distributions."""
+    proba = np.asarray(proba, dtype=float)
+    return [np.column_stack([row, 1.0 - row]) for row in proba]
 
 
 class UncertaintySampler:
