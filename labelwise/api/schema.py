@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Body
 
 from labelwise.api.deps import UserDep
-from labelwise.core.schema import parse_schema
+from labelwise.core.projects import checked_schema
 from labelwise.core.schema_templates import TEMPLATES
 
 router = APIRouter(prefix="/schema", tags=["schema"])
@@ -20,4 +20,4 @@ def templates(_user: UserDep) -> dict[str, Any]:
 @router.post("/validate")
 def validate(_user: UserDep, source: dict[str, Any] | str = Body(..., embed=True)) -> dict[str, Any]:
     """Parse a schema (object, or YAML/JSON text) and return its normalised form; 422 names the problem."""
-    return {"valid": True, "schema": parse_schema(source).to_dict()}
+    return {"valid": True, "schema": checked_schema(source).to_dict()}

@@ -15,6 +15,7 @@ from labelwise.core.clock import utcnow
 from labelwise.core.errors import Conflict, Invalid, NotFound
 from labelwise.core.queue_order import priority_sql
 from labelwise.core.schema import LabelSchema, parse_schema
+from labelwise.schema.hotkeys import hotkey_conflicts
 from labelwise.store.models import Member, Project, Task, User
 
 _log = logging.getLogger(__name__)
@@ -97,6 +98,19 @@ def parse_settings(raw: dict[str, Any] | None, *, base: dict[str, Any] | None = 
         raise Invalid(f"setting '{where}': {first['msg']}", field=f"settings.{where}") from None
 
 
+def checked_schema(source: str | dict[str, Any]) -> LabelSchema:
+    """A schema as it may be saved: valid, and no hotkey used twice across controls or taken by a page key.
+
+    Stored schemas are parsed without this check, so a project saved before it keeps working.
+    """
+    schema = parse_schema(source)
+    conflicts = hotkey_conflicts(schema.objects, schema.controls)
+    if conflicts:
+        control, key, message = conflicts[0]
+        raise Invalid(f"control '{control}': {message}", field=f"controls.{control}.hotkeys")
+    return schema
+
+
 def create_project(
     session: Session,
     owner: User,
@@ -108,7 +122,7 @@ def create_project(
     settings: dict[str, Any] | None = None,
 ) -> Project:
     name = _clean_name(name)
-    schema = parse_schema(label_schema)
+    schema = checked_schema(label_schema)
     parsed = parse_settings(settings)
     now = utcnow()
     project = Project(
@@ -153,7 +167,7 @@ def update_project(session: Session, user: User, project_id: int, changes: dict[
                 raise Invalid(f"'{key}' must be a string", field=key)
             setattr(project, key, changes[key])
     if "label_schema" in changes:
-        project.label_schema = parse_schema(changes["label_schema"]).to_dict()
+        project.label_schema = checked_schema(changes["label_schema"]).to_dict()
     if "settings" in changes:
         if not isinstance(changes["settings"], dict):
             raise Invalid("'settings' must be an object", field="settings")

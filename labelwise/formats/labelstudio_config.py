@@ -14,6 +14,7 @@ from defusedxml.ElementTree import fromstring
 
 from labelwise.core.errors import Invalid
 from labelwise.core.schema import parse_schema
+from labelwise.schema.hotkeys import hotkey_conflicts
 
 __all__ = ["convert"]
 
@@ -99,6 +100,12 @@ class _Converter:
             if spec["type"] == "relations" and not regional:
                 self.warnings.append(f"<Relations name=\"{name}\">: there are no regions to relate; skipped")
                 del self.controls[name]
+        # Label Studio lets hotkeys clash across controls and with its own keys; here every label has one
+        # key, so a control whose keys clash falls back to the default keys.
+        while conflicts := hotkey_conflicts(self.objects, self.controls):
+            name, key, message = conflicts[0]
+            self.warnings.append(f"control {name!r}: {message}; its hotkeys are dropped for the default keys")
+            del self.controls[name]["hotkeys"]
         return {"objects": self.objects, "controls": self.controls}
 
     def warn(self, element: Element, message: str) -> None:

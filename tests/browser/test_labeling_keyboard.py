@@ -249,3 +249,19 @@ def test_required_controls_and_limits_are_checked_before_anything_is_sent(page, 
     stored = _stored_result(page, web_server.url, task)
     assert stored["spam"] == "spam" and [(m["label"], m["text"]) for m in stored["mentions"]] == [("CHANNEL", "check"), ("PERSON", "out")]
     assert ctx.results()[0].result == stored
+
+
+def test_the_page_and_the_server_give_labels_the_same_keys(page, web_server):
+    from labelwise.schema.hotkeys import assign_hotkeys
+
+    schemas = [t["schema"] for t in TEMPLATES.values()] + [DEMO_SCHEMA, NOTES_SCHEMA, {
+        "objects": {"photo": {"type": "image"}, "clip": {"type": "audio"}},
+        "controls": {"kind": {"type": "choices", "object": "photo", "options": ["a", "b"], "hotkeys": {"a": "1", "b": "w"}},
+                     "boxes": {"type": "boxes", "object": "photo", "labels": [f"l{i}" for i in range(25)], "rotatable": True},
+                     "speech": {"type": "segments", "object": "clip", "labels": ["x", "y"]}}}]
+    # an empty page of the server's origin, so that the module imports from it
+    page.route(web_server.url + "/blank", lambda route: route.fulfill(body="<!doctype html><link rel=icon href='data:,'>", content_type="text/html"))
+    page.goto(web_server.url + "/blank")
+    in_browser = page.evaluate("async (schemas) => { const m = await import('/static/labeling/hotkeys.js');"
+                               " return schemas.map((s) => m.assignHotkeys(s)); }", schemas)
+    assert in_browser == [assign_hotkeys(s["objects"], s["controls"]) for s in schemas]

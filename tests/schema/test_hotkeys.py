@@ -49,3 +49,4 @@ def test_conflicts_name_the_control_and_the_key():
     conflicts = hotkey_conflicts(TEXT, controls)
     assert [(c, k) for c, k, _ in conflicts] == [("a", "s"), ("b", "1")]
     assert "labeling page" in conflicts[0][2] and "'x1' in control 'a'" in conflicts[1][2]
+
