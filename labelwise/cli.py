@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from labelwise.core import importing, projects, users
@@ -61,7 +62,13 @@ def settings_for(database: str | None = None, data_dir: Path | None = None) -> S
 
 
 @contextmanager
-def open_session(settings: Settings, *, migrate: bool = True):
+def open_session(settings: Settings, *, migrate: bool = True, create: bool = False):
+    """A session on the settings' database, migrated first. Only `create` commands (demo, user create) may
+    start a new SQLite file; the others stop with an error rather than work on a new, empty database."""
+    missing = _missing_sqlite_file(settings.resolved_database_url)
+    if missing and not create:
+        raise NotFound(f"no database at {missing}; run 'labelwise demo' or 'labelwise user create NAME --admin' "
+                       "first, or pass --database")
     engine = make_engine(settings.resolved_database_url)
     try:
         if migrate:
@@ -70,6 +77,13 @@ def open_session(settings: Settings, *, migrate: bool = True):
             yield session
     finally:
         engine.dispose()
+
+
+def _missing_sqlite_file(database_url: str) -> str | None:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return None if Path(url.database).exists() else url.database
 
 
 def acting_user(session, username: str | None) -> User:
@@ -98,17 +112,18 @@ def serve(
 def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database: DatabaseOption = None,
     data_dir: DataDirOption = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed the demo and exit.")] = False,
 ) -> None:
-    """Seed a demo project on SQLite in the data dir, then serve it."""
+    """Seed a demo user and project into the database every other command uses, then serve it."""
     from labelwise.core.demo import seed_demo
 
-    base = settings_for(None, data_dir)
-    settings = base.model_copy(update={"database_url": f"sqlite:///{base.data_dir / 'demo.db'}"})
-    with open_session(settings) as session:
+    settings = settings_for(database, data_dir)
+    with open_session(settings, create=True) as session:
         login = seed_demo(session)
     out.print(f"Demo ready: http://{host}:{port}/  login [bold]{login.username}[/] / [bold]{login.password}[/]")
+    out.print(f"Database: {settings.resolved_database_url} (every labelwise command uses it by default)")
     out.print(f"Project {login.project_id}: http://{host}:{port}/app/projects/{login.project_id}/label")
     if not no_serve:
         _run_server(settings, host=host, port=port, workers=1)
@@ -209,7 +224,7 @@ def user_create(
     """Create a user."""
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with open_session(settings_for(database, data_dir)) as session:
+    with open_session(settings_for(database, data_dir), create=True) as session:
         user = users.create_user(session, username=username, password=password, email=email, is_admin=admin)
     out.print(f"created user {user.username} (id {user.id}{', admin' if admin else ''})")
 

@@ -57,8 +57,20 @@ def test_demo_seeds_once(monkeypatch, capsys, tmp_path, db):
     code, out, _ = run(monkeypatch, capsys, "demo", "--no-serve", "--data-dir", str(tmp_path))
     assert code == 0 and "login demo / labelwise-demo" in out
     assert run(monkeypatch, capsys, "demo", "--no-serve", "--data-dir", str(tmp_path))[0] == 0
-    code, out, _ = run(monkeypatch, capsys, "stats", "1", "-d", str(tmp_path / "demo.db"))
+    # the demo and every other command share the default database
+    code, out, _ = run(monkeypatch, capsys, "stats", "1")
     assert json.loads(out)["tasks"] == 120
+    code, out, _ = run(monkeypatch, capsys, "user", "token", "demo")
+    assert code == 0 and out.strip().startswith("lw_")
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["labelwise.db"]
+
+
+def test_commands_do_not_create_an_empty_database(monkeypatch, capsys, tmp_path, db):
+    code, _, err = run(monkeypatch, capsys, "user", "token", "demo")
+    assert code == 1 and f"error: no database at {tmp_path / 'labelwise.db'}" in err and "labelwise demo" in err
+    code, _, err = run(monkeypatch, capsys, "stats", "1", "-d", db)
+    assert code == 1 and "no database at" in err
+    assert list(tmp_path.glob("*.db")) == []
 
 
 @pytest.mark.parametrize("args, message", [
@@ -68,6 +80,7 @@ def test_demo_seeds_once(monkeypatch, capsys, tmp_path, db):
     (["user", "token", "ghost"], "error: user 'ghost' not found"),
 ])
 def test_mistakes_print_one_error_line_and_exit_1(monkeypatch, capsys, db, args, message):
+    assert run(monkeypatch, capsys, "db", "upgrade", "-d", db)[0] == 0
     code, _, err = run(monkeypatch, capsys, *args, "-d", db)
     assert code == 1
     assert err.startswith(message) and "Traceback" not in err
