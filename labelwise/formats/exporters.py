@@ -17,6 +17,7 @@ so that exporting the same records twice gives the same bytes. Writers whose lib
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import shutil
 import tempfile
@@ -52,6 +53,7 @@ class Exporter:
     rows: bool = False  # one record (or label) per line: streamable, a split is a column
     archive: bool = False  # the output is already a zip of several files
     description: str = ""
+    needs: str | None = None  # the optional module (from labelwise[formats]) the writer imports
 
 
 def get(name: str) -> Exporter:
@@ -243,9 +245,9 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("conll", "text/plain; charset=utf-8", ".conll", _text(conll.write),
                  description="CoNLL-2003 with IOB2 tags"),
         Exporter("spacy", "application/octet-stream", ".spacy", _binary(spacy_docbin.write),
-                 description="spaCy v3 DocBin (needs spaCy)"),
+                 description="spaCy v3 DocBin", needs="spacy"),
         Exporter("parquet", "application/vnd.apache.parquet", ".parquet", _binary(hf_parquet.write),
-                 description="Hugging Face datasets Parquet with ClassLabel features (needs pyarrow)"),
+                 description="Hugging Face datasets Parquet with ClassLabel features", needs="pyarrow"),
         Exporter("labelstudio", "application/json", ".json", _text(_labelstudio),
                  description="Label Studio JSON: tasks with every annotation and prediction"),
     )
@@ -253,9 +255,16 @@ EXPORTERS: dict[str, Exporter] = {
 
 
 def describe() -> list[dict[str, Any]]:
-    """The formats for a help text or an API listing."""
-    return [{"name": e.name, "media_type": e.media_type, "extension": e.extension, "description": e.description}
+    """The formats for a help text or an API listing; `available` says whether this install can write it."""
+    return [{"name": e.name, "media_type": e.media_type, "extension": e.extension, "description": e.description,
+             "available": e.needs is None or installed(e.needs),
+             "needs": None if e.needs is None else f"{e.needs} (pip install 'labelwise[formats]')"}
             for e in EXPORTERS.values()]
+
+
+def installed(module: str) -> bool:
+    """Whether an optional module can be imported here, without importing it."""
+    return importlib.util.find_spec(module) is not None
 
 
 def zip_entry(name: str) -> zipfile.ZipInfo:

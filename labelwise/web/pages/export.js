@@ -12,7 +12,10 @@ export default async function exportPage(view, ctx) {
     view.append(infoBox(`Only managers of this project can export it; your role is ${project.role}.`));
     return;
   }
-  const formats = await api("/export-formats", { signal: ctx.signal });
+  const all = await api("/export-formats", { signal: ctx.signal });
+  // Only what this install can write; the others are named with what they need.
+  const formats = all.filter((f) => f.available);
+  const missing = all.filter((f) => !f.available);
   const format = h("select", { name: "format" }, formats.map((f) => h("option", { value: f.name, title: f.description }, f.name)));
   const source = h("select", { name: "source" }, ["consensus", "first", "all"].map((s) => h("option", { value: s }, s)));
   const inputs = {
@@ -33,6 +36,8 @@ export default async function exportPage(view, ctx) {
   };
   const form = h("form", { class: "card export-form" }, h("h2", null, "Export"),
     h("div", { class: "row" }, field("Format", format).wrap, field("Labels", source).wrap),
+    missing.length ? h("p", { class: "small muted export-missing" }, "Not available in this install: ",
+      missing.map((f) => `${f.name} (needs ${f.needs})`).join("; "), ".") : null,
     h("div", { class: "row" }, ...Object.entries(inputs).map(([name, input]) => field(name.replace("_", " "), input).wrap)),
     h("label", null, accepted, " only annotations a reviewer accepted"),
     h("div", { class: "row" }, link));

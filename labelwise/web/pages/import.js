@@ -26,6 +26,33 @@ export function guessFormat(fileName, text) {
   return first.includes("\t") ? "tsv" : "csv";
 }
 
+// A value of each object type, for the paste example: two tasks that fit the project's schema.
+const SAMPLES = {
+  text: ["The battery lasts all day.", "Broke after a week."],
+  paragraphs: [[{ author: "user", text: "Where is my parcel?" }, { author: "agent", text: "It ships today." }],
+    [{ author: "user", text: "Can I pay by card?" }, { author: "agent", text: "Yes." }]],
+  image: [{ src: "https://example.com/street.jpg", width: 640, height: 480 }, "https://example.com/park.jpg"],
+  pdf: [["https://example.com/report-page-1.png", "https://example.com/report-page-2.png"], ["https://example.com/letter.png"]],
+  audio: [{ src: "https://example.com/call.mp3", duration: 12.5 }, "https://example.com/voicemail.wav"],
+  video: [{ src: "https://example.com/match.mp4", frame_rate: 25 }, "https://example.com/street.mp4"],
+  table: [{ age: 41, plan: "pro" }, { age: 29, plan: "free" }],
+};
+
+function sampleValue(spec, i) {
+  if (spec.type === "timeseries") {
+    const series = { [spec.time_key || "time"]: [0, 1, 2, 3] };
+    for (const [c, channel] of (spec.channels || ["value"]).entries()) series[channel] = [20 + c, 21 + c, 35 + c, 22 + c].map((v) => v + i);
+    return series;
+  }
+  return (SAMPLES[spec.type] || SAMPLES.text)[i];
+}
+
+export function pasteExample(schema) {
+  const objects = Object.entries((schema && schema.objects) || {});
+  if (!objects.length) return '{"text": "The battery lasts all day."}';
+  return [0, 1].map((i) => JSON.stringify(Object.fromEntries(objects.map(([name, spec]) => [spec.field || name, sampleValue(spec, i)])))).join("\n");
+}
+
 export default async function importPage(view, ctx) {
   const project = await api(`/projects/${ctx.params.id}`, { signal: ctx.signal });
   ctx.setTitle(`Import · ${project.name}`);
@@ -36,7 +63,7 @@ export default async function importPage(view, ctx) {
   }
   const fileInput = h("input", { type: "file", name: "file", accept: ".jsonl,.ndjson,.json,.csv,.tsv,.txt" });
   const paste = h("textarea", { name: "paste", rows: 8, class: "code", spellcheck: false,
-    placeholder: '{"text": "The battery lasts all day."}\n{"text": "Broke after a week."}' });
+    placeholder: pasteExample(project.label_schema) });
   const format = h("select", { name: "format" },
     h("option", { value: "auto" }, "Detect from the file name or content"),
     Object.entries(FORMATS).map(([k, f]) => h("option", { value: k }, f.label)));
