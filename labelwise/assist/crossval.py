@@ -44,8 +44,8 @@ def cross_val_pred_proba(estimator: Any, X: Any, labels: np.ndarray, *, n_folds:
                          n_classes: int | None = None, seed: int | np.random.Generator = 0) -> np.ndarray:
     """``(N, K)`` probabilities where row ``i`` comes from a model that never saw item ``i``.
 
-    `labels` are integers in ``[0, K)``; `X` is anything indexable by a row-index array (numpy array,
-    scipy sparse matrix). Columns follow the label codes, whatever subset of classes a training fold
+    `labels` are integers in ``[0, K)``; `X` is a numpy array, a scipy sparse matrix or a sequence
+    (a list of texts or task dicts, subset item by item). Columns follow the label codes, whatever subset of classes a training fold
     happens to contain; a class absent from a training fold (a class with a single item) gets
     probability 0 in that fold's predictions, and a training fold with one class predicts it with
     probability 1. The estimator is cloned per fold, never fitted in place.
@@ -68,7 +68,13 @@ def cross_val_pred_proba(estimator: Any, X: Any, labels: np.ndarray, *, n_folds:
         if len(present) == 1:
             out[test, present[0]] = 1.0
             continue
-        model = clone(estimator).fit(X[train], labels[train])
-        proba = np.asarray(model.predict_proba(X[test]), dtype=np.float64)
+        model = clone(estimator).fit(_take(X, train), labels[train])
+        proba = np.asarray(model.predict_proba(_take(X, test)), dtype=np.float64)
         out[np.ix_(test, np.asarray(model.classes_, dtype=np.int64))] = proba
     return out
+
+
+def _take(X: Any, rows: np.ndarray) -> Any:
+    if hasattr(X, "shape"):
+        return X[rows]
+    return [X[i] for i in rows]

@@ -170,12 +170,14 @@ class _Spy(BaseEstimator, ClassifierMixin):
     seen: list = []
 
     def fit(self, X, y):
+        X = np.asarray(X).reshape(len(X), -1)
         self.classes_ = np.unique(y)
         self.freq_ = np.array([(y == c).mean() for c in self.classes_])
         _Spy.seen.append(set(X[:, 0].astype(int).tolist()))
         return self
 
     def predict_proba(self, X):
+        X = np.asarray(X).reshape(len(X), -1)
         assert not set(X[:, 0].astype(int).tolist()) & _Spy.seen[-1]  # never predicts a training row
         return np.tile(self.freq_, (len(X), 1))
 
@@ -192,6 +194,9 @@ def test_cross_validation_is_out_of_sample_and_handles_rare_classes():
     assert (probs[:, 2] > 0).all()
     assert probs[33, 3] == 0.0  # the singleton class is never in its own training part
     assert not ConfidentLearning().fit_predict(labels, probs)[33]  # and is not flagged for it
+    _Spy.seen = []
+    as_list = cross_val_pred_proba(_Spy(), [np.array(row) for row in X], labels, n_folds=5, seed=0)
+    assert np.array_equal(as_list, probs)  # a plain sequence of items works the same
 
 
 def test_folds_are_stratified_balanced_and_seeded():
