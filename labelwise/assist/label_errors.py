@@ -224,8 +224,11 @@ def _confident_counts(labels, pred_probs, thresholds) -> tuple[np.ndarray, np.nd
     n_confident = confident.sum(axis=1)
     guess = np.where(n_confident > 1, pred_probs.argmax(axis=1), confident.argmax(axis=1))
     counted = n_confident > 0
+    # Counted as (true, given) and transposed, so the matrix is column-major like cleanlab's: the
+    # calibration's pairwise float sums then round exact halves the same way and the flags agree.
     cj = np.zeros((k, k), dtype=np.int64)
-    np.add.at(cj, (labels[counted], guess[counted]), 1)
+    np.add.at(cj, (guess[counted], labels[counted]), 1)
+    cj = cj.T
     np.fill_diagonal(cj, np.maximum(cj.diagonal(), 1))
     return cj, counted & (guess != labels)
 
