@@ -130,6 +130,21 @@ def test_chosen_threshold_meets_the_target_in_at_least_95_percent_of_runs():
     assert np.mean(feasible) >= 0.8 and np.mean(coverages) > 0.3  # not vacuous (the best is 0.73)
 
 
+def test_fixed_sequence_keeps_the_guarantee_where_a_scan_breaks_it():
+    # Confidence says nothing and every threshold's true precision is 0.945, just under the target:
+    # auto-labeling anything is a miss. Scanning hundreds of thresholds for one whose bound passes
+    # finds one far more often than 5 % of the time; testing them in a fixed order does not.
+    runs = 400
+    labeled = {"fixed_sequence": 0, "scan": 0}
+    for seed in range(runs):
+        rng = np.random.default_rng(seed)
+        conf, correct = rng.random(1000), rng.random(1000) < 0.945
+        for search in labeled:
+            labeled[search] += ThresholdSelector(target_precision=0.95, search=search).fit(conf, correct).feasible_
+    assert labeled["fixed_sequence"] / runs <= 0.05
+    assert labeled["scan"] / runs > 0.07
+
+
 def test_verification_sample_size_formula():
     assert verification_sample_size() == 385  # 1.96**2 * 0.25 / 0.05**2 = 384.1
     assert verification_sample_size(margin=0.03, expected_precision=0.95) == 203
