@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import load, model  # noqa: E402
@@ -41,11 +42,14 @@ def split(y: np.ndarray, n_seed: int, n_cal: int, rng: np.random.Generator):
 
 
 def point_threshold(conf: np.ndarray, correct: np.ndarray, target: float) -> float:
-    """Smallest threshold whose calibration precision meets the target (no interval)."""
+    """Smallest threshold whose calibration precision meets the target (no interval); tasks with the
+    same confidence are taken or left together."""
     order = np.argsort(-conf, kind="stable")
-    prec = np.cumsum(correct[order]) / np.arange(1, len(conf) + 1)
+    conf, correct = conf[order], correct[order]
+    cuts = np.flatnonzero(np.r_[conf[1:] != conf[:-1], True])
+    prec = np.cumsum(correct)[cuts] / (cuts + 1)
     ok = np.flatnonzero(prec >= target)
-    return float(conf[order][ok[-1]]) if len(ok) else np.inf
+    return float(conf[cuts[ok[-1]]]) if len(ok) else np.inf
 
 
 def oracle_threshold(conf: np.ndarray, correct: np.ndarray, target: float) -> float:
@@ -165,6 +169,8 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=list(SIZES))
     parser.add_argument("--out", type=Path, default=RESULTS / "automated_labeling.json")
     args = parser.parse_args()
+    # One BLAS/OpenMP thread per process: on a shared machine, more threads only contend.
+    threadpool_limits(1)
     rows = []
     for name in args.datasets:
         X, y = load(name)

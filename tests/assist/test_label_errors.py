@@ -99,8 +99,9 @@ def test_flags_the_same_items_as_cleanlab_on_cross_validated_digits(seed):
 @pytest.mark.parametrize("rank_by", ["self_confidence", "normalized_margin"])
 def test_ranks_flagged_items_in_cleanlabs_order(setting, rank_by):
     labels, probs, _ = noisy_probs(**setting)
-    expected = cleanlab_filter.find_label_issues(labels, probs, return_indices_ranked_by=rank_by, n_jobs=1)
-    cl = ConfidentLearning(rank_by=rank_by).fit(labels, probs)
+    expected = cleanlab_filter.find_label_issues(labels, probs, return_indices_ranked_by=rank_by, n_jobs=1,
+                                                 filter_by="both")
+    cl = ConfidentLearning(rank_by=rank_by).fit(labels, probs)  # "both" is our default
     assert np.array_equal(cl.ranked_, expected)
     assert np.allclose(cl.scores_, cleanlab_rank.get_label_quality_scores(labels, probs, method=rank_by))
 
