@@ -92,10 +92,13 @@ def apply_functions(project_id: int, user: UserDep, session: SessionDep) -> dict
 
 
 @router.put("/projects/{project_id}/labeling-functions/{function_id}/votes")
-def upload_votes(project_id: int, function_id: int, items: list[VoteIn], user: UserDep,
-                 session: SessionDep) -> dict[str, int]:
-    """Replace a `client` function's votes (computed by the SDK): `[{"task_id", "label"}]`."""
-    count = functions.upload_votes(session, user, project_id, function_id, [i.model_dump() for i in items])
+def upload_votes(project_id: int, function_id: int, items: list[VoteIn], user: UserDep, session: SessionDep,
+                 replace: bool = Query(True, description="Drop all earlier votes first; false replaces only "
+                                                         "the listed tasks' votes (send batches).")
+                 ) -> dict[str, int]:
+    """Store a `client` function's votes (computed by the SDK): `[{"task_id", "label"}]`."""
+    count = functions.upload_votes(session, user, project_id, function_id, [i.model_dump() for i in items],
+                                   replace=replace)
     return {"votes": count}
 
 

@@ -2,15 +2,17 @@
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
+from labelwise.assist.weak import LabelingFunctionError, PythonFunction
 from labelwise.sdk._errors import ApiError
 
 JSON = dict[str, Any]
+_VOTE_BATCH = 20_000
 _MEDIA_TYPES = {".json": "application/json", ".jsonl": "application/jsonl", ".ndjson": "application/jsonl",
                 ".csv": "text/csv", ".tsv": "text/tab-separated-values",
                 ".parquet": "application/vnd.apache.parquet", ".conll": "text/plain", ".iob": "text/plain"}
@@ -256,6 +258,82 @@ class Client:
 
     def upload_predictions(self, project_id: int, predictions: list[JSON]) -> int:
         return self._call("POST", f"/projects/{project_id}/predictions", json=predictions)["created"]
+
+    # weak supervision
+    def list_labeling_functions(self, project_id: int) -> list[JSON]:
+        return self._call("GET", f"/projects/{project_id}/labeling-functions")
+
+    def create_labeling_function(self, project_id: int, name: str, kind: str, **definition: Any) -> JSON:
+        """A rule (`kind` keywords, regex or condition, with `label` and its options) or a `client` function."""
+        return self._call("POST", f"/projects/{project_id}/labeling-functions",
+                          json={"name": name, "kind": kind, **definition})
+
+    def update_labeling_function(self, project_id: int, function_id: int, name: str, kind: str,
+                                 **definition: Any) -> JSON:
+        return self._call("PUT", f"/projects/{project_id}/labeling-functions/{function_id}",
+                          json={"name": name, "kind": kind, **definition})
+
+    def delete_labeling_function(self, project_id: int, function_id: int) -> None:
+        self._call("DELETE", f"/projects/{project_id}/labeling-functions/{function_id}")
+
+    def preview_labeling_function(self, project_id: int, kind: str, *, sample: int | None = None,
+                                  **definition: Any) -> JSON:
+        """Coverage of an unsaved rule on a sample of tasks and a few tasks it votes on."""
+        return self._call("POST", f"/projects/{project_id}/labeling-functions/preview",
+                          params=_params(sample=sample), json={"kind": kind, **definition})
+
+    def apply_rules(self, project_id: int) -> JSON:
+        """Have the server compute the votes of every rule that changed (or misses new tasks)."""
+        return self._call("POST", f"/projects/{project_id}/labeling-functions/apply")
+
+    def apply_labeling_functions(self, project_id: int, functions: Iterable[Callable[[JSON], Any]] | dict[str, Any], *,
+                                 control: str | None = None, batch_size: int = _VOTE_BATCH) -> JSON:
+        """Run Python labeling functions here, on every task's data, and upload their votes.
+
+        `functions` is a list of callables (named by `__name__`) or a dict name -> callable; each takes a
+        task's `data` and returns a label of the control or None to abstain. Each becomes (or updates) a
+        `client` labeling function of the project. A function that raises stops before anything of it is
+        uploaded, with a LabelingFunctionError naming it and the task. Returns name -> votes stored.
+        """
+        named = functions.items() if isinstance(functions, dict) else ((f.__name__, f) for f in functions)
+        wrapped = [PythonFunction(name, fn) for name, fn in named]
+        tasks = list(self.iter_tasks(project_id))
+        datas = [task["data"] for task in tasks]
+        existing = {f["name"]: f for f in self.list_labeling_functions(project_id)}
+        stored: JSON = {}
+        for lf in wrapped:
+            votes = lf.votes(datas)
+            row = existing.get(lf.name)
+            if row is None:
+                extra = {} if control is None else {"control": control}
+                row = self.create_labeling_function(project_id, lf.name, "client", **extra)
+            elif row["kind"] != "client":
+                raise LabelingFunctionError(f"the project already has a {row['kind']} rule of that name",
+                                            function=lf.name, field="name")
+            items = [{"task_id": task["id"], "label": vote} for task, vote in zip(tasks, votes)]
+            count = 0
+            for start in range(0, max(len(items), 1), batch_size):
+                try:
+                    count += self._call("PUT", f"/projects/{project_id}/labeling-functions/{row['id']}/votes",
+                                        params={"replace": str(start == 0).lower()},
+                                        json=items[start:start + batch_size])["votes"]
+                except ApiError as exc:
+                    raise ApiError(exc.status, f"labeling function '{lf.name}': {exc.message}", field=exc.field,
+                                   body=exc.body) from None
+            stored[lf.name] = count
+        return stored
+
+    def analyze_labeling_functions(self, project_id: int, *, control: str | None = None) -> JSON:
+        """Coverage, overlap, conflict, polarity, accuracy on human labels (with an interval), confusion."""
+        return self._call("GET", f"/projects/{project_id}/labeling-functions/analysis",
+                          params=_params(control=control))
+
+    def run_label_model(self, project_id: int, *, model: str | None = None, control: str | None = None,
+                        model_version: str | None = None) -> JSON:
+        """Fit the label model on the current votes and store its labels as predictions."""
+        body = {k: v for k, v in {"model": model, "control": control, "model_version": model_version}.items()
+                if v is not None}
+        return self._call("POST", f"/projects/{project_id}/label-model", json=body)
 
     # export
     def export(self, project_id: int, *, include_predictions: bool = False, only_labeled: bool = False,

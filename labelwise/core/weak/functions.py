@@ -153,8 +153,12 @@ def _apply_one(session: Session, project_id: int, row: LabelingFunction, last_ta
     return written, since is not None
 
 
-def upload_votes(session: Session, user: User, project_id: int, function_id: int, items: list[Any]) -> int:
-    """Replace a client function's votes with `[{"task_id", "label"}]` (label null = abstain). All or nothing."""
+def upload_votes(session: Session, user: User, project_id: int, function_id: int, items: list[Any], *,
+                 replace: bool = True) -> int:
+    """Store a client function's votes `[{"task_id", "label"}]` (label null = abstain). All or nothing.
+
+    `replace` drops every earlier vote first; without it only the listed tasks' votes are replaced, so
+    a large set can be sent in batches (the first with `replace`)."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     row = _get(session, project_id, function_id)
     if row.kind != "client":
@@ -182,11 +186,17 @@ def upload_votes(session: Session, user: User, project_id: int, function_id: int
             raise Invalid(f"{where}: label {label!r} is not an option of control '{row.control}' "
                           f"({', '.join(sorted(options))})", field=f"{where}.label")
         rows.append({"function_id": row.id, "task_id": task_id, "label": label})
-    session.execute(delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id))
+    stale = delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id)
+    if not replace:
+        stale = stale.where(LabelingFunctionVote.task_id.in_(list(seen)))
+    session.execute(stale)
     if rows:
         session.execute(insert(LabelingFunctionVote), rows)
     row.votes_hash = row.definition_hash
-    row.votes_max_task_id = max(seen) if seen else None
+    newest = max(seen) if seen else None
+    if not replace and row.votes_max_task_id is not None:
+        newest = max(row.votes_max_task_id, newest or 0)
+    row.votes_max_task_id = newest
     events.record(session, actor=user, action="labeling_function.votes_uploaded", object_type="labeling_function",
                   object_id=row.id, project_id=project_id, after={"tasks": len(seen), "votes": len(rows)})
     session.commit()
