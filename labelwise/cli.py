@@ -33,11 +33,13 @@ user_app = typer.Typer(help="Users and API tokens.")
 project_app = typer.Typer(help="Projects.")
 snapshot_app = typer.Typer(help="Dataset versions: create, list, export and diff snapshots.")
 jobs_app = typer.Typer(help="Background jobs: list, show (and follow), cancel and retry.")
+weak_app = typer.Typer(help="Weak supervision: labeling functions, their votes and analysis, the label model.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(project_app, name="project")
 app.add_typer(snapshot_app, name="snapshot")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(weak_app, name="weak")
 
 err = Console(stderr=True)
 out = Console()
@@ -634,11 +636,99 @@ def jobs_retry(job_id: int, actor: ActorOption = None, database: DatabaseOption 
     out.print(f"job {job_id}: {view.status} (attempt {view.attempts + 1})")
 
 
+@weak_app.command("list")
+def weak_list(project_id: int, actor: ActorOption = None, database: DatabaseOption = None,
+              data_dir: DataDirOption = None) -> None:
+    """List a project's labeling functions as JSON lines."""
+    from labelwise.core.weak import functions
+
+    with open_session(settings_for(database, data_dir)) as session:
+        rows = functions.list_functions(session, acting_user(session, actor), project_id)
+        for row in rows:
+            print(json.dumps({"id": row.id, "name": row.name, "kind": row.kind, "control": row.control,
+                              "definition": row.definition,
+                              "votes_current": row.votes_hash == row.definition_hash}))
+
+
+@weak_app.command("add")
+def weak_add(
+    project_id: int,
+    path: Annotated[Path, typer.Argument(help="A JSON file: one labeling function object, or a list of them.")],
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Add labeling functions from a JSON file ({name, kind, label, ...options} each)."""
+    from labelwise.core.weak import functions
+
+    try:
+        definitions = json.loads(_read_text(path, "labeling functions"))
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"{path} is not valid JSON: {exc}") from None
+    with open_session(settings_for(database, data_dir)) as session:
+        user = acting_user(session, actor)
+        for definition in definitions if isinstance(definitions, list) else [definitions]:
+            row = functions.create(session, user, project_id, definition)
+            out.print(f"labeling function {row.id} '{row.name}' ({row.kind}) added")
+
+
+@weak_app.command("apply")
+def weak_apply(project_id: int, actor: ActorOption = None, database: DatabaseOption = None,
+               data_dir: DataDirOption = None) -> None:
+    """Compute the votes of every rule that changed or misses new tasks; print the report as JSON."""
+    from labelwise.core.weak import functions
+
+    with open_session(settings_for(database, data_dir)) as session:
+        report = functions.apply(session, acting_user(session, actor), project_id)
+    print(json.dumps(report))
+
+
+@weak_app.command("analyze")
+def weak_analyze(
+    project_id: int,
+    control: Annotated[Optional[str], typer.Option(help="Single-choice control; default: the first.")] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Print each function's coverage, overlap, conflict, and accuracy on human labels (95% interval)."""
+    from labelwise.core.weak import label_model
+
+    with open_session(settings_for(database, data_dir)) as session:
+        report = label_model.analysis(session, acting_user(session, actor), project_id, control=control)
+    out.print(f"control '{report['control']}': {report['tasks']} tasks, {report['labelled_tasks']} with human "
+              f"labels, total coverage {report['total_coverage']:.1%}")
+    for row in report["functions"]:
+        acc = "n/a" if row["accuracy"] is None else (
+            f"{row['accuracy']:.3f} [{row['accuracy_interval'][0]:.3f}, {row['accuracy_interval'][1]:.3f}]")
+        out.print(f"  {row['name']}: coverage {row['coverage']:.1%}, overlap {row['overlap']:.1%}, "
+                  f"conflict {row['conflict']:.1%}, accuracy {acc} on {row['n_votes']}")
+
+
+@weak_app.command("run")
+def weak_run(
+    project_id: int,
+    model: Annotated[str, typer.Option(help="dawid_skene, matrix_completion or majority_vote.")] = "dawid_skene",
+    control: Annotated[Optional[str], typer.Option(help="Single-choice control; default: the first.")] = None,
+    model_version: Annotated[Optional[str], typer.Option(help="Default: weak/<model>/<functions' hash>.")] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Fit the label model on the current votes and store its labels as predictions."""
+    from labelwise.core.weak import label_model
+
+    with open_session(settings_for(database, data_dir)) as session:
+        summary = label_model.run(session, acting_user(session, actor), project_id, control=control, model=model,
+                                  model_version=model_version)
+    out.print(f"{summary['predictions']} predictions stored as model version {summary['model_version']}")
+
+
 def main() -> None:
     """Entry point: `serve` is the default command, and user mistakes never print a traceback."""
     args = sys.argv[1:]
     commands = {"serve", "demo", "db", "user", "project", "import", "import-media", "export", "stats", "snapshot",
-                "jobs", "worker"}
+                "jobs", "worker", "weak"}
     if not args or (args[0] not in commands and not args[0].startswith("-")):
         args = ["serve", *args]
     try:
