@@ -66,9 +66,18 @@ def file_name(src: str) -> str:
     return posixpath.basename(unquote(path))
 
 
-def unique_stem(src: str, task_id: Any, seen: set[str]) -> str:
-    """A file stem for a task's label file: the image's stem, suffixed with the task id when taken."""
-    stem = posixpath.splitext(file_name(src))[0] or f"task_{task_id}"
+def image_file_name(record: Mapping[str, Any], src: str) -> str:
+    """The image's file name: the name it was uploaded under (the media import keeps it in the task's
+    `meta.filename`), else the base name of its URL (stored media URLs are content hashes)."""
+    uploaded = (record.get("meta") or {}).get("filename")
+    if isinstance(uploaded, str) and uploaded.strip():
+        return posixpath.basename(uploaded.replace("\\", "/"))
+    return file_name(src)
+
+
+def unique_stem(name: str, task_id: Any, seen: set[str]) -> str:
+    """A file stem for a task's label file: the image file's stem, suffixed with the task id when taken."""
+    stem = posixpath.splitext(name)[0] or f"task_{task_id}"
     if stem in seen:
         stem = f"{stem}_{task_id}"
     seen.add(stem)

@@ -1,7 +1,7 @@
 """COCO instances JSON (cocodataset.org/#format-data): boxes, polygons, keypoints and RLE masks, out and in.
 
-Export writes one image per task (id = task id, `file_name` = the URL's base name, size from the
-task data) and one annotation per region. Boxes carry their corner polygon as `segmentation`, so
+Export writes one image per task (id = task id, `file_name` = the name the file was uploaded under,
+else the URL's base name; size from the task data) and one annotation per region. Boxes carry their corner polygon as `segmentation`, so
 `annToMask` works on every annotation except key points (whose `segmentation` is `[]`); a rotated
 box's `bbox` is the axis-aligned box around it. Each annotation also has a `labelwise` key
 (`{"control", "region"}`, plus `box`/`rotation` for rotated boxes) that COCO readers ignore and our
@@ -27,7 +27,7 @@ from labelwise.core.errors import Invalid
 from labelwise.core.schema import LabelSchema
 from labelwise.formats import rle
 from labelwise.formats._images import (
-    REGION_KINDS, box_corners, controls_on, enclosing, file_name, image_info, image_object, label_names,
+    REGION_KINDS, box_corners, controls_on, enclosing, image_file_name, image_info, image_object, label_names,
     polygon_area, tidy,
 )
 from labelwise.formats.labels import Source, final_results, import_row
@@ -58,7 +58,7 @@ def write(
     with tempfile.TemporaryFile("w+", encoding="utf-8") as images, tempfile.TemporaryFile("w+", encoding="utf-8") as anns:
         for count, record in enumerate(records):
             src, width, height = image_info(record, field)
-            entry = {"id": record["id"], "file_name": file_name(src), "width": width, "height": height}
+            entry = {"id": record["id"], "file_name": image_file_name(record, src), "width": width, "height": height}
             if src.startswith(("http://", "https://")):
                 entry["coco_url"] = src
             images.write(("," if count else "") + "\n" + json.dumps(entry, ensure_ascii=False))

@@ -16,7 +16,7 @@ from typing import IO, Any
 from xml.etree import ElementTree as ET
 
 from labelwise.core.schema import LabelSchema
-from labelwise.formats._images import box_corners, controls_on, enclosing, file_name, image_info, image_object, unique_stem
+from labelwise.formats._images import box_corners, controls_on, enclosing, image_file_name, image_info, image_object, unique_stem
 from labelwise.formats._sink import Sink
 from labelwise.formats.labels import Source, final_results
 
@@ -43,10 +43,11 @@ def write(
         stems = []
         for record in records:
             src, width, height = image_info(record, field)
-            stem = unique_stem(src, record["id"], seen)
+            name = image_file_name(record, src)
+            stem = unique_stem(name, record["id"], seen)
             stems.append(stem)
             boxes = [box for result in final_results(record, source=source) for name in controls for box in result.get(name) or ()]
-            sink.put(f"Annotations/{stem}.xml", _xml(file_name(src) or f"{stem}.jpg", width, height, depth, boxes))
+            sink.put(f"Annotations/{stem}.xml", _xml(name or f"{stem}.jpg", width, height, depth, boxes))
         sink.put("ImageSets/Main/default.txt", "".join(f"{stem}\n" for stem in stems).encode())
 
 

@@ -23,7 +23,7 @@ import yaml
 
 from labelwise.core.errors import Invalid
 from labelwise.core.schema import LabelSchema
-from labelwise.formats._images import box_corners, controls_on, enclosing, image_info, image_object, label_names, tidy, unique_stem
+from labelwise.formats._images import box_corners, controls_on, enclosing, image_info, image_file_name, image_object, label_names, tidy, unique_stem
 from labelwise.formats._sink import Sink
 from labelwise.formats.labels import Source, final_results, import_row
 from labelwise.formats.rows import Row
@@ -61,7 +61,7 @@ def write(
                 for name, spec in controls.items():
                     for region in result.get(name) or ():
                         lines.append(_line(spec.type, task, region, index[region["label"]], width, height))
-            sink.put(f"labels/{unique_stem(src, record['id'], seen)}.txt", "".join(lines).encode())
+            sink.put(f"labels/{unique_stem(image_file_name(record, src), record['id'], seen)}.txt", "".join(lines).encode())
         sink.put("classes.txt", "".join(f"{label}\n" for label in classes).encode())
         config = {"path": ".", "train": "images", "val": "images", "nc": len(classes),
                   "names": dict(enumerate(classes))}
