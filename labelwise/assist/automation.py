@@ -20,6 +20,8 @@ import numpy as np
 from scipy.stats import beta, norm
 
 __all__ = [
+    "METHODS",
+    "SEARCHES",
     "AutoLabelPlan",
     "PrecisionEstimate",
     "ThresholdSelector",

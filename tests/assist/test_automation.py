@@ -207,3 +207,25 @@ def test_bad_input_is_rejected():
         ThresholdSelector(target_precision=1.0)
     with pytest.raises(ValueError):
         ThresholdSelector(search="greedy")
+
+
+def test_modules_export_their_all_and_import_no_platform_layer():
+    import subprocess
+    import sys
+    import types
+
+    import labelwise.assist.automation as automation
+    import labelwise.assist.crossval as crossval
+    import labelwise.assist.label_errors as label_errors
+
+    for module in (automation, crossval, label_errors):
+        public = {name for name, value in vars(module).items()
+                  if not name.startswith("_") and not isinstance(value, types.ModuleType)
+                  and getattr(value, "__module__", module.__name__) == module.__name__}
+        assert public == set(module.__all__), module.__name__
+    # pandas is not checked: scikit-learn imports it when it is installed.
+    code = ("import sys, labelwise.assist.automation, labelwise.assist.label_errors; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'sqlalchemy') "
+            "or m.startswith(('labelwise.core', 'labelwise.store', 'labelwise.api'))]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
