@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from labelwise.core import events
 from labelwise.core.access import Role, authorize
+from labelwise.core.assist import queue_priority
 from labelwise.core.clock import utcnow
 from labelwise.core.errors import Invalid
 from labelwise.core.importing import prediction_values
@@ -36,6 +37,8 @@ def upload(session: Session, user: User, project_id: int, items: list[Any]) -> i
         values = prediction_values(schema, task.data, item, where=where, line=None)
         rows.append({"task_id": task.id, "project_id": project_id, "created_at": now, **values})
     session.execute(insert(Prediction), rows)
+    if project.settings.get("routing") == "uncertainty":
+        queue_priority.rescore(session, project_id, task_ids=[row["task_id"] for row in rows])
     events.record(session, actor=user, action="predictions.uploaded", object_type="project", object_id=project_id,
                   project_id=project_id, after={"count": len(rows)})
     session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from labelwise.core import events
 from labelwise.core.access import Role, authorize
+from labelwise.core.assist import queue_priority
 from labelwise.core.clock import utcnow
 from labelwise.core.errors import Conflict, Invalid, NotFound
 from labelwise.core.queue_order import priority_sql
@@ -277,6 +278,8 @@ def _requeue(session: Session, project_id: int, old: ProjectSettings, new: Proje
         session.execute(
             update(Task).where(Task.project_id == project_id).values(priority=priority_sql(new.routing, Task.id))
         )
+        if new.routing == "uncertainty":
+            queue_priority.rescore(session, project_id)
 
 
 def _clean_name(name: object) -> str:

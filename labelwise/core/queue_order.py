@@ -2,7 +2,8 @@
 
 Sequential routing leaves every priority at 0, so tasks come in import order. Random routing uses a
 fixed pseudo-random permutation of ids (the same in SQLite and PostgreSQL, and stable across restarts).
-Model-driven routings start random and are re-scored as predictions arrive.
+Uncertainty routing starts at 0 and is re-scored from each task's latest prediction as predictions
+arrive (`core/assist/queue_priority.py`); active-learning routing stays random for now.
 """
 
 from sqlalchemy import ColumnElement, literal

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from labelwise.assist.active.diversity import DiversitySampler, farthest_first
 from labelwise.assist.active.hybrid import HybridSampler
+from labelwise.assist.active.priority import in_random_slice, prediction_uncertainty, task_priority
 from labelwise.assist.active.queue import QueueOrder, queue_order
 from labelwise.assist.active.random_baseline import RandomSampler
 from labelwise.assist.active.uncertainty import (
@@ -40,5 +41,6 @@ def make_sampler(name: str):
 __all__ = [
     "STRATEGIES", "DiversitySampler", "EntropySampler", "HybridSampler", "LeastConfidenceSampler",
     "MarginSampler", "QueueOrder", "RandomSampler", "UncertaintySampler", "entropy", "farthest_first",
-    "least_confidence", "make_sampler", "margin", "per_option", "queue_order",
+    "in_random_slice", "least_confidence", "make_sampler", "margin", "per_option", "prediction_uncertainty",
+    "queue_order", "task_priority",
 ]

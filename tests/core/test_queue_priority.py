@@ -1,0 +1,73 @@
+"""Uncertainty routing: the queue serves the tasks the model is least sure of first, keeps a random slice,
+and leaves overlap and leases alone."""
+
+from sqlalchemy import select
+
+from labelwise.assist.active import in_random_slice
+from labelwise.core import predictions, projects
+from labelwise.core.assist.queue_priority import RANDOM_SHARE
+from labelwise.store.models import Task
+from tests.factories import add_member, add_tasks, make_project, make_user, next_task, texts
+
+
+def _sentiment(p_positive: float) -> dict:
+    return {"result": {"sentiment": "positive" if p_positive >= 0.5 else "negative"}, "score": max(p_positive, 1 - p_positive),
+            "scores": {"positive": p_positive, "negative": 1 - p_positive}}
+
+
+def _setup(session, n=40, routing="uncertainty"):
+    owner = make_user(session, "owner")
+    project = make_project(session, owner.user, settings={"routing": routing})
+    add_tasks(session, owner.user, project, texts(n))
+    ids = list(session.scalars(select(Task.id).where(Task.project_id == project.id).order_by(Task.id)))
+    return owner, project, ids
+
+
+def test_uploaded_predictions_reorder_the_queue_by_uncertainty(session, client):
+    owner, project, ids = _setup(session)
+    modelled = [i for i in ids if not in_random_slice(i, RANDOM_SHARE)]
+    unsure, sure = modelled[7], modelled[3]
+    items = [{"task_id": i, **_sentiment(0.99)} for i in ids]
+    items[ids.index(unsure)] = {"task_id": unsure, **_sentiment(0.51)}
+    items[ids.index(sure)] = {"task_id": sure, **_sentiment(0.999)}
+    assert predictions.upload(session, owner.user, project.id, items) == len(ids)
+    priority = dict(session.execute(select(Task.id, Task.priority).where(Task.project_id == project.id)).all())
+    assert priority[unsure] == max(priority[i] for i in modelled)
+    assert priority[sure] < priority[modelled[0]]
+    # the random slice is spread over [0, 1) independently of the model
+    randoms = [i for i in ids if in_random_slice(i, RANDOM_SHARE)]
+    assert all(0 <= priority[i] < 1 for i in randoms)
+    annotator = make_user(session, "ann")
+    add_member(session, owner.user, project, annotator.user)
+    served = next_task(client, annotator, project.id)
+    best = max(ids, key=lambda i: (priority[i], -i))
+    assert served["id"] == best
+
+
+def test_a_newer_prediction_replaces_the_older_score(session):
+    owner, project, ids = _setup(session, n=10)
+    task = next(i for i in ids if not in_random_slice(i, RANDOM_SHARE))
+    predictions.upload(session, owner.user, project.id, [{"task_id": task, **_sentiment(0.5)}])
+    high = session.get(Task, task).priority
+    predictions.upload(session, owner.user, project.id, [{"task_id": task, **_sentiment(0.95)}])
+    session.expire_all()
+    assert session.get(Task, task).priority < high
+
+
+def test_switching_to_uncertainty_routing_scores_existing_predictions(session):
+    owner, project, ids = _setup(session, n=20, routing="sequential")
+    predictions.upload(session, owner.user, project.id, [{"task_id": i, **_sentiment(0.6)} for i in ids])
+    assert {t.priority for t in session.scalars(select(Task).where(Task.project_id == project.id))} == {0.0}
+    projects.update_project(session, owner.user, project.id, {"settings": {"routing": "uncertainty"}})
+    session.expire_all()
+    modelled = [i for i in ids if not in_random_slice(i, RANDOM_SHARE)]
+    assert all(abs(session.get(Task, i).priority - 0.8) < 1e-9 for i in modelled)
+    projects.update_project(session, owner.user, project.id, {"settings": {"routing": "sequential"}})
+    session.expire_all()
+    assert session.get(Task, ids[0]).priority == 0.0
+
+
+def test_other_routings_ignore_predictions(session):
+    owner, project, ids = _setup(session, n=5, routing="sequential")
+    predictions.upload(session, owner.user, project.id, [{"task_id": ids[0], **_sentiment(0.5)}])
+    assert session.get(Task, ids[0]).priority == 0.0
