@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from labelwise.core.schema_templates import TEMPLATES
 from tests.browser.pages_helpers import login
+from tests.browser.screenshots import save_screenshot
 from tests.browser.test_labeling_support import LABEL_PAGE, current_task_id, open_labeling, wait_next_task, wav_data_uri
 from tests.factories import PASSWORD, add_member, add_tasks, make_project, make_user
 
@@ -174,6 +175,13 @@ def test_a_label_key_means_the_same_on_every_task(page, web_server, web_session)
     ctx = open_labeling(page, web_server, web_session, DEMO_SCHEMA, [{"text": "check out my channel"}, {"text": "Eve sings well"}])
     keys = page.eval_on_selector_all("lw-task-editor kbd", "ks => ks.map((k) => k.closest('[data-option],[data-label]').textContent)")
     assert keys == ["1spam", "2ham", "3PERSON", "4CHANNEL", "5URL"]  # one key per label, no key twice
+    page.keyboard.press("?")  # the sheet states the keyboard model and lists every label key
+    sheet = page.locator(".lw-help")
+    expect(sheet).to_contain_text("Only Esc (leave the box, back to the page) and Ctrl+Enter (submit) act there.")
+    expect(sheet.locator("tr", has_text="mentions: label PERSON").locator("kbd")).to_have_text("3")
+    save_screenshot(page, "labeling-shortcuts")
+    page.keyboard.press("Escape")
+    expect(sheet).to_be_hidden()
     first = current_task_id(page)
     page.keyboard.press("1")
     page.keyboard.press("]")  # mentions active: its labels keep their own keys 3-5

@@ -8,6 +8,15 @@ import { renderMarkdown } from "../components/markdown.js";
 import { el, ensureStyles, isTyping, keyName } from "./util.js";
 import "./task-editor.js";
 
+// The keyboard model, as the ? sheet and docs/keyboard.md state it.
+const KEY_RULES = [
+  "In a text box every key is text. Only Esc (leave the box, back to the page) and Ctrl+Enter (submit) act there.",
+  "Every label has its own key, the same on every task and shown on its button. Each task starts on the first control.",
+  "A new region takes the label chosen before drawing it. A label key right after drawing chooses the next region's label; to relabel a region, select it first (click or Tab).",
+  "Rating and taxonomy take the digits only while they are the active control ([ and ] move between controls).",
+  "Enter checks required controls and limits before anything is sent; a control that needs an answer is outlined in red.",
+];
+
 const PAGE_KEYS = [
   ["Enter", "submit (Ctrl+Enter inside a text box)"],
   ["s or Ctrl+→", "skip this task"],
@@ -16,7 +25,8 @@ const PAGE_KEYS = [
   ["Tab, ← / →", "select the next / previous region"],
   ["Delete", "remove the selected region"],
   ["Esc", "deselect, cancel, leave a text box, close a panel"],
-  ["[ / ]", "previous / next control (digits go to the active control)"],
+  ["[ / ]", "previous / next control"],
+  ["t", "type into the text box (of the selected or newest region)"],
   ["a (Shift+A)", "accept the model's suggestion into the editor"],
   ["g", "show or hide the guidelines"],
   ["?", "show or hide this list"],
@@ -127,6 +137,7 @@ export class LabelingPage extends HTMLElement {
     const rows = [...PAGE_KEYS.map(([key, what]) => ({ key, what })), ...this.editor.shortcuts()];
     this.help.replaceChildren(
       el("h3", { text: "Keyboard shortcuts" }),
+      el("ul", { class: "lw-key-rules" }, KEY_RULES.map((rule) => el("li", { text: rule }))),
       el("table", { class: "lw-keys" }, el("tbody", {}, rows.map((row) =>
         el("tr", {}, el("th", { scope: "row" }, el("kbd", { text: row.key })), el("td", { text: row.what }))))),
       el("p", { class: "lw-hint", text: "Press ? or Esc to close. Guidelines: g." }),
