@@ -1,7 +1,7 @@
 """Dynamic overlap against fixed overlap on real crowd data: labels spent and accuracy against the truth.
 
 Replays the shared crowd sets (../shared/data/crowd) through the platform's routing rule: a task first
-gets `overlap` judgements; while its consensus confidence (`labelwise.core.consensus.choice_posterior`,
+gets `overlap` judgements; while its consensus confidence (`labelwise.core.review.consensus.choice_posterior`,
 the function the platform uses) is under `confidence_target` and it has fewer than `max_overlap`, the
 next annotator to arrive is routed to it. Each task's judgements are taken in file order as they are
 requested, so a task can never get more than the data holds. Fixed overlap k takes the first k
@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from labelwise.core.consensus import choice_posterior
+from labelwise.core.review.consensus import choice_posterior
 from labelwise.quality import DawidSkene, encode
 
 DATASETS = ("bluebirds", "rte", "wsd", "hitspam")
@@ -105,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     results = run(args.data)
     payload = {"machine": platform.platform(), "python": platform.python_version(),
-               "rule": "labelwise.core.consensus.choice_posterior (one-coin posterior, prior accuracy 0.7)",
+               "rule": "labelwise.core.review.consensus.choice_posterior (one-coin posterior, prior accuracy 0.7)",
                "datasets": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=2) + "\n")

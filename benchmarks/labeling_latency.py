@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from labelwise.app import create_app  # noqa: E402
-from labelwise.core import importing, projects, users  # noqa: E402
+from labelwise.core.accounts import users
+from labelwise.core.dataio import importing
+from labelwise.core.projects import projects  # noqa: E402
 from labelwise.formats.rows import Row  # noqa: E402
 from labelwise.settings import Settings  # noqa: E402
 from labelwise.store.migrate import upgrade  # noqa: E402

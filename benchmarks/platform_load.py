@@ -84,7 +84,8 @@ def write_tasks(path: Path, n: int) -> None:
 
 def seed_users(env: dict, database: str, overlap: int) -> list[str]:
     """A manager, 16 annotators with tokens, and project 1 (made before the import)."""
-    from labelwise.core import projects, users
+    from labelwise.core.accounts import users
+    from labelwise.core.projects import projects
     from labelwise.store.session import make_engine, make_session_factory
 
     engine = make_engine(database)
@@ -105,7 +106,7 @@ def seed_users(env: dict, database: str, overlap: int) -> list[str]:
 
 
 def manager_token(env: dict, database: str) -> str:
-    from labelwise.core import users
+    from labelwise.core.accounts import users
     from labelwise.store.session import make_engine, make_session_factory
 
     engine = make_engine(database)

@@ -14,9 +14,9 @@ from labelwise.api import (
 from labelwise.api import jobs as jobs_api
 from labelwise.api import duplicates, media, weak
 from labelwise.api.guards import BodyLimit, SameOrigin
-from labelwise.core.job_kinds import default_handlers
-from labelwise.core.job_runner import JobRunner
-from labelwise.core.signing import load_secret
+from labelwise.core.platform.job_kinds import default_handlers
+from labelwise.core.platform.job_runner import JobRunner
+from labelwise.core.media.signing import load_secret
 from labelwise.settings import Settings
 from labelwise.storage import make_storage
 from labelwise.store.session import make_engine, make_session_factory

@@ -17,8 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
-from labelwise.core import importing, projects, users
-from labelwise.core.errors import ImportRejected, Invalid, LabelwiseError, NotFound
+from labelwise.core.accounts import users
+from labelwise.core.dataio import importing
+from labelwise.core.projects import projects
+from labelwise.errors import ImportRejected, Invalid, LabelwiseError, NotFound
 from labelwise.settings import Settings
 from labelwise.store import backup
 from labelwise.store.migrate import DatabaseTooNew, RevisionState, state, upgrade
@@ -119,7 +121,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed the demo and exit.")] = False,
 ) -> None:
     """Seed a demo user and project into the database every other command uses, then serve it."""
-    from labelwise.core.demo import seed_demo
+    from labelwise.core.dataio.demo import seed_demo
 
     settings = settings_for(database, data_dir)
     with open_session(settings, create=True) as session:
@@ -281,7 +283,7 @@ def import_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Import tasks from a file (all or nothing)."""
-    from labelwise.core.import_files import import_file
+    from labelwise.core.dataio.import_files import import_file
     from labelwise.formats.registry import import_format
 
     if not path.is_file():
@@ -324,9 +326,10 @@ def import_media_command(
     """Import images, audio or video as tasks, storing the media (all or nothing); or a YOLO dataset zip."""
     import tempfile
 
-    from labelwise.core import import_yolo, media_import
-    from labelwise.core.import_duplicates import check_mode
-    from labelwise.core.media import MediaLimits
+    from labelwise.core.dataio import import_yolo
+    from labelwise.core.duplicates.import_duplicates import check_mode
+    from labelwise.core.media import media_import
+    from labelwise.core.media.media import MediaLimits
     from labelwise.storage import make_storage
 
     check_mode(duplicates)
@@ -390,8 +393,8 @@ def export_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Export tasks with their labels in any format, filtered and optionally split."""
-    from labelwise.core.exporting import authorize_export, export_options, records_for
-    from labelwise.core.projects import project_schema
+    from labelwise.core.dataio.exporting import authorize_export, export_options, records_for
+    from labelwise.core.projects.projects import project_schema
     from labelwise.formats import exporters
 
     exporter = exporters.get(format)
@@ -435,7 +438,7 @@ def snapshot_create(
     data_dir: DataDirOption = None,
 ) -> None:
     """Freeze a project's tasks and final labels as a named, content-hashed version."""
-    from labelwise.core import snapshots
+    from labelwise.core.dataio import snapshots
 
     with open_session(settings_for(database, data_dir)) as session:
         view = snapshots.create_snapshot(session, acting_user(session, actor), project_id, name=name, source=source)
@@ -447,7 +450,7 @@ def snapshot_create(
 def snapshot_list(project_id: int, actor: ActorOption = None, database: DatabaseOption = None,
                   data_dir: DataDirOption = None) -> None:
     """List a project's snapshots as JSON lines: id, name, hash, time, author, counts."""
-    from labelwise.core import snapshots
+    from labelwise.core.dataio import snapshots
 
     with open_session(settings_for(database, data_dir)) as session:
         views = snapshots.list_snapshots(session, acting_user(session, actor), project_id)
@@ -467,8 +470,8 @@ def snapshot_export(
     data_dir: DataDirOption = None,
 ) -> None:
     """Export a snapshot; the same snapshot and options always give the same bytes."""
-    from labelwise.core import snapshots
-    from labelwise.core.exporting import export_options
+    from labelwise.core.dataio import snapshots
+    from labelwise.core.dataio.exporting import export_options
     from labelwise.formats import exporters
 
     exporters.get(format)
@@ -503,7 +506,7 @@ def snapshot_diff(
     data_dir: DataDirOption = None,
 ) -> None:
     """Tasks added, removed and relabeled from snapshot A to snapshot B, as JSON."""
-    from labelwise.core import snapshots
+    from labelwise.core.dataio import snapshots
 
     with open_session(settings_for(database, data_dir)) as session:
         page = snapshots.diff(session, acting_user(session, actor), a, b, limit=limit, after=after)
@@ -520,7 +523,7 @@ def stats(
     """Print a project's progress as JSON."""
     from dataclasses import asdict
 
-    from labelwise.core.stats import project_stats
+    from labelwise.core.projects.stats import project_stats
 
     with open_session(settings_for(database, data_dir)) as session:
         result = project_stats(session, acting_user(session, actor), project_id)
@@ -538,8 +541,8 @@ def worker(
     SIGTERM or Ctrl-C lets the running job finish first. On SQLite one runner claims at a time."""
     import signal
 
-    from labelwise.core.job_kinds import default_handlers
-    from labelwise.core.job_runner import JobRunner
+    from labelwise.core.platform.job_kinds import default_handlers
+    from labelwise.core.platform.job_runner import JobRunner
     from labelwise.storage import make_storage
 
     settings = settings_for(database, data_dir)
@@ -572,7 +575,7 @@ def jobs_list(
     data_dir: DataDirOption = None,
 ) -> None:
     """List a project's jobs, newest first, as JSON lines."""
-    from labelwise.core import jobs
+    from labelwise.core.platform import jobs
 
     settings = settings_for(database, data_dir)
     with open_session(settings) as session:
@@ -593,7 +596,7 @@ def jobs_show(
     """Print a job as JSON; with --follow, wait for it with a progress bar (exit 1 if it fails)."""
     import time
 
-    from labelwise.core import jobs
+    from labelwise.core.platform import jobs
 
     settings = settings_for(database, data_dir)
     with open_session(settings) as session:
@@ -616,7 +619,7 @@ def jobs_show(
 def jobs_cancel(job_id: int, actor: ActorOption = None, database: DatabaseOption = None,
                 data_dir: DataDirOption = None) -> None:
     """Cancel a queued job, or ask a running one to stop."""
-    from labelwise.core import jobs
+    from labelwise.core.platform import jobs
 
     settings = settings_for(database, data_dir)
     with open_session(settings) as session:
@@ -628,7 +631,7 @@ def jobs_cancel(job_id: int, actor: ActorOption = None, database: DatabaseOption
 def jobs_retry(job_id: int, actor: ActorOption = None, database: DatabaseOption = None,
                data_dir: DataDirOption = None) -> None:
     """Queue a failed or cancelled job again."""
-    from labelwise.core import jobs
+    from labelwise.core.platform import jobs
 
     settings = settings_for(database, data_dir)
     with open_session(settings) as session:

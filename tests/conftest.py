@@ -27,7 +27,7 @@ def _cheap_password_hashing():
     """Argon2 at its production cost takes ~0.25 s a hash; tests create many users."""
     from argon2 import PasswordHasher
 
-    from labelwise.core import security
+    from labelwise.core.accounts import security
 
     production = security._hasher
     security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

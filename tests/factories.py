@@ -6,7 +6,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from labelwise.core import importing, projects, users
+from labelwise.core.accounts import users
+from labelwise.core.dataio import importing
+from labelwise.core.projects import projects
 from labelwise.formats.rows import Row
 from labelwise.store.models import Project, User
 

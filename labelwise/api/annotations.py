@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from labelwise.api.deps import SessionDep, UserDep
 from labelwise.api.schemas import AnnotationIn, AnnotationOut, RevisionOut
-from labelwise.core import annotations
+from labelwise.core.labeling import annotations
 
 router = APIRouter(tags=["annotations"])
 

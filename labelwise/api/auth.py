@@ -4,8 +4,8 @@ from fastapi import APIRouter, Request, Response
 
 from labelwise.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import LoginIn, NewTokenOut, TokenIn, TokenOut, UserOut
-from labelwise.core import users
-from labelwise.core.login_throttle import ThrottlePolicy
+from labelwise.core.accounts import users
+from labelwise.core.accounts.login_throttle import ThrottlePolicy
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from labelwise.core.errors import Forbidden, TooLarge, Unauthorized
-from labelwise.core.users import resolve_token
+from labelwise.core.accounts.users import resolve_token
+from labelwise.errors import Forbidden, TooLarge, Unauthorized
 from labelwise.settings import Settings
 from labelwise.store.models import User
 

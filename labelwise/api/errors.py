@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, InternalError, OperationalError
 
-from labelwise.core.errors import (
+from labelwise.errors import (
     Conflict,
     Forbidden,
     Invalid,

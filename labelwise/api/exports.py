@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
-from labelwise.core.exporting import ExportOptions, authorize_export, export_options, iter_records, records_for, write_export
-from labelwise.core.projects import project_schema
+from labelwise.core.dataio.exporting import ExportOptions, authorize_export, export_options, iter_records, records_for, write_export
+from labelwise.core.projects.projects import project_schema
 from labelwise.formats import exporters
 
 router = APIRouter(tags=["export"])

@@ -14,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from labelwise.api.deps import ProjectCreatorDep, SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body
 from labelwise.api.schemas import ImportOut, ProjectOut
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
-from labelwise.core import import_job, jobs
-from labelwise.core.access import Role, authorize
-from labelwise.core.errors import Invalid
-from labelwise.core.import_duplicates import DuplicateMode
-from labelwise.core.import_files import import_file
-from labelwise.core.projects import create_project
+from labelwise.core.dataio import import_job
+from labelwise.core.platform import jobs
+from labelwise.core.accounts.access import Role, authorize
+from labelwise.errors import Invalid
+from labelwise.core.duplicates.import_duplicates import DuplicateMode
+from labelwise.core.dataio.import_files import import_file
+from labelwise.core.projects.projects import create_project
 from labelwise.formats import labelstudio_config
 from labelwise.formats.labels import INTO
 from labelwise.formats.registry import READERS, import_format

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
-from labelwise.core import jobs
+from labelwise.core.platform import jobs
 
 router = APIRouter(tags=["jobs"])
 

@@ -9,9 +9,11 @@ from fastapi.responses import StreamingResponse
 
 from labelwise.api.deps import ProjectCreatorDep, SessionDep, SessionFactoryDep, UserDep
 from labelwise.api.schemas import EventOut, MemberIn, MemberOut, ProjectIn, ProjectOut, StatsOut
-from labelwise.core import events, projects, stats, users
-from labelwise.core.access import Role, authorize, role_in
-from labelwise.core.errors import Invalid
+from labelwise.core.accounts import users
+from labelwise.core.accounts.access import Role, authorize, role_in
+from labelwise.core.platform import events
+from labelwise.core.projects import projects, stats
+from labelwise.errors import Invalid
 from labelwise.formats import delimited, jsonl
 
 router = APIRouter(prefix="/projects", tags=["projects"])

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from labelwise.api.deps import SessionDep, UserDep
 from labelwise.api.schemas import TaskOut
-from labelwise.core import adjudication, consensus, gold, notifications, quality_report
+from labelwise.core.platform import notifications
+from labelwise.core.review import adjudication, consensus, gold, quality_report
 
 router = APIRouter(tags=["quality"])
 

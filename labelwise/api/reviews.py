@@ -5,8 +5,8 @@ from fastapi import APIRouter, Response
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import AnnotationOut, ReviewIn, ReviewOut, ReviewOutcomeOut, TaskDetailOut
 from labelwise.api.views import task_detail
-from labelwise.core import reviews
-from labelwise.core.tasks import get_task
+from labelwise.core.labeling.tasks import get_task
+from labelwise.core.review import reviews
 
 router = APIRouter(tags=["reviews"])
 

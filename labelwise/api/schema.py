@@ -5,8 +5,8 @@ from typing import Any
 from fastapi import APIRouter, Body
 
 from labelwise.api.deps import UserDep
-from labelwise.core.projects import checked_schema
-from labelwise.core.schema_templates import TEMPLATES
+from labelwise.core.projects.projects import checked_schema
+from labelwise.schema import TEMPLATES
 
 router = APIRouter(prefix="/schema", tags=["schema"])
 

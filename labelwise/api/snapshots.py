@@ -8,8 +8,8 @@ from starlette.concurrency import run_in_threadpool
 
 from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
 from labelwise.api.exports import FORMAT_HELP, file_response
-from labelwise.core import snapshots
-from labelwise.core.exporting import export_options
+from labelwise.core.dataio import snapshots
+from labelwise.core.dataio.exporting import export_options
 from labelwise.formats import exporters
 
 router = APIRouter(tags=["snapshots"])

@@ -16,10 +16,11 @@ from labelwise.api.schemas import (
     TaskPageOut,
 )
 from labelwise.api.views import blind_fields, task_detail
-from labelwise.core import annotations, duplicate_clusters, predictions, queue
-from labelwise.core.access import Role, role_in
-from labelwise.core.gold import answered_by
-from labelwise.core.tasks import TaskFilter, describe_task, get_task, list_tasks
+from labelwise.core.accounts.access import Role, role_in
+from labelwise.core.duplicates import duplicate_clusters
+from labelwise.core.labeling import annotations, predictions, queue
+from labelwise.core.labeling.tasks import TaskFilter, describe_task, get_task, list_tasks
+from labelwise.core.review.gold import answered_by
 
 router = APIRouter(tags=["tasks"])
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from labelwise.api.deps import AdminDep, SessionDep
 from labelwise.api.schemas import UserIn, UserOut
-from labelwise.core import users
+from labelwise.core.accounts import users
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -1,8 +1,8 @@
 """Response bodies assembled from core views."""
 
 from labelwise.api.schemas import AnnotationOut, PredictionOut, ReviewOut, TaskDetailOut, TaskOut
-from labelwise.core.access import Role
-from labelwise.core.tasks import TaskView
+from labelwise.core.accounts.access import Role
+from labelwise.core.labeling.tasks import TaskView
 
 
 def blind_fields(own_answers: int) -> dict:

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import ControlSpec, LabelSchema
+from labelwise.errors import Invalid
+from labelwise.schema import ControlSpec, LabelSchema
 
 REGION_KINDS = ("boxes", "polygons", "keypoints", "masks")
 

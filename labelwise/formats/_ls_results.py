@@ -13,9 +13,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import LabelSchema
+from labelwise.errors import Invalid
 from labelwise.formats._images import tidy
+from labelwise.schema import LabelSchema
 
 NOT_EXPRESSIBLE = {
     "masks": "Label Studio brushes use their own RGBA run-length format; masks are left out",

@@ -23,9 +23,8 @@ from typing import IO, Any
 
 import ijson
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import LabelSchema
-from labelwise.formats import rle
+from labelwise.errors import Invalid
+from labelwise.schema import LabelSchema, rle
 from labelwise.formats._images import (
     REGION_KINDS, box_corners, controls_on, enclosing, image_file_name, image_info, image_object, label_names,
     polygon_area, tidy,

@@ -19,10 +19,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any, NamedTuple
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import LabelSchema
+from labelwise.errors import Invalid
 from labelwise.formats.labels import Source, final_results, import_row
 from labelwise.formats.rows import Row, iter_lines
+from labelwise.schema import LabelSchema
 
 __all__ = ["NAME", "EXTENSIONS", "Token", "tokenize", "iob2_tags", "write", "read"]
 

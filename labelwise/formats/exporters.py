@@ -26,11 +26,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import LabelSchema
+from labelwise.errors import Invalid
 from labelwise.formats import coco, conll, delimited, hf_parquet, jsonl, labelstudio_json, spacy_docbin, voc, yolo
 from labelwise.formats.labels import minimal_columns, minimal_row
 from labelwise.formats.split import SPLITS
+from labelwise.schema import LabelSchema
 
 __all__ = ["Exporter", "EXPORTERS", "MissingDependency", "ZIP_TIME", "get", "write", "stream", "flat_row",
            "media_type", "file_name", "describe", "zip_entry"]

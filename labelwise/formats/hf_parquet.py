@@ -31,10 +31,10 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import LabelSchema
+from labelwise.errors import Invalid
 from labelwise.formats.labels import Source, final_results, import_row
 from labelwise.formats.rows import Row
+from labelwise.schema import LabelSchema
 
 __all__ = ["NAME", "EXTENSIONS", "features", "write", "read"]
 

@@ -6,7 +6,7 @@ from typing import IO, Any
 
 import ijson
 
-from labelwise.core.errors import Invalid
+from labelwise.errors import Invalid
 from labelwise.formats.rows import Row
 
 NAME = "json"

@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from labelwise.core.errors import Invalid
+from labelwise.errors import Invalid
 from labelwise.formats.rows import Row, iter_lines
 
 NAME = "jsonl"

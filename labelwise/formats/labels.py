@@ -1,6 +1,6 @@
 """Which label an export writes for a task, the minimal one-label-per-task row, and import row values.
 
-Every export format starts from the export record of `labelwise.core.exporting.iter_records`
+Every export format starts from the export record of `labelwise.core.dataio.exporting.iter_records`
 (`{"id", "external_id", "data", "meta", "annotations", "consensus", "confidence", ...}`) and asks
 this module which result(s) to write:
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from labelwise.core.schema import LabelSchema
+from labelwise.schema import LabelSchema
 
 __all__ = [
     "SOURCES",

@@ -12,8 +12,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import parse_schema
+from labelwise.errors import Invalid
+from labelwise.schema import parse_schema
 from labelwise.schema.hotkeys import hotkey_conflicts
 
 __all__ = ["convert"]

@@ -22,10 +22,10 @@ from typing import IO, Any
 
 import ijson
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import LabelSchema
+from labelwise.errors import Invalid
 from labelwise.formats._ls_results import NOT_EXPRESSIBLE, from_items, to_items
 from labelwise.formats.rows import Row
+from labelwise.schema import LabelSchema
 
 __all__ = ["NAME", "EXTENSIONS", "NOT_EXPRESSIBLE", "write", "read", "to_task", "from_task"]
 

@@ -11,11 +11,11 @@ for the media import (see `labelwise.formats.yolo.read` for the reader itself).
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import LabelSchema
+from labelwise.errors import Invalid
 from labelwise.formats import coco, conll, delimited, hf_parquet, json_array, jsonl, labelstudio_json
 from labelwise.formats.labels import INTO
 from labelwise.formats.rows import Row
+from labelwise.schema import LabelSchema
 
 Reader = Callable[..., Iterator[Row]]
 PARQUET = "parquet"

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from labelwise.core.errors import Invalid, TooLarge
+from labelwise.errors import Invalid, TooLarge
 
 
 @dataclass(frozen=True, slots=True)

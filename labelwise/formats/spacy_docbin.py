@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import LabelSchema
+from labelwise.errors import Invalid
 from labelwise.formats.labels import Source, final_results
+from labelwise.schema import LabelSchema
 
 __all__ = ["NAME", "EXTENSIONS", "write"]
 

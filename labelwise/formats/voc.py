@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any
 from xml.etree import ElementTree as ET
 
-from labelwise.core.schema import LabelSchema
+from labelwise.schema import LabelSchema
 from labelwise.formats._images import box_corners, controls_on, enclosing, image_file_name, image_info, image_object, unique_stem
 from labelwise.formats._sink import Sink
 from labelwise.formats.labels import Source, final_results

@@ -21,8 +21,8 @@ from typing import IO, Any, Literal
 
 import yaml
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import LabelSchema
+from labelwise.errors import Invalid
+from labelwise.schema import LabelSchema
 from labelwise.formats._images import box_corners, controls_on, enclosing, image_info, image_file_name, image_object, label_names, tidy, unique_stem
 from labelwise.formats._sink import Sink
 from labelwise.formats.labels import Source, final_results, import_row

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from labelwise.core.errors import Invalid
+from labelwise.errors import Invalid
 
 KEY_PATTERN = re.compile(r"^(?P<project>[1-9][0-9]{0,17})/(?P<digest>[0-9a-f]{64})\.(?P<ext>[a-z0-9]{1,8})$")
 CHUNK = 256 * 1024

@@ -141,9 +141,9 @@ def test_async_import_failure_is_on_the_job_and_nothing_is_kept(client, session,
 
 
 def test_progress_is_written_per_batch(session, owner, settings, app):
-    from labelwise.core import jobs
-    from labelwise.core.import_files import import_file
-    from labelwise.core.job_runner import JobRunner
+    from labelwise.core.dataio.import_files import import_file
+    from labelwise.core.platform import jobs
+    from labelwise.core.platform.job_runner import JobRunner
 
     project = make_project(session, owner.user)
     job = jobs.enqueue(session, owner.user, project.id, kind="probe", total=100)

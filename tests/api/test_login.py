@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from labelwise.app import create_app
-from labelwise.core import security
+from labelwise.core.accounts import security
 from labelwise.settings import Settings
 from labelwise.store.models import LoginThrottle
 from tests.factories import PASSWORD, make_user

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from labelwise.core import signing
+from labelwise.core.media import signing
 from labelwise.settings import Settings
 from labelwise.store.models import Task
 from tests.factories import add_member, make_project, make_user
@@ -218,7 +218,7 @@ class TestRefusals:
         owner, _, _, project = world
         upload(client, owner, project.id, [("kept.png", png(9))])
         before = stored(settings)
-        from labelwise.core import importing
+        from labelwise.core.dataio import importing
 
         def broken(*_args, **_kwargs):
             raise RuntimeError("database went away")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from labelwise.core.clock import utcnow
+from labelwise.core.platform.clock import utcnow
 from labelwise.store.models import Assignment, Task
 from tests.factories import add_member, add_tasks, make_project, make_user, next_task, texts
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from labelwise.core.clock import utcnow
+from labelwise.core.platform.clock import utcnow
 from labelwise.store.models import Annotation
 from tests.factories import add_member, add_tasks, make_project, make_user, next_task, texts
 

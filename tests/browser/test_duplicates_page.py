@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from labelwise.core import duplicates, importing
+from labelwise.core.dataio import importing
+from labelwise.core.duplicates import duplicates
 from labelwise.formats.rows import Row
 from tests.browser.pages_helpers import login
 from tests.factories import make_project, make_user

@@ -5,8 +5,8 @@ import time
 
 from playwright.sync_api import expect
 
-from labelwise.core import jobs
-from labelwise.core.errors import Invalid
+from labelwise.core.platform import jobs
+from labelwise.errors import Invalid
 from tests.browser.pages_helpers import login
 from tests.browser.screenshots import save_screenshot
 from tests.factories import make_project, make_user

@@ -8,7 +8,7 @@ takes the label chosen before drawing and is not left selected. Results are read
 import pytest
 from playwright.sync_api import expect
 
-from labelwise.core.schema_templates import TEMPLATES
+from labelwise.schema import TEMPLATES
 from tests.browser.pages_helpers import login
 from tests.browser.screenshots import save_screenshot
 from tests.browser.test_labeling_support import LABEL_PAGE, current_task_id, open_labeling, wait_next_task, wav_data_uri

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from labelwise.core import projects
+from labelwise.core.projects import projects
 from labelwise.store.models import Annotation, Task
 from tests.factories import PASSWORD, add_member, add_tasks, make_project, make_user
 from tests.browser.screenshots import save_screenshot

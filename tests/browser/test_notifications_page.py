@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from labelwise.core import annotations, gold, queue
+from labelwise.core.labeling import annotations, queue
+from labelwise.core.review import gold
 from tests.browser.pages_helpers import login
 from tests.factories import add_member, add_tasks, make_project, make_user, texts
 

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from labelwise.core import annotations, queue
+from labelwise.core.labeling import annotations, queue
 from tests.browser.pages_helpers import login, screenshot
 from tests.factories import add_member, add_tasks, make_project, make_user, texts
 

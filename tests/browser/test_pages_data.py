@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
 
-from labelwise.core import annotations
+from labelwise.core.labeling import annotations
 from tests.browser.pages_helpers import login, screenshot
 from tests.factories import add_tasks, make_project, make_user
 

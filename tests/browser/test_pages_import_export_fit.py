@@ -3,8 +3,8 @@ and the export page offers only the formats this install can write."""
 
 from playwright.sync_api import expect
 
-from labelwise.core.schema_templates import TEMPLATES
 from labelwise.formats import exporters
+from labelwise.schema import TEMPLATES
 from tests.browser.pages_helpers import login, screenshot
 from tests.factories import make_project, make_user
 

@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from labelwise.core import annotations, queue
+from labelwise.core.labeling import annotations, queue
 from labelwise.store.models import Annotation, Review
 from tests.browser.pages_helpers import login, screenshot
 from tests.factories import add_member, add_tasks, make_project, make_user

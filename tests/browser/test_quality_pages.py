@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from labelwise.core import annotations
+from labelwise.core.labeling import annotations
 from tests.browser.screenshots import save_screenshot
 from tests.browser.pages_helpers import allow_http_errors, login
 from tests.factories import add_member, add_tasks, make_project, make_user, texts

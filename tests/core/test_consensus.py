@@ -2,8 +2,8 @@
 
 import pytest
 
-from labelwise.core.consensus import Answer, aggregate, choice_posterior
-from labelwise.core.schema import parse_schema
+from labelwise.core.review.consensus import Answer, aggregate, choice_posterior
+from labelwise.schema import parse_schema
 from tests.factories import add_member, add_tasks, make_project, make_user, next_task, texts
 
 SCHEMA = parse_schema({

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from labelwise.core import duplicates, importing
-from labelwise.core.errors import Forbidden, Invalid
+from labelwise.core.dataio import importing
+from labelwise.core.duplicates import duplicates
+from labelwise.errors import Forbidden, Invalid
 from labelwise.formats.rows import Row
 from labelwise.store.models import Task
 from tests.factories import add_member, make_project, make_user

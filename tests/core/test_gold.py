@@ -2,8 +2,8 @@
 
 import pytest
 
-from labelwise.core.gold import answer_is_correct, wilson_interval
-from labelwise.core.schema import parse_schema
+from labelwise.core.review.gold import answer_is_correct, wilson_interval
+from labelwise.schema import parse_schema
 from tests.factories import TEXT_SCHEMA, add_member, add_tasks, make_project, make_user, next_task, texts
 
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from labelwise.core import jobs
-from labelwise.core.clock import utcnow
-from labelwise.core.errors import Invalid, NotFound
-from labelwise.core.job_runner import JobRunner
+from labelwise.core.platform import jobs
+from labelwise.core.platform.clock import utcnow
+from labelwise.core.platform.job_runner import JobRunner
+from labelwise.errors import Invalid, NotFound
 from labelwise.store.models import Job
 from labelwise.store.session import make_engine, make_session_factory
 from tests.factories import make_project, make_user

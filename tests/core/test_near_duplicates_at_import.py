@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from labelwise.core import importing
+from labelwise.core.dataio import importing
 from labelwise.store.models import DuplicateCluster, DuplicateMember, Task, TaskFingerprint
 from tests.core.test_duplicates import rows, sentence
 from tests.factories import make_project, make_user

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import CONTROL_TYPES, OBJECT_TYPES, LabelSchema, parse_schema
+from labelwise.errors import Invalid
+from labelwise.schema import CONTROL_TYPES, OBJECT_TYPES, LabelSchema, parse_schema
 
 EVERY_TYPE = {
     "objects": {

@@ -1,8 +1,6 @@
 import pytest
 
-from labelwise.core.schema import parse_schema
-from labelwise.core.schema_templates import TEMPLATES
-from labelwise.core.validation import validate_result
+from labelwise.schema import TEMPLATES, parse_schema, validate_result
 
 EXPECTED = {
     "text_classification",

@@ -2,9 +2,8 @@ import copy
 
 import pytest
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import parse_schema
-from labelwise.core.validation import validate_result
+from labelwise.errors import Invalid
+from labelwise.schema import parse_schema, validate_result
 
 TEXT = "Alice works at ACME in Paris."  # 29 characters
 

@@ -1,12 +1,11 @@
-"""Builders shared by the format tests: export records as `labelwise.core.exporting` makes them."""
+"""Builders shared by the format tests: export records as `labelwise.core.dataio.exporting` makes them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from labelwise.core.schema import LabelSchema
-from labelwise.core.validation import validate_result
+from labelwise.schema import LabelSchema, validate_result
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "formats"
 

@@ -11,9 +11,9 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import parse_schema
-from labelwise.formats import coco, rle
+from labelwise.errors import Invalid
+from labelwise.formats import coco
+from labelwise.schema import parse_schema, rle
 from tests.formats._helpers import DATA, normal, record
 
 SHAPES = DATA / "shapes_coco"

@@ -9,9 +9,9 @@ from seqeval.metrics import classification_report
 from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import IOB2
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import parse_schema
+from labelwise.errors import Invalid
 from labelwise.formats import conll
+from labelwise.schema import parse_schema
 from tests.formats._helpers import normal, record
 
 SCHEMA = parse_schema({

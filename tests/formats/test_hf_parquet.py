@@ -8,9 +8,9 @@ import datasets
 import pyarrow.parquet as pq
 import pytest
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import parse_schema
+from labelwise.errors import Invalid
 from labelwise.formats import hf_parquet
+from labelwise.schema import parse_schema
 from tests.formats._helpers import record
 
 SCHEMA = parse_schema({

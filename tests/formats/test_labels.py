@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from labelwise.core.schema import parse_schema
 from labelwise.formats import delimited, jsonl
 from labelwise.formats.labels import final_result, final_results, import_row, minimal_columns, minimal_row
+from labelwise.schema import parse_schema
 from tests.formats._helpers import record
 
 SCHEMA = parse_schema({

@@ -2,9 +2,9 @@ import pytest
 
 pytest.importorskip("defusedxml")
 
-from labelwise.core.errors import Invalid  # noqa: E402
-from labelwise.core.schema import parse_schema  # noqa: E402
+from labelwise.errors import Invalid  # noqa: E402
 from labelwise.formats.labelstudio_config import convert  # noqa: E402
+from labelwise.schema import parse_schema  # noqa: E402
 
 TEXT_CLASSIFICATION = """
 <View>

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import parse_schema
+from labelwise.errors import Invalid
 from labelwise.formats import labelstudio_json as ls
+from labelwise.schema import parse_schema
 from tests.formats._helpers import normal, record
 
 SCHEMA = parse_schema({

@@ -9,9 +9,9 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import parse_schema
+from labelwise.errors import Invalid
 from labelwise.formats import spacy_docbin
+from labelwise.schema import parse_schema
 from tests.formats._helpers import record
 
 SCHEMA = parse_schema({

@@ -8,9 +8,9 @@ import zipfile
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import parse_schema
+from labelwise.errors import Invalid
 from labelwise.formats import voc
+from labelwise.schema import parse_schema
 from tests.formats._helpers import record
 
 SCHEMA = parse_schema({

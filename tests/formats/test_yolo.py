@@ -6,9 +6,9 @@ import pytest
 import yaml
 from PIL import Image
 
-from labelwise.core.errors import Invalid
-from labelwise.core.schema import parse_schema
+from labelwise.errors import Invalid
 from labelwise.formats import yolo
+from labelwise.schema import parse_schema
 from tests.formats._helpers import normal, record
 
 SCHEMA = parse_schema({

@@ -1,7 +1,7 @@
 """Hotkeys across controls: defaults never collide with each other or with page and tool keys, given
 maps are kept, and conflicts between given keys are reported with the control and the key."""
 
-from labelwise.core.schema_templates import TEMPLATES
+from labelwise.schema import TEMPLATES
 from labelwise.schema.hotkeys import assign_hotkeys, hotkey_conflicts, reserved_keys
 
 TEXT = {"text": {"type": "text"}}

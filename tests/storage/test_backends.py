@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from labelwise.core.errors import Invalid
+from labelwise.errors import Invalid
 from labelwise.settings import Settings
 from labelwise.storage import StorageError, check_key, make_key, make_storage, project_of
 from tests.s3_server import moto_server, s3_config  # noqa: F401

@@ -2,8 +2,9 @@
 
 from sqlalchemy import delete, select
 
-from labelwise.core import projects, users
-from labelwise.core.clock import utcnow
+from labelwise.core.accounts import users
+from labelwise.core.platform.clock import utcnow
+from labelwise.core.projects import projects
 from labelwise.store.bulk import insert_with_ids
 from labelwise.store.models import Task
 

@@ -14,12 +14,12 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from labelwise.assist.weak import LabelingFunctionError, definition_hash, from_definition
-from labelwise.core import events
-from labelwise.core.access import Role, authorize
-from labelwise.core.clock import utcnow
-from labelwise.core.errors import Conflict, Invalid, NotFound
-from labelwise.core.projects import project_schema
-from labelwise.core.schema import ChoicesControl, LabelSchema
+from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform import events
+from labelwise.core.platform.clock import utcnow
+from labelwise.core.projects.projects import project_schema
+from labelwise.errors import Conflict, Invalid, NotFound
+from labelwise.schema import ChoicesControl, LabelSchema
 from labelwise.store.models import LabelingFunction, LabelingFunctionVote, Project, Task, User
 
 RULE_KINDS = ("keywords", "regex", "condition")

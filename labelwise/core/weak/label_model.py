@@ -18,12 +18,12 @@ from labelwise.assist.weak import (
     analyze_votes,
     conflicting_tasks,
 )
-from labelwise.core import events
-from labelwise.core.access import Role, authorize
-from labelwise.core.clock import utcnow
-from labelwise.core.errors import Invalid
-from labelwise.core.projects import project_schema
+from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform import events
+from labelwise.core.platform.clock import utcnow
+from labelwise.core.projects.projects import project_schema
 from labelwise.core.weak.functions import single_choice_control
+from labelwise.errors import Invalid
 from labelwise.store.models import (
     Annotation,
     GoldAnswer,

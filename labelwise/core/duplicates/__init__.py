@@ -1,0 +1,1 @@
+"""Duplicates: cluster scans, the stored clusters, and duplicate checks at import."""

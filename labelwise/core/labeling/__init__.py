@@ -1,0 +1,1 @@
+"""Labeling: the queue and its order, reading tasks, submitting annotations, model predictions."""

@@ -1,0 +1,230 @@
+"""Submitting, editing and skipping annotations. Every change adds an immutable revision."""
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.labeling import queue
+from labelwise.core.platform import events
+from labelwise.core.platform.clock import utcnow
+from labelwise.core.projects.projects import project_schema
+from labelwise.core.review import consensus
+from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
+from labelwise.schema import validate_result
+from labelwise.store.models import Annotation, AnnotationRevision, Assignment, Project, Task, User
+
+MAX_LEAD_TIME_MS = 7 * 24 * 3600 * 1000
+
+
+def submit(
+    session: Session,
+    user: User,
+    task_id: int,
+    *,
+    result: dict[str, Any],
+    lead_time_ms: int | None = None,
+) -> Annotation:
+    """The caller's answer to a task. Answering a task they skipped, or whose annotation a reviewer
+    rejected, adds a revision to that annotation."""
+    task, role, assignment = _load_for_work(session, user, task_id)
+    values = checked_result(session, task, result)
+    lead_time_ms = _checked_lead_time(lead_time_ms)
+    existing = session.scalar(select(Annotation).where(Annotation.task_id == task_id, Annotation.user_id == user.id))
+    if existing is not None:
+        if existing.status == "submitted":
+            raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead")
+        _resubmit(session, existing, user, values, lead_time_ms, action="annotation.submitted")
+        session.commit()
+        return existing
+    _count_slot(session, task_id, assignment, user)
+    now = utcnow()
+    annotation = Annotation(
+        task_id=task_id, project_id=task.project_id, user_id=user.id, status="submitted", result=values,
+        lead_time_ms=lead_time_ms, revision=1, created_at=now, updated_at=now,
+    )
+    session.add(annotation)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead") from None
+    add_revision(session, annotation, user)
+    session.execute(update(Task).where(Task.id == task_id).values(annotation_count=Task.annotation_count + 1))
+    events.record(session, actor=user, action="annotation.submitted", object_type="annotation",
+                  object_id=annotation.id, project_id=task.project_id,
+                  after={"task_id": task_id, "result": values, "lead_time_ms": lead_time_ms})
+    session.commit()
+    return annotation
+
+
+def skip(session: Session, user: User, task_id: int, *, lead_time_ms: int | None = None) -> Annotation:
+    """Record that the caller skipped the task and give its slot to someone else. A skipped task that came
+    back to the caller (the project's `skipped_return`) can be skipped again: a new revision, a new skip time."""
+    task, role, assignment = _load_for_work(session, user, task_id)
+    existing = session.scalar(select(Annotation).where(Annotation.task_id == task_id, Annotation.user_id == user.id))
+    if existing is not None and existing.status != "skipped":
+        raise Conflict(f"you already answered task {task_id}; it can no longer be skipped")
+    now = utcnow()
+    if existing is not None:
+        if assignment is None or assignment.status != "leased":
+            raise Conflict(f"you already skipped task {task_id}")
+        queue.skip(session, assignment)
+        existing.revision += 1
+        existing.lead_time_ms = _checked_lead_time(lead_time_ms)
+        existing.updated_at = now
+        add_revision(session, existing, user)
+        events.record(session, actor=user, action="annotation.skipped", object_type="annotation",
+                      object_id=existing.id, project_id=task.project_id, after={"task_id": task_id})
+        session.commit()
+        return existing
+    if assignment is None:
+        assignment = Assignment(task_id=task_id, project_id=task.project_id, user_id=user.id, status="skipped",
+                                expires_at=now, created_at=now)
+        session.add(assignment)
+    else:
+        queue.skip(session, assignment)
+    annotation = Annotation(
+        task_id=task_id, project_id=task.project_id, user_id=user.id, status="skipped", result=None,
+        lead_time_ms=_checked_lead_time(lead_time_ms), revision=1, created_at=now, updated_at=now,
+    )
+    session.add(annotation)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"you already answered task {task_id}") from None
+    add_revision(session, annotation, user)
+    events.record(session, actor=user, action="annotation.skipped", object_type="annotation",
+                  object_id=annotation.id, project_id=task.project_id, after={"task_id": task_id})
+    session.commit()
+    return annotation
+
+
+def edit(
+    session: Session,
+    user: User,
+    annotation_id: int,
+    *,
+    result: dict[str, Any],
+    lead_time_ms: int | None = None,
+) -> Annotation:
+    """A new revision of the caller's own annotation. A skipped or rejected one becomes submitted again."""
+    annotation = session.get(Annotation, annotation_id)
+    if annotation is None:
+        raise NotFound(f"annotation {annotation_id} not found")
+    try:
+        _, role = authorize(session, user, annotation.project_id, Role.ANNOTATOR)
+    except NotFound:
+        raise NotFound(f"annotation {annotation_id} not found") from None
+    if annotation.user_id != user.id:
+        if role == Role.ANNOTATOR:
+            raise NotFound(f"annotation {annotation_id} not found")
+        raise Forbidden("only the author edits an annotation; reviewers fix it through a review")
+    task = session.get(Task, annotation.task_id)
+    values = checked_result(session, task, result)
+    _resubmit(session, annotation, user, values, _checked_lead_time(lead_time_ms), action="annotation.edited")
+    session.commit()
+    return annotation
+
+
+def get_annotation(session: Session, user: User, annotation_id: int) -> Annotation:
+    annotation = session.get(Annotation, annotation_id)
+    if annotation is None:
+        raise NotFound(f"annotation {annotation_id} not found")
+    try:
+        _, role = authorize(session, user, annotation.project_id, Role.ANNOTATOR)
+    except NotFound:
+        raise NotFound(f"annotation {annotation_id} not found") from None
+    if role == Role.ANNOTATOR and annotation.user_id != user.id:
+        raise NotFound(f"annotation {annotation_id} not found")
+    return annotation
+
+
+def revisions(session: Session, user: User, annotation_id: int) -> list[AnnotationRevision]:
+    annotation = get_annotation(session, user, annotation_id)
+    stmt = select(AnnotationRevision).where(AnnotationRevision.annotation_id == annotation.id)
+    return list(session.scalars(stmt.order_by(AnnotationRevision.revision)))
+
+
+def _resubmit(
+    session: Session, annotation: Annotation, user: User, values: dict[str, Any], lead_time_ms: int | None, *,
+    action: str,
+) -> None:
+    """Add a submitted revision; an answer that did not count (skipped, rejected) starts counting again."""
+    before = {"status": annotation.status, "result": annotation.result, "revision": annotation.revision}
+    if annotation.status != "submitted":
+        assignment = session.scalar(
+            select(Assignment).where(Assignment.task_id == annotation.task_id, Assignment.user_id == user.id)
+        )
+        _count_slot(session, annotation.task_id, assignment, user)
+        session.execute(
+            update(Task).where(Task.id == annotation.task_id).values(annotation_count=Task.annotation_count + 1)
+        )
+    annotation.status = "submitted"
+    annotation.result = values
+    annotation.lead_time_ms = lead_time_ms
+    annotation.revision += 1
+    annotation.updated_at = utcnow()
+    add_revision(session, annotation, user)
+    events.record(session, actor=user, action=action, object_type="annotation", object_id=annotation.id,
+                  project_id=annotation.project_id, before=before,
+                  after={"status": "submitted", "result": values, "revision": annotation.revision})
+
+
+def _load_for_work(session: Session, user: User, task_id: int) -> tuple[Task, Role, Assignment | None]:
+    """The task, the caller's role, and their assignment. Annotators may only work on tasks served to them."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    try:
+        _, role = authorize(session, user, task.project_id, Role.ANNOTATOR)
+    except NotFound:
+        raise NotFound(f"task {task_id} not found") from None
+    assignment = session.scalar(select(Assignment).where(Assignment.task_id == task_id, Assignment.user_id == user.id))
+    if assignment is None and role == Role.ANNOTATOR:
+        raise NotFound(f"task {task_id} not found")
+    return task, role, assignment
+
+
+def _count_slot(session: Session, task_id: int, assignment: Assignment | None, user: User) -> None:
+    """Mark the caller's assignment done. A lease already holds its slot; anything else takes one now."""
+    if assignment is None:
+        now = utcnow()
+        session.add(Assignment(task_id=task_id, project_id=session.get(Task, task_id).project_id, user_id=user.id,
+                               status="done", expires_at=now, created_at=now))
+        queue.take_slot(session, task_id)
+        return
+    if assignment.status != "leased":
+        queue.take_slot(session, task_id)
+    assignment.status = "done"
+
+
+def checked_result(session: Session, task: Task, result: Any) -> dict[str, Any]:
+    if not isinstance(result, dict):
+        raise Invalid("'result' must be an object keyed by control name", field="result")
+    schema = project_schema(session.get(Project, task.project_id))
+    return validate_result(schema, task.data, result)
+
+
+def _checked_lead_time(lead_time_ms: Any) -> int | None:
+    if lead_time_ms is None:
+        return None
+    if isinstance(lead_time_ms, bool) or not isinstance(lead_time_ms, int) or not 0 <= lead_time_ms <= MAX_LEAD_TIME_MS:
+        raise Invalid(f"'lead_time_ms' must be a whole number of milliseconds from 0 to {MAX_LEAD_TIME_MS}",
+                      field="lead_time_ms")
+    return lead_time_ms
+
+
+def add_revision(session: Session, annotation: Annotation, author: User) -> None:
+    """Record a revision; every change of an answer passes here, so the task's consensus follows it."""
+    session.add(
+        AnnotationRevision(
+            annotation_id=annotation.id, revision=annotation.revision, status=annotation.status,
+            result=annotation.result, lead_time_ms=annotation.lead_time_ms, author_id=author.id,
+            created_at=annotation.updated_at,
+        )
+    )
+    consensus.on_answer_changed(session, annotation)

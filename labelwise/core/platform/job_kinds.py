@@ -1,0 +1,11 @@
+"""The registry of job kinds: kind name -> the handler a runner calls. One line per kind."""
+
+from labelwise.core.dataio.import_job import run_import
+from labelwise.core.platform.job_runner import Handler
+from labelwise.core.platform.jobs import KIND_IMPORT
+
+
+def default_handlers() -> dict[str, Handler]:
+    return {
+        KIND_IMPORT: run_import,
+    }

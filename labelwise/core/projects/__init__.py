@@ -1,0 +1,1 @@
+"""Projects: their settings and members, and their progress in numbers."""

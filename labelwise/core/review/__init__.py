@@ -1,0 +1,1 @@
+"""Review and quality: consensus, gold questions, adjudication, reviews and the quality report."""

@@ -1,0 +1,474 @@
+"""Consensus: each task's aggregated answer and its confidence, kept current as answers change.
+
+`aggregate` is the pure rule (one task's answers in, one result and confidence out); the rest
+keeps `Task.consensus`/`Task.confidence` up to date inside the caller's transaction and adds an
+annotator to tasks whose confidence stays low (dynamic overlap).
+
+Per control type:
+- choices (single) and pairwise: a vote weighted by skill. Each annotator is a "one-coin" voter
+  who is right with probability `p` (their Dawid–Skene skill after a refit, `PRIOR_ACCURACY`
+  before) and otherwise picks one of the other K-1 options at random; the consensus is the
+  option with the highest posterior (uniform prior) and the confidence is that posterior. With
+  equal skills this is the plain plurality vote (ties to the option listed first in the schema).
+- choices (multiple) and taxonomy with `multiple: true`: the same yes/no posterior per option (per
+  path); an option is chosen when its "yes" posterior exceeds 1/2; the control's confidence is the
+  smallest posterior of any decision. An annotator who answered the task but not the control
+  chose nothing. Single taxonomy: a single-choice vote over paths.
+- spans (on text objects): `aggregate_spans` (position-wise majority); confidence is the mean over
+  annotators of the exact-match span F1 between their spans and the consensus.
+- boxes (unrotated, on images): `aggregate_boxes` (IoU clustering, median fusion, weighted by
+  skill); confidence is the mean box F1 (IoU >= 0.5) of each annotator against the consensus.
+- number and rating: `aggregate_numbers` (median, snapped to the schema's integer/step grid);
+  confidence is the share of answers within tolerance (5 % for numbers, exact for ratings).
+- text: the medoid answer under edit similarity; confidence is its mean similarity to the others.
+- every other control (polygons, keypoints, masks, segments, tracks, ranking, per-region text,
+  rotated boxes, spans on paragraphs): the answer of the most skilled annotator (earliest on a
+  tie); confidence is the share of annotators whose answer equals it (region ids ignored). When
+  the schema has relations, the relations and the region controls they link come together from
+  that one annotator, so region ids stay consistent.
+
+The task's confidence is the smallest confidence of its required controls (of all answered
+controls when none is required). A consensus that fails schema validation (e.g. a per-option vote
+chose fewer options than `min`) is replaced by the most skilled annotator's whole answer. A gold
+task's consensus is its gold answer and an adjudicated task's is the adjudicated result, both with
+confidence 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform import events
+from labelwise.core.projects.projects import ProjectSettings, project_schema
+from labelwise.errors import Invalid
+from labelwise.quality import (
+    DawidSkene,
+    QualityInputError,
+    aggregate_boxes,
+    aggregate_numbers,
+    aggregate_spans,
+    box_f1,
+    encode,
+    span_f1,
+    text_medoid,
+)
+from labelwise.schema import (
+    BoxesControl,
+    ChoicesControl,
+    ImageObject,
+    LabelSchema,
+    NumberControl,
+    PairwiseControl,
+    RatingControl,
+    RegionControl,
+    RelationsControl,
+    SpansControl,
+    TaxonomyControl,
+    TextControl,
+    TextObject,
+    validate_result,
+)
+from labelwise.store.models import Annotation, Assignment, GoldAnswer, Member, Project, Task, User
+
+PRIOR_ACCURACY = 0.7
+"""An annotator's assumed accuracy until a Dawid–Skene refit has estimated their skill."""
+SKILL_BOUNDS = (0.05, 0.99)
+"""Skills are clipped here so one annotator can never make a posterior exactly 0 or 1."""
+NUMBER_REL_TOL = 0.05
+BOX_IOU = 0.5
+REFIT_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One annotator's submitted result for a task, with their skill (None before a refit)."""
+
+    user_id: int
+    result: dict[str, Any]
+    skill: float | None = None
+
+
+@dataclass(frozen=True)
+class Consensus:
+    result: dict[str, Any] | None
+    confidence: float | None
+    controls: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefitSummary:
+    control: str | None
+    labels: int
+    annotators: int
+    tasks_updated: int
+    skills: dict[str, float]
+    note: str | None = None
+
+
+def aggregate(schema: LabelSchema, data: dict[str, Any], answers: Sequence[Answer]) -> Consensus:
+    """The consensus of one task's submitted answers (see the module docstring for the rules)."""
+    if not answers:
+        return Consensus(None, None)
+    ranked = sorted(range(len(answers)), key=lambda i: (-_skill(answers[i].skill), i))
+    anchor = answers[ranked[0]]
+    linked = _linked_controls(schema)
+    result: dict[str, Any] = {}
+    confidences: dict[str, float] = {}
+    for name, control in schema.controls.items():
+        if name in linked:
+            voters = [a for a in answers if a.result.get(name) is not None]
+            if voters:
+                value = anchor.result.get(name)
+                confidences[name] = _share_equal(value, [a.result.get(name) for a in voters])
+                if value is not None:
+                    result[name] = value
+            continue
+        outcome = _aggregate_control(schema, data, name, control, answers, ranked)
+        if outcome is None:
+            continue
+        value, confidence = outcome
+        confidences[name] = float(confidence)
+        if value is not None and value != []:
+            result[name] = value
+    if not confidences:
+        return Consensus(None, None)
+    try:
+        result = validate_result(schema, data, result)
+    except Invalid:
+        result = dict(anchor.result)
+    required = [c for n, c in confidences.items() if schema.controls[n].required]
+    overall = min(required) if required else min(confidences.values())
+    return Consensus(result or None, round(overall, 6), confidences)
+
+
+def choice_posterior(votes: Sequence[tuple[Any, float | None]], options: Sequence[Any]) -> tuple[Any, float, np.ndarray]:
+    """Winner, its posterior and all posteriors of a one-coin skill-weighted vote over `options`.
+
+    `votes` are (option, skill) pairs; votes for an option not in `options` are ignored.
+    """
+    k = len(options)
+    index = {option: i for i, option in enumerate(options)}
+    if k == 1:
+        return options[0], 1.0, np.ones(1)
+    logits = np.zeros(k)
+    for option, skill in votes:
+        if option not in index:
+            continue
+        p = _skill(skill)
+        wrong = (1.0 - p) / (k - 1)
+        logits += math.log(wrong)
+        logits[index[option]] += math.log(p) - math.log(wrong)
+    post = np.exp(logits - logits.max())
+    post /= post.sum()
+    best = int(np.argmax(post))
+    return options[best], float(post[best]), post
+
+
+def on_answer_changed(session: Session, annotation: Annotation) -> None:
+    """Recompute the task's consensus, adjust its dynamic overlap and re-check the author's gold
+    standing. Runs inside the caller's transaction; never commits."""
+    from labelwise.core.review import gold  # gold marks tasks and needs `recompute`; imported late to avoid a cycle
+
+    task = session.get(Task, annotation.task_id)
+    project = session.get(Project, task.project_id)
+    settings = ProjectSettings.model_validate(project.settings)
+    is_gold = recompute(session, task, project)
+    if is_gold:
+        gold.after_gold_answer(session, project, settings, annotation.user_id)
+    else:
+        submitted = session.scalar(
+            select(func.count()).select_from(Annotation)
+            .where(Annotation.task_id == task.id, Annotation.status == "submitted")
+        ) or 0
+        _route(session, task, settings, submitted)
+
+
+def recompute(session: Session, task: Task, project: Project) -> bool:
+    """Refresh one task's consensus from its submitted answers; returns whether the task is gold."""
+    gold_answer = session.get(GoldAnswer, task.id)
+    if gold_answer is not None:
+        task.consensus, task.confidence = gold_answer.result, 1.0
+        return True
+    if task.adjudicated_at is not None:
+        return False
+    rows = session.execute(
+        select(Annotation.user_id, Annotation.result, Member.skill)
+        .outerjoin(Member, (Member.project_id == Annotation.project_id) & (Member.user_id == Annotation.user_id))
+        .where(Annotation.task_id == task.id, Annotation.status == "submitted")
+        .order_by(Annotation.id)
+    ).all()
+    found = aggregate(project_schema(project), task.data, [Answer(u, r or {}, s) for u, r, s in rows])
+    task.consensus, task.confidence = found.result, found.confidence
+    return False
+
+
+def refit(session: Session, user: User, project_id: int, *, control: str | None = None) -> RefitSummary:
+    """Fit Dawid–Skene on every submitted answer of a single-choice control, store each member's
+    skill, and recompute every task's consensus with those skills. Commits once."""
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    schema = project_schema(project)
+    name = _single_choice_control(schema, control)
+    options = list(_options(schema.controls[name]))
+    label = Annotation.result[name].as_string()
+    rows = session.execute(
+        select(Annotation.task_id, Annotation.user_id, label)
+        .where(Annotation.project_id == project_id, Annotation.status == "submitted", label.in_(options))
+    ).all()
+    skills: dict[str, float] = {}
+    note = None
+    if rows:
+        tasks, workers, labels = (np.array(column) for column in zip(*rows))
+        coded = encode(tasks, workers, labels, label_ids=options)
+        try:
+            model = DawidSkene().fit(coded.tasks, coded.workers, coded.labels, **coded.sizes)
+        except QualityInputError as exc:
+            note = f"skills not estimated: {exc}"
+        else:
+            names = dict(session.execute(select(User.id, User.username).where(User.id.in_(coded.worker_ids))).all())
+            for worker, skill in zip(coded.worker_ids, model.skills_.tolist()):
+                session.execute(update(Member).where(Member.project_id == project_id, Member.user_id == int(worker))
+                                .values(skill=round(float(skill), 6)))
+                skills[names.get(int(worker), str(worker))] = round(float(skill), 6)
+    else:
+        note = f"no submitted answers for control '{name}' yet; skills not estimated"
+    updated = _recompute_all(session, project)
+    events.record(session, actor=user, action="quality.refit", object_type="project", object_id=project_id,
+                  project_id=project_id, after={"control": name, "labels": len(rows), "skills": skills})
+    session.commit()
+    return RefitSummary(name, len(rows), len(skills), updated, skills, note)
+
+
+# --- per control ---------------------------------------------------------------------------------
+
+
+def _aggregate_control(schema, data, name, control, answers, ranked) -> tuple[Any, float] | None:
+    voters = [a for a in answers if a.result.get(name) is not None]
+    if isinstance(control, (ChoicesControl, PairwiseControl)) and not getattr(control, "multiple", False):
+        if not voters:
+            return None
+        winner, confidence, _ = choice_posterior([(a.result[name], a.skill) for a in voters], _options(control))
+        return winner, confidence
+    if isinstance(control, ChoicesControl):
+        return _per_option(control.options, [(set(a.result.get(name) or ()), a.skill) for a in answers])
+    if isinstance(control, TaxonomyControl):
+        if not voters:
+            return None
+        if not control.multiple:
+            paths = [tuple(a.result[name][0]) for a in voters if a.result[name]]
+            if not paths:
+                return None
+            choices = list(dict.fromkeys(paths)) + [None] * max(_taxonomy_size(control.options) - len(set(paths)), 0)
+            winner, confidence, _ = choice_posterior(
+                [(tuple(a.result[name][0]), a.skill) for a in voters if a.result[name]], choices)
+            return [list(winner)], confidence
+        every = list(dict.fromkeys(tuple(p) for a in voters for p in a.result[name]))
+        chosen, confidence = _per_option(every, [({tuple(p) for p in a.result.get(name) or ()}, a.skill)
+                                                 for a in answers])
+        return [list(p) for p in chosen], confidence
+    if isinstance(control, SpansControl) and isinstance(schema.objects[control.object], TextObject):
+        text = data.get(schema.objects[control.object].field)
+        if isinstance(text, str):
+            return _spans(name, control, text, answers)
+    if isinstance(control, BoxesControl) and isinstance(schema.objects[control.object], ImageObject):
+        if all(not box.get("rotation") for a in answers for box in a.result.get(name) or ()):
+            return _boxes(name, answers)
+    if isinstance(control, (NumberControl, RatingControl)):
+        if not voters:
+            return None
+        return _number(control, [a.result[name] for a in voters])
+    if isinstance(control, TextControl) and not control.per_region:
+        if not voters:
+            return None
+        choice = text_medoid([a.result[name] for a in voters])
+        return choice.text, choice.confidence
+    if not voters:
+        return None
+    best = next(answers[i] for i in ranked if answers[i].result.get(name) is not None)
+    return best.result[name], _share_equal(best.result[name], [a.result[name] for a in voters])
+
+
+def _per_option(options: Sequence[Any], selections: Sequence[tuple[set, float | None]]) -> tuple[list, float]:
+    chosen, confidence = [], 1.0
+    for option in options:
+        _, _, post = choice_posterior([(option in picked, skill) for picked, skill in selections], (False, True))
+        if post[1] > 0.5:
+            chosen.append(option)
+        confidence = min(confidence, float(post.max()))
+    return chosen, confidence
+
+
+def _spans(name: str, control: SpansControl, text: str, answers: Sequence[Answer]) -> tuple[list, float]:
+    marked = [[(s["start"], s["end"], s["label"]) for s in a.result.get(name) or ()] for a in answers]
+    found = aggregate_spans(marked, length=len(text))
+    spans = [{"id": f"{name}-{i + 1}", "start": s.start, "end": s.end, "label": s.label} for i, s in enumerate(found)]
+    consensus = [(s.start, s.end, s.label) for s in found]
+    return spans, float(np.mean([span_f1(m, consensus).f1 for m in marked]))
+
+
+def _boxes(name: str, answers: Sequence[Answer]) -> tuple[list, float]:
+    drawn = [a.result.get(name) or [] for a in answers]
+    corners = [[(b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"]) for b in boxes] for boxes in drawn]
+    weights = np.array([_skill(a.skill) for a in answers])
+    fused = aggregate_boxes(corners, labels=[[b["label"] for b in boxes] for boxes in drawn], iou_threshold=BOX_IOU,
+                            weights=weights)
+    fused.sort(key=lambda f: (f.box[1], f.box[0]))
+    out = [{"id": f"{name}-{i + 1}", "x": f.box[0], "y": f.box[1], "width": f.box[2] - f.box[0],
+            "height": f.box[3] - f.box[1], "rotation": 0, "label": f.label} for i, f in enumerate(fused)]
+    consensus = [(b["x"], b["y"], b["width"], b["height"], b["label"]) for b in out]
+    scores = [box_f1([(b["x"], b["y"], b["width"], b["height"], b["label"]) for b in boxes], consensus,
+                     iou_threshold=BOX_IOU).f1 for boxes in drawn]
+    return out, float(np.mean(scores))
+
+
+def _number(control: NumberControl | RatingControl, values: list[float]) -> tuple[float, float]:
+    exact = isinstance(control, RatingControl)
+    x = np.asarray(values, dtype=float)
+    value = float(aggregate_numbers(np.zeros(len(x), dtype=np.intp), x).values[0])
+    if exact or getattr(control, "integer", False):
+        value = int(math.floor(value + 0.5))
+    elif control.step:
+        base = control.min or 0.0
+        value = round(base + round((value - base) / control.step) * control.step, 10)
+    # Agreement with the value actually stored (after snapping), not with the raw median.
+    tolerance = 0.0 if exact else NUMBER_REL_TOL * abs(value)
+    return value, float(np.mean(np.abs(x - value) <= tolerance + 1e-12))
+
+
+def _share_equal(value: Any, values: Sequence[Any]) -> float:
+    if not values:
+        return 1.0
+    key = _canonical(value)
+    return sum(_canonical(v) == key for v in values) / len(values)
+
+
+def _canonical(value: Any) -> str:
+    """JSON text of a value with region ids dropped, so equal answers with different ids compare equal."""
+    def strip(v):
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if k != "id"}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+    return json.dumps(strip(value), sort_keys=True)
+
+
+def _linked_controls(schema: LabelSchema) -> set[str]:
+    linked: set[str] = set()
+    for name, control in schema.controls.items():
+        if isinstance(control, RelationsControl):
+            linked.add(name)
+            targets = control.controls or [n for n, c in schema.controls.items() if isinstance(c, RegionControl)]
+            linked.update(targets)
+        if isinstance(control, TextControl) and control.per_region and control.regions_of:
+            linked.update({name, control.regions_of})
+    return linked
+
+
+def _options(control) -> tuple:
+    if isinstance(control, PairwiseControl):
+        return ("a", "b", "tie") if control.allow_tie else ("a", "b")
+    return tuple(control.options)
+
+
+def _taxonomy_size(nodes) -> int:
+    return sum(1 + _taxonomy_size(node.children) for node in nodes)
+
+
+def _skill(skill: float | None) -> float:
+    p = PRIOR_ACCURACY if skill is None or not math.isfinite(skill) else skill
+    return min(max(p, SKILL_BOUNDS[0]), SKILL_BOUNDS[1])
+
+
+def _single_choice_control(schema: LabelSchema, control: str | None) -> str:
+    candidates = [n for n, c in schema.controls.items()
+                  if isinstance(c, (ChoicesControl, PairwiseControl)) and not getattr(c, "multiple", False)]
+    if control is not None:
+        if control not in schema.controls:
+            raise Invalid(f"unknown control '{control}'; the schema's controls are: {', '.join(schema.controls)}",
+                          field="control")
+        if control not in candidates:
+            raise Invalid(f"control '{control}' is not a single-choice control; Dawid–Skene needs one",
+                          field="control")
+        return control
+    if not candidates:
+        raise Invalid("this project has no single-choice control to estimate skills from", field="control")
+    required = [n for n in candidates if schema.controls[n].required]
+    return (required or candidates)[0]
+
+
+# --- routing and batch recompute ------------------------------------------------------------------
+
+
+def _route(session: Session, task: Task, settings: ProjectSettings, submitted: int) -> None:
+    """Dynamic overlap: one more slot for an unsure task that has its base overlap, none for a sure one."""
+    if settings.effective_max_overlap <= settings.overlap or submitted < settings.overlap:
+        return
+    if task.adjudicated_at is not None:
+        return
+    unsure = task.confidence is not None and task.confidence < settings.confidence_target
+    if unsure and submitted < settings.effective_max_overlap:
+        pending = session.scalar(
+            select(Assignment.id).where(Assignment.task_id == task.id, Assignment.status == "leased").limit(1)
+        )
+        if pending is None:
+            session.execute(update(Task).where(Task.id == task.id, Task.remaining == 0).values(remaining=1))
+    elif not unsure or submitted >= settings.effective_max_overlap:
+        session.execute(update(Task).where(Task.id == task.id, Task.remaining > 0).values(remaining=0))
+
+
+def recompute_tasks(session: Session, project: Project, task_ids: Sequence[int]) -> int:
+    """Refresh the consensus of many tasks at once (an import that brought answers); never commits."""
+    updated = 0
+    for start in range(0, len(task_ids), REFIT_BATCH):
+        ids = list(task_ids[start:start + REFIT_BATCH])
+        tasks = list(session.scalars(select(Task).where(Task.id.in_(ids)).order_by(Task.id)))
+        updated += _recompute_batch(session, project, tasks, _skills(session, project))
+    return updated
+
+
+def _recompute_all(session: Session, project: Project) -> int:
+    skills = _skills(session, project)
+    last_id, updated = 0, 0
+    while True:
+        tasks = list(session.scalars(
+            select(Task).where(Task.project_id == project.id, Task.id > last_id).order_by(Task.id).limit(REFIT_BATCH)
+        ))
+        if not tasks:
+            return updated
+        updated += _recompute_batch(session, project, tasks, skills)
+        last_id = tasks[-1].id
+
+
+def _skills(session: Session, project: Project) -> dict[int, float | None]:
+    return dict(session.execute(select(Member.user_id, Member.skill).where(Member.project_id == project.id)).all())
+
+
+def _recompute_batch(session: Session, project: Project, tasks: list[Task], skills: dict[int, float | None]) -> int:
+    schema = project_schema(project)
+    ids = [t.id for t in tasks]
+    gold = dict(session.execute(select(GoldAnswer.task_id, GoldAnswer.result).where(GoldAnswer.task_id.in_(ids))).all())
+    answers: dict[int, list[Answer]] = {}
+    for task_id, user_id, result in session.execute(
+        select(Annotation.task_id, Annotation.user_id, Annotation.result)
+        .where(Annotation.task_id.in_(ids), Annotation.status == "submitted").order_by(Annotation.id)
+    ):
+        answers.setdefault(task_id, []).append(Answer(user_id, result or {}, skills.get(user_id)))
+    for task in tasks:
+        if task.id in gold:
+            task.consensus, task.confidence = gold[task.id], 1.0
+        elif task.adjudicated_at is None:
+            found = aggregate(schema, task.data, answers.get(task.id, []))
+            task.consensus, task.confidence = found.result, found.confidence
+    session.flush()
+    for task in tasks:
+        session.expunge(task)
+    return len(tasks)
