@@ -246,3 +246,22 @@ def test_find_label_errors_recovers_injected_noise_on_wine():
     assert np.array_equal(found.given, noisy[found.indices])
     assert (found.suspected[hits] == y[found.indices[hits]]).mean() >= 0.9  # suspected = the true label
     assert (np.diff(found.scores) >= 0).all()
+
+
+def test_cross_validation_drives_the_built_in_text_model():
+    # The built-in models take task dicts and learn string classes; columns still follow the codes.
+    from labelwise.assist.models.text_classifier import TextClassifier
+
+    rng = np.random.default_rng(0)
+    words = {0: ["great", "love", "fine", "nice"], 1: ["awful", "hate", "bad", "poor"], 2: ["table", "chair", "lamp"]}
+    labels = np.repeat(np.arange(3), 20)  # codes 0..2; "10"-style lexical order must not matter
+    tasks = [{"text": " ".join(rng.choice(words[c], 4))} for c in labels]
+    noisy = labels.copy()
+    noisy[[0, 25, 45]] = [1, 2, 0]
+    probs = cross_val_pred_proba(TextClassifier(field="text"), tasks, noisy, n_folds=5, seed=0)
+    assert probs.shape == (60, 3) and np.allclose(probs.sum(axis=1), 1.0)
+    assert (probs.argmax(axis=1) == labels).mean() > 0.9
+    cl = ConfidentLearning().fit(noisy, probs)
+    flagged = np.flatnonzero(cl.issues_)
+    assert set(flagged) <= {0, 25, 45} and len(flagged) >= 2
+    assert np.array_equal(cl.suspected_labels_[flagged], labels[flagged])
