@@ -8,6 +8,7 @@
 
 import { History } from "./history.js";
 import { assignHotkeys } from "./hotkeys.js";
+import { RelationArrows } from "./relation-arrows.js";
 import { clone, el, ensureStyles, isTyping, keyName } from "./util.js";
 import { TextViewer } from "./objects/text.js";
 import { ParagraphsViewer } from "./objects/paragraphs.js";
@@ -66,7 +67,7 @@ export class TaskEditor extends HTMLElement {
   }
 
   connectedCallback() { ensureStyles(); this.classList.add("lw-task-editor"); }
-  disconnectedCallback() { for (const viewer of Object.values(this.viewers)) viewer.destroy?.(); }
+  disconnectedCallback() { for (const viewer of Object.values(this.viewers)) viewer.destroy?.(); this.arrows?.destroy(); }
   attributeChangedCallback() { if (this._schema && this._task) this._build(); }
 
   get schema() { return this._schema; }
@@ -251,6 +252,12 @@ export class TaskEditor extends HTMLElement {
   // --- keys ----------------------------------------------------------------------------------------
   // Returns true when the key did something here; the page handles the rest (submit, skip, help).
   handleKey(event) {
+    const handled = this._handleKey(event);
+    if (handled) this.arrows?.schedule(); // zoom, pan and paging move the regions the arrows join
+    return handled;
+  }
+
+  _handleKey(event) {
     if (!this._schema || !this._task) return false;
     const key = keyName(event);
     if (isTyping(event.target)) return false;
@@ -302,6 +309,8 @@ export class TaskEditor extends HTMLElement {
   // --- layout --------------------------------------------------------------------------------------
   _build() {
     for (const viewer of Object.values(this.viewers)) viewer.destroy?.();
+    this.arrows?.destroy();
+    this.arrows = null;
     this.viewers = {};
     this.controls = {};
     this.replaceChildren();
@@ -344,6 +353,8 @@ export class TaskEditor extends HTMLElement {
     if (!this.active || !this.controls[this.active]) this.active = Object.keys(this.controls)[0] || null;
     for (const c of Object.values(this.controls)) c.el.classList.toggle("lw-active", c.name === this.active);
     this.append(el("div", { class: "lw-editor-body" }, objects, side), this.status);
+    if (Object.values(this.controls).some((c) => c.spec.type === "relations")) this.arrows = new RelationArrows(this, objects);
+    this.classList.toggle("lw-has-relations", !!this.arrows);
     for (const viewer of Object.values(this.viewers)) viewer.mounted?.();
     this.refresh();
   }
@@ -353,6 +364,7 @@ export class TaskEditor extends HTMLElement {
     this.toggleAttribute("data-readonly", this.readonly);
     for (const viewer of Object.values(this.viewers)) viewer.render();
     for (const control of Object.values(this.controls)) control.render();
+    this.arrows?.schedule();
   }
 }
 

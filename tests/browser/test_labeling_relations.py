@@ -1,0 +1,51 @@
+"""Relations drawn as arrows over the text, from the source span to the target span, with the label on
+the arrow; made by keyboard and read back through the API."""
+
+from playwright.sync_api import expect
+
+from labelwise.core.schema_templates import TEMPLATES
+from tests.browser.test_labeling_support import current_task_id, open_labeling, screenshot, wait_next_task
+
+TEXT = "Ada works for ACME in London."
+
+
+def test_relations_are_arrows_with_their_label(page, web_server, web_session):
+    schema = TEMPLATES["ner_relations"]["schema"]  # entities 1-4, relations works_for 5, located_in 6
+    ctx = open_labeling(page, web_server, web_session, schema, [{"text": TEXT}, {"text": "second"}])
+    task = current_task_id(page)
+    for key in ["Shift+ArrowRight"] * 3 + ["1"] + ["Alt+ArrowRight"] * 11 + ["Shift+ArrowRight"] * 4 + ["2"]:
+        page.keyboard.press(key)  # Ada as PER, ACME as ORG
+    for key in ["Alt+ArrowRight"] * 4 + ["Shift+ArrowRight"] * 6 + ["3"]:
+        page.keyboard.press(key)  # London as LOC
+    # Ada -> ACME works_for (the default relation label), ACME -> London located_in
+    for key in ["Tab", "r", "Tab", "r", "6", "r", "Tab", "r"]:
+        page.keyboard.press(key)
+    arrows = page.locator(".lw-relation-arrows .lw-relation-arrow")
+    expect(arrows).to_have_count(2)
+    expect(arrows.locator("text")).to_have_text(["works_for", "located_in"])
+
+    def span_box(needle):
+        return page.evaluate("""(needle) => { const segs = [...document.querySelectorAll('.lw-text [data-marks]')];
+            const seg = segs.find((s) => s.textContent === needle); const r = seg.getBoundingClientRect();
+            return [r.left, r.right, r.top]; }""", needle)
+
+    def ends(index):
+        return page.evaluate("""(i) => { const path = document.querySelectorAll('.lw-relation-arrow path')[i];
+            const len = path.getTotalLength(); const m = path.getScreenCTM();
+            return [path.getPointAtLength(0), path.getPointAtLength(len)].map((p) => { const q = new DOMPoint(p.x, p.y).matrixTransform(m); return [q.x, q.y]; }); }""", index)
+
+    for index, (source, target) in enumerate([("Ada", "ACME"), ("ACME", "London")]):
+        (x1, y1), (x2, y2) = ends(index)
+        s, t = span_box(source), span_box(target)
+        assert s[0] <= x1 <= s[1] and abs(y1 - s[2]) < 3, (source, x1, y1, s)
+        assert t[0] <= x2 <= t[1] and abs(y2 - t[2]) < 4, (target, x2, y2, t)
+    # the relation-type dropdown shows its whole label
+    width = page.evaluate("() => { const s = document.querySelector('.lw-relation select'); return s.scrollWidth - s.clientWidth; }")
+    assert width <= 0
+    screenshot(page, "relations")
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    result = ctx.results()[0].result
+    by_text = {s["text"]: s["id"] for s in result["entities"]}
+    assert sorted((r["from"], r["to"], r["label"]) for r in result["relations"]) == sorted(
+        [(by_text["Ada"], by_text["ACME"], "works_for"), (by_text["ACME"], by_text["London"], "located_in")])
