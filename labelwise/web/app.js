@@ -21,6 +21,7 @@ const ROUTES = [
   [/^\/app\/projects\/(?<id>\d+)\/export\/?$/, "export"],
   [/^\/app\/projects\/(?<id>\d+)\/audit\/?$/, "audit"],
   [/^\/app\/projects\/(?<id>\d+)\/jobs\/?$/, "jobs"],
+  [/^\/app\/projects\/(?<id>\d+)\/weak\/?$/, "weak"],
   [/^\/app\/projects\/(?<id>\d+)\/review\/?$/, "review"],
   [/^\/app\/projects\/(?<id>\d+)\/quality\/?$/, "quality"],
   [/^\/app\/projects\/(?<id>\d+)\/adjudication\/?$/, "adjudication"],
