@@ -128,15 +128,30 @@ def _targets(schema: LabelSchema | None, image: str | None) -> tuple[str, dict[s
     return field, targets
 
 
+class NoAliasLoader(yaml.SafeLoader):
+    """A safe loader that refuses anchors and aliases: a few hundred bytes of nested aliases expand to
+    gigabytes (a "billion laughs"), and files users upload never need them."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, "YAML anchors (&) and aliases (*) are not accepted",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def _classes(root: Path) -> list[str]:
     classes_txt, data_yaml = root / "classes.txt", root / "data.yaml"
     if classes_txt.is_file():
         return [name.strip() for name in classes_txt.read_text(encoding="utf-8").splitlines() if name.strip()]
     if data_yaml.is_file():
         try:
-            config = yaml.safe_load(data_yaml.read_text(encoding="utf-8"))
+            config = yaml.load(data_yaml.read_text(encoding="utf-8"), Loader=NoAliasLoader)  # noqa: S506
         except yaml.YAMLError as exc:
-            raise Invalid(f"data.yaml: not valid YAML ({exc})", field="data.yaml") from None
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise Invalid(f"data.yaml: not valid YAML{where}: {problem}", field="data.yaml") from None
         names = config.get("names") if isinstance(config, dict) else None
         if isinstance(names, dict):
             try:

@@ -1,5 +1,7 @@
 """YOLO dataset zips through the media route: stored images become tasks, label files their boxes."""
 
+import time
+
 import pytest
 import yaml
 from sqlalchemy import func, select
@@ -109,3 +111,20 @@ def test_a_multipart_zip_and_the_missing_pieces(client, session, owner, project)
     no_classes = zip_of({"images/a.png": png(1), "labels/a.txt": b"0 0.5 0.5 0.1 0.1\n"})
     missing = post(client, owner, project, no_classes)
     assert missing.status_code in (400, 422) and "classes.txt" in missing.text
+
+
+LAUGHS = "\n".join(["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+                   + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+                   + ["names: *i"])
+
+
+def test_a_data_yaml_with_aliases_is_refused_at_once(client, session, owner, project):
+    body = dataset(extra={"data.yaml": LAUGHS.encode()})
+    assert len(LAUGHS) < 1000
+    start = time.perf_counter()
+    response = post(client, owner, project, body)
+    assert time.perf_counter() - start < 5
+    assert response.status_code == 422, response.text[:500]
+    assert "data.yaml" in response.json()["message"] and "aliases" in response.json()["message"]
+    assert len(response.content) < 2000
+    assert session.scalar(select(func.count()).select_from(Task)) == 0
