@@ -9,11 +9,13 @@ own, after refusing traversal, symlinks, encryption and bombs.
 
 import os
 import zipfile
+from contextlib import suppress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
@@ -25,7 +27,7 @@ from labelwise.core.projects.projects import project_schema
 from labelwise.errors import ImportRejected, Invalid, LabelwiseError, TooLarge
 from labelwise.formats.rows import Row
 from labelwise.storage import Storage, make_key
-from labelwise.store.models import User
+from labelwise.store.models import Project, Task, User
 
 MEDIA_OBJECT_TYPES = ("image", "audio", "video")
 # Tiny entries (label files, headers) compress absurdly well; each may unpack to this much whatever its ratio.
@@ -198,29 +200,61 @@ def import_media(
         raise MediaRejected(errors, stopped_early=len(errors) >= max_errors)
     added: list[str] = []
     try:
-        rows = []
+        rows, reused = [], []
         for line, (item, info) in enumerate(inspected, start=1):
             key = make_key(project_id, info.sha256, info.ext)
             if storage.put_file(key, item.path, content_type=info.content_type):
                 added.append(key)
+            else:
+                reused.append((key, item, info))
             row = _row(key, item, info, targets[info.kind])
             if labels and item.name in labels:
                 row.update({k: v for k, v in labels[item.name].items() if k not in ("data", "meta")})
             rows.append(Row(line, row))
+        # From here to the commit, no failing import can delete a blob (see _delete_unreferenced); one that
+        # did so between our put_file and now is undone by storing the bytes again.
+        _lock_blobs(session, project_id)
+        for key, item, info in reused:
+            if not storage.exists(key):
+                storage.put_file(key, item.path, content_type=info.content_type)
         result = importing.import_tasks(session, user, project_id, rows, batch_size=batch_size,
                                         max_errors=max_errors, duplicates=duplicates)
     except BaseException:
         session.rollback()
-        # A concurrent import of the very same bytes could have reused one of these; that race is
-        # accepted as the price of not locking blobs (its tasks would show a missing image).
-        for key in added:
-            storage.delete(key)
+        with suppress(Exception):  # the import's own error is the one to report; a left blob only costs space
+            _delete_unreferenced(session, storage, project_id, added)
         raise
     return MediaImportSummary(
         imported=result.imported, stored=len(added), reused=len(inspected) - len(added), ignored=tuple(ignored),
         duplicates_skipped=result.duplicates_skipped, duplicates_flagged=result.duplicates_flagged,
         near_duplicates=result.near_duplicates,
     )
+
+
+def _lock_blobs(session: Session, project_id: int) -> None:
+    """Serialise blob deletion with the imports that reference blobs, until commit or rollback: the project
+    row's lock on PostgreSQL, the database write lock on SQLite (which has no row locks)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Project).where(Project.id == project_id).values(name=Project.name))
+    else:
+        session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
+
+
+def _delete_unreferenced(session: Session, storage: Storage, project_id: int, keys: list[str]) -> None:
+    """Delete the blobs a failed import stored, except those a task now references: blobs are content-addressed,
+    so a concurrent import of the same bytes may have committed tasks that use them."""
+    if not keys:
+        return
+    try:
+        _lock_blobs(session, project_id)
+        shas = {key.rsplit("/", 1)[-1].split(".", 1)[0]: key for key in keys}
+        sha = Task.meta["media"]["sha256"].as_string()
+        used = set(session.scalars(select(sha).where(Task.project_id == project_id, sha.in_(list(shas)))))
+        for digest, key in shas.items():
+            if digest not in used:
+                storage.delete(key)
+    finally:
+        session.rollback()
 
 
 def media_src(key: str) -> str:
