@@ -62,5 +62,14 @@ def test_every_setting_is_documented():
 
 def test_readme_links_the_docs():
     readme = (DOCS.parent / "README.md").read_text()
-    for page in ("docs/result-shapes.md", "docs/running.md", "docs/cli.md"):
+    for page in ("docs/result-shapes.md", "docs/running.md", "docs/cli.md", "docs/security.md"):
         assert page in readme
+
+
+def test_every_limit_setting_is_in_the_security_page():
+    security = (DOCS / "security.md").read_text()
+    limits = [name for name in Settings.model_fields
+              if (name.startswith(("max_", "login_")) and name != "max_import_errors")  # a report length
+              or name in ("project_creators", "trusted_origins")]
+    missing = [name for name in limits if f"`LABELWISE_{name.upper()}`" not in security]
+    assert missing == [], f"document these limits in docs/security.md: {missing}"
