@@ -3,7 +3,7 @@ the arrow; made by keyboard and read back through the API."""
 
 from playwright.sync_api import expect
 
-from labelwise.core.schema_templates import TEMPLATES
+from labelwise.schema import TEMPLATES
 from tests.browser.test_labeling_support import current_task_id, open_labeling, screenshot, wait_next_task
 
 TEXT = "Ada works for ACME in London."

@@ -5,10 +5,11 @@ import threading
 
 import pytest
 
-from labelwise.core import importing, media_import
-from labelwise.core.errors import Invalid
-from labelwise.core.media import MediaLimits
-from labelwise.core.media_import import MediaFile, import_media
+from labelwise.core.dataio import importing
+from labelwise.core.media import media_import
+from labelwise.core.media.media import MediaLimits
+from labelwise.core.media.media_import import MediaFile, import_media
+from labelwise.errors import Invalid
 from tests.factories import make_project, make_user
 from tests.media_helpers import IMAGE_SCHEMA, png
 
