@@ -57,16 +57,15 @@ DATA = Path("/work/shared/data")
 
 CANDIDATES = {
     "majority_vote": lambda: MajorityVoteLabelModel(),
-    "dawid_skene(learn, s=1, a=1)": lambda: DawidSkeneLabelModel(),
-    "dawid_skene(uniform, s=1, a=1)": lambda: DawidSkeneLabelModel(class_balance="uniform"),
-    "dawid_skene(learn, s=0.01, a=0)": lambda: DawidSkeneLabelModel(smoothing=0.01, accuracy_prior=0),
+    "dawid_skene(learn, s=1, a=1, abstains: unipolar)": lambda: DawidSkeneLabelModel(),
+    "dawid_skene(learn, s=1, a=1, abstains: all)": lambda: DawidSkeneLabelModel(abstain_evidence=True),
+    "dawid_skene(learn, s=1, a=1, abstains: none)": lambda: DawidSkeneLabelModel(abstain_evidence=False),
+    "dawid_skene(uniform, s=1, a=1, abstains: unipolar)": lambda: DawidSkeneLabelModel(class_balance="uniform"),
+    "dawid_skene(learn, s=0.01, a=0, abstains: unipolar)": lambda: DawidSkeneLabelModel(
+        smoothing=0.01, accuracy_prior=0),
     "matrix_completion(uniform)": lambda: MatrixCompletionLabelModel(),
     "matrix_completion(learn)": lambda: MatrixCompletionLabelModel(class_balance="learn"),
-    "matrix_completion(uniform, abstain_evidence)": lambda: MatrixCompletionLabelModel(
-        abstain_evidence=True),
     "matrix_completion(uniform, l2=0.1)": lambda: MatrixCompletionLabelModel(l2=0.1),
-    "dawid_skene(uniform, s=0.01, a=0)": lambda: DawidSkeneLabelModel(
-        class_balance="uniform", smoothing=0.01, accuracy_prior=0),
 }
 
 

@@ -90,6 +90,27 @@ def test_dawid_skene_uses_abstains_of_one_class_rules():
     assert _accuracy(ds[covered], s.truth[covered]) > _accuracy(mv[covered], s.truth[covered]) + 0.02
 
 
+def test_abstains_count_only_for_one_class_functions_by_default():
+    votes = np.array([[0, 1, -1], [-1, 0, 1], [0, -1, -1], [-1, 1, -1]] * 5)
+    model = DawidSkeneLabelModel().fit(votes, n_classes=2)
+    assert model.abstain_evidence_.tolist() == [True, False, True]
+    # A several-class function's abstain rate is the same for every class: its silence says nothing.
+    assert np.allclose(model.conditionals_[1, 0, 2], model.conditionals_[1, 1, 2])
+    assert np.allclose(model.conditionals_.sum(axis=2), 1.0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sparse_several_class_functions_do_not_collapse(seed):
+    # Weak functions that vote either class on a random few tasks: modelling their abstains as
+    # evidence lets EM split tasks by which functions fired, far below majority vote.
+    s = simulate(n_tasks=1500, n_functions=5, n_classes=2, accuracy=(0.55, 0.85), coverage=(0.02, 0.3),
+                 unipolar=0.0, seed=seed)
+    covered = (s.votes >= 0).any(axis=1)
+    mv = _accuracy(MajorityVoteLabelModel().fit(s.votes, n_classes=2).probas_[covered], s.truth[covered])
+    ds = _accuracy(DawidSkeneLabelModel().fit(s.votes, n_classes=2).probas_[covered], s.truth[covered])
+    assert ds > mv - 0.03
+
+
 def test_tasks_without_votes():
     votes = np.array([[0, 0, -1], [1, 1, 1], [-1, -1, -1], [0, -1, 0]] * 20)
     mv = MajorityVoteLabelModel().fit(votes, n_classes=2)

@@ -28,6 +28,11 @@ class DawidSkeneLabelModel(LabelModel):
 
     ``class_balance``: ``"learn"`` (EM estimates it), ``"uniform"``, or K probabilities.
     ``smoothing`` is a Dirichlet pseudo-count on every table cell and on the class balance;
+    ``abstain_evidence``: whether a function's abstaining counts as evidence. ``"unipolar"``
+    (default) lets it count for functions that only ever vote one class (keyword rules: their
+    silence is their vote for "not my class") and not for functions that vote several classes
+    (whose coverage is then modelled as the same for every class, as in crowd aggregation);
+    ``True``/``False`` for all functions. ``abstain_evidence_`` says which functions it was.
     ``accuracy_prior`` adds that many extra pseudo-counts to each function's "votes its own
     class correctly" cells, the weak belief (shared with Snorkel's ``prec_init``) that a rule
     is better than chance, which keeps EM from swapping classes. Learned:
@@ -36,12 +41,16 @@ class DawidSkeneLabelModel(LabelModel):
     """
 
     def __init__(self, *, class_balance="learn", smoothing: float = 1.0, accuracy_prior: float = 1.0,
-                 n_iter: int = 200, tol: float = 1e-7) -> None:
+                 abstain_evidence: str | bool = "unipolar", n_iter: int = 200, tol: float = 1e-7) -> None:
         if smoothing < 0 or accuracy_prior < 0 or tol < 0 or n_iter < 0:
             raise LabelingFunctionError("smoothing, accuracy_prior, tol and n_iter must be >= 0.")
+        if abstain_evidence not in ("unipolar", True, False):
+            raise LabelingFunctionError("abstain_evidence must be 'unipolar', True or False.",
+                                        field="abstain_evidence")
         self.class_balance = class_balance
         self.smoothing = smoothing
         self.accuracy_prior = accuracy_prior
+        self.abstain_evidence = abstain_evidence
         self.n_iter = n_iter
         self.tol = tol
 
@@ -56,6 +65,11 @@ class DawidSkeneLabelModel(LabelModel):
         total = counts.sum(axis=1, keepdims=True)
         probas = np.where(total > 0, counts / np.maximum(total, 1.0), 1.0 / k)
         self.n_classes_, self.n_functions_ = k, m
+        if self.abstain_evidence == "unipolar":
+            self.abstain_evidence_ = np.array([len(np.unique(arr[arr[:, j] >= 0, j])) <= 1 for j in range(m)],
+                                              dtype=bool)
+        else:
+            self.abstain_evidence_ = np.full(m, bool(self.abstain_evidence))
         self.n_iter_, self.log_likelihood_ = 0, -np.inf
         prev = -np.inf
         prior, tables = self._m_step(codes, probas, fixed, k)
@@ -95,10 +109,22 @@ class DawidSkeneLabelModel(LabelModel):
             for y in range(k):
                 tables[j, y] += np.bincount(codes[:, j], weights=probas[:, y], minlength=k + 1)
         tables /= tables.sum(axis=2, keepdims=True)
+        silent = ~self.abstain_evidence_
+        if silent.any():
+            # Whether these functions vote says nothing about the class: one abstain rate for all classes.
+            rate = (tables[silent, :, k] * _class_shares(probas)[None, :]).sum(axis=1)
+            voted = tables[silent, :, :k] / tables[silent, :, :k].sum(axis=2, keepdims=True)
+            tables[silent, :, :k] = voted * (1.0 - rate)[:, None, None]
+            tables[silent, :, k] = rate[:, None]
         if fixed is not None:
             return fixed, tables
         prior = probas.sum(axis=0) + self.smoothing
         return prior / prior.sum(), tables
+
+
+def _class_shares(probas: np.ndarray) -> np.ndarray:
+    total = probas.sum(axis=0)
+    return total / total.sum() if total.sum() > 0 else np.full(probas.shape[1], 1.0 / probas.shape[1])
 
 
 def _log_likelihood(codes: np.ndarray, tables: np.ndarray) -> np.ndarray:
