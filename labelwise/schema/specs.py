@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, StrictInt, ValidationError, field_serializer
 
 from labelwise.errors import Invalid
+from labelwise.schema.hotkeys import assign_hotkeys
 
 __all__ = [
     "CONTROL_TYPES",
@@ -69,6 +70,10 @@ class LabelSchema:
                 name: spec.model_dump(mode="json", exclude_defaults=True) for name, spec in self.controls.items()
             },
         }
+
+    def hotkeys(self) -> dict[str, dict[str, str]]:
+        """The key of every label and option, one per label across all controls (see `schema.hotkeys`)."""
+        return assign_hotkeys(self.objects, self.controls)
 
 
 def parse_schema(source: str | bytes | Mapping[str, Any]) -> LabelSchema:
@@ -200,10 +205,6 @@ class RegionControl(_OnObject):
     min: _Count | None = None
     max: _Count | None = None
 
-    def key_map(self) -> dict[str, str]:
-        """Hotkey per label: the `hotkeys` given, or 1-9 for the first nine labels when none are."""
-        return _key_map(self.labels, self.hotkeys)
-
 
 class ChoicesControl(_OnObject):
     type: Literal["choices"]
@@ -212,10 +213,6 @@ class ChoicesControl(_OnObject):
     hotkeys: _HotkeyMap = None
     min: _Count | None = None
     max: _Count | None = None
-
-    def key_map(self) -> dict[str, str]:
-        """Hotkey per option: the `hotkeys` given, or 1-9 for the first nine options when none are."""
-        return _key_map(self.options, self.hotkeys)
 
 
 class TaxonomyNode(_Spec):
@@ -675,12 +672,6 @@ def _check_number(spec: NumberControl, owner: str, path: str) -> None:
             raise Invalid(f"{owner}: '{key}' must be a finite number", field=f"{path}.{key}")
         if spec.integer and value is not None and not float(value).is_integer():
             raise Invalid(f"{owner}: '{key}' is {value:g} but the number is an integer", field=f"{path}.{key}")
-
-
-def _key_map(names: tuple[str, ...], hotkeys: dict[str, str] | None) -> dict[str, str]:
-    if hotkeys is not None:
-        return dict(hotkeys)
-    return {name: str(number) for number, name in enumerate(names[:9], start=1)}
 
 
 # --- dumping -----------------------------------------------------------------------------------------

@@ -116,19 +116,20 @@ def test_schema_is_immutable():
         schema.controls["sentiment"].required = False
 
 
-def test_hotkeys_default_to_1_to_9_in_order():
+def test_hotkeys_default_to_the_pool_in_order():
     options = [f"o{i}" for i in range(11)]
     schema = parse_schema(_with_control({"type": "choices", "object": "review", "options": options}))
     assert schema.controls["c"].hotkeys is None
-    assert schema.controls["c"].key_map() == {f"o{i}": str(i + 1) for i in range(9)}
+    assert schema.hotkeys()["c"] == {**{f"o{i}": str(i + 1) for i in range(9)}, "o9": "0", "o10": "w"}
 
 
 def test_explicit_hotkeys_replace_the_automatic_ones():
     schema = parse_schema(EVERY_TYPE)
-    assert schema.controls["sentiment"].key_map() == {"pos": "p", "neg": "n"}
-    assert schema.controls["cars"].key_map() == {"car": "1"}
+    assert schema.hotkeys()["sentiment"] == {"pos": "p", "neg": "n"}
+    keys = [key for per in schema.hotkeys().values() for key in per.values()]
+    assert len(keys) == len(set(keys))  # the others take free keys: no key twice across controls
     empty = parse_schema(_with_control({"type": "spans", "object": "review", "labels": ["a"], "hotkeys": {}}))
-    assert empty.controls["c"].key_map() == {}
+    assert empty.hotkeys()["c"] == {}
 
 
 @pytest.mark.parametrize(
