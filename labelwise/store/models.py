@@ -398,3 +398,27 @@ class LabelingFunctionVote(Base):
                                              primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True, index=True)
     label: Mapped[str] = mapped_column(String(200))
+
+
+class ModelVersion(Base):
+    """A built-in model trained on a project's labeled tasks for one control: its bytes (a pickle with a
+    version header, written and read only by labelwise) and its cross-validated accuracy and F1."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("project_id", "control", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    control: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    model_class: Mapped[str] = mapped_column(String(200))
+    trained_on: Mapped[int] = mapped_column(Integer)
+    metrics: Mapped[dict[str, Any] | None]
+    model: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    @property
+    def name(self) -> str:
+        """The `model_version` its predictions carry."""
+        return f"builtin-{self.control}-v{self.version}"
