@@ -4,6 +4,8 @@ the browser, and segments on a time series chart."""
 
 import math
 
+from playwright.sync_api import expect
+
 from tests.browser.test_labeling_support import current_task_id, drag, open_labeling, screenshot, wait_next_task, wav_data_uri
 
 # Record a one-second 25 fps WebM of a moving square from a canvas: nothing is downloaded.
@@ -158,3 +160,55 @@ def test_label_timeseries_segments(page, web_server, web_session):
     a, b = sorted(result["events"], key=lambda s: s["start"])
     assert a["label"] == "maintenance" and abs(a["start"] - 19.8) < 0.3 and abs(a["end"] - 39.6) < 0.3
     assert b["label"] == "anomaly" and abs(b["start"] - 59.4) < 1e-6 and abs(b["end"] - 69.3) < 1e-6
+
+
+def test_boxes_on_video_frames_and_a_current_status_line(page, web_server, web_session):
+    page.goto("about:blank")
+    webm = page.evaluate(RECORD_WEBM)
+    schema = {
+        "objects": {"video": {"type": "video"}},
+        "controls": {
+            "tracks": {"type": "tracks", "object": "video", "labels": ["square"]},
+            "boxes": {"type": "boxes", "object": "video", "labels": ["glitch"]},
+        },
+    }
+    video = {"src": webm, "width": 160, "height": 120, "frames": 25, "frame_rate": 25, "duration": 1.0}
+    ctx = open_labeling(page, web_server, web_session, schema, [{"video": video}, {"video": video}])
+    first = current_task_id(page)
+
+    def at(vx, vy):
+        return tuple(page.eval_on_selector(".lw-video-svg", "(svg, [x, y]) => { const p = svg.createSVGPoint(); p.x = x; p.y = y;"
+                                           " const q = p.matrixTransform(svg.querySelector('.lw-content').getScreenCTM()); return [q.x, q.y]; }", [vx, vy]))
+
+    status = page.locator("lw-task-editor .lw-editor-status")
+    frame_info = page.locator(".lw-frame")
+    drag(page, at(10, 10), at(50, 40))  # a track from frame 0 (tracks is the first control)
+    for _ in range(10):
+        page.keyboard.press(".")
+    drag(page, at(30, 25), at(70, 25))  # moved on frame 10: a second keyframe
+    expect(status).to_have_text("square (2 keyframes, frames 0–10)")
+    expect(frame_info).to_contain_text("frame 10 / 24")
+    expect(frame_info).to_contain_text("keyframe here")
+    for _ in range(5):
+        page.keyboard.press(",")
+    expect(frame_info).to_contain_text("interpolated")
+    assert abs(page.eval_on_selector(".lw-video-svg [data-region] rect", "r => +r.getAttribute('x')") - 30) < 1.5
+
+    page.click("[data-control=boxes] .lw-control-title")
+    page.keyboard.press(".")  # frame 6
+    drag(page, at(100, 60), at(140, 100))
+    boxes = page.locator(".lw-video-svg .lw-region-shape")
+    expect(boxes).to_have_count(1)  # drawn on its frame
+    page.keyboard.press(".")
+    expect(boxes).to_have_count(0)  # not on frame 7
+    page.keyboard.press(",")
+    expect(boxes).to_have_count(1)
+    screenshot(page, "video-boxes")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+
+    result = ctx.results()[0].result
+    [track] = result["tracks"]
+    assert [k["frame"] for k in track["keyframes"]] == [0, 10]
+    [box] = result["boxes"]
+    assert box["frame"] == 6 and box["label"] == "glitch" and abs(box["x"] - 100) < 1.5 and abs(box["width"] - 40) < 1.5

@@ -10,7 +10,16 @@ const rad = (deg) => (deg * Math.PI) / 180;
 class ImageRegionControl extends RegionControl {
   viewer() { return this.editor.viewers[this.spec.object]; }
   onPdf() { return this.editor.objectSpec(this.spec.object).type === "pdf"; }
-  withPage(region) { return this.onPdf() ? { ...region, page: this.viewer()?.page ?? 0 } : region; }
+  onVideo() { return this.editor.objectSpec(this.spec.object).type === "video"; }
+  // Where a new region lives: its PDF page, or its video frame.
+  withPage(region) {
+    if (this.onPdf()) return { ...region, page: this.viewer()?.page ?? 0 };
+    if (this.onVideo()) return { ...region, frame: this.viewer()?.frame ?? 0 };
+    return region;
+  }
+
+  // On a video, a box belongs to one frame and is drawn on that frame only.
+  drawAt(region, frame, opts) { return region.frame === frame && this.draw ? this.draw(region, opts) : null; }
 
   group(region, selected) {
     return svg("g", { "data-region": region.id, class: "lw-region-shape" + (selected ? " lw-selected" : ""), style: `--lw-color:${this.color(region.label)}` });
@@ -40,7 +49,8 @@ export class BoxesControl extends ImageRegionControl {
 
   describe(b) {
     const rot = b.rotation ? `, ${r2(b.rotation)}°` : "";
-    return `${b.label} (${Math.round(b.x)}, ${Math.round(b.y)}) ${Math.round(b.width)}×${Math.round(b.height)}${rot}`;
+    const at = typeof b.frame === "number" ? ` at frame ${b.frame}` : "";
+    return `${b.label} (${Math.round(b.x)}, ${Math.round(b.y)}) ${Math.round(b.width)}×${Math.round(b.height)}${rot}${at}`;
   }
 
   pointerDown(p, event, viewer, targetId) {

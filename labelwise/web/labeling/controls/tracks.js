@@ -42,6 +42,8 @@ export class TracksControl extends RegionControl {
       const keyframe = { frame, x: r2(box.x), y: r2(box.y), width: r2(box.width), height: r2(box.height), visible: box.visible ?? previous?.visible ?? true };
       return { keyframes: [...rest, keyframe].sort((a, b) => a.frame - b.frame) };
     }, { record });
+    const track = this.region(id);
+    if (track) this.editor.say(this.describe(track)); // the keyframe count and range as they are now
   }
 
   pointerDown(p, event, viewer, targetId, handle) {

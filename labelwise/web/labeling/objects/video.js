@@ -4,6 +4,7 @@
 
 import { el, mediaOf, safeMediaUrl, stepOf, svg } from "../util.js";
 import { TimeAxis } from "../controls/segments.js";
+import { boxAt } from "../controls/tracks.js";
 
 export class VideoViewer {
   constructor(editor, name, spec, value) {
@@ -100,6 +101,15 @@ export class VideoViewer {
       if (target) { const owner = this.editor.regionOwner(target.dataset.region); if (owner) this.editor.select(owner.name, target.dataset.region); }
       return;
     }
+    // a box of a frame (not a track): select it, then move it or drag its handle, as on images
+    const owner = target && this.editor.regionOwner(target.dataset.region);
+    if (owner && owner.startMove) {
+      const id = target.dataset.region;
+      this.editor.select(owner.name, id);
+      this.drag = handle ? owner.startHandle(id, handle.dataset.handle, p, this) : owner.startMove(id, p, this);
+      if (this.drag) this.svg.setPointerCapture(event.pointerId);
+      return;
+    }
     this.drag = control.pointerDown(p, event, this, target ? target.dataset.region : null, handle ? handle.dataset.handle : null);
     if (this.drag) this.svg.setPointerCapture(event.pointerId);
   }
@@ -163,10 +173,24 @@ export class VideoViewer {
     const active = this.activeControl();
     this.preview.replaceChildren(...(active && active.drawPreview ? active.drawPreview({ unit, viewer: this }) : []));
     this.axis.render();
-    this.frameInfo.textContent = `frame ${this.frame} / ${this.lastFrame()} · ${(this.frame / this.fps).toFixed(2)} s · ${this.fps} fps`;
+    this.frameInfo.textContent = `frame ${this.frame} / ${this.lastFrame()} · ${(this.frame / this.fps).toFixed(2)} s · ${this.fps} fps${this._selectedState()}`;
   }
 
   renderPreview() { this.render(); }
+
+  // The selected track or box as it stands on this frame, for the status line.
+  _selectedState() {
+    const selected = this.editor.selected;
+    const owner = selected && this.editor.controls[selected.control];
+    const region = owner && owner.spec.object === this.name ? owner.region(selected.id) : null;
+    if (!region) return "";
+    if (region.keyframes) {
+      const box = boxAt(region, this.frame);
+      const state = box ? (box.keyframe ? "keyframe here" : "interpolated") : (this.frame < region.keyframes[0].frame ? "not started" : "out of view");
+      return ` · ${owner.describe(region)}: ${state}`;
+    }
+    return ` · ${owner.describe(region)}${region.frame === this.frame ? "" : ` (on frame ${region.frame})`}`;
+  }
 
   handleKey(event, key) {
     const step = stepOf(event, key, 10);
