@@ -3,6 +3,7 @@
 This package is the pure bottom layer: it imports nothing else of labelwise but `labelwise.errors`.
 """
 
+from labelwise.schema.parsing import parse_schema
 from labelwise.schema.specs import (
     CONTROL_TYPES,
     OBJECT_TYPES,
@@ -35,7 +36,6 @@ from labelwise.schema.specs import (
     TimeseriesObject,
     TracksControl,
     VideoObject,
-    parse_schema,
 )
 from labelwise.schema.task_data import check_task_data
 from labelwise.schema.templates import TEMPLATES
