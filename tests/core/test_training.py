@@ -4,7 +4,11 @@ import pytest
 from sqlalchemy import select
 
 from labelwise.assist.models import load_model
+from labelwise.core.assist import jobs as assist_jobs
 from labelwise.core.assist import training
+from labelwise.core.platform import jobs
+from labelwise.core.platform.job_kinds import default_handlers
+from labelwise.core.platform.job_runner import JobRunner
 from labelwise.core.labeling import annotations
 from labelwise.errors import Forbidden, Invalid, NotFound
 from labelwise.store.models import ModelVersion, Prediction, Task
@@ -93,3 +97,29 @@ def test_model_bytes_are_not_loaded_with_version_listings(session, labeled):
     [row] = training.list_versions(session, owner.user, project.id)
     assert "model" not in row.__dict__
     assert session.scalar(select(ModelVersion.trained_on)) == 16
+
+
+def test_train_job_trains_then_prelabels_with_progress(app, settings, session, labeled):
+    owner, project, tasks = labeled
+    job = assist_jobs.queue_train(session, owner.user, project.id)
+    runner = JobRunner(app.state.session_factory, handlers=default_handlers(), settings=settings, storage=None)
+    assert runner.run_once()
+    session.expire_all()
+    view = jobs.get_job(session, owner.user, job.id, progress_dir=settings.data_dir / "jobs")
+    assert view.status == "succeeded", view.error
+    assert view.result["model_version"] == "builtin-sentiment-v1" and view.result["trained_on"] == 16
+    assert view.result["predictions"] == len(tasks) - 16 and view.result["metrics"]["accuracy"] > 0.8
+    again = assist_jobs.queue_prelabel(session, owner.user, project.id, version_id=view.result["version_id"])
+    assert runner.run_once()
+    session.expire_all()
+    done = jobs.get_job(session, owner.user, again.id, progress_dir=settings.data_dir / "jobs")
+    assert done.status == "succeeded" and done.result == {"predictions": len(tasks) - 16}
+
+
+def test_a_train_job_that_cannot_train_fails_with_the_reason(app, settings, session, labeled):
+    owner, project, _ = labeled
+    job = assist_jobs.queue_train(session, owner.user, project.id, control="nope")
+    JobRunner(app.state.session_factory, handlers=default_handlers(), settings=settings, storage=None).run_once()
+    session.expire_all()
+    view = jobs.get_job(session, owner.user, job.id, progress_dir=settings.data_dir / "jobs")
+    assert view.status == "failed" and "not a control" in view.error["message"]

@@ -6,6 +6,7 @@ cross-validation never sees the same task on both sides). Long projects should r
 job runner; they take a session and commit once, like every service.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,9 +82,11 @@ def list_versions(session: Session, user: User, project_id: int) -> list[ModelVe
                                 .order_by(ModelVersion.id.desc())))
 
 
-def prelabel(session: Session, user: User, project_id: int, *, version_id: int | None = None) -> int:
+def prelabel(session: Session, user: User, project_id: int, *, version_id: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> int:
     """Store the model version's predictions (default: the newest version) for every task without a
-    submitted annotation. Returns how many were stored. Commits once per batch of 1,000 tasks."""
+    submitted annotation. Returns how many were stored. Commits once per batch of 1,000 tasks and then
+    calls `progress(done, total)`, which may raise to stop (batches already stored stay)."""
     authorize(session, user, project_id, Role.MANAGER)
     query = select(ModelVersion).options(undefer(ModelVersion.model)).where(ModelVersion.project_id == project_id)
     query = query.where(ModelVersion.id == version_id) if version_id is not None \
@@ -96,6 +99,7 @@ def prelabel(session: Session, user: User, project_id: int, *, version_id: int |
         Task.project_id == project_id,
         ~exists().where(Annotation.task_id == Task.id, Annotation.status == "submitted"),
     ).order_by(Task.id))
+    total = session.scalar(select(func.count()).select_from(unlabeled.subquery())) or 0
     stored = 0
     after = 0
     while True:
@@ -108,6 +112,8 @@ def prelabel(session: Session, user: User, project_id: int, *, version_id: int |
             item["model_version"] = row.name
         stored += predictions.upload(session, user, project_id, items)
         after = batch[-1][0]
+        if progress is not None:
+            progress(stored, total)
 
 
 def _trainable(schema) -> list[TrainableControl]:

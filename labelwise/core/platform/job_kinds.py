@@ -1,5 +1,6 @@
 """The registry of job kinds: kind name -> the handler a runner calls. One line per kind."""
 
+from labelwise.core.assist.jobs import KIND_PRELABEL, KIND_TRAIN, run_prelabel, run_train
 from labelwise.core.dataio.import_job import run_import
 from labelwise.core.platform.job_runner import Handler
 from labelwise.core.platform.jobs import KIND_IMPORT
@@ -8,4 +9,6 @@ from labelwise.core.platform.jobs import KIND_IMPORT
 def default_handlers() -> dict[str, Handler]:
     return {
         KIND_IMPORT: run_import,
+        KIND_TRAIN: run_train,
+        KIND_PRELABEL: run_prelabel,
     }
