@@ -26,6 +26,9 @@ def queue_train(session: Session, user: User, project_id: int, *, control: str |
 
 
 def queue_prelabel(session: Session, user: User, project_id: int, *, version_id: int | None = None) -> Job:
+    """Queue a pre-label with `version_id` (default: the newest version at run time)."""
+    if version_id is not None:
+        training.get_version(session, user, project_id, version_id)
     return jobs.enqueue(session, user, project_id, kind=KIND_PRELABEL, params={"version_id": version_id})
 
 

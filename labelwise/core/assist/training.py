@@ -82,6 +82,14 @@ def list_versions(session: Session, user: User, project_id: int) -> list[ModelVe
                                 .order_by(ModelVersion.id.desc())))
 
 
+def get_version(session: Session, user: User, project_id: int, version_id: int) -> ModelVersion:
+    authorize(session, user, project_id, Role.ANNOTATOR)
+    row = session.get(ModelVersion, version_id)
+    if row is None or row.project_id != project_id:
+        raise NotFound("model version not found")
+    return row
+
+
 def prelabel(session: Session, user: User, project_id: int, *, version_id: int | None = None,
              progress: Callable[[int, int], None] | None = None) -> int:
     """Store the model version's predictions (default: the newest version) for every task without a
