@@ -11,7 +11,7 @@ from labelwise.core.labeling import queue
 from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
-from labelwise.core.review import consensus
+from labelwise.core.review import routing
 from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
 from labelwise.schema import validate_result
 from labelwise.store.models import Annotation, AnnotationRevision, Assignment, Project, Task, User
@@ -227,4 +227,4 @@ def add_revision(session: Session, annotation: Annotation, author: User) -> None
             created_at=annotation.updated_at,
         )
     )
-    consensus.on_answer_changed(session, annotation)
+    routing.on_answer_changed(session, annotation)

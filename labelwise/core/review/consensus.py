@@ -36,19 +36,19 @@ confidence 1.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.platform import events
-from labelwise.core.projects.projects import ProjectSettings, project_schema
+from labelwise.core.projects.projects import project_schema
+from labelwise.core.review.controls import canonical, choice_options, single_choice_control
 from labelwise.errors import Invalid
 from labelwise.quality import (
     DawidSkene,
@@ -77,7 +77,7 @@ from labelwise.schema import (
     TextObject,
     validate_result,
 )
-from labelwise.store.models import Annotation, Assignment, GoldAnswer, Member, Project, Task, User
+from labelwise.store.models import Annotation, GoldAnswer, Member, Project, Task, User
 
 PRIOR_ACCURACY = 0.7
 """An annotator's assumed accuracy until a Dawid–Skene refit has estimated their skill."""
@@ -173,25 +173,6 @@ def choice_posterior(votes: Sequence[tuple[Any, float | None]], options: Sequenc
     return options[best], float(post[best]), post
 
 
-def on_answer_changed(session: Session, annotation: Annotation) -> None:
-    """Recompute the task's consensus, adjust its dynamic overlap and re-check the author's gold
-    standing. Runs inside the caller's transaction; never commits."""
-    from labelwise.core.review import gold  # gold marks tasks and needs `recompute`; imported late to avoid a cycle
-
-    task = session.get(Task, annotation.task_id)
-    project = session.get(Project, task.project_id)
-    settings = ProjectSettings.model_validate(project.settings)
-    is_gold = recompute(session, task, project)
-    if is_gold:
-        gold.after_gold_answer(session, project, settings, annotation.user_id)
-    else:
-        submitted = session.scalar(
-            select(func.count()).select_from(Annotation)
-            .where(Annotation.task_id == task.id, Annotation.status == "submitted")
-        ) or 0
-        _route(session, task, settings, submitted)
-
-
 def recompute(session: Session, task: Task, project: Project) -> bool:
     """Refresh one task's consensus from its submitted answers; returns whether the task is gold."""
     gold_answer = session.get(GoldAnswer, task.id)
@@ -216,8 +197,8 @@ def refit(session: Session, user: User, project_id: int, *, control: str | None 
     skill, and recompute every task's consensus with those skills. Commits once."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     schema = project_schema(project)
-    name = _single_choice_control(schema, control)
-    options = list(_options(schema.controls[name]))
+    name = single_choice_control(schema, control)
+    options = list(choice_options(schema.controls[name]))
     label = Annotation.result[name].as_string()
     rows = session.execute(
         select(Annotation.task_id, Annotation.user_id, label)
@@ -255,7 +236,7 @@ def _aggregate_control(schema, data, name, control, answers, ranked) -> tuple[An
     if isinstance(control, (ChoicesControl, PairwiseControl)) and not getattr(control, "multiple", False):
         if not voters:
             return None
-        winner, confidence, _ = choice_posterior([(a.result[name], a.skill) for a in voters], _options(control))
+        winner, confidence, _ = choice_posterior([(a.result[name], a.skill) for a in voters], choice_options(control))
         return winner, confidence
     if isinstance(control, ChoicesControl):
         return _per_option(control.options, [(set(a.result.get(name) or ()), a.skill) for a in answers])
@@ -346,19 +327,8 @@ def _number(control: NumberControl | RatingControl, values: list[float]) -> tupl
 def _share_equal(value: Any, values: Sequence[Any]) -> float:
     if not values:
         return 1.0
-    key = _canonical(value)
-    return sum(_canonical(v) == key for v in values) / len(values)
-
-
-def _canonical(value: Any) -> str:
-    """JSON text of a value with region ids dropped, so equal answers with different ids compare equal."""
-    def strip(v):
-        if isinstance(v, dict):
-            return {k: strip(x) for k, x in v.items() if k != "id"}
-        if isinstance(v, list):
-            return [strip(x) for x in v]
-        return v
-    return json.dumps(strip(value), sort_keys=True)
+    key = canonical(value)
+    return sum(canonical(v) == key for v in values) / len(values)
 
 
 def _linked_controls(schema: LabelSchema) -> set[str]:
@@ -373,12 +343,6 @@ def _linked_controls(schema: LabelSchema) -> set[str]:
     return linked
 
 
-def _options(control) -> tuple:
-    if isinstance(control, PairwiseControl):
-        return ("a", "b", "tie") if control.allow_tie else ("a", "b")
-    return tuple(control.options)
-
-
 def _taxonomy_size(nodes) -> int:
     return sum(1 + _taxonomy_size(node.children) for node in nodes)
 
@@ -388,41 +352,7 @@ def _skill(skill: float | None) -> float:
     return min(max(p, SKILL_BOUNDS[0]), SKILL_BOUNDS[1])
 
 
-def _single_choice_control(schema: LabelSchema, control: str | None) -> str:
-    candidates = [n for n, c in schema.controls.items()
-                  if isinstance(c, (ChoicesControl, PairwiseControl)) and not getattr(c, "multiple", False)]
-    if control is not None:
-        if control not in schema.controls:
-            raise Invalid(f"unknown control '{control}'; the schema's controls are: {', '.join(schema.controls)}",
-                          field="control")
-        if control not in candidates:
-            raise Invalid(f"control '{control}' is not a single-choice control; Dawid–Skene needs one",
-                          field="control")
-        return control
-    if not candidates:
-        raise Invalid("this project has no single-choice control to estimate skills from", field="control")
-    required = [n for n in candidates if schema.controls[n].required]
-    return (required or candidates)[0]
-
-
-# --- routing and batch recompute ------------------------------------------------------------------
-
-
-def _route(session: Session, task: Task, settings: ProjectSettings, submitted: int) -> None:
-    """Dynamic overlap: one more slot for an unsure task that has its base overlap, none for a sure one."""
-    if settings.effective_max_overlap <= settings.overlap or submitted < settings.overlap:
-        return
-    if task.adjudicated_at is not None:
-        return
-    unsure = task.confidence is not None and task.confidence < settings.confidence_target
-    if unsure and submitted < settings.effective_max_overlap:
-        pending = session.scalar(
-            select(Assignment.id).where(Assignment.task_id == task.id, Assignment.status == "leased").limit(1)
-        )
-        if pending is None:
-            session.execute(update(Task).where(Task.id == task.id, Task.remaining == 0).values(remaining=1))
-    elif not unsure or submitted >= settings.effective_max_overlap:
-        session.execute(update(Task).where(Task.id == task.id, Task.remaining > 0).values(remaining=0))
+# --- batch recompute ------------------------------------------------------------------------------
 
 
 def recompute_tasks(session: Session, project: Project, task_ids: Sequence[int]) -> int:

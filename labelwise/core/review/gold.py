@@ -34,6 +34,7 @@ from labelwise.core.platform.clock import utcnow
 from labelwise.core.platform.notifications import notify
 from labelwise.core.projects.projects import ProjectSettings, project_schema
 from labelwise.core.review import consensus
+from labelwise.core.review.controls import canonical
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.quality import box_f1, edit_similarity, polygon_f1, span_f1
 from labelwise.quality.errors import QualityInputError
@@ -252,7 +253,7 @@ def _control_correct(control, expected: Any, given: Any) -> bool:
                                    normalize_whitespace=True) >= TEXT_SIMILARITY_THRESHOLD
     except (KeyError, TypeError, QualityInputError):
         return False
-    return consensus._canonical(expected) == consensus._canonical(given)
+    return canonical(expected) == canonical(given)
 
 
 def _store(session: Session, user: User, task: Task, result: dict[str, Any], *, action: str) -> GoldAnswer:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.projects.projects import project_schema
 from labelwise.core.review import gold
-from labelwise.core.review.consensus import _options, _single_choice_control
+from labelwise.core.review.controls import choice_options, single_choice_control
 from labelwise.errors import Invalid
 from labelwise.quality import (
     QualityInputError,
@@ -51,13 +51,13 @@ def quality_report(session: Session, user: User, project_id: int, *, control: st
     schema = project_schema(project)
     notes: list[str] = []
     try:
-        name = _single_choice_control(schema, control)
+        name = single_choice_control(schema, control)
     except Invalid:
         if control is not None:
             raise
         name = None
         notes.append("the schema has no single-choice control, so there is no categorical agreement to report")
-    labels = list(_options(schema.controls[name])) if name else []
+    labels = list(choice_options(schema.controls[name])) if name else []
     columns = [Annotation.task_id, Annotation.user_id, Annotation.updated_at, Annotation.lead_time_ms]
     if name:
         columns.append(Annotation.result[name].as_string())

@@ -12,7 +12,7 @@ from labelwise.core.labeling.annotations import add_revision, checked_result
 from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
-from labelwise.core.review import consensus
+from labelwise.core.review import routing
 from labelwise.errors import Invalid, NotFound
 from labelwise.store.models import Annotation, Assignment, Review, Task, User
 
@@ -106,4 +106,4 @@ def _return_to_annotator(session: Session, annotation: Annotation, settings: dic
         .where(Assignment.task_id == annotation.task_id, Assignment.user_id == annotation.user_id)
         .values(status="leased", expires_at=utcnow() + timedelta(seconds=max(lease, 24 * 3600)))
     )
-    consensus.on_answer_changed(session, annotation)
+    routing.on_answer_changed(session, annotation)
