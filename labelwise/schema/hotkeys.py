@@ -24,7 +24,7 @@ _CONTROL_KEYS: dict[str, tuple[str, ...]] = {
 _ROTATE_KEYS = ("e", "q")
 _OBJECT_KEYS: dict[str, tuple[str, ...]] = {
     "image": ("f", "+", "-", "=", "pageup", "pagedown"), "pdf": ("f", "+", "-", "=", "pageup", "pagedown"),
-    "audio": (",", ".", "<", ">"), "video": (",", ".", "<", ">", "home", "end"), "timeseries": (",", ".", "<", ">"),
+    "audio": (",", ".", "<", ">"), "video": (",", ".", "<", ">", "home", "end"), "timeseries": (",", ".", "<", ">", "+", "-", "="),
 }
 _POOL: tuple[str, ...] = (
     *"1234567890", *"wyuiopdjlzv", *"bcehknqxfm",

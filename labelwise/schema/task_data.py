@@ -57,6 +57,8 @@ def _check_value(object_type: str, value: Any, *, field: str, line: int | None) 
         for index, page in enumerate(pages):
             url = page.get("src") if isinstance(page, dict) else page
             check_media_url(url, kind="image", field=f"{field}[{index}]", line=line)
+    elif object_type == "timeseries" and isinstance(value, str):  # a CSV address
+        check_media_url(value, kind="text", field=field, line=line)
     elif object_type in ("timeseries", "table"):
         if not isinstance(value, (dict, list)):
             raise Invalid(_at(line, f"'{field}' must be an object or a list"), field=field, line=line)

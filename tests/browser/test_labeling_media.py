@@ -212,3 +212,46 @@ def test_boxes_on_video_frames_and_a_current_status_line(page, web_server, web_s
     assert [k["frame"] for k in track["keyframes"]] == [0, 10]
     [box] = result["boxes"]
     assert box["frame"] == 6 and box["label"] == "glitch" and abs(box["x"] - 100) < 1.5 and abs(box["width"] - 40) < 1.5
+
+
+def test_timeseries_from_a_csv_with_axes_channels_and_zoom(page, web_server, web_session):
+    rows = ["time,temperature,humidity,pressure"] + [f"{t},{20 + 5 * math.sin(t / 8):.3f},{50 + t / 10:.2f},{1000 + (t % 7)}" for t in range(200)]
+    page.route(web_server.url + "/series.csv", lambda route: route.fulfill(body="\n".join(rows), content_type="text/csv"))
+    schema = {"objects": {"series": {"type": "timeseries"}},
+              "controls": {"events": {"type": "segments", "object": "series", "labels": ["anomaly"]}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [{"series": web_server.url + "/series.csv"}, {"series": web_server.url + "/series.csv"}])
+    first = current_task_id(page)
+    lines = page.locator(".lw-chart polyline.lw-line")
+    expect(lines).to_have_count(3)  # one lane per CSV column
+    assert [lines.nth(i).get_attribute("data-channel") for i in range(3)] == ["temperature", "humidity", "pressure"]
+    assert all(len(lines.nth(i).get_attribute("points").split()) >= 100 for i in range(3))
+
+    def x_ticks():
+        bottom = page.eval_on_selector_all(".lw-chart text.lw-tick[text-anchor=middle]", "ts => ts.map((t) => +t.textContent)")
+        assert len(bottom) >= 3 and bottom == sorted(bottom)
+        return bottom
+
+    assert x_ticks()[0] == 0 and x_ticks()[-1] >= 150
+    value_labels = page.eval_on_selector_all(".lw-chart text.lw-tick[text-anchor=end]", "ts => ts.map((t) => t.textContent)")
+    assert "50" in value_labels and "69.9" in value_labels  # each lane has its own value axis (humidity 50..69.9)
+    for _ in range(5):
+        page.keyboard.press("Shift+.")  # cursor to 50% of the series: 99.5
+    page.keyboard.press("+")
+    page.keyboard.press("+")  # a quarter of the series around the cursor
+    expect(page.locator(".lw-time")).to_contain_text("view 74.625–124.375 of 0–199")
+    assert all(74 <= t <= 125 for t in x_ticks())
+    page.keyboard.press("m")
+    for _ in range(10):
+        page.keyboard.press(".")  # 1% of the view each
+    page.keyboard.press("m")
+    x, y, w, h = box_of(page, ".lw-chart-overlay")
+    drag(page, (x + 0.1 * w, y + h / 2), (x + 0.2 * w, y + h / 2))
+    screenshot(page, "timeseries-zoomed")
+    page.keyboard.press("-")
+    page.keyboard.press("-")
+    expect(page.locator(".lw-time")).to_contain_text("range 0–199")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+    a, b = sorted(ctx.results()[0].result["events"], key=lambda s: s["start"])
+    assert abs(a["start"] - 79.6) < 0.3 and abs(a["end"] - 84.575) < 0.3  # drawn in the zoomed view, stored in series time
+    assert (b["start"], b["end"]) == (99.5, 104.475)

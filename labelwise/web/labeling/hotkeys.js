@@ -16,7 +16,7 @@ const CONTROL_KEYS = {
 const ROTATE_KEYS = ["e", "q"];
 const OBJECT_KEYS = {
   image: ["f", "+", "-", "=", "pageup", "pagedown"], pdf: ["f", "+", "-", "=", "pageup", "pagedown"],
-  audio: [",", ".", "<", ">"], video: [",", ".", "<", ">", "home", "end"], timeseries: [",", ".", "<", ">"],
+  audio: [",", ".", "<", ">"], video: [",", ".", "<", ">", "home", "end"], timeseries: [",", ".", "<", ">", "+", "-", "="],
 };
 
 const POOL = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "w", "y", "u", "i", "o", "p", "d", "j", "l", "z", "v",

@@ -133,7 +133,7 @@ export class SegmentsControl extends RegionControl {
   describe(r) { return `${r.label} ${r3(r.start)}–${r3(r.end)}${this.unit()}`; }
   get busy() { return this.mark !== null; }
 
-  bounds() { return this.viewer()?.timeRange() || [0, Infinity]; }
+  bounds() { const v = this.viewer(); return v?.fullRange?.() || v?.timeRange() || [0, Infinity]; }
 
   addSegment(a, b) {
     const [t0, t1] = this.bounds();
