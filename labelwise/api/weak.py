@@ -4,10 +4,13 @@ and the label model run that stores its labels as predictions."""
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from labelwise.api.deps import SessionDep, UserDep
+from labelwise.api.deps import SessionDep, SettingsDep, UserDep
+from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
+from labelwise.core.platform import jobs
 from labelwise.core.weak import functions, label_model
 
 router = APIRouter(tags=["weak supervision"])
@@ -84,11 +87,20 @@ def preview_function(project_id: int, user: UserDep, session: SessionDep, body: 
     return functions.preview(session, user, project_id, body, sample=sample)
 
 
-@router.post("/projects/{project_id}/labeling-functions/apply")
-def apply_functions(project_id: int, user: UserDep, session: SessionDep) -> dict[str, Any]:
+@router.post("/projects/{project_id}/labeling-functions/apply",
+             responses={202: {"model": JobOut, "description": "With async=true: the job to poll"}})
+def apply_functions(project_id: int, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep,
+                    run_async: bool = Query(False, alias="async", description="Answer 202 with a background job "
+                                            "at once; poll GET /jobs/{id} for the report.")) -> Any:
     """Compute the votes of every rule whose definition changed (or that misses new tasks). A rule that fails
     is listed under `failed` and keeps its old votes; the others are still applied."""
-    return functions.apply(session, user, project_id)
+    if not run_async:
+        return functions.apply(session, user, project_id)
+    job = functions.queue_apply(session, user, project_id)
+    wake_runner(request)
+    view = jobs.get_job(session, user, job.id, progress_dir=progress_dir(settings))
+    return JSONResponse(job_out(view).model_dump(mode="json"), status_code=202,
+                        headers={"Location": f"/api/v1/jobs/{job.id}"})
 
 
 @router.put("/projects/{project_id}/labeling-functions/{function_id}/votes")

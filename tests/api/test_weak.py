@@ -2,6 +2,8 @@
 apply (versioned by definition, only what changed), client votes, analysis, and the label model's
 predictions."""
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -225,3 +227,19 @@ def test_label_model_needs_current_votes(client, world):
     response = client.post(f"/api/v1/projects/{project.id}/label-model", headers=manager.headers,
                            json={"model": "majority_vote"})
     assert response.status_code == 422 and "apply them first" in response.json()["message"]
+
+
+def test_apply_as_a_background_job(client, world):
+    manager, project = world
+    create(client, manager, project, {"name": "song", "kind": "keywords", "label": "ham", "keywords": ["song"]})
+    response = client.post(url(project, "/apply"), params={"async": "true"}, headers=manager.headers)
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["kind"] == "weak.apply" and response.headers["location"] == f"/api/v1/jobs/{job['id']}"
+    deadline = time.monotonic() + 30
+    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job = client.get(f"/api/v1/jobs/{job['id']}", headers=manager.headers).json()
+    assert job["status"] == "succeeded", job
+    assert job["result"]["recomputed"] == ["song"] and job["result"]["votes_written"] == 3
+    assert client.get(url(project), headers=manager.headers).json()[0]["votes_current"] is True

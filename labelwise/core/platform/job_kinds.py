@@ -4,6 +4,7 @@ from labelwise.core.assist.jobs import KIND_PRELABEL, KIND_TRAIN, run_prelabel, 
 from labelwise.core.dataio.import_job import run_import
 from labelwise.core.platform.job_runner import Handler
 from labelwise.core.platform.jobs import KIND_IMPORT
+from labelwise.core.weak.functions import KIND_APPLY, run_apply_job
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -11,4 +12,5 @@ def default_handlers() -> dict[str, Handler]:
         KIND_IMPORT: run_import,
         KIND_TRAIN: run_train,
         KIND_PRELABEL: run_prelabel,
+        KIND_APPLY: run_apply_job,
     }

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from labelwise.assist.weak import LabelingFunctionError, definition_hash, from_definition
 from labelwise.core.accounts.access import Role, authorize
-from labelwise.core.platform import events
+from labelwise.core.platform import events, jobs
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Conflict, Invalid, NotFound
@@ -28,6 +28,7 @@ PREVIEW_SAMPLE = 2000
 PREVIEW_MATCHES = 5
 APPLY_BATCH = 5000
 MAX_UPLOAD = 50_000
+KIND_APPLY = "weak.apply"
 
 
 def create(session: Session, user: User, project_id: int, body: dict[str, Any]) -> LabelingFunction:
@@ -131,6 +132,18 @@ def apply(session: Session, user: User, project_id: int) -> dict[str, Any]:
                   object_id=project_id, project_id=project_id, after=report)
     session.commit()
     return report
+
+
+def queue_apply(session: Session, user: User, project_id: int):
+    """Queue `apply` as a background job (kind `weak.apply`); a runner computes the votes."""
+    return jobs.enqueue(session, user, project_id, kind=KIND_APPLY)
+
+
+def run_apply_job(ctx) -> dict[str, Any]:
+    """The `weak.apply` job handler."""
+    if ctx.user is None:
+        raise Invalid("the user who queued these labeling functions no longer exists")
+    return apply(ctx.session, ctx.user, ctx.project_id)
 
 
 def _apply_one(session: Session, project_id: int, row: LabelingFunction, last_task: int | None) -> tuple[int, bool]:
