@@ -422,3 +422,23 @@ class ModelVersion(Base):
     def name(self) -> str:
         """The `model_version` its predictions carry."""
         return f"builtin-{self.control}-v{self.version}"
+
+
+class LabelErrorFlag(Base):
+    """A task whose human label (its consensus on `control`) confident learning found likely wrong.
+
+    Replaced as a whole by each detection run; `given` is the label as it was then, `suspected` the most
+    likely other option, `score` the label-quality score (0..1, lower is more likely wrong).
+    """
+
+    __tablename__ = "label_error_flags"
+    __table_args__ = (Index("ix_label_error_flags_project_id_score", "project_id", "score"),)
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    control: Mapped[str] = mapped_column(String(200))
+    given: Mapped[str] = mapped_column(String(200))
+    suspected: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,66 @@
+"""Label errors: run confident learning over a project's human labels, and list the flagged tasks."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
+from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.review import label_errors
+
+router = APIRouter(tags=["label errors"])
+
+
+class DetectIn(BaseModel):
+    control: str | None = Field(None, description="Single-choice control to check (default: the first one a "
+                                                   "built-in model can learn, required controls first).")
+    folds: int = Field(5, ge=2, le=20, description="Cross-validation folds.")
+    seed: int = Field(0, description="Seed of the fold assignment.")
+
+
+class FlagOut(BaseModel):
+    task_id: int
+    given: str = Field(description="The task's human label when the run looked at it.")
+    suspected: str = Field(description="The most likely other option.")
+    score: float = Field(description="Label-quality score in [0, 1]; lower is more likely wrong.")
+
+
+class FlagsOut(BaseModel):
+    flags: list[FlagOut]
+    total: int = Field(description="Flagged tasks, before paging.")
+    control: str | None = Field(None, description="The last run's control (null: never run).")
+    labeled: int = Field(0, description="Labeled tasks the last run checked.")
+    folds: int | None = None
+    filter: str | None = Field(None, description="The confident-learning rule used.")
+    seconds: float = Field(0.0, description="How long the last run took.")
+
+
+@router.post("/projects/{project_id}/label-errors", response_model=FlagsOut)
+async def detect_label_errors(project_id: int, user: UserDep, session: SessionDep, factory: SessionFactoryDep,
+                              body: DetectIn | None = None):
+    """Cross-validate the built-in model on the project's labeled tasks, flag likely label errors by
+    confident learning, store them in place of the last run's, and return the first page."""
+    await run_in_threadpool(authorize, session, user, project_id, Role.MANAGER)
+    options = body or DetectIn()
+
+    def run() -> label_errors.FlagPage:
+        with factory() as run_session:
+            label_errors.detect(run_session, user, project_id, control=options.control, folds=options.folds,
+                                seed=options.seed)
+            return label_errors.list_flags(run_session, user, project_id, limit=100)
+
+    return _out(await run_in_threadpool(run))
+
+
+@router.get("/projects/{project_id}/label-errors", response_model=FlagsOut)
+def list_label_errors(project_id: int, user: UserDep, session: SessionDep,
+                      offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+    """The stored flags of the last run, most likely wrong first, with the suspected label."""
+    return _out(label_errors.list_flags(session, user, project_id, offset=offset, limit=limit))
+
+
+def _out(page: label_errors.FlagPage) -> FlagsOut:
+    return FlagsOut(flags=[FlagOut(**f.__dict__) for f in page.flags], total=page.total,
+                    **{k: v for k, v in page.run.items() if k in FlagsOut.model_fields and k not in ("flags", "total")})

@@ -1,0 +1,94 @@
+"""Label-error detection through the API: a run flags mislabeled tasks with their suspected label, a
+second run replaces the flags, reviewers read and managers run, and unusable projects get a 422."""
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from labelwise.store.models import Task
+from tests.factories import add_member, add_tasks, make_project, make_user
+
+SCHEMA = {
+    "objects": {"text": {"type": "text"}},
+    "controls": {"topic": {"type": "choices", "object": "text", "options": ["food", "sport", "tech"],
+                           "required": True}},
+}
+WORDS = {"food": ["pasta", "bread", "cheese", "soup", "salad", "pizza"],
+         "sport": ["football", "tennis", "goal", "match", "team", "race"],
+         "tech": ["laptop", "python", "server", "phone", "chip", "code"]}
+WRONG = {3: "sport", 40: "tech", 75: "food"}  # task index -> the wrong human label given
+
+
+@pytest.fixture
+def world(session):
+    manager = make_user(session, "manager")
+    project = make_project(session, manager.user, schema=SCHEMA)
+    rng = np.random.default_rng(0)
+    truth = [topic for topic in WORDS for _ in range(30)]
+    add_tasks(session, manager.user, project, [{"text": " ".join(rng.choice(WORDS[t], 12))} for t in truth])
+    tasks = session.scalars(select(Task).where(Task.project_id == project.id).order_by(Task.id)).all()
+    for i, task in enumerate(tasks):
+        task.consensus = {"topic": WRONG.get(i, truth[i])}
+    session.commit()
+    return manager, project, [t.id for t in tasks], truth
+
+
+def url(project):
+    return f"/api/v1/projects/{project.id}/label-errors"
+
+
+def test_a_run_flags_the_mislabeled_tasks_with_their_suspected_label(client, world):
+    manager, project, ids, truth = world
+    response = client.post(url(project), headers=manager.headers, json={"folds": 5})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["control"] == "topic" and body["labeled"] == 90 and body["filter"] == "both"
+    flagged = {f["task_id"]: f for f in body["flags"]}
+    assert {ids[i] for i in WRONG} <= set(flagged) and body["total"] == len(flagged) <= 5
+    for i, given in WRONG.items():
+        assert flagged[ids[i]]["given"] == given and flagged[ids[i]]["suspected"] == truth[i]
+    scores = [f["score"] for f in body["flags"]]
+    assert scores == sorted(scores)
+    listed = client.get(url(project), headers=manager.headers).json()
+    assert listed == body
+    assert client.get(url(project) + "?limit=1&offset=1", headers=manager.headers).json()["flags"] == body["flags"][1:2]
+
+
+def test_a_second_run_replaces_the_flags(client, session, world):
+    manager, project, ids, truth = world
+    assert client.post(url(project), headers=manager.headers).json()["total"] >= 3
+    for i in WRONG:
+        task = session.get(Task, ids[i])
+        task.consensus = {"topic": truth[i]}
+    session.commit()
+    again = client.post(url(project), headers=manager.headers).json()
+    assert not {ids[i] for i in WRONG} & {f["task_id"] for f in again["flags"]}
+    assert client.get(url(project), headers=manager.headers).json()["total"] == again["total"]
+
+
+def test_reviewers_read_the_flags_but_only_managers_run_detection(client, session, world):
+    manager, project, _, _ = world
+    reviewer, annotator = make_user(session, "rev"), make_user(session, "ann")
+    add_member(session, manager.user, project, reviewer.user, role="reviewer")
+    add_member(session, manager.user, project, annotator.user)
+    assert client.post(url(project), headers=reviewer.headers).status_code == 403
+    assert client.get(url(project), headers=annotator.headers).status_code == 403
+    never = client.get(url(project), headers=reviewer.headers).json()
+    assert never["total"] == 0 and never["control"] is None
+    client.post(url(project), headers=manager.headers)
+    assert client.get(url(project), headers=reviewer.headers).json()["total"] >= 3
+
+
+def test_unusable_requests_are_422_naming_the_control(client, session, world):
+    manager, project, _, _ = world
+    bad = client.post(url(project), headers=manager.headers, json={"control": "nope"})
+    assert bad.status_code == 422 and bad.json()["field"] == "control"
+    images = make_project(session, manager.user, name="Images", schema={
+        "objects": {"image": {"type": "image"}},
+        "controls": {"kind": {"type": "choices", "object": "image", "options": ["cat", "dog"]}}})
+    response = client.post(url(images), headers=manager.headers)
+    assert response.status_code == 422 and "single-choice control over text" in response.json()["detail"]
+    few = make_project(session, manager.user, name="Few", schema=SCHEMA)
+    add_tasks(session, manager.user, few, [{"text": "pasta"}, {"text": "goal"}])
+    response = client.post(url(few), headers=manager.headers)
+    assert response.status_code == 422 and "at least 10 labeled tasks" in response.json()["detail"]
