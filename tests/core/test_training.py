@@ -11,7 +11,7 @@ from labelwise.core.platform.job_kinds import default_handlers
 from labelwise.core.platform.job_runner import JobRunner
 from labelwise.core.labeling import annotations
 from labelwise.errors import Forbidden, Invalid, NotFound
-from labelwise.store.models import ModelVersion, Prediction, Task
+from labelwise.store.models import Job, ModelVersion, Prediction, Task
 from tests.factories import add_member, add_tasks, make_project, make_user
 
 POSITIVE = ["great lovely product", "works great, lovely", "lovely and great value", "really great buy"]
@@ -123,3 +123,35 @@ def test_a_train_job_that_cannot_train_fails_with_the_reason(app, settings, sess
     session.expire_all()
     view = jobs.get_job(session, owner.user, job.id, progress_dir=settings.data_dir / "jobs")
     assert view.status == "failed" and "not a control" in view.error["message"]
+
+
+def test_every_n_submitted_labels_queue_one_retrain(session):
+    owner = make_user(session, "owner")
+    project = make_project(session, owner.user, settings={"retrain_every": 3})
+    add_tasks(session, owner.user, project, [{"text": f"t{i}"} for i in range(8)])
+    tasks = list(session.scalars(select(Task).where(Task.project_id == project.id).order_by(Task.id)))
+
+    def train_jobs():
+        session.expire_all()
+        return list(session.scalars(select(Job).where(Job.project_id == project.id, Job.kind == "train")
+                                    .order_by(Job.id)))
+
+    for task in tasks[:2]:
+        annotations.submit(session, owner.user, task.id, result={"sentiment": "positive"})
+    assert train_jobs() == []
+    annotations.submit(session, owner.user, tasks[2].id, result={"sentiment": "negative"})
+    [first] = train_jobs()
+    assert first.status == "queued" and first.params["labeled"] == 3 and first.created_by == owner.user.id
+    for task in tasks[3:6]:  # a queued train job is not queued twice
+        annotations.submit(session, owner.user, task.id, result={"sentiment": "negative"})
+    assert len(train_jobs()) == 1
+    first.status = "succeeded"
+    session.commit()
+    annotations.submit(session, owner.user, tasks[6].id, result={"sentiment": "positive"})
+    jobs_now = train_jobs()
+    assert len(jobs_now) == 2 and jobs_now[1].params["labeled"] == 7
+
+
+def test_no_retrain_is_queued_when_the_setting_is_off(session, labeled):
+    _, project, _ = labeled
+    assert session.scalars(select(Job).where(Job.project_id == project.id)).all() == []

@@ -60,6 +60,11 @@ class ProjectSettings(BaseModel):
     )
     min_gold_answers: int = Field(default=5, ge=1, le=10_000,
                                   description="Gold answers needed before min_gold_accuracy applies.")
+    retrain_every: int | None = Field(
+        default=None, ge=1, le=1_000_000,
+        description="Train a new built-in model version (then pre-label) each time this many more tasks have a "
+                    "submitted answer (null = off).",
+    )
 
     @field_validator("max_overlap")
     @classmethod
