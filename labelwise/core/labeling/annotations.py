@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
-from labelwise.core.assist import jobs as assist_jobs
+from labelwise.core.assist import retrain
 from labelwise.core.labeling import queue
 from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
@@ -39,7 +39,7 @@ def submit(
             raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead")
         _resubmit(session, existing, user, values, lead_time_ms, action="annotation.submitted")
         session.commit()
-        assist_jobs.maybe_retrain(session, task.project_id)
+        retrain.maybe_retrain(session, task.project_id)
         return existing
     _count_slot(session, task_id, assignment, user)
     now = utcnow()
@@ -59,7 +59,7 @@ def submit(
                   object_id=annotation.id, project_id=task.project_id,
                   after={"task_id": task_id, "result": values, "lead_time_ms": lead_time_ms})
     session.commit()
-    assist_jobs.maybe_retrain(session, task.project_id)
+    retrain.maybe_retrain(session, task.project_id)
     return annotation
 
 
