@@ -13,9 +13,24 @@ def test_majority_vote_picks_the_most_chosen_label():
     np.testing.assert_allclose(mv.skills_, [0.5, 1.0, 0.5])
 
 
-def test_ties_go_to_the_lowest_label_code_by_default():
+def test_lowest_tie_break_gives_a_tie_to_the_lowest_label_code():
     tasks, workers, labels = [0, 0, 1, 1], [0, 1, 0, 1], [2, 1, 0, 2]
-    assert MajorityVote().fit_predict(tasks, workers, labels).tolist() == [1, 0]
+    assert MajorityVote(tie_break="lowest").fit_predict(tasks, workers, labels).tolist() == [1, 0]
+
+
+def test_default_tie_break_follows_the_shared_confusion_matrix():
+    # Ordinal-like confusion on the untied tasks: 1 is mistaken for 0 or 2, but 0 never for 2.
+    # On the 2-2-1 tie below the lone vote for 2 points at 1, which "lowest" would not pick.
+    untied = [[0, 0, 0, 0, 1], [1, 1, 1, 0, 2], [2, 2, 2, 2, 1]] * 10
+    rows = [[0, 0, 1, 1, 2]] + untied
+    tasks = np.repeat(np.arange(len(rows)), 5)
+    workers = np.tile(np.arange(5), len(rows))
+    labels = np.array(rows).ravel()
+    assert MajorityVote().fit_predict(tasks, workers, labels)[0] == 1
+    assert MajorityVote(tie_break="lowest").fit_predict(tasks, workers, labels)[0] == 0
+    # Only tied labels can win: a plurality is never overturned.
+    mv = MajorityVote().fit(tasks, workers, labels)
+    assert (mv.labels_[1:] == np.argmax(mv.probas_[1:], axis=1)).all()
 
 
 def test_random_tie_break_is_seeded_and_only_picks_tied_labels():

@@ -2,8 +2,8 @@
 
 D. Hovy, T. Berg-Kirkpatrick, A. Vaswani and E. Hovy, "Learning Whom to Trust with MACE",
 NAACL-HLT 2013. Each judgement is either the true label (with the annotator's competence θ_w)
-or "spam" drawn from the annotator's own label distribution ξ_w, whatever the truth. True
-labels are uniform a priori. Several starts (one from the majority vote, the others random,
+or "spam" drawn from the annotator's own label distribution ξ_w, whatever the truth. The paper
+takes true labels as uniform a priori; by default the class prior is learned here too. Several starts (one from the majority vote, the others random,
 from ``seed``) are run and the one with the highest marginal likelihood kept. The expected
 counts come from the shared sparse (task × worker·label) products, so an iteration is linear
 in the judgements.
@@ -39,16 +39,26 @@ class MACE(CategoricalAggregator):
     ``method="vb"`` (default, the paper's recommended variant) uses Beta(``alpha``, ``beta``)
     priors on competence and a symmetric Dirichlet(``gamma``) prior on the spam distribution
     with mean-field updates; ``"em"`` uses the same numbers as additive pseudo-counts.
-    ``n_restarts`` random starts are tried besides the majority-vote start. After ``fit``:
+    ``n_restarts`` random starts are tried besides the majority-vote start. ``learn_priors``
+    re-estimates the class prior each round (the paper keeps it uniform).
+
+    How the defaults were chosen: on the simulated crowds of
+    ``labelwise.quality.simulate.SCENARIOS`` (3 seeds each) a uniform class prior lets a
+    common class be explained away as every annotator's "spam" label: on an 85/10/5 split MACE
+    fell to 0.63 where majority vote gets 0.89. Learning the prior gives 0.95 there and 0.90
+    instead of 0.88 on the sparse crowd, and costs at most 0.6 points elsewhere (spammers,
+    one to three labels per task); the real sets (bluebirds, rte, wsd, hitspam) are unchanged.
+    ``alpha = beta = 0.5`` and ``gamma = 1`` are the paper's; Beta(1, 1) and Beta(2, 2) priors
+    changed no simulated set by more than 0.3 points. After ``fit``:
     ``competences_`` (θ), ``spam_probas_`` (ξ, n_workers × n_labels) and ``skills_``, each
     worker's expected accuracy θ + (1 − θ) Σ_l π_l ξ_l with π the estimated class
     frequencies (1/K for a worker without judgements). Repeated judgements each count; a
-    task without judgements gets ``labels_`` -1 and uniform ``probas_``.
+    task without judgements gets ``labels_`` -1 and the class prior as ``probas_``.
     """
 
     def __init__(self, *, n_iter: int = 50, tol: float = 1e-5, n_restarts: int = 4,
                  method: str = "vb", alpha: float = 0.5, beta: float = 0.5, gamma: float = 1.0,
-                 seed: int | np.random.Generator | None = 0) -> None:
+                 learn_priors: bool = True, seed: int | np.random.Generator | None = 0) -> None:
         if method not in METHODS:
             raise QualityInputError(f"method must be one of {METHODS}, got {method!r}.")
         if n_iter < 0 or n_restarts < 0 or tol < 0:
@@ -62,6 +72,7 @@ class MACE(CategoricalAggregator):
         self.alpha = alpha
         self.beta = beta
         self.gamma = gamma
+        self.learn_priors = learn_priors
         self.seed = seed
 
     def fit(self, tasks: ArrayLike, workers: ArrayLike, labels: ArrayLike, *,
@@ -103,11 +114,14 @@ class MACE(CategoricalAggregator):
         nw, k = spam.shape
         idx = np.arange(k)
         ll_prev, ll, probas, it = -np.inf, -np.inf, None, 0
+        log_prior = np.full(k, -np.log(k))
         for it in range(1, self.n_iter + 2):
             lik = np.broadcast_to(spam[:, None, :], (nw, k, k)).copy()  # [w, j, l]
             lik[:, idx, idx] += right[:, None]
-            probas, norm = posterior(task_log_likelihood(m, np.log(np.maximum(lik, 1e-300))))
-            probas[~has] = 1.0 / k
+            probas, norm = posterior(log_prior + task_log_likelihood(m, np.log(np.maximum(lik, 1e-300))))
+            probas[~has] = np.exp(log_prior)
+            if self.learn_priors:
+                log_prior = np.log((probas[has].sum(axis=0) + 0.01) / (has.sum() + 0.01 * k))
             ll = float(norm[has].sum()) / n_obs
             if it > self.n_iter or ll - ll_prev < self.tol:
                 break

@@ -30,10 +30,11 @@ class WeightedMajorityVote(CategoricalAggregator):
     ``fit(..., weights=None)``: ``weights`` is one non-negative number per worker code. Without
     it, weights are estimated as described in the module docstring (``n_iter`` rounds).
     ``probas_`` are the weighted vote shares; ``skills_`` the agreement of each worker with the
-    final result; ``weights_`` the weights used. Ties as in :class:`MajorityVote`.
+    final result; ``weights_`` the weights used. Ties as in :class:`MajorityVote` (by default the
+    shared-confusion-matrix tie-break, chosen there).
     """
 
-    def __init__(self, *, n_iter: int = 1, tie_break: str = "lowest",
+    def __init__(self, *, n_iter: int = 1, tie_break: str = "pooled",
                  seed: int | np.random.Generator | None = None) -> None:
         if tie_break not in TIE_BREAKS:
             raise QualityInputError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}.")
@@ -62,10 +63,12 @@ class WeightedMajorityVote(CategoricalAggregator):
             w = np.ones(coded.n_workers)
             rounds = self.n_iter
         plain = vote_counts(coded)
-        consensus = pick_label(_weighted(coded, w, plain), tie_break=self.tie_break, seed=rng)
+        consensus = pick_label(_weighted(coded, w, plain), tie_break=self.tie_break, seed=rng,
+                               coded=coded)
         for _ in range(rounds):
             w = agreement_skills(coded, consensus)
-            consensus = pick_label(_weighted(coded, w, plain), tie_break=self.tie_break, seed=rng)
+            consensus = pick_label(_weighted(coded, w, plain), tie_break=self.tie_break, seed=rng,
+                               coded=coded)
         counts = _weighted(coded, w, plain)
         self.weights_ = w
         self.labels_ = consensus
