@@ -189,17 +189,25 @@ def main() -> None:
                             f"{run['crowdkit'].get(k, {}).get('accuracy', float('nan')):.3f}"
                             for k in OURS)
         print(f"{name} seed={seed}: {summary}", flush=True)
-
-    import crowdkit
-    import scipy
-    results["environment"] = {"python": platform.python_version(), "numpy": np.__version__,
-                              "scipy": scipy.__version__, "crowdkit": crowdkit.__version__,
-                              "cpu_count": os.cpu_count()}
-    results["table"] = markdown(results)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
+        write(results, args.out)  # after every set, so a long run leaves usable partial results
     if args.markdown:
         print(results["table"])
+
+
+def write(results: dict, out: Path) -> None:
+    import scipy
+
+    try:
+        import crowdkit
+        ck_version = crowdkit.__version__
+    except ImportError:
+        ck_version = None
+    results["environment"] = {"python": platform.python_version(), "numpy": np.__version__,
+                              "scipy": scipy.__version__, "crowdkit": ck_version,
+                              "cpu_count": os.cpu_count()}
+    results["table"] = markdown(results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -156,6 +156,8 @@ SCENARIOS: dict[str, dict] = {
                          accuracy=(0.4, 0.9)),
     "confusion_structured": dict(n_tasks=1000, n_workers=40, n_classes=5, labels_per_task=5,
                                  accuracy=(0.35, 0.85), confusion="adjacent"),
+    "casual_crowd": dict(n_tasks=600, n_workers=200, n_classes=3, labels_per_task=3,
+                         accuracy=(0.65, 0.75), confusion="uniform"),
     "one_coin_dense": dict(n_tasks=300, n_workers=20, n_classes=2, labels_per_task=20,
                            accuracy=(0.55, 0.85), confusion="uniform"),
 }

@@ -32,20 +32,32 @@ class OneCoinDawidSkene(CategoricalAggregator):
     """One-coin Dawid–Skene EM.
 
     Worker w answers the true label with probability ``skills_[w]`` and each other label with
-    probability ``(1 - skills_[w]) / (K - 1)``. ``smoothing`` is a Beta pseudo-count added to
-    both the correct and the wrong expected counts (and a Dirichlet pseudo-count on the class
-    ``priors_``). ``errors_`` holds the implied confusion matrices, as in :class:`DawidSkene`.
+    probability ``(1 - skills_[w]) / (K - 1)``. Each skill has a Beta prior worth
+    ``prior_strength`` pseudo-judgements at the pooled accuracy of all annotators
+    (``pooled_skill_``): with n judgements, c of them expected correct, the skill is
+    (c + s · pooled) / (n + s), so an annotator with three labels is not taken for a perfect
+    one. ``smoothing`` is a pseudo-count on the class ``priors_`` and the pooled accuracy.
+
+    How the defaults were chosen: ``prior_strength`` over 0, 0.5, 1, 2, 4, 8 on the simulated
+    crowds of ``labelwise.quality.simulate.SCENARIOS`` (3 seeds each). On most of them the
+    one-parameter-per-annotator model barely notices the prior (±0.3 points); on the casual
+    crowd (200 alike annotators with 9 labels each) the old 0.01 pseudo-count scored 0.74
+    against majority vote's 0.84, 2 gives 0.79, 4 0.81 and 8 0.83, while 8 costs 0.5 points on
+    the adversarial crowd and 0.25 on real rte. 4 is the largest value that loses nowhere
+    against crowd-kit's one-coin model. ``errors_`` holds the implied confusion matrices, as in :class:`DawidSkene`.
     Stopping, duplicates and tasks without judgements behave as in :class:`DawidSkene`; a
     worker without judgements gets skill 1/K.
     """
 
-    def __init__(self, *, n_iter: int = 100, tol: float = 1e-5, smoothing: float = 0.01) -> None:
+    def __init__(self, *, n_iter: int = 100, tol: float = 1e-5, prior_strength: float = 4.0,
+                 smoothing: float = 0.01) -> None:
         if n_iter < 0:
             raise QualityInputError(f"n_iter must be >= 0, got {n_iter}.")
-        if smoothing < 0 or tol < 0:
-            raise QualityInputError("smoothing and tol must be >= 0.")
+        if smoothing < 0 or tol < 0 or prior_strength < 0:
+            raise QualityInputError("prior_strength, smoothing and tol must be >= 0.")
         self.n_iter = n_iter
         self.tol = tol
+        self.prior_strength = prior_strength
         self.smoothing = smoothing
 
     def fit(self, tasks: ArrayLike, workers: ArrayLike, labels: ArrayLike, *,
@@ -86,12 +98,15 @@ class OneCoinDawidSkene(CategoricalAggregator):
         priors = probas[has].sum(axis=0) + self.smoothing
         priors = priors / priors.sum()
         if k == 1:
+            self.pooled_skill_ = 1.0
             return priors, np.ones(len(n_per_worker))
         correct = np.einsum("wjj->w", expected_counts(mt, probas, len(n_per_worker)))
-        a = self.smoothing
-        denom = n_per_worker + 2 * a
+        a, s = self.smoothing, self.prior_strength
+        self.pooled_skill_ = (correct.sum() + a) / (n_per_worker.sum() + 2 * a)
+        denom = n_per_worker + s
         with np.errstate(invalid="ignore", divide="ignore"):
-            skills = np.where(denom > 0, (correct + a) / np.where(denom > 0, denom, 1.0), 1.0 / k)
+            skills = np.where(denom > 0, (correct + s * self.pooled_skill_) / np.where(denom > 0, denom, 1.0),
+                              1.0 / k)
         skills[n_per_worker == 0] = 1.0 / k
         return priors, skills
 
