@@ -3,7 +3,10 @@
 Nothing here imports FastAPI, SQLAlchemy or pandas; `labelwise.core` turns rows into the
 integer-coded arrays these functions take.
 
-The package re-exports the public names of `agreement`, `spatial_agreement` and `aggregation`.
+The package re-exports the public names of `agreement`, `spatial_agreement` and `aggregation`,
+and the entry points of `method_choice` (which aggregation method the evidence favours) and
+`simulate` (crowds with known truth).
+
 `box_iou` exists in both `spatial_agreement` and `aggregation` with different inputs: here it is
 the agreement version (one box as `(x, y, width, height[, rotation])`); the vectorised aggregation
 version (`(x1, y1, x2, y2)` arrays) stays available as `labelwise.quality.aggregation.box_iou`.
@@ -42,6 +45,8 @@ from labelwise.quality.agreement import (
     reliability_matrix_to_long,
 )
 from labelwise.quality.errors import QualityInputError
+from labelwise.quality.method_choice import MethodChoice, MethodScore, choose_method, make_aggregator
+from labelwise.quality.simulate import SimulatedCrowd, simulate_crowd
 from labelwise.quality.spatial_agreement import (
     MatchScore,
     box_agreement,
@@ -67,11 +72,14 @@ __all__ = [
     "FusedBox",
     "MajorityVote",
     "MatchScore",
+    "MethodChoice",
+    "MethodScore",
     "MultiLabelVote",
     "NumericResult",
     "OneCoinDawidSkene",
     "PairwiseAgreement",
     "QualityInputError",
+    "SimulatedCrowd",
     "TextChoice",
     "WeightedMajorityVote",
     "aggregate_boxes",
@@ -83,18 +91,21 @@ __all__ = [
     "box_corners",
     "box_f1",
     "box_iou",
+    "choose_method",
     "cohen_kappa",
     "edit_similarity",
     "encode",
     "fleiss_kappa",
     "krippendorff_alpha",
     "krippendorff_alpha_from_matrix",
+    "make_aggregator",
     "pairwise_cohen_kappa",
     "percent_agreement",
     "polygon_agreement",
     "polygon_f1",
     "polygon_iou",
     "reliability_matrix_to_long",
+    "simulate_crowd",
     "span_agreement",
     "span_f1",
     "text_agreement",

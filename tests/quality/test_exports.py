@@ -3,7 +3,7 @@
 import types
 
 import labelwise.quality as quality
-from labelwise.quality import aggregation, agreement, spatial_agreement
+from labelwise.quality import aggregation, agreement, method_choice, simulate, spatial_agreement
 
 
 def test_all_lists_exactly_the_public_names():
@@ -23,6 +23,10 @@ def test_every_name_in_all_is_importable():
 def test_submodule_names_are_re_exported():
     wanted = set(agreement.__all__) | set(spatial_agreement.__all__) | set(aggregation.__all__)
     assert wanted <= set(quality.__all__)
+    entry_points = {"choose_method", "make_aggregator", "MethodChoice", "MethodScore", "simulate_crowd",
+                    "SimulatedCrowd"}
+    assert entry_points <= set(quality.__all__)
+    assert entry_points <= set(method_choice.__all__) | set(simulate.__all__)
 
 
 def test_names_shared_by_two_submodules_resolve_to_the_agreement_version():
