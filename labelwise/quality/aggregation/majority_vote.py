@@ -72,6 +72,8 @@ def pick_label(scores: np.ndarray, *, tie_break: str = "lowest",
     """
     empty = ~(scores > 0).any(axis=1)
     if tie_break == "pooled":
+        if coded is None:
+            raise QualityInputError("tie_break='pooled' needs the judgements (coded) it is fitted on.")
         top = scores.max(axis=1, keepdims=True)
         tied = np.isclose(scores, top, rtol=1e-12, atol=0.0)
         evidence = pooled_log_posterior(coded, np.argmax(scores, axis=1), tied.sum(axis=1) == 1)
