@@ -7,6 +7,8 @@ each) and on the shared real sets with truth (bluebirds, rte, wsd, hitspam), and
 per set, method and seed to ``benchmarks/results/aggregation_generalisation.json`` plus a
 Markdown table (``--markdown``). ``--reuse-crowdkit`` takes crowd-kit's numbers from the previous
 JSON for sets and seeds it already holds (crowd-kit's GLAD and MACE take most of the run time).
+``--before OLD.json`` copies our accuracies from an earlier ``--no-crowdkit`` run (e.g. of the
+commit before the defaults changed) into each run as ``ours_before``.
 
 Pairs: MajorityVote ↔ MajorityVote, WeightedMajorityVote ↔ Wawa, DawidSkene ↔ DawidSkene,
 OneCoinDawidSkene ↔ OneCoinDawidSkene, GLAD ↔ GLAD, MACE ↔ MACE. crowd-kit's Wawa fails on
@@ -98,8 +100,8 @@ def load_simulated(name: str, seed: int) -> dict:
 def describe(data: dict) -> dict:
     per_worker = np.bincount(data["workers"], minlength=data["n_workers"])
     per_worker = per_worker[per_worker > 0]
-    return {"labels": int(len(data["tasks"])), "tasks": data["n_tasks"],
-            "workers": int(len(per_worker)), "classes": data["n_labels"],
+    return {"labels": len(data["tasks"]), "tasks": data["n_tasks"],
+            "workers": len(per_worker), "classes": data["n_labels"],
             "workers_with_at_most_5_labels": round(float(np.mean(per_worker <= 5)), 3),
             "labels_per_task": round(len(data["tasks"]) / data["n_tasks"], 2)}
 
@@ -153,7 +155,9 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="*", default=list(SCENARIOS))
     parser.add_argument("--real", nargs="*", default=list(REAL_SETS))
     parser.add_argument("--no-crowdkit", action="store_true")
-    parser.add_argument("--reuse-crowdkit", action="store_true")
+    parser.add_argument("--reuse-crowdkit", action="store_true",
+                        help="take crowd-kit's results from --out where it has them (also with --no-crowdkit)")
+    parser.add_argument("--before", type=Path, help="an earlier run whose 'ours' become 'ours_before'")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--markdown", action="store_true", help="print the table")
     args = parser.parse_args()
@@ -163,6 +167,11 @@ def main() -> None:
         for name, entry in json.loads(args.out.read_text())["sets"].items():
             for r in entry["runs"]:
                 previous[(name, r["seed"])] = r["crowdkit"]
+    before = {}
+    if args.before:
+        for name, entry in json.loads(args.before.read_text())["sets"].items():
+            for r in entry["runs"]:
+                before[(name, r["seed"])] = r["ours"]
     factories = {} if args.no_crowdkit else crowdkit_factories()
 
     jobs = [(name, seed, lambda n=name, s=seed: load_simulated(n, s))
@@ -175,13 +184,15 @@ def main() -> None:
         for key in OURS:
             acc, sec = run_ours(key, data)
             run["ours"][key] = {"accuracy": round(acc, 4), "seconds": round(sec, 3)}
+        if (name, seed) in before:
+            run["ours_before"] = before[(name, seed)]
         cached = previous.get((name, seed), {})
-        for key, factory in factories.items():
+        for key in OURS:
             if key in cached:
                 run["crowdkit"][key] = cached[key]
-                continue
-            acc, sec = run_crowdkit(factory, data)
-            run["crowdkit"][key] = {"accuracy": round(acc, 4), "seconds": round(sec, 3)}
+            elif key in factories:
+                acc, sec = run_crowdkit(factories[key], data)
+                run["crowdkit"][key] = {"accuracy": round(acc, 4), "seconds": round(sec, 3)}
         entry = results["sets"].setdefault(name, {"kind": "simulated" if seed is not None else "real",
                                                   "shape": describe(data), "runs": []})
         entry["runs"].append(run)

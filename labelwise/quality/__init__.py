@@ -45,7 +45,12 @@ from labelwise.quality.agreement import (
     reliability_matrix_to_long,
 )
 from labelwise.quality.errors import QualityInputError
-from labelwise.quality.method_choice import MethodChoice, MethodScore, choose_method, make_aggregator
+from labelwise.quality.method_choice import (
+    MethodChoice,
+    MethodScore,
+    choose_method,
+    make_aggregator,
+)
 from labelwise.quality.simulate import SimulatedCrowd, simulate_crowd
 from labelwise.quality.spatial_agreement import (
     MatchScore,

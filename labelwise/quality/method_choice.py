@@ -27,7 +27,11 @@ from labelwise.quality.aggregation import (
     OneCoinDawidSkene,
     WeightedMajorityVote,
 )
-from labelwise.quality.aggregation._base import CategoricalAggregator, Coded, check_codes
+from labelwise.quality.aggregation._base import (
+    CategoricalAggregator,
+    Coded,
+    check_codes,
+)
 from labelwise.quality.errors import QualityInputError
 
 __all__ = ["METHODS", "MethodChoice", "MethodScore", "choose_method", "make_aggregator"]

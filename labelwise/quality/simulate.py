@@ -87,8 +87,8 @@ def simulate_crowd(*, n_tasks: int = 1000, n_workers: int = 50, n_classes: int =
 
     kind = np.full(n_workers, "normal", dtype=object)
     order = rng.permutation(n_workers)
-    n_spam = int(round(spammer_share * n_workers))
-    n_adv = int(round(adversarial_share * n_workers))
+    n_spam = round(spammer_share * n_workers)
+    n_adv = round(adversarial_share * n_workers)
     kind[order[:n_spam]] = "spammer"
     kind[order[n_spam:n_spam + n_adv]] = "adversarial"
     conf = _confusions(rng, n_workers, k, accuracy, confusion)
@@ -141,23 +141,23 @@ def _confusions(rng, n_workers: int, k: int, accuracy, confusion: str) -> np.nda
 
 # The crowd shapes the aggregators' defaults were chosen on; see benchmarks/aggregation_generalisation.py.
 SCENARIOS: dict[str, dict] = {
-    "sparse_workers": dict(n_tasks=2000, n_workers=600, n_classes=4, labels_per_task=(3, 8),
-                           activity="long_tail", class_priors=(0.45, 0.3, 0.15, 0.1),
-                           accuracy=(0.4, 0.9)),
-    "spammers": dict(n_tasks=800, n_workers=40, n_classes=3, labels_per_task=5,
-                     accuracy=(0.6, 0.95), spammer_share=0.35),
-    "adversarial": dict(n_tasks=800, n_workers=40, n_classes=3, labels_per_task=5,
-                        accuracy=(0.6, 0.95), spammer_share=0.15, adversarial_share=0.15),
-    "class_imbalance": dict(n_tasks=1500, n_workers=40, n_classes=3, labels_per_task=5,
-                            class_priors=(0.85, 0.1, 0.05), accuracy=(0.5, 0.9)),
-    "few_per_task": dict(n_tasks=2000, n_workers=60, n_classes=2, labels_per_task=(1, 3),
-                         accuracy=(0.55, 0.95)),
-    "many_classes": dict(n_tasks=800, n_workers=40, n_classes=10, labels_per_task=5,
-                         accuracy=(0.4, 0.9)),
-    "confusion_structured": dict(n_tasks=1000, n_workers=40, n_classes=5, labels_per_task=5,
-                                 accuracy=(0.35, 0.85), confusion="adjacent"),
-    "casual_crowd": dict(n_tasks=600, n_workers=200, n_classes=3, labels_per_task=3,
-                         accuracy=(0.65, 0.75), confusion="uniform"),
-    "one_coin_dense": dict(n_tasks=300, n_workers=20, n_classes=2, labels_per_task=20,
-                           accuracy=(0.55, 0.85), confusion="uniform"),
+    "sparse_workers": {"n_tasks": 2000, "n_workers": 600, "n_classes": 4, "labels_per_task": (3, 8),
+                       "activity": "long_tail", "class_priors": (0.45, 0.3, 0.15, 0.1),
+                       "accuracy": (0.4, 0.9)},
+    "spammers": {"n_tasks": 800, "n_workers": 40, "n_classes": 3, "labels_per_task": 5,
+                 "accuracy": (0.6, 0.95), "spammer_share": 0.35},
+    "adversarial": {"n_tasks": 800, "n_workers": 40, "n_classes": 3, "labels_per_task": 5,
+                    "accuracy": (0.6, 0.95), "spammer_share": 0.15, "adversarial_share": 0.15},
+    "class_imbalance": {"n_tasks": 1500, "n_workers": 40, "n_classes": 3, "labels_per_task": 5,
+                        "class_priors": (0.85, 0.1, 0.05), "accuracy": (0.5, 0.9)},
+    "few_per_task": {"n_tasks": 2000, "n_workers": 60, "n_classes": 2, "labels_per_task": (1, 3),
+                     "accuracy": (0.55, 0.95)},
+    "many_classes": {"n_tasks": 800, "n_workers": 40, "n_classes": 10, "labels_per_task": 5,
+                     "accuracy": (0.4, 0.9)},
+    "confusion_structured": {"n_tasks": 1000, "n_workers": 40, "n_classes": 5, "labels_per_task": 5,
+                             "accuracy": (0.35, 0.85), "confusion": "adjacent"},
+    "casual_crowd": {"n_tasks": 600, "n_workers": 200, "n_classes": 3, "labels_per_task": 3,
+                     "accuracy": (0.65, 0.75), "confusion": "uniform"},
+    "one_coin_dense": {"n_tasks": 300, "n_workers": 20, "n_classes": 2, "labels_per_task": 20,
+                       "accuracy": (0.55, 0.85), "confusion": "uniform"},
 }

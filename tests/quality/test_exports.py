@@ -3,7 +3,13 @@
 import types
 
 import labelwise.quality as quality
-from labelwise.quality import aggregation, agreement, method_choice, simulate, spatial_agreement
+from labelwise.quality import (
+    aggregation,
+    agreement,
+    method_choice,
+    simulate,
+    spatial_agreement,
+)
 
 
 def test_all_lists_exactly_the_public_names():

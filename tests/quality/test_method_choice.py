@@ -3,7 +3,12 @@ import pytest
 
 from labelwise.quality.aggregation import DawidSkene, MajorityVote
 from labelwise.quality.errors import QualityInputError
-from labelwise.quality.method_choice import METHODS, _withhold, choose_method, make_aggregator
+from labelwise.quality.method_choice import (
+    METHODS,
+    _withhold,
+    choose_method,
+    make_aggregator,
+)
 from labelwise.quality.simulate import SCENARIOS, simulate_crowd
 
 

@@ -14,8 +14,8 @@ from numpy.typing import ArrayLike
 
 from labelwise.quality.aggregation._base import (
     CategoricalAggregator,
-    agreement_skills,
     Coded,
+    agreement_skills,
     check_codes,
     shares,
     vote_counts,
