@@ -9,6 +9,7 @@ from labelwise.core.assist import training
 from labelwise.core.platform import jobs
 from labelwise.core.platform.job_kinds import default_handlers
 from labelwise.core.platform.job_runner import JobRunner
+from labelwise.core.projects import projects
 from labelwise.core.labeling import annotations
 from labelwise.errors import Forbidden, Invalid, NotFound
 from labelwise.store.models import Job, ModelVersion, Prediction, Task
@@ -155,3 +156,26 @@ def test_every_n_submitted_labels_queue_one_retrain(session):
 def test_no_retrain_is_queued_when_the_setting_is_off(session, labeled):
     _, project, _ = labeled
     assert session.scalars(select(Job).where(Job.project_id == project.id)).all() == []
+
+
+def test_a_retrain_reorders_an_active_learning_queue(app, settings, session, labeled):
+    owner, project, tasks = labeled
+    projects.update_project(session, owner.user, project.id, {"settings": {"routing": "active_learning"}})
+    job = assist_jobs.queue_train(session, owner.user, project.id)
+    JobRunner(app.state.session_factory, handlers=default_handlers(), settings=settings, storage=None).run_once()
+    session.expire_all()
+    view = jobs.get_job(session, owner.user, job.id, progress_dir=settings.data_dir / "jobs")
+    assert view.status == "succeeded", view.error
+    unlabeled = tasks[16:]
+    assert view.result["reordered"] == len(unlabeled)
+    priorities = sorted(session.get(Task, t.id).priority for t in unlabeled)
+    n = len(unlabeled)
+    assert priorities == pytest.approx([(i + 1) / n for i in range(n)])  # a full order, highest first
+
+
+def test_uncertainty_routing_is_not_reordered_by_a_retrain(app, settings, session, labeled):
+    owner, project, _ = labeled
+    job = assist_jobs.queue_train(session, owner.user, project.id, prelabel=False)
+    JobRunner(app.state.session_factory, handlers=default_handlers(), settings=settings, storage=None).run_once()
+    session.expire_all()
+    assert jobs.get_job(session, owner.user, job.id, progress_dir=settings.data_dir / "jobs").result["reordered"] == 0

@@ -38,6 +38,7 @@ def run_train(ctx: JobContext) -> dict[str, Any]:
     if ctx.params.get("prelabel", True):
         result["predictions"] = training.prelabel(ctx.session, user, ctx.project_id, version_id=version.id,
                                                   progress=lambda done, total: ctx.progress(done, total=total))
+    result["reordered"] = training.reorder_queue(ctx.session, ctx.project_id, version)
     return result
 
 

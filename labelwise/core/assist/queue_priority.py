@@ -2,17 +2,22 @@
 of its latest prediction (`labelwise.assist.active.task_priority`), except for a fixed 10 % random
 slice chosen by task id, which keeps accuracy measured on served tasks honest.
 
+With routing "active_learning", `reorder_active` orders the unlabeled tasks after each retrain with
+the hybrid sampler (see `labelwise.assist.active`).
+
 Only `Task.priority` changes, so overlap, leases, gold and skips work exactly as in any routing.
 Callers own the transaction: nothing here commits.
 """
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, select, update
+import numpy as np
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from labelwise.assist.active import task_priority
-from labelwise.store.models import Prediction, Task
+from labelwise.assist.active import HybridSampler, MarginSampler, queue_order, task_priority
+from labelwise.store.models import Annotation, Prediction, Task
 
 RANDOM_SHARE = 0.1
 _CHUNK = 5000  # ids per IN list: well under SQLite's bound-variable limit
@@ -41,3 +46,32 @@ def _rescore(session: Session, project_id: int, ids: list[int] | None) -> int:
             for task_id, scores, score in rows
         ])
     return len(rows)
+
+
+def reorder_active(session: Session, project_id: int, model: Any, *, batch_size: int, seed: int = 0) -> int:
+    """Routing "active_learning": order every task without a submitted answer by the model's choice.
+
+    The next `batch_size` tasks (what gets labeled before the next retrain) are picked by the hybrid
+    sampler (uncertainty pre-filter, then diversity on the model's features) when the model has
+    features, the rest follow by margin; 10 % of positions go to a seeded random draw. Returns how
+    many tasks were ordered.
+    """
+    rows = session.execute(select(Task.id, Task.data).where(
+        Task.project_id == project_id,
+        ~exists().where(Annotation.task_id == Task.id, Annotation.status == "submitted"),
+    ).order_by(Task.id)).all()
+    if not rows:
+        return 0
+    ids = [task_id for task_id, _ in rows]
+    data = [d for _, d in rows]
+    proba = model.predict_proba(data)
+    features = model.transform(data) if hasattr(model, "transform") else None
+    rng = np.random.default_rng(seed)
+    head = (HybridSampler() if features is not None else MarginSampler()).select(
+        batch_size, proba=proba, features=features, seed=rng)
+    rest = MarginSampler().select(len(ids), proba=proba, seed=rng)
+    picked = set(head.tolist())
+    ranked = head.tolist() + [i for i in rest.tolist() if i not in picked]
+    order = queue_order(ids, ranked, random_share=RANDOM_SHARE, seed=rng)
+    session.execute(update(Task), [{"id": task_id, "priority": p} for task_id, p in order.priorities().items()])
+    return len(ids)

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session, undefer
 
 from labelwise.assist.models import cross_validate, load_model, model_for, supports, training_set
 from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.assist import queue_priority
 from labelwise.core.labeling import predictions
 from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
-from labelwise.core.projects.projects import project_schema
+from labelwise.core.projects.projects import ProjectSettings, project_schema
 from labelwise.errors import Invalid, NotFound
-from labelwise.store.models import Annotation, ModelVersion, Task, User
+from labelwise.store.models import Annotation, ModelVersion, Project, Task, User
 
 CV_FOLDS = 5
 _PREDICT_BATCH = 1000
@@ -122,6 +123,21 @@ def prelabel(session: Session, user: User, project_id: int, *, version_id: int |
         after = batch[-1][0]
         if progress is not None:
             progress(stored, total)
+
+
+def reorder_queue(session: Session, project_id: int, version: ModelVersion) -> int:
+    """With routing "active_learning", order the unlabeled tasks by what `version` most needs labeled
+    next (the next `retrain_every` tasks, or 50, chosen for diversity too). Commits; returns how many
+    tasks were ordered (0 for other routings)."""
+    project = session.get(Project, project_id)
+    settings = ProjectSettings.model_validate(project.settings)
+    if settings.routing != "active_learning":
+        return 0
+    model = load_model(session.scalar(select(ModelVersion.model).where(ModelVersion.id == version.id)))
+    count = queue_priority.reorder_active(session, project_id, model, batch_size=settings.retrain_every or 50,
+                                          seed=version.id)
+    session.commit()
+    return count
 
 
 def _trainable(schema) -> list[TrainableControl]:
