@@ -3,7 +3,8 @@
 Sequential routing leaves every priority at 0, so tasks come in import order. Random routing uses a
 fixed pseudo-random permutation of ids (the same in SQLite and PostgreSQL, and stable across restarts).
 Uncertainty routing starts at 0 and is re-scored from each task's latest prediction as predictions
-arrive (`core/assist/queue_priority.py`); active-learning routing stays random for now.
+arrive (`core/assist/queue_priority.py`); active-learning routing starts random and is reordered by
+the model after each retrain (`core/assist/training.reorder_queue`).
 """
 
 from sqlalchemy import ColumnElement, literal
