@@ -14,7 +14,7 @@ from labelwise.api import (
 from labelwise.api import jobs as jobs_api
 from labelwise.api import duplicates, label_errors, media, model_versions, weak
 from labelwise.api.guards import BodyLimit, SameOrigin
-from labelwise.core.platform.job_kinds import default_handlers
+from labelwise.core.job_kinds import default_handlers
 from labelwise.core.platform.job_runner import JobRunner
 from labelwise.core.media.signing import load_secret
 from labelwise.settings import Settings

@@ -541,7 +541,7 @@ def worker(
     SIGTERM or Ctrl-C lets the running job finish first. On SQLite one runner claims at a time."""
     import signal
 
-    from labelwise.core.platform.job_kinds import default_handlers
+    from labelwise.core.job_kinds import default_handlers
     from labelwise.core.platform.job_runner import JobRunner
     from labelwise.storage import make_storage
 

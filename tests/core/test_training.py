@@ -7,7 +7,7 @@ from labelwise.assist.models import load_model
 from labelwise.core.assist import jobs as assist_jobs
 from labelwise.core.assist import training
 from labelwise.core.platform import jobs
-from labelwise.core.platform.job_kinds import default_handlers
+from labelwise.core.job_kinds import default_handlers
 from labelwise.core.platform.job_runner import JobRunner
 from labelwise.core.projects import projects
 from labelwise.core.labeling import annotations

@@ -1,7 +1,7 @@
 """The one runner for all long work: claims queued jobs from the database and runs their kind's handler.
 
 A handler is `handler(ctx: JobContext) -> dict | None`, registered by kind name (see
-`labelwise.core.platform.job_kinds`). It reports progress with `ctx.progress(done, total=..., rows=...)`, which
+`labelwise.core.job_kinds`). It reports progress with `ctx.progress(done, total=..., rows=...)`, which
 raises `Cancelled` once someone has asked the job to stop; raising a `LabelwiseError` fails the job with
 that message; any other exception fails it with its type and text. What it returns becomes `result`.
 

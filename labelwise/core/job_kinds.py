@@ -1,4 +1,6 @@
-"""The registry of job kinds: kind name -> the handler a runner calls. One line per kind."""
+"""The registry of job kinds: kind name -> the handler a runner calls. One line per kind.
+
+It sits at the top of core, above the domains whose handlers it names, so no domain imports another for it."""
 
 from labelwise.core.assist.jobs import KIND_PRELABEL, KIND_TRAIN, run_prelabel, run_train
 from labelwise.core.dataio.import_job import run_import
