@@ -29,6 +29,7 @@ def test_the_import_contracts_hold():
     ("schema/_layering_probe.py", "import sqlalchemy"),
     ("store/_layering_probe.py", "from labelwise.api import deps"),
     ("core/review/_layering_probe.py", "from labelwise.core.weak import functions"),
+    ("core/weak/_layering_probe.py", "from labelwise.core.duplicates import duplicates"),
     ("core/platform/_layering_probe.py", "from labelwise.core.review import gold"),
 ])
 def test_a_wrong_import_breaks_a_contract(module, line, tmp_path):
