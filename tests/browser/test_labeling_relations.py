@@ -49,3 +49,35 @@ def test_relations_are_arrows_with_their_label(page, web_server, web_session):
     by_text = {s["text"]: s["id"] for s in result["entities"]}
     assert sorted((r["from"], r["to"], r["label"]) for r in result["relations"]) == sorted(
         [(by_text["Ada"], by_text["ACME"], "works_for"), (by_text["ACME"], by_text["London"], "located_in")])
+
+
+def test_relations_between_boxes_are_arrows_over_the_image(page, web_server, web_session):
+    from tests.browser.test_labeling_support import drag, image_point, png_data_uri
+
+    schema = {"objects": {"photo": {"type": "image"}},
+              "controls": {"objects": {"type": "boxes", "object": "photo", "labels": ["person", "bike"]},
+                           "links": {"type": "relations", "controls": ["objects"], "labels": ["rides"]}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [{"photo": {"src": png_data_uri(320, 240), "width": 320, "height": 240}}])
+    task = current_task_id(page)
+    page.wait_for_function("() => document.querySelector('lw-task-editor').viewers.photo.width > 0")
+    drag(page, image_point(page, ".lw-image-svg", 20, 40), image_point(page, ".lw-image-svg", 80, 120))
+    page.keyboard.press("2")  # bike for the next box
+    drag(page, image_point(page, ".lw-image-svg", 200, 100), image_point(page, ".lw-image-svg", 300, 200))
+    for key in ["Tab", "r", "Tab", "r"]:  # from the person to the bike
+        page.keyboard.press(key)
+    arrow = page.locator(".lw-relation-arrows .lw-relation-arrow")
+    expect(arrow).to_have_count(1)
+    expect(arrow.locator("text")).to_have_text("rides")
+    (x1, y1), (x2, y2) = page.evaluate("""() => { const path = document.querySelector('.lw-relation-arrow path');
+        const m = path.getScreenCTM(); const len = path.getTotalLength();
+        return [0, len].map((l) => { const p = path.getPointAtLength(l); const q = new DOMPoint(p.x, p.y).matrixTransform(m); return [q.x, q.y]; }); }""")
+    person_top = image_point(page, ".lw-image-svg", 50, 40)
+    bike_top = image_point(page, ".lw-image-svg", 250, 100)
+    assert abs(x1 - person_top[0]) < 3 and abs(y1 - person_top[1]) < 3
+    assert abs(x2 - bike_top[0]) < 3 and abs(y2 - bike_top[1]) < 4
+    screenshot(page, "relations-image")
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    result = ctx.results()[0].result
+    by_label = {b["label"]: b["id"] for b in result["objects"]}
+    assert result["links"] == [{"from": by_label["person"], "to": by_label["bike"], "label": "rides"}]
