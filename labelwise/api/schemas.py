@@ -113,6 +113,12 @@ class DuplicateOfOut(BaseModel):
     others: list[int] = Field(default_factory=list, description="Task view only: the other members (first 50).")
 
 
+class LabelErrorOut(BaseModel):
+    given: str = Field(description="The human label when detection ran.")
+    suspected: str = Field(description="The most likely other option.")
+    score: float = Field(description="Label-quality score in [0, 1]; lower is more likely wrong.")
+
+
 class TaskOut(_Out):
     id: int
     project_id: int
@@ -126,6 +132,8 @@ class TaskOut(_Out):
     created_at: datetime
     duplicate_of: list[DuplicateOfOut] = Field(
         default_factory=list, description="Stored duplicate clusters holding this task (reviewers and managers).")
+    label_error: LabelErrorOut | None = Field(
+        None, description="The last label-error detection's flag on this task (reviewers and managers).")
 
 
 class TaskPageOut(BaseModel):

@@ -8,6 +8,7 @@ from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import (
     AnnotationOut,
     DuplicateOfOut,
+    LabelErrorOut,
     NextTaskOut,
     PredictionsOut,
     SkipIn,
@@ -18,6 +19,7 @@ from labelwise.api.schemas import (
 from labelwise.api.views import blind_fields, task_detail
 from labelwise.core.accounts.access import Role, role_in
 from labelwise.core.duplicates import duplicate_clusters
+from labelwise.core.review import label_errors
 from labelwise.core.labeling import annotations, predictions, queue
 from labelwise.core.labeling.tasks import TaskFilter, describe_task, get_task, list_tasks
 from labelwise.core.review.gold import answered_by
@@ -42,10 +44,12 @@ def tasks_page(
     duplicates: Annotated[bool | None, Query(description="Only tasks in (true) or outside (false) a stored "
                                               "duplicate cluster (see /duplicates/scan and duplicates=flag).")] = None,
     duplicate_cluster: Annotated[int | None, Query(description="Only the members of this duplicate cluster.")] = None,
+    label_error: Annotated[bool | None, Query(description="Only tasks the last label-error detection flagged "
+                                                "(true) or did not (false); reviewers and managers.")] = None,
 ):
     filters = TaskFilter(status=status, external_id=external_id, search=q, annotator_id=annotator,
                          has_predictions=has_predictions, is_gold=gold,
-                         duplicates=duplicates, duplicate_cluster=duplicate_cluster)
+                         duplicates=duplicates, duplicate_cluster=duplicate_cluster, label_error=label_error)
     page = list_tasks(session, user, project_id, filters=filters, sort=sort, after=after, limit=limit)
     items = [TaskOut.model_validate(t) for t in page.tasks]
     if role_in(session, user, project_id) == Role.ANNOTATOR:
@@ -55,6 +59,9 @@ def tasks_page(
         found = duplicate_clusters.memberships(session, project_id, [t.id for t in items])
         items = [item.model_copy(update={"duplicate_of": _duplicate_of(found[item.id])}) if item.id in found else item
                  for item in items]
+        flagged = label_errors.flags_for(session, project_id, [t.id for t in items])
+        items = [item.model_copy(update={"label_error": _label_error(flagged[item.id])}) if item.id in flagged
+                 else item for item in items]
     return TaskPageOut(items=items, next=page.next_cursor)
 
 
@@ -75,7 +82,13 @@ def read_task(task_id: int, user: UserDep, session: SessionDep):
     if view.role >= Role.REVIEWER:
         found = duplicate_clusters.memberships(session, view.task.project_id, [task_id], with_others=True)
         out.duplicate_of = _duplicate_of(found.get(task_id, []))
+        flag = label_errors.flags_for(session, view.task.project_id, [task_id]).get(task_id)
+        out.label_error = _label_error(flag) if flag else None
     return out
+
+
+def _label_error(flag: label_errors.Flag) -> LabelErrorOut:
+    return LabelErrorOut(given=flag.given, suspected=flag.suspected, score=flag.score)
 
 
 def _duplicate_of(found: list[duplicate_clusters.Membership]) -> list[DuplicateOfOut]:

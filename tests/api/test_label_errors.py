@@ -92,3 +92,21 @@ def test_unusable_requests_are_422_naming_the_control(client, session, world):
     add_tasks(session, manager.user, few, [{"text": "pasta"}, {"text": "goal"}])
     response = client.post(url(few), headers=manager.headers)
     assert response.status_code == 422 and "at least 10 labeled tasks" in response.json()["detail"]
+
+
+def test_the_task_list_filters_and_badges_flagged_tasks(client, session, world):
+    manager, project, ids, truth = world
+    client.post(url(project), headers=manager.headers)
+    tasks = f"/api/v1/projects/{project.id}/tasks"
+    page = client.get(tasks + "?label_error=true", headers=manager.headers).json()["items"]
+    assert {ids[i] for i in WRONG} <= {t["id"] for t in page}
+    assert all(t["label_error"]["suspected"] != t["label_error"]["given"] for t in page)
+    rest = client.get(tasks + "?label_error=false&limit=1000", headers=manager.headers).json()["items"]
+    assert len(rest) + len(page) == 90 and all(t["label_error"] is None for t in rest)
+    detail = client.get(f"/api/v1/tasks/{ids[3]}", headers=manager.headers).json()
+    assert detail["label_error"] == {"given": "sport", "suspected": "food",
+                                     "score": detail["label_error"]["score"]}
+    annotator = make_user(session, "ann")
+    add_member(session, manager.user, project, annotator.user)
+    refused = client.get(tasks + "?label_error=true", headers=annotator.headers)
+    assert refused.status_code == 422 and refused.json()["field"] == "label_error"

@@ -22,6 +22,7 @@ from labelwise.store.models import (
     Assignment,
     DuplicateMember,
     GoldAnswer,
+    LabelErrorFlag,
     Prediction,
     Project,
     Review,
@@ -44,6 +45,7 @@ class TaskFilter:
     is_gold: bool | None = None
     duplicates: bool | None = None  # the task is in a stored duplicate cluster (a scan or a flagging import)
     duplicate_cluster: int | None = None  # the task is a member of this cluster
+    label_error: bool | None = None  # the last label-error detection flagged the task (reviewers and managers)
 
 
 @dataclass
@@ -201,6 +203,11 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
     if filters.duplicate_cluster is not None:
         stmt = stmt.where(exists().where(DuplicateMember.cluster_id == filters.duplicate_cluster,
                                          DuplicateMember.task_id == Task.id))
+    if filters.label_error is not None:
+        if role < Role.REVIEWER:
+            raise Invalid("only reviewers and managers can filter by label errors", field="label_error")
+        clause = exists().where(LabelErrorFlag.task_id == Task.id)
+        stmt = stmt.where(clause if filters.label_error else ~clause)
     return stmt
 
 

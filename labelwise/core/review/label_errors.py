@@ -99,6 +99,17 @@ def list_flags(session: Session, user: User, project_id: int, *, offset: int = 0
     return FlagPage([Flag(r.task_id, r.given, r.suspected, r.score) for r in rows], total, last_run(session, project_id))
 
 
+def flags_for(session: Session, project_id: int, task_ids: list[int]) -> dict[int, Flag]:
+    """The stored flags of these tasks, by task id (for the task list and task view)."""
+    if not task_ids:
+        return {}
+    rows = session.execute(
+        select(LabelErrorFlag.task_id, LabelErrorFlag.given, LabelErrorFlag.suspected, LabelErrorFlag.score)
+        .where(LabelErrorFlag.project_id == project_id, LabelErrorFlag.task_id.in_(task_ids))
+    ).all()
+    return {r.task_id: Flag(r.task_id, r.given, r.suspected, r.score) for r in rows}
+
+
 def last_run(session: Session, project_id: int) -> dict[str, Any]:
     after = session.scalar(
         select(Event.after).where(Event.project_id == project_id, Event.action == DETECTED)

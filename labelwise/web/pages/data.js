@@ -12,7 +12,8 @@ const SORTS = [
 ];
 const STATUSES = [["", "Any status"], ["unlabeled", "Unlabeled"], ["labeled", "Labeled"],
   ["complete", "Complete"], ["incomplete", "Incomplete"], ["skipped", "Skipped"]];
-const FILTER_KEYS = ["q", "status", "has_predictions", "duplicates", "duplicate_cluster", "annotator", "sort", "limit"];
+const FILTER_KEYS = ["q", "status", "has_predictions", "duplicates", "duplicate_cluster", "label_error", "annotator",
+  "sort", "limit"];
 
 export function preview(data, max = 180) {
   const parts = [];
@@ -60,6 +61,14 @@ export default async function dataPage(view, ctx) {
   const preds = select("has_predictions", [["", "With or without"], ["true", "Has predictions"], ["false", "No predictions"]],
     q.get("has_predictions") || "");
   const dupes = select("duplicates", [["", "All tasks"], ["true", "Only duplicates"]], q.get("duplicates") || "");
+  // Label-error flags come from the last detection run; reviewers and managers see them.
+  const reviewer = canDo(project, "reviewer");
+  const errs = select("label_error", [["", "All tasks"], ["true", "Likely label errors"], ["false", "Not flagged"]],
+    reviewer ? q.get("label_error") || "" : "");
+  const detect = h("button", { type: "button", class: "btn small", hidden: !canDo(project, "manager"),
+    title: "Cross-validate the built-in model on the labeled tasks and flag labels it confidently disagrees with" },
+  "Find label errors");
+  const detectNote = h("small", { class: "hint", role: "status", "aria-live": "polite" });
   // A cluster comes from a row's "duplicate ×N" badge; it shows as a removable chip, not a form field.
   let cluster = /^\d+$/.test(q.get("duplicate_cluster") || "") ? q.get("duplicate_cluster") : "";
   const clusterChip = h("p", { class: "cluster-filter", hidden: !cluster });
@@ -68,8 +77,10 @@ export default async function dataPage(view, ctx) {
   const limit = select("limit", [["25", "25"], ["50", "50"], ["100", "100"], ["250", "250"]], q.get("limit") || "50");
   const filters = h("form", { class: "filters card", role: "search", "aria-label": "Filter tasks" },
     field("Search", search).wrap, field("Status", status).wrap, field("Predictions", preds).wrap,
-    field("Duplicates", dupes).wrap, field("Annotated by", annotator).wrap, field("Sort", sort).wrap, field("Per page", limit).wrap);
+    field("Duplicates", dupes).wrap, field("Label errors", errs).wrap, field("Annotated by", annotator).wrap, field("Sort", sort).wrap, field("Per page", limit).wrap);
   filters.addEventListener("submit", (e) => { e.preventDefault(); reload(); });
+  errs.closest(".field").hidden = !reviewer;
+  errs.closest(".field").append(detect, detectNote);
 
   const tbody = h("tbody");
   const table = h("table", { class: "table tasks-table" },
@@ -101,6 +112,7 @@ export default async function dataPage(view, ctx) {
     if (preds.value) p.set("has_predictions", preds.value);
     if (dupes.value) p.set("duplicates", dupes.value);
     if (cluster) p.set("duplicate_cluster", cluster);
+    if (errs.value) p.set("label_error", errs.value);
     if (annotator.value) p.set("annotator", annotator.value);
     if (sort.value !== "id") p.set("sort", sort.value);
     if (limit.value !== "50") p.set("limit", limit.value);
@@ -152,7 +164,8 @@ export default async function dataPage(view, ctx) {
       const row = h("tr", { class: "clickable" },
         h("td", { class: "num" }, h("a", { href, "aria-label": `Task ${task.id}` }, String(task.id))),
         h("td", null, task.external_id ?? ""),
-        h("td", { class: "preview" }, highlight(preview(task.data), needle), duplicateBadges(task)),
+        h("td", { class: "preview" }, highlight(preview(task.data), needle), duplicateBadges(task),
+          labelErrorBadge(task)),
         h("td", { class: "num" }, String(task.annotation_count)),
         h("td", { class: "num" }, task.confidence == null ? "—" : task.confidence.toFixed(2)),
         h("td", { class: "nowrap" }, formatDate(task.created_at)));
@@ -177,6 +190,32 @@ export default async function dataPage(view, ctx) {
     }, `duplicate ×${d.size}`));
   }
 
+  function labelErrorBadge(task) {
+    const flag = task.label_error;
+    if (!flag) return null;
+    return h("span", {
+      class: "badge label-error-badge", style: { marginLeft: ".4rem", textTransform: "none" },
+      title: `Likely label error: labeled “${flag.given}”, the model suggests “${flag.suspected}” `
+        + `(label quality ${flag.score.toFixed(2)})`,
+    }, `label error? → ${flag.suspected}`);
+  }
+
+  async function findLabelErrors() {
+    detect.disabled = true;
+    detectNote.textContent = "Looking for label errors…";
+    try {
+      const run = await api(`/projects/${project.id}/label-errors`, { method: "POST", body: {} });
+      detectNote.textContent = `${run.total} likely label error${run.total === 1 ? "" : "s"} among ${run.labeled} labeled tasks`;
+      errs.value = "true";
+      reload();
+    } catch (error) {
+      detectNote.textContent = "";
+      message.replaceChildren(errorBox(error, { title: "Label errors could not be checked." }));
+    } finally {
+      detect.disabled = false;
+    }
+  }
+
   function showCluster(id) {
     cluster = id;
     clusterChip.hidden = !cluster;
@@ -195,7 +234,8 @@ export default async function dataPage(view, ctx) {
 
   const searchLater = debounce(reload, 300);
   search.addEventListener("input", searchLater);
-  for (const el of [status, preds, dupes, annotator, sort, limit]) el.addEventListener("change", reload);
+  for (const el of [status, preds, dupes, errs, annotator, sort, limit]) el.addEventListener("change", reload);
+  detect.addEventListener("click", findLabelErrors);
   next.addEventListener("click", () => {
     if (!nextCursor) return;
     cursors = cursors.slice(0, pageIndex + 1);
