@@ -21,6 +21,7 @@ from labelwise.core.accounts import users
 from labelwise.core.dataio import importing
 from labelwise.core.projects import projects
 from labelwise.errors import ImportRejected, Invalid, LabelwiseError, NotFound
+from labelwise.schema import parse_schema
 from labelwise.settings import Settings
 from labelwise.store import backup
 from labelwise.store.migrate import DatabaseTooNew, RevisionState, state, upgrade
@@ -260,6 +261,10 @@ def project_create(
 ) -> None:
     """Create a project from a schema file."""
     source = _read_text(schema, "schema")
+    try:
+        parse_schema(source)
+    except Invalid as exc:
+        raise Invalid(f"{schema}: {exc.message}", field=exc.field, line=exc.line) from None
     notes = _read_text(guidelines, "guidelines") if guidelines else ""
     with open_session(settings_for(database, data_dir)) as session:
         project = projects.create_project(

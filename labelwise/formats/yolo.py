@@ -23,6 +23,7 @@ import yaml
 
 from labelwise.errors import Invalid
 from labelwise.schema import LabelSchema
+from labelwise.schema.safe_yaml import NoAliasLoader
 from labelwise.formats._images import box_corners, controls_on, enclosing, image_info, image_file_name, image_object, label_names, tidy, unique_stem
 from labelwise.formats._sink import Sink
 from labelwise.formats.labels import Source, final_results, import_row
@@ -126,18 +127,6 @@ def _targets(schema: LabelSchema | None, image: str | None) -> tuple[str, dict[s
     if not targets:
         raise Invalid(f"the schema has no boxes or polygons control on '{object_name}'", field="schema")
     return field, targets
-
-
-class NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases: a few hundred bytes of nested aliases expand to
-    gigabytes (a "billion laughs"), and files users upload never need them."""
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise yaml.composer.ComposerError(None, None, "YAML anchors (&) and aliases (*) are not accepted",
-                                              event.start_mark)
-        return super().compose_node(parent, index)
 
 
 def _classes(root: Path) -> list[str]:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from labelwise.errors import Invalid
+from labelwise.schema.safe_yaml import NoAliasLoader
 from labelwise.schema.specs import (
     CONTROL_CLASSES,
     OBJECT_CLASSES,
@@ -118,8 +119,9 @@ def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict:
     return out
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """Safe loader that rejects duplicate keys, which plain YAML silently resolves to the last one."""
+class _StrictLoader(NoAliasLoader):
+    """Safe loader without anchors and aliases that also rejects duplicate keys, which plain YAML silently
+    resolves to the last one."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set = set()
