@@ -1,3 +1,4 @@
+# Over 400 lines: the whole typer command tree, each command a thin wrapper; split per sub-app into a cli/ package when it grows on.
 """The `labelwise` command. Each command parses its options, calls `labelwise.core`, and prints.
 
 `labelwise [DATABASE]` with no command runs `serve`. Mistakes print one `error:` line and exit 1.

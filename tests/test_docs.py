@@ -5,6 +5,7 @@ docs/cli.md is generated from the command tree; refresh it with
 """
 
 import os
+import re
 from pathlib import Path
 
 import typer
@@ -62,7 +63,7 @@ def test_every_setting_is_documented():
 
 def test_readme_links_the_docs():
     readme = (DOCS.parent / "README.md").read_text()
-    for page in ("docs/result-shapes.md", "docs/running.md", "docs/cli.md", "docs/security.md"):
+    for page in ("docs/architecture.md", "docs/result-shapes.md", "docs/running.md", "docs/cli.md", "docs/security.md"):
         assert page in readme
 
 
@@ -73,3 +74,11 @@ def test_every_limit_setting_is_in_the_security_page():
               or name in ("project_creators", "trusted_origins")]
     missing = [name for name in limits if f"`LABELWISE_{name.upper()}`" not in security]
     assert missing == [], f"document these limits in docs/security.md: {missing}"
+
+
+def test_architecture_names_files_that_exist():
+    text = (DOCS / "architecture.md").read_text()
+    named = set(re.findall(r"`((?:[a-z_]+/)*[a-z_]+\.py)`", text))
+    root = DOCS.parent
+    missing = sorted(p for p in named if not (root / "labelwise" / p).exists() and not (root / p).exists())
+    assert len(named) > 20 and missing == [], f"docs/architecture.md names files that are not there: {missing}"

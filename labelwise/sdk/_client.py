@@ -1,3 +1,4 @@
+# Over 400 lines: one Client class, a typed method per endpoint.
 """`Client(url, token)`: typed methods for every endpoint, with iterators for listings and exports."""
 
 import json

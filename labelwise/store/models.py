@@ -1,3 +1,4 @@
+# Over 400 lines: every table in one module, so the database reads in one place and Alembic sees one metadata.
 """The tables. Plain SQLAlchemy 2 mappings with no behaviour: services in `labelwise.core` own the rules.
 
 Counters denormalised on `tasks` (`remaining`, `annotation_count`) are what make the labeling queue
