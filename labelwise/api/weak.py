@@ -19,8 +19,9 @@ FUNCTION_EXAMPLE = {"name": "mentions_http", "kind": "keywords", "label": "spam"
                     "mode": "substring"}
 FunctionBody = Body(description="`{name, kind, label, control?, ...options}`. Kinds: `keywords` "
                     "(keywords, field, mode word|substring, case_sensitive), `regex` (pattern, field, "
-                    "case_sensitive), `condition` (field, op, value, measure value|length|words), `client` "
-                    "(votes uploaded by the SDK).", examples=[FUNCTION_EXAMPLE])
+                    "case_sensitive), `condition` (field, op, value, measure value|length|words), `predictions` "
+                    "(model_version, min_score: a model's stored predictions vote), `client` (votes uploaded "
+                    "by the SDK).", examples=[FUNCTION_EXAMPLE])
 
 
 class FunctionOut(BaseModel):

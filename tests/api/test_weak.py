@@ -243,3 +243,25 @@ def test_apply_as_a_background_job(client, world):
     assert job["status"] == "succeeded", job
     assert job["result"]["recomputed"] == ["song"] and job["result"]["votes_written"] == 3
     assert client.get(url(project), headers=manager.headers).json()[0]["votes_current"] is True
+
+
+def test_a_model_versions_predictions_vote(client, world):
+    manager, project = world
+    tasks = client.get(f"/api/v1/projects/{project.id}/tasks", headers=manager.headers).json()["items"]
+    predictions = [{"task_id": tasks[0]["id"], "result": {"kind": "spam"}, "model_version": "bert", "score": 0.9},
+                   {"task_id": tasks[1]["id"], "result": {"kind": "ham"}, "model_version": "bert", "score": 0.4},
+                   {"task_id": tasks[2]["id"], "result": {"kind": "ham"}, "model_version": "other", "score": 0.9}]
+    assert client.post(f"/api/v1/projects/{project.id}/predictions", json=predictions,
+                       headers=manager.headers).status_code == 201
+    bad = create(client, manager, project, {"name": "m", "kind": "predictions"}, status=422)
+    assert bad["field"] == "model_version"
+    create(client, manager, project, {"name": "bert", "kind": "predictions", "model_version": "bert",
+                                      "min_score": 0.5})
+    report = client.post(url(project, "/apply"), headers=manager.headers).json()
+    assert report["recomputed"] == ["bert"] and report["votes_written"] == 1
+    analysis = client.get(url(project, "/analysis"), headers=manager.headers).json()
+    assert analysis["functions"][0]["coverage"] == 1 / 8 and analysis["functions"][0]["polarity"] == ["spam"]
+    # New predictions of that version count at the next apply, though the definition did not change.
+    more = [{"task_id": tasks[3]["id"], "result": {"kind": "ham"}, "model_version": "bert", "score": 0.8}]
+    client.post(f"/api/v1/projects/{project.id}/predictions", json=more, headers=manager.headers)
+    assert client.post(url(project, "/apply"), headers=manager.headers).json()["votes_written"] == 2

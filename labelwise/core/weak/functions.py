@@ -1,7 +1,8 @@
 """Labeling functions of a project: create, edit, delete, preview on a sample, and compute or upload votes.
 
-Rule kinds (keywords, regex, condition) are evaluated here by `labelwise.assist.weak`; kind `client` holds
-votes a client computed (Python functions run by the SDK) and uploaded. User-written Python never runs in
+Rule kinds (keywords, regex, condition) are evaluated here by `labelwise.assist.weak`; kind `predictions`
+votes what a model version's stored predictions say (an ML backend, a built-in model, another label model);
+kind `client` holds votes a client computed (Python functions run by the SDK) and uploaded. User-written Python never runs in
 the server. Votes are stored per function under the hash of the definition they were computed for;
 `apply` recomputes a function only when its definition changed, and otherwise only for tasks added since.
 """
@@ -20,10 +21,11 @@ from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.schema import ChoicesControl, LabelSchema
-from labelwise.store.models import LabelingFunction, LabelingFunctionVote, Project, Task, User
+from labelwise.store.models import LabelingFunction, LabelingFunctionVote, Prediction, Project, Task, User
 
 RULE_KINDS = ("keywords", "regex", "condition")
-KINDS = RULE_KINDS + ("client",)
+SERVER_KINDS = RULE_KINDS + ("predictions",)
+KINDS = SERVER_KINDS + ("client",)
 PREVIEW_SAMPLE = 2000
 PREVIEW_MATCHES = 5
 APPLY_BATCH = 5000
@@ -93,8 +95,8 @@ def preview(session: Session, user: User, project_id: int, body: dict[str, Any],
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     body = {"name": "preview", **body}
     _, kind, _, definition = _checked(project, body)
-    if kind == "client":
-        raise Invalid("client functions run in the SDK; there is nothing to preview here", field="kind")
+    if kind not in RULE_KINDS:
+        raise Invalid(f"only rules (keywords, regex, condition) have a preview, not {kind} functions", field="kind")
     lf = _rule(definition)
     rows = session.execute(select(Task.id, Task.data).where(Task.project_id == project_id)
                            .order_by(Task.id).limit(sample)).all()
@@ -108,12 +110,14 @@ def preview(session: Session, user: User, project_id: int, body: dict[str, Any],
 def apply(session: Session, user: User, project_id: int) -> dict[str, Any]:
     """Compute and store the votes of every rule whose stored votes are stale or miss newer tasks."""
     authorize(session, user, project_id, Role.MANAGER)
-    functions = [f for f in list_functions(session, user, project_id) if f.kind in RULE_KINDS]
+    functions = [f for f in list_functions(session, user, project_id) if f.kind in SERVER_KINDS]
     last_task = session.scalar(select(func.max(Task.id)).where(Task.project_id == project_id))
     report: dict[str, Any] = {"recomputed": [], "extended": [], "unchanged": [], "failed": {},
                               "votes_written": 0}
     for row in functions:
-        if row.votes_hash == row.definition_hash and row.votes_max_task_id == last_task:
+        # A model's predictions change without its definition changing: always read them again.
+        if row.kind != "predictions" and row.votes_hash == row.definition_hash \
+                and row.votes_max_task_id == last_task:
             report["unchanged"].append(row.name)
             continue
         # One savepoint per function: a rule that fails (say, a regex out of its time budget) keeps its
@@ -147,6 +151,8 @@ def run_apply_job(ctx) -> dict[str, Any]:
 
 
 def _apply_one(session: Session, project_id: int, row: LabelingFunction, last_task: int | None) -> tuple[int, bool]:
+    if row.kind == "predictions":
+        return _apply_predictions(session, project_id, row, last_task), False
     since = row.votes_max_task_id if row.votes_hash == row.definition_hash else None
     if since is None:
         session.execute(delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id))
@@ -164,6 +170,29 @@ def _apply_one(session: Session, project_id: int, row: LabelingFunction, last_ta
     written += _store(session, row, lf, batch_ids, batch_data)
     row.votes_hash, row.votes_max_task_id = row.definition_hash, last_task
     return written, since is not None
+
+
+def _apply_predictions(session: Session, project_id: int, row: LabelingFunction, last_task: int | None) -> int:
+    """Votes from the stored predictions of one model version: its label for the control on each task
+    (the newest prediction when there are several), where its score reaches `min_score`."""
+    session.execute(delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id))
+    options = set(_options(project_schema(session.get(Project, project_id)), row.control))
+    min_score = row.definition.get("min_score")
+    label = Prediction.result[row.control].as_string()
+    stmt = select(Prediction.task_id, label, Prediction.score).where(
+        Prediction.project_id == project_id, Prediction.model_version == row.definition["model_version"]
+    ).order_by(Prediction.task_id, Prediction.id)
+    votes: dict[int, str] = {}
+    for task_id, value, score in session.execute(stmt):
+        if value in options and (min_score is None or (score is not None and score >= min_score)):
+            votes[task_id] = value
+        else:
+            votes.pop(task_id, None)
+    if votes:
+        session.execute(insert(LabelingFunctionVote), [{"function_id": row.id, "task_id": t, "label": v}
+                                                       for t, v in votes.items()])
+    row.votes_hash, row.votes_max_task_id = row.definition_hash, last_task
+    return len(votes)
 
 
 def upload_votes(session: Session, user: User, project_id: int, function_id: int, items: list[Any], *,
@@ -251,6 +280,18 @@ def _checked(project: Project, body: dict[str, Any]) -> tuple[str, str, str, dic
         if extra:
             raise Invalid(f"unknown option(s) for a client function: {', '.join(sorted(extra))}",
                           field=sorted(extra)[0])
+        return name.strip(), kind, control, definition
+    if kind == "predictions":
+        extra = set(definition) - {"name", "kind", "model_version", "min_score"}
+        if extra:
+            raise Invalid(f"unknown option(s) for a predictions function: {', '.join(sorted(extra))}",
+                          field=sorted(extra)[0])
+        version = definition.get("model_version")
+        if not isinstance(version, str) or not 0 < len(version) <= 200:
+            raise Invalid("model_version must name the model version whose predictions vote", field="model_version")
+        score = definition.get("min_score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
+            raise Invalid("min_score must be a number", field="min_score")
         return name.strip(), kind, control, definition
     label = definition.get("label")
     options = _options(schema, control)

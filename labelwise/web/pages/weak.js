@@ -204,7 +204,8 @@ function functionTable(rows, base, ctx, reload) {
   const summary = (d) => d.kind === "keywords" ? `${d.mode || "word"}: ${d.keywords.join(", ")}`
     : d.kind === "regex" ? `/${d.pattern}/` : d.kind === "condition"
       ? `${d.measure && d.measure !== "value" ? `${d.measure}(${d.field})` : d.field} ${d.op} ${d.value ?? ""}`
-      : "votes uploaded by the SDK";
+      : d.kind === "predictions" ? `predictions of ${d.model_version}${d.min_score != null ? ` (score ≥ ${d.min_score})` : ""}`
+        : "votes uploaded by the SDK";
   return h("div", { class: "table-wrap" }, h("table", { class: "table weak-functions" },
     h("thead", null, h("tr", null, ["Name", "Kind", "Votes", "Rule", "Votes current", ""].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", null, rows.map((f) => {
