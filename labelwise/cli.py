@@ -24,6 +24,7 @@ from labelwise.core.projects import projects
 from labelwise.errors import ImportRejected, Invalid, LabelwiseError, NotFound
 from labelwise.schema import parse_schema
 from labelwise.settings import Settings
+from labelwise.storage import StorageError, make_storage
 from labelwise.store import backup
 from labelwise.store.migrate import DatabaseTooNew, RevisionState, state, upgrade
 from labelwise.store.models import User
@@ -746,7 +747,7 @@ def main() -> None:
         _fail(exc.message, *(f"  {error.message}" for error in exc.errors))
     except LabelwiseError as exc:
         _fail(exc.message)
-    except (DatabaseTooNew, backup.BackupError) as exc:
+    except (DatabaseTooNew, backup.BackupError, StorageError) as exc:
         _fail(str(exc))
     except DatabaseError as exc:
         _fail(f"cannot use the database: {exc.orig}")
@@ -762,6 +763,7 @@ def _fail(message: str, *details: str) -> None:
 def _run_server(settings: Settings, *, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    make_storage(settings)  # a misconfigured or missing storage backend is one error line, before anything else
     engine = make_engine(settings.resolved_database_url)
     try:
         revision = state(engine)

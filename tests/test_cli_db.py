@@ -2,6 +2,7 @@
 error for a database newer than the code."""
 
 import sqlite3
+import sys
 
 import pytest
 from sqlalchemy import make_url, text
@@ -124,3 +125,12 @@ def test_postgresql_backup_runs_pg_dump_and_restore_prints_pg_restore(monkeypatc
     assert target.stat().st_size > 0 and target.read_bytes().startswith(b"PGDMP")
     code, out, _ = run(monkeypatch, capsys, "db", "restore", str(target), "-d", postgres_url)
     assert code == 0 and "pg_restore --clean" in out and make_url(postgres_url).database in out
+
+
+def test_serve_with_s3_storage_but_no_boto3_names_the_extra(monkeypatch, capsys, db):
+    monkeypatch.setenv("LABELWISE_STORAGE", "s3")
+    monkeypatch.setenv("LABELWISE_S3_BUCKET", "media")
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as if the s3 extra were not installed
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("served without a storage backend"))
+    code, _, err = run(monkeypatch, capsys, "serve", db)
+    assert code == 1 and "labelwise[s3]" in err and err.count("\n") == 1

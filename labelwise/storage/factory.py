@@ -1,7 +1,7 @@
 """Build the configured storage backend from `Settings`."""
 
 from labelwise.settings import Settings
-from labelwise.storage.base import Storage
+from labelwise.storage.base import Storage, StorageError
 
 
 def make_storage(settings: Settings) -> Storage:
@@ -9,7 +9,7 @@ def make_storage(settings: Settings) -> Storage:
         from labelwise.storage.s3 import S3Storage
 
         if not settings.s3_bucket:
-            raise ValueError("LABELWISE_S3_BUCKET must be set when LABELWISE_STORAGE is 's3'")
+            raise StorageError("LABELWISE_S3_BUCKET must be set when LABELWISE_STORAGE is 's3'")
         return S3Storage(
             bucket=settings.s3_bucket,
             prefix=settings.s3_prefix,

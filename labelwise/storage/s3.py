@@ -15,8 +15,12 @@ class S3Storage:
 
     def __init__(self, *, bucket: str, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
                  access_key: str | None = None, secret_key: str | None = None) -> None:
-        import boto3
-        from botocore.config import Config
+        try:
+            import boto3
+            from botocore.config import Config
+        except ImportError:
+            raise StorageError("LABELWISE_STORAGE=s3 needs boto3, from the s3 extra: "
+                               "pip install 'labelwise[s3]'") from None
 
         self.bucket = bucket
         self.prefix = prefix
