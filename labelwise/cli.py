@@ -39,12 +39,14 @@ project_app = typer.Typer(help="Projects.")
 snapshot_app = typer.Typer(help="Dataset versions: create, list, export and diff snapshots.")
 jobs_app = typer.Typer(help="Background jobs: list, show (and follow), cancel and retry.")
 weak_app = typer.Typer(help="Weak supervision: labeling functions, their votes and analysis, the label model.")
+backend_app = typer.Typer(help="ML backends of a project: add, list, check.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(project_app, name="project")
 app.add_typer(snapshot_app, name="snapshot")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(weak_app, name="weak")
+app.add_typer(backend_app, name="backend")
 
 err = Console(stderr=True)
 out = Console()
@@ -734,11 +736,80 @@ def weak_run(
     out.print(f"{summary['predictions']} predictions stored as model version {summary['model_version']}")
 
 
+@backend_app.command("add")
+def backend_add(
+    project_id: int,
+    name: str,
+    url: str,
+    kind: Annotated[str, typer.Option(help="labelwise (our protocol) or labelstudio (a Label Studio ML backend).")] = "labelwise",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each call.")] = 30.0,
+    auth_header: Annotated[Optional[str], typer.Option(help="Sent as the Authorization header.")] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Attach an ML backend to a project, then check it (health and setup)."""
+    from labelwise.core.assist import backends
+
+    with open_session(settings_for(database, data_dir)) as session:
+        user = acting_user(session, actor)
+        added = backends.add_backend(session, user, project_id, name=name, url=url, kind=kind,
+                                     timeout_seconds=timeout, auth_header=auth_header)
+        view = backends.check_backend(session, user, added.id)
+    out.print(f"ML backend {view.id} '{view.name}': {view.last_status}"
+              + (f", model version {view.model_version}" if view.model_version else "")
+              + (f" ({view.last_error})" if view.last_error else ""))
+
+
+@backend_app.command("list")
+def backend_list(project_id: int, actor: ActorOption = None, database: DatabaseOption = None,
+                 data_dir: DataDirOption = None) -> None:
+    """List a project's ML backends as JSON lines."""
+    from labelwise.core.assist import backends
+
+    with open_session(settings_for(database, data_dir)) as session:
+        views = backends.list_backends(session, acting_user(session, actor), project_id)
+    for view in views:
+        print(json.dumps(_job_json(view)))
+
+
+@backend_app.command("check")
+def backend_check(backend_id: int, actor: ActorOption = None, database: DatabaseOption = None,
+                  data_dir: DataDirOption = None) -> None:
+    """Call a backend's health and setup now (exit 1 when it fails)."""
+    from labelwise.core.assist import backends
+
+    with open_session(settings_for(database, data_dir)) as session:
+        view = backends.check_backend(session, acting_user(session, actor), backend_id)
+    if view.last_status != "ok":
+        _fail(view.last_error or "the backend check failed")
+    out.print(f"ML backend {view.id} '{view.name}': ok, model version {view.model_version}")
+
+
+@app.command()
+def prelabel(
+    project_id: int,
+    backend: Annotated[int, typer.Option(help="The ML backend id (see `labelwise backend list`).")],
+    batch_size: Annotated[int, typer.Option(help="Tasks per call to the backend.")] = 32,
+    all_tasks: Annotated[bool, typer.Option("--all-tasks", help="Also predict tasks that have annotations.")] = False,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Queue a pre-label job (a runner or `labelwise worker` runs it); follow it with `jobs show ID -f`."""
+    from labelwise.core.assist import prelabel as prelabeling
+
+    with open_session(settings_for(database, data_dir)) as session:
+        job = prelabeling.queue_prelabel(session, acting_user(session, actor), project_id, backend_id=backend,
+                                         batch_size=batch_size, all_tasks=all_tasks)
+    out.print(f"job {job.id}: pre-labeling up to {job.total} tasks")
+
+
 def main() -> None:
     """Entry point: `serve` is the default command, and user mistakes never print a traceback."""
     args = sys.argv[1:]
     commands = {"serve", "demo", "db", "user", "project", "import", "import-media", "export", "stats", "snapshot",
-                "jobs", "worker", "weak"}
+                "jobs", "worker", "weak", "backend", "prelabel"}
     if not args or (args[0] not in commands and not args[0].startswith("-")):
         args = ["serve", *args]
     try:
@@ -851,5 +922,5 @@ class _Tracked:
         return getattr(self._fp, name)
 
 
-def _job_json(view) -> dict:
+def _job_json(view) -> dict:  # a job's or a backend's view as JSON
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in view.__dict__.items()}

@@ -72,3 +72,33 @@ def test_jobs_commands_show_cancel_and_retry(monkeypatch, capsys, settings, sess
     assert code == 0 and json.loads(out)["result"]["imported"] == 2
     code, _, err = run(monkeypatch, capsys, "jobs", "retry", str(second), *common)
     assert code == 1 and "only failed or cancelled" in err
+
+
+def test_backend_and_prelabel_commands(monkeypatch, capsys, settings, session):
+    from examples.ml_backend.keyword_backend import create_app
+    from tests.conftest import LiveServer
+    from tests.factories import add_tasks
+
+    owner = make_user(session, "owner", admin=True)
+    schema = {"objects": {"text": {"type": "text"}},
+              "controls": {"topic": {"type": "choices", "object": "text", "options": ["sports", "music"]}}}
+    project = make_project(session, owner.user, schema=schema)
+    add_tasks(session, owner.user, project, [{"data": {"text": f"music {i}"}} for i in range(5)])
+    common = ["-d", settings.resolved_database_url, "--data-dir", str(settings.data_dir)]
+    server = LiveServer(create_app()).start()
+    try:
+        code, out, _ = run(monkeypatch, capsys, "backend", "add", str(project.id), "kw", server.url, *common)
+        assert code == 0 and "ok, model version keywords-0" in out
+        code, out, _ = run(monkeypatch, capsys, "backend", "list", str(project.id), *common)
+        backend = json.loads(out)
+        assert backend["name"] == "kw" and "auth_header" not in backend
+        code, out, _ = run(monkeypatch, capsys, "prelabel", str(project.id), "--backend", str(backend["id"]), *common)
+        assert code == 0 and "pre-labeling up to 5 tasks" in out
+        job_id = out.split()[1].rstrip(":")
+        assert run(monkeypatch, capsys, "worker", "--burst", *common)[0] == 0
+        code, out, _ = run(monkeypatch, capsys, "jobs", "show", job_id, *common)
+        assert json.loads(out)["result"]["predicted"] == 5
+    finally:
+        server.stop()
+    code, _, err = run(monkeypatch, capsys, "backend", "check", str(backend["id"]), *common)
+    assert code == 1 and "cannot reach the ML backend 'kw'" in err

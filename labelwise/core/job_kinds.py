@@ -2,7 +2,9 @@
 
 It sits at the top of core, above the domains whose handlers it names, so no domain imports another for it."""
 
-from labelwise.core.assist.jobs import KIND_PRELABEL, KIND_TRAIN, run_prelabel, run_train
+from labelwise.core.assist import prelabel
+from labelwise.core.assist.jobs import KIND_TRAIN, run_train
+from labelwise.core.assist.train_backend import KIND_TRAIN_BACKEND, run_training
 from labelwise.core.dataio.import_job import run_import
 from labelwise.core.platform.job_runner import Handler
 from labelwise.core.platform.jobs import KIND_IMPORT
@@ -13,6 +15,7 @@ def default_handlers() -> dict[str, Handler]:
     return {
         KIND_IMPORT: run_import,
         KIND_TRAIN: run_train,
-        KIND_PRELABEL: run_prelabel,
+        prelabel.KIND_PRELABEL: prelabel.run_prelabel,  # through an ML backend, or a built-in model version
+        KIND_TRAIN_BACKEND: run_training,
         KIND_APPLY: run_apply_job,
     }

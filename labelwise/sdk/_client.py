@@ -159,6 +159,33 @@ class Client:
         """Queue a failed or cancelled job again, as a new attempt."""
         return self._call("POST", f"/jobs/{job_id}/retry")
 
+    def add_ml_backend(self, project_id: int, *, name: str, url: str, kind: str = "labelwise",
+                       auth_header: str | None = None, timeout_seconds: float = 30.0,
+                       label_config: str | None = None) -> JSON:
+        """Attach an ML backend (`kind` 'labelwise' or 'labelstudio') to the project."""
+        body = {"name": name, "url": url, "kind": kind, "auth_header": auth_header,
+                "timeout_seconds": timeout_seconds, "label_config": label_config}
+        return self._call("POST", f"/projects/{project_id}/ml-backends", json=body)
+
+    def list_ml_backends(self, project_id: int) -> list[JSON]:
+        return self._call("GET", f"/projects/{project_id}/ml-backends")
+
+    def check_ml_backend(self, backend_id: int) -> JSON:
+        """Call the backend's health and setup now; see `last_status` and `last_error`."""
+        return self._call("POST", f"/ml-backends/{backend_id}/check")
+
+    def prelabel(self, project_id: int, backend_id: int, *, batch_size: int = 32, all_tasks: bool = False,
+                 wait: bool = True, timeout: float | None = None) -> JSON:
+        """Predict the project's unlabeled tasks through a backend; with `wait`, the finished job."""
+        job = self._call("POST", f"/projects/{project_id}/prelabel",
+                         json={"backend_id": backend_id, "batch_size": batch_size, "all_tasks": all_tasks})
+        return self.wait_for_job(job["id"], timeout=timeout) if wait else job
+
+    def train_ml_backend(self, backend_id: int, *, wait: bool = True, timeout: float | None = None) -> JSON:
+        """Send the project's labeled tasks to the backend to train on; with `wait`, the finished job."""
+        job = self._call("POST", f"/ml-backends/{backend_id}/train")
+        return self.wait_for_job(job["id"], timeout=timeout) if wait else job
+
     def wait_for_job(self, job_id: int, *, poll_seconds: float = 0.5, timeout: float | None = None) -> JSON:
         """Poll until the job has ended; a failed or cancelled job raises `ApiError` (an import's with its bad
         rows)."""

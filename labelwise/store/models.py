@@ -301,6 +301,33 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class MlBackend(Base):
+    """An ML model served over HTTP that pre-labels (and may train on) a project's tasks.
+
+    `kind` says which protocol it speaks: `labelwise` (docs/ml-backends.md) or `labelstudio` (a Label
+    Studio ML backend, unchanged). `auth_header` is sent as the Authorization header and never shown back.
+    """
+
+    __tablename__ = "ml_backends"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(16))
+    auth_header: Mapped[str | None] = mapped_column(String(2000))
+    timeout_seconds: Mapped[float] = mapped_column(Float, default=30.0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    label_config: Mapped[str | None] = mapped_column(Text)  # Label Studio XML sent to `labelstudio` backends
+    model_version: Mapped[str | None] = mapped_column(String(200))
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Snapshot(Base):
     """An immutable dataset version: the frozen final records of a project's tasks, content-hashed."""
 

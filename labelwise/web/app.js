@@ -22,6 +22,7 @@ const ROUTES = [
   [/^\/app\/projects\/(?<id>\d+)\/audit\/?$/, "audit"],
   [/^\/app\/projects\/(?<id>\d+)\/jobs\/?$/, "jobs"],
   [/^\/app\/projects\/(?<id>\d+)\/weak\/?$/, "weak"],
+  [/^\/app\/projects\/(?<id>\d+)\/ml-backends\/?$/, "ml-backends"],
   [/^\/app\/projects\/(?<id>\d+)\/review\/?$/, "review"],
   [/^\/app\/projects\/(?<id>\d+)\/quality\/?$/, "quality"],
   [/^\/app\/projects\/(?<id>\d+)\/adjudication\/?$/, "adjudication"],

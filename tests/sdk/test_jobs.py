@@ -27,3 +27,24 @@ def test_list_retry_and_cancel_jobs(sdk):
     with pytest.raises(ApiError) as finished:
         sdk.cancel_job(bad["id"])
     assert finished.value.status == 409
+
+
+def test_prelabel_and_train_through_an_ml_backend(sdk, live_server):
+    from examples.ml_backend.keyword_backend import create_app
+    from tests.conftest import LiveServer
+
+    backend_server = LiveServer(create_app()).start()
+    try:
+        schema = {"objects": {"text": {"type": "text"}},
+                  "controls": {"topic": {"type": "choices", "object": "text", "options": ["sports", "music"]}}}
+        project = sdk.create_project("Assisted", schema)
+        sdk.import_tasks(project["id"], [{"data": {"text": f"sports day {i}"}} for i in range(6)])
+        backend = sdk.add_ml_backend(project["id"], name="kw", url=backend_server.url)
+        assert sdk.check_ml_backend(backend["id"])["last_status"] == "ok"
+        assert [b["name"] for b in sdk.list_ml_backends(project["id"])] == ["kw"]
+        job = sdk.prelabel(project["id"], backend["id"], batch_size=4, timeout=60)
+        assert job["result"]["predicted"] == 6 and job["result"]["model_version"] == "keywords-0"
+        with pytest.raises(ApiError, match="no labeled tasks"):
+            sdk.train_ml_backend(backend["id"], timeout=60)
+    finally:
+        backend_server.stop()

@@ -222,8 +222,8 @@ class JobRunner:
                     result = handler(ctx)
                 except Cancelled:
                     session.rollback()
-                    self._finish(job.id, status="cancelled", error={"message": "cancelled while running; "
-                                                                               "nothing it wrote in its last step was kept"})
+                    self._finish(job.id, status="cancelled", error={"message": "cancelled while running; what it had not "
+                                                                               "committed yet was rolled back"})
                 except LabelwiseError as exc:
                     session.rollback()
                     self._finish(job.id, status="failed", error=exc.to_dict())
