@@ -14,6 +14,7 @@ is not evidence enough to label a task (on sparse rule sets it otherwise decides
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 
@@ -60,7 +61,7 @@ class DawidSkeneLabelModel(LabelModel):
         arr = full[(full >= 0).any(axis=1)]
         n = arr.shape[0]
         fixed = class_prior(self.class_balance, k)
-        codes = np.where(arr < 0, k, arr)
+        codes = _indicators(np.where(arr < 0, k, arr), k)
         counts = vote_counts(arr, k)
         total = counts.sum(axis=1, keepdims=True)
         probas = np.where(total > 0, counts / np.maximum(total, 1.0), 1.0 / k)
@@ -95,19 +96,17 @@ class DawidSkeneLabelModel(LabelModel):
         return self._posterior(self._check_fitted(votes))
 
     def _posterior(self, arr: np.ndarray) -> np.ndarray:
-        codes = np.where(arr < 0, self.n_classes_, arr)
+        codes = _indicators(np.where(arr < 0, self.n_classes_, arr), self.n_classes_)
         logits = np.log(self.class_balance_) + _log_likelihood(codes, self.conditionals_)
         out = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
         out[~(arr >= 0).any(axis=1)] = self.class_balance_
         return out
 
-    def _m_step(self, codes: np.ndarray, probas: np.ndarray, fixed: np.ndarray | None, k: int):
-        m = codes.shape[1]
+    def _m_step(self, codes: sp.csr_matrix, probas: np.ndarray, fixed: np.ndarray | None, k: int):
+        m = codes.shape[1] // (k + 1)
         tables = np.full((m, k, k + 1), float(self.smoothing))
         tables[:, np.arange(k), np.arange(k)] += self.accuracy_prior
-        for j in range(m):
-            for y in range(k):
-                tables[j, y] += np.bincount(codes[:, j], weights=probas[:, y], minlength=k + 1)
+        tables += np.asarray(codes.T @ probas).reshape(m, k + 1, k).transpose(0, 2, 1)
         tables /= tables.sum(axis=2, keepdims=True)
         silent = ~self.abstain_evidence_
         if silent.any():
@@ -127,10 +126,16 @@ def _class_shares(probas: np.ndarray) -> np.ndarray:
     return total / total.sum() if total.sum() > 0 else np.full(probas.shape[1], 1.0 / probas.shape[1])
 
 
-def _log_likelihood(codes: np.ndarray, tables: np.ndarray) -> np.ndarray:
+def _indicators(codes: np.ndarray, k: int) -> sp.csr_matrix:
+    """(n, m·(K+1)) 0/1 matrix: column j·(K+1)+v is 1 where function j answered v (K = abstain)."""
+    n, m = codes.shape
+    cols = (np.arange(m) * (k + 1))[None, :] + codes
+    data = np.ones(n * m)
+    return sp.csr_matrix((data, (np.repeat(np.arange(n), m), cols.ravel())), shape=(n, m * (k + 1)))
+
+
+def _log_likelihood(codes: sp.csr_matrix, tables: np.ndarray) -> np.ndarray:
     """(n, K): sum over functions of log P(answer | y)."""
-    log_t = np.log(np.maximum(tables, 1e-300)).transpose(0, 2, 1)  # [j, answer, y]
-    out = np.zeros((codes.shape[0], tables.shape[1]))
-    for j in range(codes.shape[1]):
-        out += log_t[j][codes[:, j]]
-    return out
+    m, k, width = tables.shape
+    log_t = np.log(np.maximum(tables, 1e-300)).transpose(0, 2, 1).reshape(m * width, k)  # row (j, answer)
+    return np.asarray(codes @ log_t)
