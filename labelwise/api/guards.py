@@ -31,7 +31,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and not declared.isdigit():
+            await _refuse(send, 400, f"Content-Length must be a number of bytes, not '{declared[:40]}'")
+            return
+        if declared is not None and int(declared) > self.limit:
             await _refuse(send, 413, self._message())
             return
         received = 0

@@ -65,6 +65,11 @@ class TestBodyLimit:
         assert "byte limit" in body["detail"]
         assert pulled <= LIMIT // 16384 + 1
 
+    def test_a_malformed_content_length_is_a_400(self, app):
+        status, body, pulled = asgi_post(app, "/api/v1/auth/login", [b"{}"],
+                                         [(b"content-type", b"application/json"), (b"content-length", b"-5")])
+        assert status == 400 and "Content-Length" in body["detail"] and pulled == 0
+
     def test_the_limit_is_checked_before_authentication(self, client):
         response = client.post("/api/v1/projects", content=b"{" + b" " * LIMIT + b"}",
                                headers={"content-type": "application/json"})
