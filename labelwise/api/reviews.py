@@ -3,10 +3,17 @@
 from fastapi import APIRouter, Response
 
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
-from labelwise.api.schemas import AnnotationOut, ReviewIn, ReviewOut, ReviewOutcomeOut, TaskDetailOut
+from labelwise.api.schemas import (
+    AnnotationOut,
+    LabelErrorOut,
+    ReviewIn,
+    ReviewOut,
+    ReviewOutcomeOut,
+    TaskDetailOut,
+)
 from labelwise.api.views import task_detail
 from labelwise.core.labeling.tasks import get_task
-from labelwise.core.review import reviews
+from labelwise.core.review import label_errors, reviews
 
 router = APIRouter(tags=["reviews"])
 
@@ -29,4 +36,8 @@ def next_review(project_id: int, user: UserDep, session: SessionDep):
     task_id = reviews.next_for_review(session, user, project_id)
     if task_id is None:
         return Response(status_code=204)
-    return task_detail(get_task(session, user, task_id))
+    out = task_detail(get_task(session, user, task_id))
+    flag = label_errors.flags_for(session, project_id, [task_id]).get(task_id)
+    if flag is not None:
+        out.label_error = LabelErrorOut(given=flag.given, suspected=flag.suspected, score=flag.score)
+    return out

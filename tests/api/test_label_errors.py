@@ -110,3 +110,19 @@ def test_the_task_list_filters_and_badges_flagged_tasks(client, session, world):
     add_member(session, manager.user, project, annotator.user)
     refused = client.get(tasks + "?label_error=true", headers=annotator.headers)
     assert refused.status_code == 422 and refused.json()["field"] == "label_error"
+
+
+def test_flagged_tasks_come_first_in_the_review_queue_with_their_suspected_label(client, session, world):
+    manager, project, ids, truth = world
+    reviewer = make_user(session, "rev")
+    add_member(session, manager.user, project, reviewer.user, role="reviewer")
+    for task_id, label in ((ids[0], "food"), (ids[3], "sport")):  # ids[3] is mislabeled "sport"
+        response = client.post(f"/api/v1/tasks/{task_id}/annotations", json={"result": {"topic": label}},
+                               headers=manager.headers)
+        assert response.status_code == 201, response.text
+    queue = f"/api/v1/projects/{project.id}/review/next"
+    before = client.get(queue, headers=reviewer.headers).json()
+    assert before["id"] == ids[0] and before["label_error"] is None
+    client.post(url(project), headers=manager.headers)
+    after = client.get(queue, headers=reviewer.headers).json()
+    assert after["id"] == ids[3] and after["label_error"]["suspected"] == "food"

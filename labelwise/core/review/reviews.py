@@ -14,7 +14,7 @@ from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.core.review import routing
 from labelwise.errors import Invalid, NotFound
-from labelwise.store.models import Annotation, Assignment, Review, Task, User
+from labelwise.store.models import Annotation, Assignment, LabelErrorFlag, Review, Task, User
 
 Verdict = Literal["accept", "reject", "fix"]
 VERDICTS = ("accept", "reject", "fix")
@@ -77,20 +77,23 @@ def review(
 
 
 def next_for_review(session: Session, reviewer: User, project_id: int) -> int | None:
-    """The oldest task holding a submitted annotation that nobody has reviewed yet (not the reviewer's own)."""
+    """The next task holding a submitted annotation that nobody has reviewed yet (not the reviewer's own):
+    tasks the last label-error detection flagged first, most likely wrong first; then the oldest."""
     authorize(session, reviewer, project_id, Role.REVIEWER)
     unreviewed = (
-        select(Annotation.task_id)
-        .where(
-            Annotation.project_id == project_id,
-            Annotation.status == "submitted",
-            Annotation.user_id != reviewer.id,
-            ~exists().where(Review.annotation_id == Annotation.id),
-        )
-        .order_by(Annotation.task_id)
-        .limit(1)
+        Annotation.project_id == project_id,
+        Annotation.status == "submitted",
+        Annotation.user_id != reviewer.id,
+        ~exists().where(Review.annotation_id == Annotation.id),
     )
-    return session.scalar(unreviewed)
+    flagged = session.scalar(
+        select(LabelErrorFlag.task_id).join(Annotation, Annotation.task_id == LabelErrorFlag.task_id)
+        .where(LabelErrorFlag.project_id == project_id, *unreviewed)
+        .order_by(LabelErrorFlag.score, LabelErrorFlag.task_id).limit(1)
+    )
+    if flagged is not None:
+        return flagged
+    return session.scalar(select(Annotation.task_id).where(*unreviewed).order_by(Annotation.task_id).limit(1))
 
 
 def _return_to_annotator(session: Session, annotation: Annotation, settings: dict, default_lease_seconds: int) -> None:

@@ -57,6 +57,13 @@ export default async function reviewPage(view, ctx) {
     const hasEditor = await loadTaskEditor();
     const section = h("section", { class: "review-task", "aria-label": `Task ${task.id}` },
       h("h2", null, `Task ${task.id}`, task.external_id ? ` · ${task.external_id}` : ""));
+    if (task.label_error) {
+      // Label-error detection routed this task here first: say what the model suspects.
+      const flag = task.label_error;
+      section.append(h("p", { class: "label-error-note", role: "note" },
+        h("span", { class: "badge label-error-badge", style: { textTransform: "none" } }, "likely label error"),
+        ` Labeled “${flag.given}”; the model suggests “${flag.suspected}” (label quality ${flag.score.toFixed(2)}).`));
+    }
     if (!hasEditor) section.append(dataList(task));
     const list = h("div", { class: "review-cards" });
     section.append(list);
