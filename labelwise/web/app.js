@@ -21,6 +21,7 @@ const ROUTES = [
   [/^\/app\/projects\/(?<id>\d+)\/export\/?$/, "export"],
   [/^\/app\/projects\/(?<id>\d+)\/audit\/?$/, "audit"],
   [/^\/app\/projects\/(?<id>\d+)\/jobs\/?$/, "jobs"],
+  [/^\/app\/projects\/(?<id>\d+)\/model\/?$/, "model"],
   [/^\/app\/projects\/(?<id>\d+)\/weak\/?$/, "weak"],
   [/^\/app\/projects\/(?<id>\d+)\/ml-backends\/?$/, "ml-backends"],
   [/^\/app\/projects\/(?<id>\d+)\/review\/?$/, "review"],
