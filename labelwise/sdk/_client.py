@@ -240,6 +240,16 @@ class Client:
             return self._call("POST", f"/projects/{project_id}/duplicates/scan", json=options or None)
         return self._call("GET", f"/projects/{project_id}/duplicates", params=_params(kind=kind))
 
+    def label_errors(self, project_id: int, *, run: bool = False, control: str | None = None, folds: int | None = None,
+                     seed: int | None = None, offset: int = 0, limit: int = 100) -> JSON:
+        """Tasks whose human label is likely wrong, with the suspected label and a quality score (lower
+        is worse); `run=True` runs detection now (cross-validation + confident learning) and returns
+        its first page."""
+        if run:
+            body = _params(control=control, folds=folds, seed=seed)
+            return self._call("POST", f"/projects/{project_id}/label-errors", json=body or None)
+        return self._call("GET", f"/projects/{project_id}/label-errors", params=_params(offset=offset, limit=limit))
+
     def iter_tasks(self, project_id: int, *, page_size: int = 500, **filters: Any) -> Iterator[JSON]:
         """Every task matching the filters (status, q, sort, annotator, has_predictions, gold), page by page."""
         after = None
