@@ -337,7 +337,7 @@ def import_media_command(
 
     from labelwise.core.dataio import import_yolo
     from labelwise.core.duplicates.import_duplicates import check_mode
-    from labelwise.core.media import media_import
+    from labelwise.core.dataio import media_import
     from labelwise.core.media.media import MediaLimits
     from labelwise.storage import make_storage
 

@@ -6,9 +6,9 @@ import threading
 import pytest
 
 from labelwise.core.dataio import importing
-from labelwise.core.media import media_import
+from labelwise.core.dataio import media_import
 from labelwise.core.media.media import MediaLimits
-from labelwise.core.media.media_import import MediaFile, import_media
+from labelwise.core.dataio.media_import import MediaFile, import_media
 from labelwise.errors import Invalid
 from tests.factories import make_project, make_user
 from tests.media_helpers import IMAGE_SCHEMA, png

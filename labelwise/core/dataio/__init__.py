@@ -1,1 +1,2 @@
-"""Data in and out: task imports (rows, files, annotations, YOLO, the import job), exports, snapshots and the demo."""
+"""Data in and out: task imports (rows, files, annotations, media files, YOLO, the import job), exports,
+snapshots and the demo."""

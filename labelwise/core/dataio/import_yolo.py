@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.duplicates.import_duplicates import DuplicateMode
 from labelwise.core.media.media import MediaLimits
-from labelwise.core.media.media_import import Collected, MediaFile, MediaImportSummary, collect_zip, import_media
+from labelwise.core.dataio.media_import import Collected, MediaFile, MediaImportSummary, collect_zip, import_media
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Invalid
 from labelwise.formats import yolo

@@ -1,1 +1,1 @@
-"""Media: what a file is, media imports into tasks, and signed media URLs."""
+"""Media: what a file is (images measured, audio and video told by their bytes) and signed media URLs."""
