@@ -1,1 +1,1 @@
-"""Domain logic: label schemas, validation and the services that own each transaction."""
+"""The services, one sub-package per domain; each takes a Session and owns its transaction (docs/architecture.md)."""
