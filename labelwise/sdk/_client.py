@@ -186,6 +186,24 @@ class Client:
         job = self._call("POST", f"/ml-backends/{backend_id}/train")
         return self.wait_for_job(job["id"], timeout=timeout) if wait else job
 
+    def model_versions(self, project_id: int) -> list[JSON]:
+        """The project's built-in model versions with their cross-validated `metrics`, newest first."""
+        return self._call("GET", f"/projects/{project_id}/model-versions")
+
+    def train_model(self, project_id: int, *, control: str | None = None, prelabel: bool = True,
+                    wait: bool = True, timeout: float | None = None) -> JSON:
+        """Train a new built-in model version on the labeled tasks (then pre-label the others, unless
+        `prelabel` is false); with `wait`, the finished job (`result.version_id`, `result.metrics`)."""
+        job = self._call("POST", f"/projects/{project_id}/model-versions", json={"control": control, "prelabel": prelabel})
+        return self.wait_for_job(job["id"], timeout=timeout) if wait else job
+
+    def prelabel_model(self, project_id: int, version_id: int, *, wait: bool = True,
+                       timeout: float | None = None) -> JSON:
+        """Pre-label every task without a submitted answer with a built-in model version; with `wait`,
+        the finished job (`result.predictions`)."""
+        job = self._call("POST", f"/projects/{project_id}/model-versions/{version_id}/prelabel")
+        return self.wait_for_job(job["id"], timeout=timeout) if wait else job
+
     def wait_for_job(self, job_id: int, *, poll_seconds: float = 0.5, timeout: float | None = None) -> JSON:
         """Poll until the job has ended; a failed or cancelled job raises `ApiError` (an import's with its bad
         rows)."""

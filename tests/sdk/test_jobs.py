@@ -48,3 +48,24 @@ def test_prelabel_and_train_through_an_ml_backend(sdk, live_server):
             sdk.train_ml_backend(backend["id"], timeout=60)
     finally:
         backend_server.stop()
+
+
+def test_train_list_and_prelabel_built_in_model_versions(sdk):
+    schema = {"objects": {"text": {"type": "text"}},
+              "controls": {"sentiment": {"type": "choices", "object": "text", "options": ["positive", "negative"]}}}
+    project = sdk.create_project("Built-in", schema)
+    words = {"positive": "great lovely", "negative": "awful broken"}
+    sdk.import_tasks(project["id"], [{"data": {"text": f"{words[label]} {i}"}, "annotations": [
+        {"result": {"sentiment": label}}]} for i in range(4) for label in words])
+    sdk.import_tasks(project["id"], [{"data": {"text": "lovely great day"}}, {"data": {"text": "broken, awful"}}])
+    job = sdk.train_model(project["id"], timeout=60)
+    assert job["kind"] == "train" and job["result"]["predictions"] == 2
+    [version] = sdk.model_versions(project["id"])
+    assert version["id"] == job["result"]["version_id"] and version["trained_on"] == 8
+    assert version["metrics"]["accuracy"] == job["result"]["metrics"]["accuracy"]
+    queued = sdk.prelabel_model(project["id"], version["id"], wait=False)
+    assert queued["kind"] == "prelabel"
+    assert sdk.wait_for_job(queued["id"], timeout=60)["result"] == {"predictions": 2}
+    with pytest.raises(ApiError) as missing:
+        sdk.prelabel_model(project["id"], 999)
+    assert missing.value.status == 404
