@@ -1,17 +1,30 @@
 """Annotations: submit, read, edit (a new revision) and their history."""
 
+
 from fastapi import APIRouter
 
-from labelwise.api.deps import SessionDep, UserDep
-from labelwise.api.schemas import AnnotationIn, AnnotationOut, RevisionOut
+from labelwise.api.deps import SessionDep, SettingsDep, UserDep
+from labelwise.api.schemas import (
+    AnnotatedNext,
+    AnnotationIn,
+    AnnotationOut,
+    AnsweredNextOut,
+    RevisionOut,
+)
+from labelwise.api.views import answered_next
 from labelwise.core.labeling import annotations
 
 router = APIRouter(tags=["annotations"])
 
 
-@router.post("/tasks/{task_id}/annotations", response_model=AnnotationOut, status_code=201)
-def submit(task_id: int, body: AnnotationIn, user: UserDep, session: SessionDep):
-    return annotations.submit(session, user, task_id, result=body.result, lead_time_ms=body.lead_time_ms)
+@router.post("/tasks/{task_id}/annotations", response_model=AnnotationOut | AnsweredNextOut, status_code=201)
+def submit(task_id: int, body: AnnotationIn, user: UserDep, session: SessionDep, settings: SettingsDep,
+           next: AnnotatedNext = False):
+    """Store the caller's answer: the annotation, or with `next=true` `{"annotation", "next", "next_refused"}`."""
+    annotation = annotations.submit(session, user, task_id, result=body.result, lead_time_ms=body.lead_time_ms)
+    if not next:
+        return annotation
+    return answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds)
 
 
 @router.get("/annotations/{annotation_id}", response_model=AnnotationOut)

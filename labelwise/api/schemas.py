@@ -1,8 +1,9 @@
 """Request and response bodies of the HTTP API."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -211,6 +212,22 @@ class TaskDetailOut(TaskOut):
 class NextTaskOut(BaseModel):
     task: TaskDetailOut
     lease_expires_at: datetime
+
+
+AnnotatedNext = Annotated[bool, Query(description=(
+    "Also lease the caller's next task in the same project and return it: the response becomes "
+    "`{\"annotation\": ..., \"next\": {task, lease_expires_at} or null, \"next_refused\": ...}`. "
+    "Nothing is served when the answer is refused."))]
+
+
+class AnsweredNextOut(BaseModel):
+    """A submit or skip with `next=true`: the stored answer and the caller's next leased task in one round trip."""
+
+    annotation: AnnotationOut
+    next: NextTaskOut | None = Field(description="The caller's next leased task (as GET /projects/{id}/next "
+                                                 "returns it); null when nothing is left for them.")
+    next_refused: str | None = Field(None, description="Why no next task was served although the answer is "
+                                                       "stored (e.g. the caller was paused); null otherwise.")
 
 
 class PredictionsOut(BaseModel):

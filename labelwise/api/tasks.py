@@ -6,7 +6,9 @@ from fastapi import APIRouter, Query, Response
 
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import (
+    AnnotatedNext,
     AnnotationOut,
+    AnsweredNextOut,
     DuplicateOfOut,
     LabelErrorOut,
     NextTaskOut,
@@ -16,12 +18,12 @@ from labelwise.api.schemas import (
     TaskOut,
     TaskPageOut,
 )
-from labelwise.api.views import blind_fields, task_detail
+from labelwise.api.views import answered_next, blind_fields, next_out, task_detail
 from labelwise.core.accounts.access import Role, role_in
 from labelwise.core.duplicates import duplicate_clusters
-from labelwise.core.review import label_errors
 from labelwise.core.labeling import annotations, predictions, queue
-from labelwise.core.labeling.tasks import TaskFilter, describe_task, get_task, list_tasks
+from labelwise.core.labeling.tasks import TaskFilter, get_task, list_tasks
+from labelwise.core.review import label_errors
 from labelwise.core.review.gold import answered_by
 
 router = APIRouter(tags=["tasks"])
@@ -71,8 +73,7 @@ def next_task(project_id: int, user: UserDep, session: SessionDep, settings: Set
     served = queue.next_task(session, user, project_id, default_lease_seconds=settings.lease_seconds)
     if served is None:
         return Response(status_code=204)
-    view = describe_task(session, user, served.task, served.project, served.role)
-    return NextTaskOut(task=task_detail(view), lease_expires_at=served.assignment.expires_at)
+    return next_out(session, user, served)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetailOut)
@@ -96,10 +97,14 @@ def _duplicate_of(found: list[duplicate_clusters.Membership]) -> list[DuplicateO
             for m in found]
 
 
-@router.post("/tasks/{task_id}/skip", response_model=AnnotationOut, status_code=201)
-def skip_task(task_id: int, user: UserDep, session: SessionDep, body: SkipIn | None = None):
+@router.post("/tasks/{task_id}/skip", response_model=AnnotationOut | AnsweredNextOut, status_code=201)
+def skip_task(task_id: int, user: UserDep, session: SessionDep, settings: SettingsDep, body: SkipIn | None = None,
+              next: AnnotatedNext = False):
+    """Skip the task; with `next=true` the response also carries the caller's next leased task."""
     annotation = annotations.skip(session, user, task_id, lead_time_ms=body.lead_time_ms if body else None)
-    return AnnotationOut.model_validate(annotation)
+    if not next:
+        return AnnotationOut.model_validate(annotation)
+    return answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds)
 
 
 @router.post("/projects/{project_id}/predictions", response_model=PredictionsOut, status_code=201)

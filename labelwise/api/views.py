@@ -1,8 +1,21 @@
 """Response bodies assembled from core views."""
 
-from labelwise.api.schemas import AnnotationOut, PredictionOut, ReviewOut, TaskDetailOut, TaskOut
+from sqlalchemy.orm import Session
+
+from labelwise.api.schemas import (
+    AnnotationOut,
+    AnsweredNextOut,
+    NextTaskOut,
+    PredictionOut,
+    ReviewOut,
+    TaskDetailOut,
+    TaskOut,
+)
 from labelwise.core.accounts.access import Role
-from labelwise.core.labeling.tasks import TaskView
+from labelwise.core.labeling import queue
+from labelwise.core.labeling.tasks import TaskView, describe_task
+from labelwise.errors import Forbidden
+from labelwise.store.models import Annotation, User
 
 
 def blind_fields(own_answers: int) -> dict:
@@ -28,3 +41,20 @@ def task_detail(view: TaskView) -> TaskDetailOut:
         predictions=[PredictionOut.model_validate(p) for p in view.predictions],
         gold=view.gold.result if view.gold else None,
     )
+
+
+def next_out(session: Session, user: User, served: queue.Served) -> NextTaskOut:
+    view = describe_task(session, user, served.task, served.project, served.role)
+    return NextTaskOut(task=task_detail(view), lease_expires_at=served.assignment.expires_at)
+
+
+def answered_next(session: Session, user: User, annotation: Annotation, *, default_lease_seconds: int) -> AnsweredNextOut:
+    """The stored answer plus the caller's next lease. The answer is committed already, so a refusal to serve
+    more (paused, qualifying without gold left) is reported beside it rather than as an error status that
+    would make a client retry a submit that succeeded."""
+    answer = AnnotationOut.model_validate(annotation)
+    try:
+        served = queue.next_task(session, user, annotation.project_id, default_lease_seconds=default_lease_seconds)
+    except Forbidden as refused:
+        return AnsweredNextOut(annotation=answer, next=None, next_refused=str(refused))
+    return AnsweredNextOut(annotation=answer, next=None if served is None else next_out(session, user, served))

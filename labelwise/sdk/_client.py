@@ -287,13 +287,20 @@ class Client:
         answer = self._call("GET", f"/projects/{project_id}/next")
         return None if answer is None else answer["task"]
 
-    def skip(self, task_id: int, *, lead_time_ms: int | None = None) -> JSON:
-        return self._call("POST", f"/tasks/{task_id}/skip", json={"lead_time_ms": lead_time_ms})
+    def skip(self, task_id: int, *, lead_time_ms: int | None = None, next: bool = False) -> JSON | None:
+        """Skip a task: the skipped annotation, or with `next=True` the caller's next leased task (None when
+        nothing is left for them), fetched in the same round trip."""
+        answer = self._call("POST", f"/tasks/{task_id}/skip", json={"lead_time_ms": lead_time_ms},
+                            params={"next": "true"} if next else None)
+        return _next_of(answer) if next else answer
 
     # annotations, reviews, predictions
-    def submit(self, task_id: int, result: JSON, *, lead_time_ms: int | None = None) -> JSON:
-        return self._call("POST", f"/tasks/{task_id}/annotations",
-                          json={"result": result, "lead_time_ms": lead_time_ms})
+    def submit(self, task_id: int, result: JSON, *, lead_time_ms: int | None = None, next: bool = False) -> JSON | None:
+        """Answer a task: the stored annotation, or with `next=True` the caller's next leased task (None when
+        nothing is left for them), fetched in the same round trip."""
+        answer = self._call("POST", f"/tasks/{task_id}/annotations", json={"result": result, "lead_time_ms": lead_time_ms},
+                            params={"next": "true"} if next else None)
+        return _next_of(answer) if next else answer
 
     def get_annotation(self, annotation_id: int) -> JSON:
         return self._call("GET", f"/annotations/{annotation_id}")
@@ -461,6 +468,12 @@ def _raise_for(response: httpx.Response, *, streamed: bool = False) -> None:
         body = None
     message = (body or {}).get("message") or (body or {}).get("detail") or response.reason_phrase
     raise ApiError(response.status_code, str(message), field=(body or {}).get("field"), body=body)
+
+
+def _next_of(answer: JSON) -> JSON | None:
+    if answer["next"] is None and answer.get("next_refused"):
+        raise ApiError(403, f"the answer is stored, but no next task: {answer['next_refused']}", body=answer)
+    return None if answer["next"] is None else answer["next"]["task"]
 
 
 def _params(**values: Any) -> dict[str, Any]:

@@ -91,3 +91,14 @@ def test_token_lifecycle(sdk, live_server):
 def test_next_task_is_none_when_queue_is_empty(sdk):
     project = sdk.create_project("Empty", TEXT_SCHEMA)
     assert sdk.next_task(project["id"]) is None
+
+
+def test_submit_and_skip_with_next_walk_the_queue_in_one_call_each(sdk):
+    project = sdk.create_project("Loop", TEXT_SCHEMA)
+    sdk.import_tasks(project["id"], [{"text": f"review {i}"} for i in range(3)])
+    first = sdk.next_task(project["id"])
+    second = sdk.skip(first["id"], next=True)
+    third = sdk.submit(second["id"], {"sentiment": "positive"}, next=True)
+    assert len({first["id"], second["id"], third["id"]}) == 3
+    assert sdk.submit(third["id"], {"sentiment": "negative"}, next=True) is None
+    assert sdk.get_task(second["id"])["annotations"][0]["status"] == "submitted"
