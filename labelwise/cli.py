@@ -40,6 +40,7 @@ snapshot_app = typer.Typer(help="Dataset versions: create, list, export and diff
 jobs_app = typer.Typer(help="Background jobs: list, show (and follow), cancel and retry.")
 weak_app = typer.Typer(help="Weak supervision: labeling functions, their votes and analysis, the label model.")
 backend_app = typer.Typer(help="ML backends of a project: add, list, check.")
+model_app = typer.Typer(help="Built-in models: train a version, list versions with their metrics, pre-label.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(project_app, name="project")
@@ -47,6 +48,7 @@ app.add_typer(snapshot_app, name="snapshot")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(weak_app, name="weak")
 app.add_typer(backend_app, name="backend")
+app.add_typer(model_app, name="model")
 
 err = Console(stderr=True)
 out = Console()
@@ -786,6 +788,77 @@ def backend_check(backend_id: int, actor: ActorOption = None, database: Database
     out.print(f"ML backend {view.id} '{view.name}': ok, model version {view.model_version}")
 
 
+@model_app.command("train")
+def model_train(
+    project_id: int,
+    control: Annotated[Optional[str], typer.Option(help="Control to learn; default: the first a model can learn.")] = None,
+    prelabel: Annotated[bool, typer.Option("--prelabel/--no-prelabel",
+                                           help="Pre-label the unlabeled tasks with the new version.")] = True,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Train a new model version here (not in a runner), print it as JSON, then pre-label with a progress bar."""
+    from labelwise.core.assist import training
+
+    with open_session(settings_for(database, data_dir)) as session:
+        user = acting_user(session, actor)
+        err.print(f"training on the labeled tasks of project {project_id}…")
+        version = training.train(session, user, project_id, control=control)
+        print(json.dumps(_version_json(version)))
+        if prelabel:
+            stored = _prelabel_with_bar(session, user, project_id, version)
+            out.print(f"{stored} predictions stored as model version {version.name}")
+        training.reorder_queue(session, project_id, version)
+
+
+@model_app.command("versions")
+def model_versions(project_id: int, actor: ActorOption = None, database: DatabaseOption = None,
+                   data_dir: DataDirOption = None) -> None:
+    """List a project's model versions, newest first, as JSON lines (with cross-validated metrics)."""
+    from labelwise.core.assist import training
+
+    with open_session(settings_for(database, data_dir)) as session:
+        for version in training.list_versions(session, acting_user(session, actor), project_id):
+            print(json.dumps(_version_json(version)))
+
+
+@model_app.command("prelabel")
+def model_prelabel(
+    project_id: int,
+    version_id: Annotated[Optional[int], typer.Argument(help="Model version id; default: the newest.")] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Predict every task without a submitted answer with a model version, with a progress bar."""
+    from labelwise.core.assist import training
+
+    with open_session(settings_for(database, data_dir)) as session:
+        user = acting_user(session, actor)
+        versions = training.list_versions(session, user, project_id)
+        if version_id is None and not versions:
+            raise Invalid(f"project {project_id} has no model version yet: run `labelwise model train {project_id}`")
+        version = training.get_version(session, user, project_id, version_id) if version_id else versions[0]
+        stored = _prelabel_with_bar(session, user, project_id, version)
+    out.print(f"{stored} predictions stored as model version {version.name}")
+
+
+def _prelabel_with_bar(session, user: User, project_id: int, version) -> int:
+    from labelwise.core.assist import training
+
+    with _progress(MofNCompleteColumn()) as progress:
+        bar = progress.add_task(f"pre-labeling with {version.name}", total=None)
+        return training.prelabel(session, user, project_id, version_id=version.id,
+                                 progress=lambda done, total: progress.update(bar, completed=done, total=total))
+
+
+def _version_json(version) -> dict:
+    return {"id": version.id, "name": version.name, "control": version.control, "version": version.version,
+            "model_class": version.model_class, "trained_on": version.trained_on, "metrics": version.metrics,
+            "created_at": version.created_at.isoformat()}
+
+
 @app.command()
 def prelabel(
     project_id: int,
@@ -809,7 +882,7 @@ def main() -> None:
     """Entry point: `serve` is the default command, and user mistakes never print a traceback."""
     args = sys.argv[1:]
     commands = {"serve", "demo", "db", "user", "project", "import", "import-media", "export", "stats", "snapshot",
-                "jobs", "worker", "weak", "backend", "prelabel"}
+                "jobs", "worker", "weak", "backend", "prelabel", "model"}
     if not args or (args[0] not in commands and not args[0].startswith("-")):
         args = ["serve", *args]
     try:
