@@ -541,6 +541,28 @@ def stats(
     print(json.dumps(asdict(result), indent=2))
 
 
+@app.command("label-errors")
+def label_errors_command(
+    project_id: int,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+    control: Annotated[str | None, typer.Option(help="Single-choice control to check (default: the first usable).")] = None,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds.")] = 5,
+    limit: Annotated[int, typer.Option(min=1, help="Flags to print, most likely wrong first.")] = 20,
+) -> None:
+    """Find likely label errors (cross-validation + confident learning), store them, print the worst as JSON."""
+    from dataclasses import asdict
+
+    from labelwise.core.review import label_errors
+
+    with open_session(settings_for(database, data_dir)) as session:
+        user = acting_user(session, actor)
+        summary = label_errors.detect(session, user, project_id, control=control, folds=folds)
+        page = label_errors.list_flags(session, user, project_id, limit=limit)
+    print(json.dumps({**summary, "flags": [asdict(f) for f in page.flags]}, indent=2))
+
+
 @app.command()
 def worker(
     database: DatabaseOption = None,
@@ -882,7 +904,7 @@ def main() -> None:
     """Entry point: `serve` is the default command, and user mistakes never print a traceback."""
     args = sys.argv[1:]
     commands = {"serve", "demo", "db", "user", "project", "import", "import-media", "export", "stats", "snapshot",
-                "jobs", "worker", "weak", "backend", "prelabel", "model"}
+                "jobs", "worker", "weak", "backend", "prelabel", "model", "label-errors"}
     if not args or (args[0] not in commands and not args[0].startswith("-")):
         args = ["serve", *args]
     try:

@@ -1,0 +1,40 @@
+"""`labelwise label-errors`: runs detection on a SQLite file and prints the worst flags as JSON."""
+
+import json
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from labelwise.store.models import Task
+from labelwise.store.session import make_engine
+from tests.api.test_label_errors import SCHEMA, WORDS, WRONG
+from tests.test_cli import db, run  # noqa: F401  (db is a fixture)
+
+
+def test_label_errors_command(monkeypatch, capsys, tmp_path, db):  # noqa: F811
+    assert run(monkeypatch, capsys, "user", "create", "alice", "--admin", "-d", db)[0] == 0
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    assert run(monkeypatch, capsys, "project", "create", "Topics", "--schema", str(schema), "-d", db)[0] == 0
+    code, _, err = run(monkeypatch, capsys, "label-errors", "1", "-d", db)
+    assert code == 1 and "at least 10 labeled tasks" in err
+    rng = np.random.default_rng(0)
+    truth = [topic for topic in WORDS for _ in range(30)]
+    rows = tmp_path / "tasks.jsonl"
+    rows.write_text("".join(json.dumps({"text": " ".join(rng.choice(WORDS[t], 12))}) + "\n" for t in truth))
+    assert run(monkeypatch, capsys, "import", "1", str(rows), "-d", db)[0] == 0
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as session:
+        tasks = session.scalars(select(Task).order_by(Task.id)).all()
+        for i, task in enumerate(tasks):
+            task.consensus = {"topic": WRONG.get(i, truth[i])}
+        ids = [t.id for t in tasks]
+        session.commit()
+    engine.dispose()
+    code, out, _ = run(monkeypatch, capsys, "label-errors", "1", "--limit", "3", "-d", db)
+    assert code == 0
+    result = json.loads(out)
+    assert result["labeled"] == 90 and result["flagged"] >= 3 and len(result["flags"]) == 3
+    assert {f["task_id"] for f in result["flags"]} == {ids[i] for i in WRONG}  # the worst three
+    assert all(f["suspected"] != f["given"] for f in result["flags"])
