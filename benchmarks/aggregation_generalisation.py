@@ -146,6 +146,15 @@ def markdown(results: dict) -> str:
         n = len(entry["runs"])
         label = name if n == 1 else f"{name} (mean of {n} seeds)"
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    rows = [(name, entry) for name, entry in results["sets"].items()
+            if all("ours_before" in r for r in entry["runs"])]
+    if rows:
+        lines += ["", "Before → after the default changes (our estimators only):", "",
+                  "| set | " + " | ".join(NAMES[k] for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+        for name, entry in rows:
+            cells = [f"{np.mean([r['ours_before'][k]['accuracy'] for r in entry['runs']]):.3f} → "
+                     f"{np.mean([r['ours'][k]['accuracy'] for r in entry['runs']]):.3f}" for k in keys]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
