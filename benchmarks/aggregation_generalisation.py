@@ -130,21 +130,24 @@ def run_crowdkit(factory, data: dict) -> tuple[float, float]:
 
 
 def markdown(results: dict) -> str:
+    """Ours / crowd-kit per set and method, averaged over the seeds crowd-kit ran on."""
     keys = list(OURS)
     head = "| set | " + " | ".join(NAMES[k] for k in keys) + " |"
     lines = [head, "|---" * (len(keys) + 1) + "|"]
     for name, entry in results["sets"].items():
         cells = []
+        paired = [r for r in entry["runs"] if r["crowdkit"]]
+        runs = paired or entry["runs"]
         for k in keys:
-            ours = np.mean([r["ours"][k]["accuracy"] for r in entry["runs"]])
-            theirs = [r["crowdkit"][k]["accuracy"] for r in entry["runs"] if k in r["crowdkit"]]
-            if theirs:
-                mark = "" if ours >= np.mean(theirs) - 1e-9 else " ✗"
-                cells.append(f"{ours:.3f} / {np.mean(theirs):.3f}{mark}")
+            ours = np.mean([r["ours"][k]["accuracy"] for r in runs])
+            if paired:
+                theirs = np.mean([r["crowdkit"][k]["accuracy"] for r in paired])
+                mark = "" if ours >= theirs - 1e-9 else " ✗"
+                cells.append(f"{ours:.3f} / {theirs:.3f}{mark}")
             else:
                 cells.append(f"{ours:.3f} / –")
-        n = len(entry["runs"])
-        label = name if n == 1 else f"{name} (mean of {n} seeds)"
+        n = len(runs)
+        label = name if entry["kind"] == "real" else f"{name} ({n} seed{'s' if n > 1 else ''})"
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     rows = [(name, entry) for name, entry in results["sets"].items()
             if all("ours_before" in r for r in entry["runs"])]

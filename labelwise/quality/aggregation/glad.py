@@ -34,6 +34,13 @@ class GLAD(CategoricalAggregator):
     are uniform and fixed, as in the paper; ``learn_priors=True`` re-estimates them each round
     (on class-biased crowds such as bluebirds that lets the bias win, so it is off).
 
+    How the defaults were chosen: ``prior_var`` over 0.25, 0.5, 1 on the simulated crowds of
+    ``labelwise.quality.simulate.SCENARIOS`` (2 seeds each). 0.5 gains 1.1 points on the
+    casual crowd (200 alike annotators, 9 labels each: 0.813 → 0.824), where a loose prior lets
+    a few lucky answers make an annotator look expert, and moves the spammy, adversarial,
+    sparse and 10-class crowds by 0.1 point or less; 0.25 gains no more. Checked on the real
+    sets: bluebirds unchanged (0.722), rte 0.926 against crowd-kit's 0.925.
+
     After ``fit``: ``alphas_``, ``betas_``; ``difficulties_ = 1 / betas_`` (1 = an average
     task, larger = harder; 1 for a task without judgements); ``skills_ = σ(alphas_)``, a
     worker's probability of answering an average task correctly (1/K for a worker without
@@ -43,7 +50,7 @@ class GLAD(CategoricalAggregator):
     """
 
     def __init__(self, *, n_iter: int = 100, tol: float = 1e-5, alpha_prior: float = 1.0,
-                 prior_var: float = 1.0, m_step_iter: int = 5, learn_priors: bool = False) -> None:
+                 prior_var: float = 0.5, m_step_iter: int = 5, learn_priors: bool = False) -> None:
         if n_iter < 0 or m_step_iter < 1:
             raise QualityInputError("n_iter must be >= 0 and m_step_iter >= 1.")
         if prior_var <= 0 or tol < 0:
