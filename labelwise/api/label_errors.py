@@ -17,7 +17,7 @@ class DetectIn(BaseModel):
     control: str | None = Field(None, description="Single-choice control to check (default: the first one a "
                                                    "built-in model can learn, required controls first).")
     folds: int = Field(5, ge=2, le=20, description="Cross-validation folds.")
-    seed: int = Field(0, description="Seed of the fold assignment.")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the fold assignment.")
 
 
 class FlagOut(BaseModel):

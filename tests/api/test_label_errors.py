@@ -126,3 +126,9 @@ def test_flagged_tasks_come_first_in_the_review_queue_with_their_suspected_label
     client.post(url(project), headers=manager.headers)
     after = client.get(queue, headers=reviewer.headers).json()
     assert after["id"] == ids[3] and after["label_error"]["suspected"] == "food"
+
+
+@pytest.mark.parametrize("body", [{"seed": -1}, {"folds": 1}, {"folds": 21}, {"control": 5}])
+def test_out_of_range_options_are_422(client, world, body):
+    manager, project, _, _ = world
+    assert client.post(url(project), headers=manager.headers, json=body).status_code == 422
