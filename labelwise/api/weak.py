@@ -84,7 +84,7 @@ def delete_function(project_id: int, function_id: int, user: UserDep, session: S
 @router.post("/projects/{project_id}/labeling-functions/preview")
 def preview_function(project_id: int, user: UserDep, session: SessionDep, body: dict[str, Any] = FunctionBody,
                      sample: int = Query(functions.PREVIEW_SAMPLE, ge=1, le=20_000)) -> dict[str, Any]:
-    """Coverage of an unsaved rule on the first `sample` tasks, and a few tasks it votes on (nothing is stored)."""
+    """Coverage of an unsaved rule on a random `sample` of tasks (seeded per project, so stable while typing), and a few tasks it votes on (nothing is stored)."""
     return functions.preview(session, user, project_id, body, sample=sample)
 
 

@@ -28,6 +28,8 @@ SERVER_KINDS = RULE_KINDS + ("predictions",)
 KINDS = SERVER_KINDS + ("client",)
 PREVIEW_SAMPLE = 2000
 PREVIEW_MATCHES = 5
+PREVIEW_CHUNK = 1000
+SAMPLE_MULTIPLIER, SAMPLE_MODULUS = 2_654_435_761, 4_294_967_291  # Knuth's multiplicative hash, a prime
 APPLY_BATCH = 5000
 MAX_UPLOAD = 50_000
 KIND_APPLY = "weak.apply"
@@ -91,20 +93,35 @@ def remove(session: Session, user: User, project_id: int, function_id: int) -> N
 
 def preview(session: Session, user: User, project_id: int, body: dict[str, Any], *,
             sample: int = PREVIEW_SAMPLE) -> dict[str, Any]:
-    """Coverage of an unsaved rule on the project's first `sample` tasks, and a few tasks it votes on."""
+    """Coverage of an unsaved rule on a random sample of `sample` tasks, and a few tasks it votes on.
+
+    The sample is drawn with a seed fixed per project, so it stays the same while one types a rule (and
+    changes only when tasks are added or removed); only the sampled tasks' data is read."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     body = {"name": "preview", **body}
     _, kind, _, definition = _checked(project, body)
     if kind not in RULE_KINDS:
         raise Invalid(f"only rules (keywords, regex, condition) have a preview, not {kind} functions", field="kind")
     lf = _rule(definition)
-    rows = session.execute(select(Task.id, Task.data).where(Task.project_id == project_id)
-                           .order_by(Task.id).limit(sample)).all()
+    rows = _sample_tasks(session, project_id, sample)
     votes = _votes(lf, [data for _, data in rows])
     hits = [(task_id, data) for (task_id, data), vote in zip(rows, votes) if vote is not None]
     return {"sample": len(rows), "votes": len(hits),
             "coverage": len(hits) / len(rows) if rows else 0.0,
             "matches": [{"task_id": task_id, "data": data} for task_id, data in hits[:PREVIEW_MATCHES]]}
+
+
+def _sample_tasks(session: Session, project_id: int, sample: int) -> list[Any]:
+    """`sample` tasks in a pseudo-random order fixed per project (a multiplicative hash of the id), chosen
+    by the database so that only the sampled tasks leave it."""
+    key = (Task.id * SAMPLE_MULTIPLIER + project_id) % SAMPLE_MODULUS
+    chosen = sorted(session.connection().execute(select(Task.id).where(Task.project_id == project_id)
+                                                 .order_by(key).limit(sample)).scalars().all())
+    rows: list[Any] = []
+    for start in range(0, len(chosen), PREVIEW_CHUNK):
+        rows.extend(session.connection().execute(select(Task.id, Task.data).where(
+            Task.id.in_(chosen[start:start + PREVIEW_CHUNK])).order_by(Task.id)).all())
+    return rows
 
 
 def apply(session: Session, user: User, project_id: int) -> dict[str, Any]:
