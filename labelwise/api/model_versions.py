@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
 from labelwise.core.assist import jobs as assist_jobs
+from labelwise.core.assist import suggestions
 from labelwise.core.assist import training
 from labelwise.core.platform import jobs
 
@@ -63,3 +64,46 @@ def prelabel(project_id: int, version_id: int, request: Request, user: UserDep, 
     job = assist_jobs.queue_prelabel(session, user, project_id, version_id=version_id)
     wake_runner(request)
     return job_out(jobs.get_job(session, user, job.id, progress_dir=progress_dir(settings)))
+
+
+class SuggestionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prediction_id: int = Field(description="The prediction shown with the task as a suggestion.")
+    accepted: bool = Field(description="The annotator accepted it into the editor (they may have edited it after).")
+
+
+class SuggestionOut(BaseModel):
+    annotation_id: int
+    model_version: str
+    outcome: str = Field(description="accepted (unchanged), edited (accepted, then changed) or rejected.")
+
+
+class SuggestionVersionOut(BaseModel):
+    model_version: str
+    shown: int = Field(description="Submitted answers whose task showed this version's suggestion.")
+    accepted: int = Field(description="Accepted and submitted unchanged.")
+    edited: int = Field(description="Accepted, then changed before submitting.")
+    rejected: int = Field(description="Answered without accepting it.")
+    accepted_share: float = Field(description="(accepted + edited) / shown.")
+    mean_lead_time_ms: float | None = Field(description="Mean time to answer a task that showed the suggestion.")
+    time_saved_ms: float | None = Field(description="mean_lead_time_ms_without minus mean_lead_time_ms.")
+
+
+class SuggestionSummaryOut(BaseModel):
+    versions: list[SuggestionVersionOut]
+    mean_lead_time_ms_without: float | None = Field(description="Mean time to answer without a suggestion.")
+
+
+@router.post("/annotations/{annotation_id}/suggestion", response_model=SuggestionOut)
+def record_suggestion(annotation_id: int, body: SuggestionIn, user: UserDep, session: SessionDep):
+    """Record what your submitted annotation did with the suggestion shown (the outcome is computed by
+    comparing the answer with the prediction)."""
+    row = suggestions.record(session, user, annotation_id, prediction_id=body.prediction_id, accepted=body.accepted)
+    return SuggestionOut(annotation_id=row.annotation_id, model_version=row.model_version, outcome=row.outcome)
+
+
+@router.get("/projects/{project_id}/suggestions", response_model=SuggestionSummaryOut)
+def suggestion_summary(project_id: int, user: UserDep, session: SessionDep):
+    """Per model version (managers): suggestions shown, accepted, edited, rejected and the time they save."""
+    return suggestions.summary(session, user, project_id)

@@ -470,3 +470,19 @@ class LabelErrorFlag(Base):
     suspected: Mapped[str] = mapped_column(String(200))
     score: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SuggestionOutcome(Base):
+    """What an annotator did with the model suggestion shown with a task: accepted it unchanged, accepted
+    it and then edited it, or answered without it (rejected). One row per submitted annotation."""
+
+    __tablename__ = "suggestion_outcomes"
+    __table_args__ = (Index("ix_suggestion_outcomes_project_id_model_version", "project_id", "model_version"),)
+
+    annotation_id: Mapped[int] = mapped_column(BigId, ForeignKey("annotations.id", ondelete="CASCADE"),
+                                               primary_key=True, autoincrement=False)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    prediction_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("predictions.id", ondelete="SET NULL"))
+    model_version: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -4,7 +4,6 @@ to active learning, retrain, and see the queue serve the task the model is least
 
 import os
 import time
-from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -58,9 +57,6 @@ def test_train_prelabel_accept_by_keyboard_and_active_learning_reorders(page, we
     expect(page.locator(".model-job[data-status='succeeded']")).to_be_visible(timeout=15_000)
     expect(row.locator(".metric-accuracy")).to_contain_text("%")
     expect(row.locator(".metric-f1")).to_contain_text("%")
-    shot = Path(os.environ.get("LABELWISE_MODEL_SHOT", tmp_path / "model.png"))
-    page.screenshot(path=str(shot), full_page=True)
-    save_screenshot(page, "model")
 
     row.get_by_role("button", name="Pre-label").click()
     prelabel = _wait_for_job(page, "prelabel", project.id)
@@ -80,9 +76,17 @@ def test_train_prelabel_accept_by_keyboard_and_active_learning_reorders(page, we
     [answer] = [a for a in page.request.get(f"/api/v1/tasks/{served}").json()["annotations"]
                 if a["status"] == "submitted"]
     assert answer["result"] == prediction["result"]
+    deadline = time.monotonic() + 15  # the page reports the suggestion's outcome right after the submit
+    while not (usage := page.request.get(f"/api/v1/projects/{project.id}/suggestions").json())["versions"]:
+        assert time.monotonic() < deadline, "the accepted suggestion was not recorded"
+        time.sleep(0.2)
+    [used] = usage["versions"]
+    assert (used["model_version"], used["shown"], used["accepted"], used["edited"], used["rejected"]) == \
+        ("builtin-sentiment-v1", 1, 1, 0, 0)
 
     # Active learning: retrain, then the next task served is the one the new model is least sure about.
     page.get_by_role("link", name="Model", exact=True).click()
+    expect(page.locator(".suggestions-table tr[data-model-version='builtin-sentiment-v1']")).to_contain_text("100.0 %")
     page.get_by_label("Routing").select_option("active_learning")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Saved.", exact=True)).to_be_visible()
@@ -91,6 +95,9 @@ def test_train_prelabel_accept_by_keyboard_and_active_learning_reorders(page, we
     assert retrained["status"] == "succeeded", retrained["error"]
     assert retrained["result"]["reordered"] > 0
     expect(page.locator("tr[data-model-version='builtin-sentiment-v2']")).to_be_visible(timeout=15_000)
+    expect(page.locator(".model-job[data-status='succeeded']")).to_be_visible(timeout=15_000)
+    page.screenshot(path=os.environ.get("LABELWISE_MODEL_SHOT", str(tmp_path / "model.png")), full_page=True)
+    save_screenshot(page, "model")
 
     time.sleep(5.5)  # the lease the labeling page took on its next task runs out (lease_seconds 5)
     margins = {}

@@ -239,8 +239,16 @@ export class LabelingPage extends HTMLElement {
     const prediction = this.current && this.latestPrediction(this.current.task);
     if (!prediction || this.editor.readonly) return false;
     this.editor.apply(withoutScores(prediction.result));
+    this.current.acceptedPrediction = prediction.id;
     this.editor.say("Suggestion accepted: edit it if needed, then press Enter.");
     return true;
+  }
+
+  // What the annotator did with the suggestion (the server decides accepted vs edited); best effort:
+  // a failed report never holds up labeling.
+  reportSuggestion(annotationId, predictionId, accepted) {
+    api(`/annotations/${annotationId}/suggestion`, { method: "POST", body: { prediction_id: predictionId, accepted } })
+      .catch(() => {});
   }
 
   updateButtons() {
@@ -294,6 +302,8 @@ export class LabelingPage extends HTMLElement {
     if (!current.annotationId) {
       this.submitted++;
       this.done.push({ taskId: current.task.id, annotationId: saved ? saved.id : null });
+      const shown = this.latestPrediction(current.task);
+      if (saved && shown) this.reportSuggestion(saved.id, shown.id, current.acceptedPrediction === shown.id);
     }
     await this.loadNext();
   }

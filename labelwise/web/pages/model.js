@@ -39,7 +39,16 @@ export default async function modelPage(view, ctx) {
       h("thead", null, h("tr", null, ["Version", "Control", "Model", "Trained on", "Accuracy", "F1", "Created", ""]
         .map((t) => h("th", { scope: "col" }, t)))),
       tbody)));
-  view.append(errors, versions, loopSettings(project));
+  const usage = h("tbody");
+  const baseline = h("p", { class: "small muted" });
+  const usageCard = h("section", { class: "card model-suggestions" }, h("h2", null, "Suggestions in use"),
+    h("p", { class: "small muted" }, "What annotators did with each version's suggestions on the labeling page, and their mean time per task."),
+    baseline,
+    h("div", { class: "table-wrap" }, h("table", { class: "table suggestions-table" },
+      h("thead", null, h("tr", null, ["Version", "Shown", "Accepted", "Accepted with edits", "Rejected", "Accepted share", "Time per task", "Time saved"]
+        .map((t) => h("th", { scope: "col" }, t)))),
+      usage)));
+  view.append(errors, versions, usageCard, loopSettings(project));
 
   let timer = null;
   const start = async (button, path, label) => {
@@ -69,10 +78,16 @@ export default async function modelPage(view, ctx) {
   const load = async () => {
     clearTimeout(timer);
     try {
-      const [rows, jobs] = await Promise.all([
+      const [rows, jobs, used] = await Promise.all([
         api(`/projects/${project.id}/model-versions`, { signal: ctx.signal }),
         api(`/projects/${project.id}/jobs?limit=20`, { signal: ctx.signal }),
+        api(`/projects/${project.id}/suggestions`, { signal: ctx.signal }),
       ]);
+      baseline.textContent = used.mean_lead_time_ms_without === null
+        ? "No answers without a suggestion yet to compare with."
+        : `Without a suggestion, a task takes ${seconds(used.mean_lead_time_ms_without)} on average.`;
+      usage.replaceChildren(...(used.versions.length ? used.versions.map(usageRow)
+        : [h("tr", null, h("td", { colspan: 8, class: "muted" }, "No suggestion has been answered yet."))]));
       errors.replaceChildren();
       const mine = jobs.filter((job) => KINDS.has(job.kind));
       const active = mine.filter((job) => ACTIVE.has(job.status));
@@ -89,6 +104,18 @@ export default async function modelPage(view, ctx) {
   };
   await load();
   return () => clearTimeout(timer);
+}
+
+function seconds(ms) {
+  return typeof ms === "number" ? `${(ms / 1000).toFixed(1)} s` : "—";
+}
+
+function usageRow(v) {
+  const saved = typeof v.time_saved_ms === "number" ? `${v.time_saved_ms < 0 ? "−" : ""}${seconds(Math.abs(v.time_saved_ms))}` : "—";
+  return h("tr", { "data-model-version": v.model_version },
+    h("td", null, h("code", null, v.model_version)),
+    ...[v.shown, v.accepted, v.edited, v.rejected].map((n) => h("td", null, formatNumber(n))),
+    h("td", null, percent(v.accepted_share)), h("td", null, seconds(v.mean_lead_time_ms)), h("td", null, saved));
 }
 
 function percent(value) {
