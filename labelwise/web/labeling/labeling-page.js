@@ -27,7 +27,7 @@ const PAGE_KEYS = [
   ["Esc", "deselect, cancel, leave a text box, close a panel"],
   ["[ / ]", "previous / next control"],
   ["t", "type into the text box (of the selected or newest region)"],
-  ["a (Shift+A)", "accept the model's suggestion into the editor"],
+  ["a (Shift+A)", "accept the model's whole suggestion into the editor, then fix or submit"],
   ["g", "show or hide the guidelines"],
   ["?", "show or hide this list"],
 ];
