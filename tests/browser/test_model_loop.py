@@ -115,3 +115,36 @@ def test_train_prelabel_accept_by_keyboard_and_active_learning_reorders(page, we
     response = page.request.get(f"/api/v1/projects/{project.id}/next")
     assert response.status == 200
     assert response.json()["task"]["id"] in expected, (response.json()["task"]["id"], margins)
+
+
+def test_model_page_shows_a_running_prelabel_and_cancels_it(page, web_app, web_session):
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user, schema=SCHEMA, name="Slow")
+    add_tasks(web_session, alice.user, project, [{"text": f"{t} {i}"} for i in range(2) for t in POSITIVE + NEGATIVE])
+    for task in web_session.scalars(select(Task).where(Task.project_id == project.id)):
+        annotations.submit(web_session, alice.user, task.id,
+                           result={"sentiment": "positive" if "great" in task.data["text"] else "negative"})
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/model")
+    page.get_by_role("button", name="Train a new version").click()
+    row = page.locator("tr[data-model-version='builtin-sentiment-v1']")
+    expect(row).to_be_visible(timeout=90_000)
+
+    def slow(ctx):  # stands in for a long pre-label, so the page can be seen following and cancelling it
+        for step in range(1, 3001):
+            ctx.check_cancelled()
+            ctx.progress(step, total=3000)
+            time.sleep(0.01)
+        return {"predictions": 3000}
+
+    web_app.state.job_runner.handlers["prelabel"] = slow
+    row.get_by_role("button", name="Pre-label").click()
+    line = page.locator(".model-job[data-status='running']")
+    expect(line).to_contain_text("Pre-labeling", timeout=15_000)
+    bar = line.locator("progress")
+    deadline = time.monotonic() + 15
+    while float(bar.get_attribute("value") or 0) <= 0.02 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert 0.02 < float(bar.get_attribute("value")) < 1
+    line.get_by_role("button", name="Cancel").click()
+    expect(page.locator(".model-job[data-status='cancelled']")).to_be_visible(timeout=15_000)

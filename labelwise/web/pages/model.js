@@ -159,7 +159,7 @@ function jobLine(job, cancel) {
   return h("p", { class: "model-job", "data-job-id": String(job.id), "data-status": job.status }, ...parts);
 }
 
-// Routing and retrain_every, saved with PATCH (the other settings stay as they are on the Settings page).
+// Routing and retrain_every, saved with PATCH (the server keeps the other settings as they are).
 function loopSettings(project) {
   const routing = h("select", { name: "routing" }, ROUTING.map(([v, text]) => h("option", { value: v }, text)));
   routing.value = project.settings.routing ?? "sequential";
@@ -183,7 +183,7 @@ function loopSettings(project) {
     }
     try {
       const updated = await api(`/projects/${project.id}`, { method: "PATCH",
-        body: { settings: { ...project.settings, routing: routing.value, retrain_every: raw ? n : null } } });
+        body: { settings: { routing: routing.value, retrain_every: raw ? n : null } } });
       Object.assign(project, updated);
       message.replaceChildren(h("p", { class: "alert alert-success", role: "status" }, "Saved."));
       toast("Model settings saved.");
