@@ -91,6 +91,12 @@ class Settings(BaseSettings):
         default=120, ge=2,
         description="A running job with no heartbeat for this long belongs to a dead process and is marked failed.",
     )
+    labeling_function_modules: str = Field(
+        default="",
+        description="Comma-separated importable Python modules whose @labeling_function functions projects may "
+                    "use as labeling functions of kind 'python' (see docs/weak-supervision.md). Installed by the "
+                    "administrator; user input never names code to import.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

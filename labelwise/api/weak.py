@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
 from labelwise.core.platform import jobs
-from labelwise.core.weak import functions, label_model
+from labelwise.core.weak import functions, label_model, plugin_functions
 
 router = APIRouter(tags=["weak supervision"])
 
@@ -20,7 +20,8 @@ FUNCTION_EXAMPLE = {"name": "mentions_http", "kind": "keywords", "label": "spam"
 FunctionBody = Body(description="`{name, kind, label, control?, ...options}`. Kinds: `keywords` "
                     "(keywords, field, mode word|substring, case_sensitive), `regex` (pattern, field, "
                     "case_sensitive), `condition` (field, op, value, measure value|length|words), `predictions` "
-                    "(model_version, min_score: a model's stored predictions vote), `client` (votes uploaded "
+                    "(model_version, min_score: a model's stored predictions vote), `python` (function: an "
+                    "installed `module:name`, see GET /labeling-functions/python), `client` (votes uploaded "
                     "by the SDK).", examples=[FUNCTION_EXAMPLE])
 
 
@@ -58,21 +59,33 @@ def _out(row) -> FunctionOut:
                        updated_at=row.updated_at)
 
 
+def _installed(settings) -> plugin_functions.Registry:
+    return plugin_functions.registry(settings.labeling_function_modules)
+
+
+@router.get("/labeling-functions/python")
+def installed_python_functions(user: UserDep, settings: SettingsDep) -> list[dict[str, Any]]:
+    """The Python labeling functions the administrator installed (LABELWISE_LABELING_FUNCTION_MODULES), for
+    functions of kind `python`: `[{"function": "module:name", "description"}]`."""
+    return plugin_functions.describe(_installed(settings))
+
+
 @router.get("/projects/{project_id}/labeling-functions", response_model=list[FunctionOut])
 def list_functions(project_id: int, user: UserDep, session: SessionDep):
     return [_out(f) for f in functions.list_functions(session, user, project_id)]
 
 
 @router.post("/projects/{project_id}/labeling-functions", response_model=FunctionOut, status_code=201)
-def create_function(project_id: int, user: UserDep, session: SessionDep, body: dict[str, Any] = FunctionBody):
+def create_function(project_id: int, user: UserDep, session: SessionDep, settings: SettingsDep,
+                    body: dict[str, Any] = FunctionBody):
     """Add a labeling function. A bad rule (invalid regex, a label outside the schema) is a 422 naming the field."""
-    return _out(functions.create(session, user, project_id, body))
+    return _out(functions.create(session, user, project_id, body, installed=_installed(settings)))
 
 
 @router.put("/projects/{project_id}/labeling-functions/{function_id}", response_model=FunctionOut)
-def update_function(project_id: int, function_id: int, user: UserDep, session: SessionDep,
+def update_function(project_id: int, function_id: int, user: UserDep, session: SessionDep, settings: SettingsDep,
                     body: dict[str, Any] = FunctionBody):
-    return _out(functions.update(session, user, project_id, function_id, body))
+    return _out(functions.update(session, user, project_id, function_id, body, installed=_installed(settings)))
 
 
 @router.delete("/projects/{project_id}/labeling-functions/{function_id}", status_code=204)
@@ -82,10 +95,11 @@ def delete_function(project_id: int, function_id: int, user: UserDep, session: S
 
 
 @router.post("/projects/{project_id}/labeling-functions/preview")
-def preview_function(project_id: int, user: UserDep, session: SessionDep, body: dict[str, Any] = FunctionBody,
+def preview_function(project_id: int, user: UserDep, session: SessionDep, settings: SettingsDep,
+                     body: dict[str, Any] = FunctionBody,
                      sample: int = Query(functions.PREVIEW_SAMPLE, ge=1, le=20_000)) -> dict[str, Any]:
     """Coverage of an unsaved rule on a random `sample` of tasks (seeded per project, so stable while typing), and a few tasks it votes on (nothing is stored)."""
-    return functions.preview(session, user, project_id, body, sample=sample)
+    return functions.preview(session, user, project_id, body, sample=sample, installed=_installed(settings))
 
 
 @router.post("/projects/{project_id}/labeling-functions/apply",
@@ -96,7 +110,7 @@ def apply_functions(project_id: int, request: Request, user: UserDep, session: S
     """Compute the votes of every rule whose definition changed (or that misses new tasks). A rule that fails
     is listed under `failed` and keeps its old votes; the others are still applied."""
     if not run_async:
-        return functions.apply(session, user, project_id)
+        return functions.apply(session, user, project_id, installed=_installed(settings))
     job = functions.queue_apply(session, user, project_id)
     wake_runner(request)
     view = jobs.get_job(session, user, job.id, progress_dir=progress_dir(settings))

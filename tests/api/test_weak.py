@@ -58,7 +58,8 @@ def test_create_list_update_delete(client, world):
     ({"name": "bad", "kind": "keywords", "label": "spam", "keywords": []}, "keywords"),
     ({"name": "bad", "kind": "condition", "label": "ham", "field": "text", "op": "lt", "value": "x",
       "measure": "words"}, "value"),
-    ({"name": "bad", "kind": "python", "label": "spam"}, "kind"),
+    ({"name": "bad", "kind": "lambda", "label": "spam"}, "kind"),
+    ({"name": "bad", "kind": "python", "label": "spam"}, "label"),  # python functions vote their own labels
     ({"name": "bad", "kind": "keywords", "label": "spam", "keywords": ["x"], "control": "nope"}, "control"),
 ])
 def test_bad_rules_are_422_naming_the_field(client, world, body, field):

@@ -1,6 +1,7 @@
 """Labeling functions of a project: create, edit, delete, preview on a sample, and compute or upload votes.
 
-Rule kinds (keywords, regex, condition) are evaluated here by `labelwise.assist.weak`; kind `predictions`
+Rule kinds (keywords, regex, condition) are evaluated here by `labelwise.assist.weak`; kind `python` runs a
+function from a module the administrator installed (`plugin_functions`, LABELWISE_LABELING_FUNCTION_MODULES); kind `predictions`
 votes what a model version's stored predictions say (an ML backend, a built-in model, another label model);
 kind `client` holds votes a client computed (Python functions run by the SDK) and uploaded. User-written Python never runs in
 the server. Votes are stored per function under the hash of the definition they were computed for;
@@ -14,17 +15,18 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from labelwise.assist.weak import LabelingFunctionError, definition_hash, from_definition
+from labelwise.assist.weak import LabelingFunctionError, PythonFunction, definition_hash, from_definition
 from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.platform import events, jobs
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
+from labelwise.core.weak.plugin_functions import Registry, registry
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.schema import ChoicesControl, LabelSchema
 from labelwise.store.models import LabelingFunction, LabelingFunctionVote, Prediction, Project, Task, User
 
 RULE_KINDS = ("keywords", "regex", "condition")
-SERVER_KINDS = RULE_KINDS + ("predictions",)
+SERVER_KINDS = RULE_KINDS + ("predictions", "python")
 KINDS = SERVER_KINDS + ("client",)
 PREVIEW_SAMPLE = 2000
 PREVIEW_MATCHES = 5
@@ -35,10 +37,11 @@ MAX_UPLOAD = 50_000
 KIND_APPLY = "weak.apply"
 
 
-def create(session: Session, user: User, project_id: int, body: dict[str, Any]) -> LabelingFunction:
+def create(session: Session, user: User, project_id: int, body: dict[str, Any], *,
+           installed: Registry = {}) -> LabelingFunction:
     """Add a labeling function; 422 naming the field for a bad rule, 409 for a taken name."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
-    name, kind, control, definition = _checked(project, body)
+    name, kind, control, definition = _checked(project, body, installed)
     if session.scalar(select(LabelingFunction.id).where(LabelingFunction.project_id == project_id,
                                                         LabelingFunction.name == name)):
         raise Conflict(f"a labeling function named '{name}' already exists in this project", field="name")
@@ -60,11 +63,12 @@ def list_functions(session: Session, user: User, project_id: int) -> list[Labeli
                                 .order_by(LabelingFunction.id)))
 
 
-def update(session: Session, user: User, project_id: int, function_id: int, body: dict[str, Any]) -> LabelingFunction:
+def update(session: Session, user: User, project_id: int, function_id: int, body: dict[str, Any], *,
+           installed: Registry = {}) -> LabelingFunction:
     """Replace a function's definition; its stored votes become stale until the next apply."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     row = _get(session, project_id, function_id)
-    name, kind, control, definition = _checked(project, body)
+    name, kind, control, definition = _checked(project, body, installed)
     if kind != row.kind and "client" in (kind, row.kind):
         raise Invalid("a client function cannot become a rule or the other way round; create a new one",
                       field="kind")
@@ -92,19 +96,20 @@ def remove(session: Session, user: User, project_id: int, function_id: int) -> N
 
 
 def preview(session: Session, user: User, project_id: int, body: dict[str, Any], *,
-            sample: int = PREVIEW_SAMPLE) -> dict[str, Any]:
+            sample: int = PREVIEW_SAMPLE, installed: Registry = {}) -> dict[str, Any]:
     """Coverage of an unsaved rule on a random sample of `sample` tasks, and a few tasks it votes on.
 
     The sample is drawn with a seed fixed per project, so it stays the same while one types a rule (and
     changes only when tasks are added or removed); only the sampled tasks' data is read."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     body = {"name": "preview", **body}
-    _, kind, _, definition = _checked(project, body)
-    if kind not in RULE_KINDS:
-        raise Invalid(f"only rules (keywords, regex, condition) have a preview, not {kind} functions", field="kind")
-    lf = _rule(definition)
+    _, kind, control, definition = _checked(project, body, installed)
+    if kind not in RULE_KINDS + ("python",):
+        raise Invalid(f"only rules (keywords, regex, condition, python) have a preview, not {kind} functions",
+                      field="kind")
+    lf = _rule(definition, installed)
     rows = _sample_tasks(session, project_id, sample)
-    votes = _votes(lf, [data for _, data in rows])
+    votes = _votes(lf, [data for _, data in rows], _options(project_schema(project), control))
     hits = [(task_id, data) for (task_id, data), vote in zip(rows, votes) if vote is not None]
     return {"sample": len(rows), "votes": len(hits),
             "coverage": len(hits) / len(rows) if rows else 0.0,
@@ -124,7 +129,7 @@ def _sample_tasks(session: Session, project_id: int, sample: int) -> list[Any]:
     return rows
 
 
-def apply(session: Session, user: User, project_id: int) -> dict[str, Any]:
+def apply(session: Session, user: User, project_id: int, *, installed: Registry = {}) -> dict[str, Any]:
     """Compute and store the votes of every rule whose stored votes are stale or miss newer tasks."""
     authorize(session, user, project_id, Role.MANAGER)
     functions = [f for f in list_functions(session, user, project_id) if f.kind in SERVER_KINDS]
@@ -141,7 +146,7 @@ def apply(session: Session, user: User, project_id: int) -> dict[str, Any]:
         # old votes and is reported, and every other function is still applied.
         savepoint = session.begin_nested()
         try:
-            written = _apply_one(session, project_id, row, last_task)
+            written = _apply_one(session, project_id, row, last_task, installed)
         except Invalid as exc:
             savepoint.rollback()
             report["failed"][row.name] = exc.message
@@ -164,16 +169,19 @@ def run_apply_job(ctx) -> dict[str, Any]:
     """The `weak.apply` job handler."""
     if ctx.user is None:
         raise Invalid("the user who queued these labeling functions no longer exists")
-    return apply(ctx.session, ctx.user, ctx.project_id)
+    return apply(ctx.session, ctx.user, ctx.project_id,
+                 installed=registry(getattr(ctx.settings, "labeling_function_modules", "")))
 
 
-def _apply_one(session: Session, project_id: int, row: LabelingFunction, last_task: int | None) -> tuple[int, bool]:
+def _apply_one(session: Session, project_id: int, row: LabelingFunction, last_task: int | None,
+               installed: Registry) -> tuple[int, bool]:
     if row.kind == "predictions":
         return _apply_predictions(session, project_id, row, last_task), False
     since = row.votes_max_task_id if row.votes_hash == row.definition_hash else None
     if since is None:
         session.execute(delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id))
-    lf = _rule(row.definition)
+    lf = _rule(row.definition, installed)
+    options = _options(project_schema(session.get(Project, project_id)), row.control)
     stmt = select(Task.id, Task.data).where(Task.project_id == project_id).order_by(Task.id)
     if since is not None:
         stmt = stmt.where(Task.id > since)
@@ -182,9 +190,9 @@ def _apply_one(session: Session, project_id: int, row: LabelingFunction, last_ta
         batch_ids.append(task_id)
         batch_data.append(data)
         if len(batch_ids) >= APPLY_BATCH:
-            written += _store(session, row, lf, batch_ids, batch_data)
+            written += _store(session, row, lf, batch_ids, batch_data, options)
             batch_ids, batch_data = [], []
-    written += _store(session, row, lf, batch_ids, batch_data)
+    written += _store(session, row, lf, batch_ids, batch_data, options)
     row.votes_hash, row.votes_max_task_id = row.definition_hash, last_task
     return written, since is not None
 
@@ -280,7 +288,7 @@ def _options(schema: LabelSchema, control: str) -> tuple[str, ...]:
     return tuple(schema.controls[control].options)
 
 
-def _checked(project: Project, body: dict[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
+def _checked(project: Project, body: dict[str, Any], installed: Registry) -> tuple[str, str, str, dict[str, Any]]:
     if not isinstance(body, dict):
         raise Invalid("send a labeling function as a JSON object", field="body")
     schema = project_schema(project)
@@ -310,6 +318,13 @@ def _checked(project: Project, body: dict[str, Any]) -> tuple[str, str, str, dic
         if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
             raise Invalid("min_score must be a number", field="min_score")
         return name.strip(), kind, control, definition
+    if kind == "python":
+        extra = set(definition) - {"name", "kind", "function"}
+        if extra:
+            raise Invalid(f"unknown option(s) for a python function: {', '.join(sorted(extra))}",
+                          field=sorted(extra)[0])
+        _rule(definition, installed)
+        return name.strip(), kind, control, definition
     label = definition.get("label")
     options = _options(schema, control)
     if label is not None and label not in options:
@@ -319,7 +334,14 @@ def _checked(project: Project, body: dict[str, Any]) -> tuple[str, str, str, dic
     return name.strip(), kind, control, definition
 
 
-def _rule(definition: dict[str, Any]):
+def _rule(definition: dict[str, Any], installed: Registry = {}):
+    if definition.get("kind") == "python":
+        reference = definition.get("function")
+        if reference not in installed:
+            offered = ", ".join(installed) or "none are installed: see LABELWISE_LABELING_FUNCTION_MODULES"
+            raise Invalid(f"function must name an installed labeling function ({offered}), not {reference!r}",
+                          field="function")
+        return PythonFunction(name=str(definition.get("name") or reference), fn=installed[reference])
     try:
         return from_definition(definition)
     except LabelingFunctionError as exc:
@@ -328,18 +350,26 @@ def _rule(definition: dict[str, Any]):
         raise Invalid(f"labeling function '{definition.get('name')}': {exc}", field="definition") from None
 
 
-def _votes(lf, datas: list[dict[str, Any]]) -> list[Any]:
+def _votes(lf, datas: list[dict[str, Any]], options: tuple[str, ...]) -> list[Any]:
+    """The function's votes; a 422 naming it when it raises or votes a label outside the control's options."""
     try:
-        return lf.votes(datas)
+        votes = lf.votes(datas)
     except LabelingFunctionError as exc:
         raise Invalid(str(exc), field=exc.field) from None
+    allowed = set(options)
+    for vote in votes:
+        if vote is not None and (not isinstance(vote, str) or vote not in allowed):
+            raise Invalid(f"labeling function '{lf.name}' voted {vote!r}, which is not one of the labels "
+                          f"{', '.join(options)}", field="label")
+    return votes
 
 
-def _store(session: Session, row: LabelingFunction, lf, ids: list[int], datas: list[dict[str, Any]]) -> int:
+def _store(session: Session, row: LabelingFunction, lf, ids: list[int], datas: list[dict[str, Any]],
+           options: tuple[str, ...]) -> int:
     if not ids:
         return 0
     rows = [{"function_id": row.id, "task_id": task_id, "label": vote}
-            for task_id, vote in zip(ids, _votes(lf, datas)) if vote is not None]
+            for task_id, vote in zip(ids, _votes(lf, datas, options)) if vote is not None]
     if rows:
         session.execute(insert(LabelingFunctionVote), rows)
     return len(rows)
