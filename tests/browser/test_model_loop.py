@@ -97,9 +97,9 @@ def test_train_prelabel_accept_by_keyboard_and_active_learning_reorders(page, we
     expect(page.locator("tr[data-model-version='builtin-sentiment-v2']")).to_be_visible(timeout=15_000)
     expect(page.locator(".model-job[data-status='succeeded']")).to_be_visible(timeout=15_000)
     page.screenshot(path=os.environ.get("LABELWISE_MODEL_SHOT", str(tmp_path / "model.png")), full_page=True)
-    save_screenshot(page, "model")
 
     time.sleep(5.5)  # the lease the labeling page took on its next task runs out (lease_seconds 5)
+    save_screenshot(page, "model", viewport={"width": 1280, "height": 1060})  # the toasts are gone by now
     margins = {}
     for t in tasks[len(labeled):]:
         body = page.request.get(f"/api/v1/tasks/{t.id}").json()
