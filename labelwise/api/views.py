@@ -44,7 +44,7 @@ def task_detail(view: TaskView) -> TaskDetailOut:
 
 
 def next_out(session: Session, user: User, served: queue.Served) -> NextTaskOut:
-    view = describe_task(session, user, served.task, served.project, served.role)
+    view = describe_task(session, user, served.task, served.project, served.role, unanswered=served.fresh)
     return NextTaskOut(task=task_detail(view), lease_expires_at=served.assignment.expires_at)
 
 

@@ -15,7 +15,14 @@ from labelwise.core.projects.projects import project_schema
 from labelwise.core.review import routing
 from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
 from labelwise.schema import validate_result
-from labelwise.store.models import Annotation, AnnotationRevision, Assignment, Project, Task, User
+from labelwise.store.models import (
+    Annotation,
+    AnnotationRevision,
+    Assignment,
+    Project,
+    Task,
+    User,
+)
 
 MAX_LEAD_TIME_MS = 7 * 24 * 3600 * 1000
 
@@ -30,10 +37,9 @@ def submit(
 ) -> Annotation:
     """The caller's answer to a task. Answering a task they skipped, or whose annotation a reviewer
     rejected, adds a revision to that annotation."""
-    task, role, assignment = _load_for_work(session, user, task_id)
+    task, role, assignment, existing = _load_for_work(session, user, task_id)
     values = checked_result(session, task, result)
     lead_time_ms = _checked_lead_time(lead_time_ms)
-    existing = session.scalar(select(Annotation).where(Annotation.task_id == task_id, Annotation.user_id == user.id))
     if existing is not None:
         if existing.status == "submitted":
             raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead")
@@ -66,8 +72,7 @@ def submit(
 def skip(session: Session, user: User, task_id: int, *, lead_time_ms: int | None = None) -> Annotation:
     """Record that the caller skipped the task and give its slot to someone else. A skipped task that came
     back to the caller (the project's `skipped_return`) can be skipped again: a new revision, a new skip time."""
-    task, role, assignment = _load_for_work(session, user, task_id)
-    existing = session.scalar(select(Annotation).where(Annotation.task_id == task_id, Annotation.user_id == user.id))
+    task, role, assignment, existing = _load_for_work(session, user, task_id)
     if existing is not None and existing.status != "skipped":
         raise Conflict(f"you already answered task {task_id}; it can no longer be skipped")
     now = utcnow()
@@ -177,8 +182,11 @@ def _resubmit(
                   after={"status": "submitted", "result": values, "revision": annotation.revision})
 
 
-def _load_for_work(session: Session, user: User, task_id: int) -> tuple[Task, Role, Assignment | None]:
-    """The task, the caller's role, and their assignment. Annotators may only work on tasks served to them."""
+def _load_for_work(
+    session: Session, user: User, task_id: int
+) -> tuple[Task, Role, Assignment | None, Annotation | None]:
+    """The task, the caller's role, their assignment and their annotation of it, if any. Annotators may only
+    work on tasks served to them."""
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"task {task_id} not found")
@@ -186,10 +194,20 @@ def _load_for_work(session: Session, user: User, task_id: int) -> tuple[Task, Ro
         _, role = authorize(session, user, task.project_id, Role.ANNOTATOR)
     except NotFound:
         raise NotFound(f"task {task_id} not found") from None
-    assignment = session.scalar(select(Assignment).where(Assignment.task_id == task_id, Assignment.user_id == user.id))
-    if assignment is None and role == Role.ANNOTATOR:
-        raise NotFound(f"task {task_id} not found")
-    return task, role, assignment
+    # every annotation is written beside its assignment, so one outer join answers both in the common case
+    row = session.execute(
+        select(Assignment, Annotation)
+        .outerjoin(Annotation, (Annotation.task_id == Assignment.task_id) & (Annotation.user_id == Assignment.user_id))
+        .where(Assignment.task_id == task_id, Assignment.user_id == user.id)
+    ).first()
+    if row is None:
+        if role == Role.ANNOTATOR:
+            raise NotFound(f"task {task_id} not found")
+        existing = session.scalar(
+            select(Annotation).where(Annotation.task_id == task_id, Annotation.user_id == user.id)
+        )
+        return task, role, None, existing
+    return task, role, row[0], row[1]
 
 
 def _count_slot(session: Session, task_id: int, assignment: Assignment | None, user: User) -> None:

@@ -36,6 +36,8 @@ class Served:
     assignment: Assignment
     project: Project
     role: Role
+    # claimed from the queue, which never serves a task the caller holds an assignment (so an answer) for
+    fresh: bool = False
 
 
 def next_task(session: Session, user: User, project_id: int, *, default_lease_seconds: int) -> Served | None:
@@ -99,7 +101,7 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
             return None
         claimed = _claim_one(session, candidates, user, project_id, now, now + lease)
         if claimed is not None:
-            return Served(*claimed, project, role)
+            return Served(*claimed, project, role, fresh=True)
     session.commit()
     return None
 
@@ -158,10 +160,12 @@ def _claim_one(
     session: Session, candidates: list[int], user: User, project_id: int, now: datetime, expires_at: datetime
 ) -> tuple[Task, Assignment] | None:
     for task_id in candidates:
-        taken = session.execute(
+        # RETURNING hands the claimed row back, so serving it costs no second SELECT
+        task = session.scalars(
             update(Task).where(Task.id == task_id, Task.remaining > 0).values(remaining=Task.remaining - 1)
-        ).rowcount
-        if taken != 1:
+            .returning(Task)
+        ).first()
+        if task is None:
             continue
         assignment = Assignment(
             task_id=task_id, project_id=project_id, user_id=user.id, status="leased", expires_at=expires_at,
@@ -173,7 +177,7 @@ def _claim_one(
         except IntegrityError:  # the same user claimed this task from another process a moment ago
             session.rollback()
             return None
-        return session.get(Task, task_id), assignment
+        return task, assignment
     session.rollback()
     return None
 

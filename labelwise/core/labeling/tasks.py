@@ -140,13 +140,18 @@ def get_task(session: Session, user: User, task_id: int) -> TaskView:
     return describe_task(session, user, task, project, role)
 
 
-def describe_task(session: Session, user: User, task: Task, project: Project, role: Role) -> TaskView:
-    """What `user`, already authorised with `role`, may see of `task`."""
+def describe_task(
+    session: Session, user: User, task: Task, project: Project, role: Role, *, unanswered: bool = False
+) -> TaskView:
+    """What `user`, already authorised with `role`, may see of `task`. `unanswered`: the caller is known to
+    hold no annotation of it (a task just claimed from the queue), which an annotator's view needs no query for."""
     settings = ProjectSettings.model_validate(project.settings)
-    annotations_stmt = select(Annotation).where(Annotation.task_id == task.id).order_by(Annotation.id)
-    if role == Role.ANNOTATOR:
-        annotations_stmt = annotations_stmt.where(Annotation.user_id == user.id)
-    annotations = list(session.scalars(annotations_stmt))
+    annotations: list[Annotation] = []
+    if not (unanswered and role == Role.ANNOTATOR):
+        annotations_stmt = select(Annotation).where(Annotation.task_id == task.id).order_by(Annotation.id)
+        if role == Role.ANNOTATOR:
+            annotations_stmt = annotations_stmt.where(Annotation.user_id == user.id)
+        annotations = list(session.scalars(annotations_stmt))
     predictions: list[Prediction] = []
     if role >= Role.REVIEWER or settings.show_predictions:
         predictions = list(

@@ -25,7 +25,7 @@ def on_answer_changed(session: Session, annotation: Annotation) -> None:
     is_gold = recompute(session, task, project)
     if is_gold:
         gold.after_gold_answer(session, project, settings, annotation.user_id)
-    else:
+    elif settings.effective_max_overlap > settings.overlap:  # dynamic overlap is on
         submitted = session.scalar(
             select(func.count()).select_from(Annotation)
             .where(Annotation.task_id == task.id, Annotation.status == "submitted")
