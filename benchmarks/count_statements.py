@@ -62,11 +62,11 @@ def main() -> None:
         task = None
         for _ in range(args.rounds):
             task = measure("next", lambda: client.get(f"/api/v1/projects/{project_id}/next", headers=headers))["task"]
-            measure("submit", lambda: client.post(f"/api/v1/tasks/{task['id']}/annotations", json=answer,
-                                                  headers=headers))
+            measure("submit", lambda task=task: client.post(f"/api/v1/tasks/{task['id']}/annotations",
+                                                            json=answer, headers=headers))
         task = client.get(f"/api/v1/projects/{project_id}/next", headers=headers).json()["task"]
         for _ in range(args.rounds):
-            body = measure("submit?next=true", lambda: client.post(
+            body = measure("submit?next=true", lambda task=task: client.post(
                 f"/api/v1/tasks/{task['id']}/annotations?next=true", json=answer, headers=headers))
             task = body["next"]["task"]
     print(json.dumps({kind: round(sum(c) / len(c), 2) for kind, c in counts.items()}))

@@ -37,7 +37,7 @@ def submit(
 ) -> Annotation:
     """The caller's answer to a task. Answering a task they skipped, or whose annotation a reviewer
     rejected, adds a revision to that annotation."""
-    task, role, assignment, existing = _load_for_work(session, user, task_id)
+    task, _role, assignment, existing = _load_for_work(session, user, task_id)
     values = checked_result(session, task, result)
     lead_time_ms = _checked_lead_time(lead_time_ms)
     if existing is not None:
@@ -72,7 +72,7 @@ def submit(
 def skip(session: Session, user: User, task_id: int, *, lead_time_ms: int | None = None) -> Annotation:
     """Record that the caller skipped the task and give its slot to someone else. A skipped task that came
     back to the caller (the project's `skipped_return`) can be skipped again: a new revision, a new skip time."""
-    task, role, assignment, existing = _load_for_work(session, user, task_id)
+    task, _role, assignment, existing = _load_for_work(session, user, task_id)
     if existing is not None and existing.status != "skipped":
         raise Conflict(f"you already answered task {task_id}; it can no longer be skipped")
     now = utcnow()
