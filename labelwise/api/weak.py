@@ -21,7 +21,8 @@ FunctionBody = Body(description="`{name, kind, label, control?, ...options}`. Ki
                     "(keywords, field, mode word|substring, case_sensitive), `regex` (pattern, field, "
                     "case_sensitive), `condition` (field, op, value, measure value|length|words), `predictions` "
                     "(model_version, min_score: a model's stored predictions vote), `python` (function: an "
-                    "installed `module:name`, see GET /labeling-functions/python), `client` (votes uploaded "
+                    "installed `module:name`, see GET /labeling-functions/python), `project` (project_id, "
+                    "source_control, match external_id|content_hash: another project's final labels), `client` (votes uploaded "
                     "by the SDK).", examples=[FUNCTION_EXAMPLE])
 
 

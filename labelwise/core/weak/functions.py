@@ -21,12 +21,20 @@ from labelwise.core.platform import events, jobs
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
 from labelwise.core.weak.plugin_functions import Registry, registry
-from labelwise.errors import Conflict, Invalid, NotFound
+from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
 from labelwise.schema import ChoicesControl, LabelSchema
-from labelwise.store.models import LabelingFunction, LabelingFunctionVote, Prediction, Project, Task, User
+from labelwise.store.models import (
+    GoldAnswer,
+    LabelingFunction,
+    LabelingFunctionVote,
+    Prediction,
+    Project,
+    Task,
+    User,
+)
 
 RULE_KINDS = ("keywords", "regex", "condition")
-SERVER_KINDS = RULE_KINDS + ("predictions", "python")
+SERVER_KINDS = RULE_KINDS + ("predictions", "python", "project")
 KINDS = SERVER_KINDS + ("client",)
 PREVIEW_SAMPLE = 2000
 PREVIEW_MATCHES = 5
@@ -42,6 +50,7 @@ def create(session: Session, user: User, project_id: int, body: dict[str, Any], 
     """Add a labeling function; 422 naming the field for a bad rule, 409 for a taken name."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     name, kind, control, definition = _checked(project, body, installed)
+    _check_source(session, user, kind, definition)
     if session.scalar(select(LabelingFunction.id).where(LabelingFunction.project_id == project_id,
                                                         LabelingFunction.name == name)):
         raise Conflict(f"a labeling function named '{name}' already exists in this project", field="name")
@@ -69,6 +78,7 @@ def update(session: Session, user: User, project_id: int, function_id: int, body
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     row = _get(session, project_id, function_id)
     name, kind, control, definition = _checked(project, body, installed)
+    _check_source(session, user, kind, definition)
     if kind != row.kind and "client" in (kind, row.kind):
         raise Invalid("a client function cannot become a rule or the other way round; create a new one",
                       field="kind")
@@ -146,8 +156,8 @@ def apply(session: Session, user: User, project_id: int, *, installed: Registry 
         # old votes and is reported, and every other function is still applied.
         savepoint = session.begin_nested()
         try:
-            written = _apply_one(session, project_id, row, last_task, installed)
-        except Invalid as exc:
+            written = _apply_one(session, user, project_id, row, last_task, installed)
+        except (Invalid, NotFound, Forbidden) as exc:
             savepoint.rollback()
             report["failed"][row.name] = exc.message
             continue
@@ -173,10 +183,12 @@ def run_apply_job(ctx) -> dict[str, Any]:
                  installed=registry(getattr(ctx.settings, "labeling_function_modules", "")))
 
 
-def _apply_one(session: Session, project_id: int, row: LabelingFunction, last_task: int | None,
+def _apply_one(session: Session, user: User, project_id: int, row: LabelingFunction, last_task: int | None,
                installed: Registry) -> tuple[int, bool]:
     if row.kind == "predictions":
         return _apply_predictions(session, project_id, row, last_task), False
+    if row.kind == "project":
+        return _apply_project(session, user, project_id, row, last_task), False
     since = row.votes_max_task_id if row.votes_hash == row.definition_hash else None
     if since is None:
         session.execute(delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id))
@@ -216,6 +228,41 @@ def _apply_predictions(session: Session, project_id: int, row: LabelingFunction,
     if votes:
         session.execute(insert(LabelingFunctionVote), [{"function_id": row.id, "task_id": t, "label": v}
                                                        for t, v in votes.items()])
+    row.votes_hash, row.votes_max_task_id = row.definition_hash, last_task
+    return len(votes)
+
+
+def _check_source(session: Session, user: User, kind: str, definition: dict[str, Any]) -> None:
+    """The caller must be able to read the source project's labels: a reviewer or manager there (404 when
+    not a member at all, 403 for an annotator, who does not see others' labels)."""
+    if kind == "project":
+        authorize(session, user, definition["project_id"], Role.REVIEWER)
+
+
+def _apply_project(session: Session, user: User, project_id: int, row: LabelingFunction,
+                   last_task: int | None) -> int:
+    """Votes from another project's final labels: a task's gold answer, else its adjudicated or consensus
+    answer, for the source control; matched to this project's tasks by external id (or content hash).
+    Labels that are not options of this control abstain. Read again at every apply."""
+    source_id = row.definition["project_id"]
+    _check_source(session, user, "project", row.definition)
+    session.execute(delete(LabelingFunctionVote).where(LabelingFunctionVote.function_id == row.id))
+    options = set(_options(project_schema(session.get(Project, project_id)), row.control))
+    source_control = row.definition.get("source_control") or row.control
+    key = Task.external_id if row.definition.get("match", "external_id") == "external_id" else Task.content_hash
+    labels: dict[str, str] = {}
+    gold = dict(session.execute(select(GoldAnswer.task_id, GoldAnswer.result)
+                                .where(GoldAnswer.project_id == source_id)).all())
+    for task_id, value, consensus in session.execute(select(Task.id, key, Task.consensus).where(
+            Task.project_id == source_id, key.is_not(None))):
+        final = (gold.get(task_id) or consensus or {}).get(source_control)
+        if isinstance(final, str) and final in options:
+            labels[value] = final
+    votes = [{"function_id": row.id, "task_id": t, "label": labels[v]}
+             for t, v in session.execute(select(Task.id, key).where(Task.project_id == project_id,
+                                                                    key.is_not(None))) if v in labels]
+    if votes:
+        session.execute(insert(LabelingFunctionVote), votes)
     row.votes_hash, row.votes_max_task_id = row.definition_hash, last_task
     return len(votes)
 
@@ -317,6 +364,19 @@ def _checked(project: Project, body: dict[str, Any], installed: Registry) -> tup
         score = definition.get("min_score")
         if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
             raise Invalid("min_score must be a number", field="min_score")
+        return name.strip(), kind, control, definition
+    if kind == "project":
+        extra = set(definition) - {"name", "kind", "project_id", "source_control", "match"}
+        if extra:
+            raise Invalid(f"unknown option(s) for a project function: {', '.join(sorted(extra))}",
+                          field=sorted(extra)[0])
+        source = definition.get("project_id")
+        if isinstance(source, bool) or not isinstance(source, int) or source == project.id:
+            raise Invalid("project_id must be the id of another project", field="project_id")
+        if definition.get("match", "external_id") not in ("external_id", "content_hash"):
+            raise Invalid("match must be external_id or content_hash", field="match")
+        if definition.get("source_control") is not None and not isinstance(definition["source_control"], str):
+            raise Invalid("source_control must name the source project's control", field="source_control")
         return name.strip(), kind, control, definition
     if kind == "python":
         extra = set(definition) - {"name", "kind", "function"}
