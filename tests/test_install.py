@@ -43,7 +43,7 @@ def _run(*args: str, cwd: Path, env: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> tuple[Path, dict]:
+def installed(tmp_path_factory) -> tuple[Path, dict, Path]:
     if not _pypi_reachable():
         pytest.skip("no network: installing the wheel's dependencies needs PyPI (pypi.org:443 unreachable)")
     work = tmp_path_factory.mktemp("install")
@@ -64,12 +64,12 @@ def installed(tmp_path_factory) -> tuple[Path, dict]:
         bin_dir = work / "venv" / "bin"
         _run(str(bin_dir / "pip"), "install", "-q", str(wheel), cwd=work, env=env)
     env = {**env, "LABELWISE_DATA_DIR": str(work / "data")}
-    return bin_dir, env
+    return bin_dir, env, source
 
 
 @pytest.fixture(scope="module")
 def server(installed, tmp_path_factory):
-    bin_dir, env = installed
+    bin_dir, env, _ = installed
     work = tmp_path_factory.mktemp("serve")  # not the repository: `labelwise` must come from the wheel
     _run(str(bin_dir / "labelwise"), "user", "create", "admin", "--password", PASSWORD, "--admin", cwd=work, env=env)
     token = _run(str(bin_dir / "labelwise"), "user", "token", "admin", cwd=work, env=env).strip()
@@ -96,10 +96,10 @@ def server(installed, tmp_path_factory):
 
 
 def test_the_wheel_imports_only_what_it_declares(installed):
-    bin_dir, env = installed
+    bin_dir, env, source = installed
     modules = sorted(  # not __main__ (it runs the CLI) nor the migration scripts (alembic runs those)
-        ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
-        for path in (REPO / "labelwise").rglob("*.py")
+        ".".join(path.relative_to(source).with_suffix("").parts).removesuffix(".__init__")
+        for path in (source / "labelwise").rglob("*.py")
         if path.name != "__main__.py" and "migrations" not in path.parts
     )
     optional = {"labelwise.storage.s3"}  # imports boto3 only when built, which the s3 extra provides
