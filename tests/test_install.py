@@ -79,7 +79,7 @@ def server(installed, tmp_path_factory):
     process = subprocess.Popen([str(bin_dir / "labelwise"), "serve", "--port", str(port)], cwd=work, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded CI machine imports numpy, scipy and sklearn slowly
     while True:
         try:
             httpx.get(f"{url}/api/v1/health", timeout=2)
