@@ -747,6 +747,8 @@ def weak_run(
     model: Annotated[str, typer.Option(help="dawid_skene, matrix_completion or majority_vote.")] = "dawid_skene",
     control: Annotated[Optional[str], typer.Option(help="Single-choice control; default: the first.")] = None,
     model_version: Annotated[Optional[str], typer.Option(help="Default: weak/<model>/<functions' hash>.")] = None,
+    end_model: Annotated[bool, typer.Option(help="Also train the built-in text classifier on the label model's "
+                                                 "labels and store its predictions for every task.")] = False,
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
@@ -756,8 +758,12 @@ def weak_run(
 
     with open_session(settings_for(database, data_dir)) as session:
         summary = label_model.run(session, acting_user(session, actor), project_id, control=control, model=model,
-                                  model_version=model_version)
+                                  model_version=model_version, end_model=end_model)
     out.print(f"{summary['predictions']} predictions stored as model version {summary['model_version']}")
+    if "end_model" in summary:
+        end = summary["end_model"]
+        out.print(f"end model trained on {end['trained_on']} tasks: {end['predictions']} predictions stored as "
+                  f"model version {end['model_version']}")
 
 
 @backend_app.command("add")

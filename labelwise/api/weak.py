@@ -51,6 +51,9 @@ class RunIn(BaseModel):
     control: str | None = None
     model: Literal["dawid_skene", "matrix_completion", "majority_vote"] = label_model.DEFAULT_MODEL
     model_version: str | None = Field(default=None, description="Default: weak/<model>/<hash of the functions>.")
+    end_model: bool = Field(default=False, description="Also train the built-in text classifier on the label "
+                            "model's labels (weighted by confidence), store it as a model version and its "
+                            "predictions for every task.")
 
 
 def _out(row) -> FunctionOut:
@@ -144,4 +147,4 @@ def run_label_model(project_id: int, user: UserDep, session: SessionDep, body: R
     """Fit the label model on the current votes; store its labels as predictions (one model version)."""
     body = body or RunIn()
     return label_model.run(session, user, project_id, control=body.control, model=body.model,
-                           model_version=body.model_version)
+                           model_version=body.model_version, end_model=body.end_model)

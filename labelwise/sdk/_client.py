@@ -392,10 +392,13 @@ class Client:
                           params=_params(control=control))
 
     def run_label_model(self, project_id: int, *, model: str | None = None, control: str | None = None,
-                        model_version: str | None = None) -> JSON:
-        """Fit the label model on the current votes and store its labels as predictions."""
+                        model_version: str | None = None, end_model: bool = False) -> JSON:
+        """Fit the label model on the current votes and store its labels as predictions; with `end_model`,
+        also train the built-in text classifier on them (a new model version with predictions for every task)."""
         body = {k: v for k, v in {"model": model, "control": control, "model_version": model_version}.items()
                 if v is not None}
+        if end_model:
+            body["end_model"] = True
         return self._call("POST", f"/projects/{project_id}/label-model", json=body)
 
     # export

@@ -43,7 +43,9 @@ class TextClassifier(BuiltinModel):
     def kind(self) -> str:  # type: ignore[override]
         return "multilabel" if self.multi_label else "choices"
 
-    def fit(self, tasks_data: Sequence[Any], labels: Sequence[Any]) -> TextClassifier:
+    def fit(self, tasks_data: Sequence[Any], labels: Sequence[Any], *,
+            sample_weight: Sequence[float] | None = None) -> TextClassifier:
+        """`sample_weight` (single-label only) weighs each example, e.g. a label model's confidence."""
         texts = texts_of(tasks_data, self.field)
         if len(texts) != len(labels) or not texts:
             raise ValueError("fit needs as many labels as tasks, and at least one task")
@@ -56,7 +58,8 @@ class TextClassifier(BuiltinModel):
         else:
             y = np.array([str(v) for v in labels], dtype=object)
             self.classes_ = np.array(sorted(set(y)), dtype=object)
-            self.estimators_ = [_fit_multiclass(x, y, self.C, self.seed)]
+            weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+            self.estimators_ = [_fit_multiclass(x, y, self.C, self.seed, weight)]
         return self
 
     def predict_proba(self, tasks_data: Sequence[Any]) -> np.ndarray:
@@ -113,16 +116,17 @@ def _features(max_features: int) -> FeatureUnion:
     ])
 
 
-def _fit_multiclass(x, y: np.ndarray, C: float, seed: int):
+def _fit_multiclass(x, y: np.ndarray, C: float, seed: int, sample_weight: np.ndarray | None = None):
     counts = Counter(y)
     if len(counts) == 1:
         return str(next(iter(counts)))  # one class seen: it is always the answer
     folds = min(_CALIBRATION_FOLDS, min(counts.values()))
     if folds >= 2:
-        return CalibratedClassifierCV(LinearSVC(C=C, random_state=seed), method="sigmoid", cv=folds).fit(x, y)
+        return CalibratedClassifierCV(LinearSVC(C=C, random_state=seed), method="sigmoid", cv=folds).fit(
+            x, y, sample_weight=sample_weight)
     # a class with a single example cannot be split for calibration; logistic regression is
     # probabilistic by construction
-    return LogisticRegression(C=10 * C, max_iter=1000).fit(x, y)
+    return LogisticRegression(C=10 * C, max_iter=1000).fit(x, y, sample_weight=sample_weight)
 
 
 def _fit_binary(x, y: np.ndarray, C: float, seed: int):

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from labelwise.assist.weak import (
@@ -18,7 +18,9 @@ from labelwise.assist.weak import (
     analyze_votes,
     conflicting_tasks,
 )
+from labelwise.assist.models.text_classifier import TextClassifier
 from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.assist.training import trainable_controls
 from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
@@ -29,6 +31,7 @@ from labelwise.store.models import (
     GoldAnswer,
     LabelingFunction,
     LabelingFunctionVote,
+    ModelVersion,
     Prediction,
     Task,
     User,
@@ -66,9 +69,13 @@ def analysis(session: Session, user: User, project_id: int, *, control: str | No
 
 
 def run(session: Session, user: User, project_id: int, *, control: str | None = None,
-        model: str = DEFAULT_MODEL, model_version: str | None = None) -> dict[str, Any]:
+        model: str = DEFAULT_MODEL, model_version: str | None = None, end_model: bool = False) -> dict[str, Any]:
     """Fit the label model on the current votes and store its labels as predictions for every task at
-    least one function voted on, replacing earlier predictions of the same model version."""
+    least one function voted on, replacing earlier predictions of the same model version.
+
+    With `end_model`, also train the built-in text classifier on those labels (the top label of each
+    covered task, weighted by its probability), store it as the control's next model version, and store
+    its predictions for every task, so the labels reach tasks no function votes on."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     if model not in MODELS:
         raise Invalid(f"model must be one of {', '.join(MODELS)}", field="model")
@@ -103,6 +110,9 @@ def run(session: Session, user: User, project_id: int, *, control: str | None = 
                "class_balance": {c: round(float(x), 6) for c, x in zip(classes, fitted.class_balance_)},
                "estimated_accuracies": {f.name: round(float(a), 6)
                                         for f, a in zip(functions, fitted.accuracies_)}}
+    if end_model:
+        summary["end_model"] = _train_end_model(session, user, project, name, task_ids[covered],
+                                                [r["result"][name] for r in rows], [r["score"] for r in rows])
     events.record(session, actor=user, action="label_model.run", object_type="project", object_id=project_id,
                   project_id=project_id, after={k: summary[k] for k in ("model", "model_version", "predictions")})
     session.commit()
@@ -150,3 +160,39 @@ def _human_labels(session: Session, project_id: int, control: str, task_ids: np.
     for i, task_id in enumerate(task_ids.tolist()):
         out[i] = known.get(task_id, -1)
     return out
+
+
+def _train_end_model(session: Session, user: User, project, control: str, task_ids: np.ndarray,
+                     labels: list[str], weights: list[float]) -> dict[str, Any]:
+    target = next((t for t in trainable_controls(session, user, project.id) if t.control == control), None)
+    if target is None or target.object_type != "text":
+        raise Invalid(f"the end model is the built-in text classifier; control '{control}' does not label text",
+                      field="end_model")
+    if len(set(labels)) < 2:
+        raise Invalid("the end model needs the label model to give at least two different labels",
+                      field="end_model")
+    data_by_id = dict(session.execute(select(Task.id, Task.data).where(Task.project_id == project.id)).all())
+    classifier = TextClassifier(field=target.field)
+    classifier.fit([data_by_id[int(t)] for t in task_ids], labels, sample_weight=weights)
+    version = (session.scalar(select(func.max(ModelVersion.version)).where(
+        ModelVersion.project_id == project.id, ModelVersion.control == control)) or 0) + 1
+    row = ModelVersion(project_id=project.id, control=control, version=version,
+                       model_class=type(classifier).__name__, trained_on=len(labels),
+                       metrics={"trained_on": "label model", "examples": len(labels)},
+                       model=classifier.to_bytes(), created_by=user.id, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    ids = sorted(data_by_id)
+    session.execute(delete(Prediction).where(Prediction.project_id == project.id,
+                                             Prediction.model_version == row.name))
+    now = utcnow()
+    stored = 0
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        items = classifier.to_predictions([data_by_id[i] for i in chunk], control=control)
+        session.execute(insert(Prediction), [
+            {"task_id": task_id, "project_id": project.id, "model_version": row.name, "result": item["result"],
+             "score": item.get("score"), "scores": item.get("scores"), "created_at": now}
+            for task_id, item in zip(chunk, items)])
+        stored += len(chunk)
+    return {"model_version": row.name, "version_id": row.id, "trained_on": len(labels), "predictions": stored}
