@@ -123,3 +123,30 @@ def test_labeling_inside_the_app_shell(page, web_server, web_session):
     page.keyboard.press("Enter")
     wait_next_task(page, first)
     assert ctx.results()[0].result == {"sentiment": "positive"}
+
+
+def test_submit_and_skip_bring_the_next_task_in_one_round_trip(page, web_server, web_session):
+    ctx = open_labeling(page, web_server, web_session, TEXT_SCHEMA, [{"text": "one"}, {"text": "two"}, {"text": "three"}])
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(f"{request.method} {request.url}"))
+    first = current_task_id(page)
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+    second = current_task_id(page)
+    page.keyboard.press("s")
+    wait_next_task(page, second)
+    third = current_task_id(page)
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.get_by_text("No more tasks").wait_for()
+
+    api_calls = [r for r in requests if "/api/v1/" in r and "/suggestion" not in r]
+    assert not [r for r in api_calls if r.startswith("GET") and r.endswith("/next")], api_calls
+    assert [r.split("/api/v1")[1] for r in api_calls if r.startswith("POST")] == [
+        f"/tasks/{first}/annotations?next=true", f"/tasks/{second}/skip?next=true", f"/tasks/{third}/annotations?next=true"]
+    ids = ctx.task_ids()
+    stored = {ids[position]: (a.status, a.result) for position, a in ctx.results().items()}
+    assert stored[first] == ("submitted", {"sentiment": "positive"})
+    assert stored[second][0] == "skipped"
+    assert stored[third] == ("submitted", {"sentiment": "negative"})

@@ -176,10 +176,21 @@ export class LabelingPage extends HTMLElement {
       return;
     }
     this.attempt = 0;
+    this.showLeased(payload);
+  }
+
+  // A leased task as `GET /next` and `?next=true` answers give it (null: the queue is empty for us).
+  showLeased(payload) {
     if (!payload) { this.showEmpty(); return; }
     const stashed = this.stash.get(payload.task.id);
     this.stash.delete(payload.task.id);
     this.show(payload.task, { value: stashed });
+  }
+
+  // After `?next=true` the answer is stored and the next task came back in the same response.
+  showAnswered(answer) {
+    this.showLeased(answer.next);
+    if (answer.next_refused) this.say(`Saved. ${answer.next_refused}`, "warning");
   }
 
   show(task, { value, annotationId = null } = {}) {
@@ -278,10 +289,14 @@ export class LabelingPage extends HTMLElement {
     this.updateButtons();
     const body = { result: this.editor.value, lead_time_ms: Math.max(0, Math.round(performance.now() - current.shownAt)) };
     let saved;
+    let answered = null; // a new answer brings the next task back in the same round trip
     try {
-      saved = current.annotationId
-        ? await api(`/annotations/${current.annotationId}`, { method: "PATCH", body })
-        : await api(`/tasks/${current.task.id}/annotations`, { method: "POST", body });
+      if (current.annotationId) {
+        saved = await api(`/annotations/${current.annotationId}`, { method: "PATCH", body });
+      } else {
+        answered = await api(`/tasks/${current.task.id}/annotations?next=true`, { method: "POST", body });
+        saved = answered.annotation;
+      }
     } catch (error) {
       if (error.status === 409 && !current.annotationId) {
         saved = null; // an earlier attempt landed before the connection dropped
@@ -305,7 +320,8 @@ export class LabelingPage extends HTMLElement {
       const shown = this.latestPrediction(current.task);
       if (saved && shown) this.reportSuggestion(saved.id, shown.id, current.acceptedPrediction === shown.id);
     }
-    await this.loadNext();
+    if (answered) this.showAnswered(answered);
+    else await this.loadNext();
   }
 
   rejected(error) {
@@ -331,14 +347,16 @@ export class LabelingPage extends HTMLElement {
     if (current.annotationId) { await this.loadNext(); return; }
     this.phase = "submitting";
     this.updateButtons();
+    let answered = null;
     try {
-      await api(`/tasks/${current.task.id}/skip`, { method: "POST", body: { lead_time_ms: Math.round(performance.now() - current.shownAt) } });
+      answered = await api(`/tasks/${current.task.id}/skip?next=true`, { method: "POST", body: { lead_time_ms: Math.round(performance.now() - current.shownAt) } });
     } catch (error) {
       this.phase = "labeling";
       this.updateButtons();
       if (error.status !== 409) { this.say(`Could not skip: ${error.message}`, error.isNetwork ? "warning" : "error"); return; }
     }
-    await this.loadNext();
+    if (answered) this.showAnswered(answered);
+    else await this.loadNext();
   }
 
   async back() {
