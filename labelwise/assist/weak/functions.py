@@ -1,3 +1,4 @@
+# Over 400 lines: every labeling-function kind with its validation, plus the vote matrix they all feed.
 """Labeling functions: rules that vote one label or abstain on every task, and the vote matrix.
 
 Each function sees a task's data dict (what the platform stores as ``task.data``) and votes a
