@@ -1,21 +1,9 @@
 """One round trip per item: submit or skip with `next=true` returns the caller's next leased task."""
 
-import pytest
 from sqlalchemy import func, select, update
 
 from labelwise.store.models import Annotation, Assignment, Member
-from tests.factories import add_member, add_tasks, make_project, make_user, next_task, texts
-
-
-@pytest.fixture
-def team(session):
-    manager = make_user(session, "manager")
-    people = [make_user(session, name) for name in ("a", "b", "c")]
-    project = make_project(session, manager.user, settings={"overlap": 2})
-    add_tasks(session, manager.user, project, texts(3))
-    for person in people:
-        add_member(session, manager.user, project, person.user)
-    return manager, people, project
+from tests.factories import next_task
 
 
 def answer(client, caller, task_id, label="positive"):

@@ -2,23 +2,11 @@
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from labelwise.core.platform.clock import utcnow
 from labelwise.store.models import Assignment, Task
-from tests.factories import add_member, add_tasks, make_project, make_user, next_task, texts
-
-
-@pytest.fixture
-def team(session):
-    manager = make_user(session, "manager")
-    people = [make_user(session, name) for name in ("a", "b", "c")]
-    project = make_project(session, manager.user, settings={"overlap": 2})
-    add_tasks(session, manager.user, project, texts(3))
-    for person in people:
-        add_member(session, manager.user, project, person.user)
-    return manager, people, project
+from tests.factories import next_task
 
 
 def submit(client, caller, task_id, label="positive"):
