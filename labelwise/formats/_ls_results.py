@@ -15,7 +15,7 @@ from typing import Any
 
 from labelwise.errors import Invalid
 from labelwise.formats._images import tidy
-from labelwise.schema import LabelSchema
+from labelwise.schema import LabelSchema, message_keyed
 
 NOT_EXPRESSIBLE = {
     "masks": "Label Studio brushes use their own RGBA run-length format; masks are left out",
@@ -24,6 +24,8 @@ NOT_EXPRESSIBLE = {
     "polygons/keypoints on pdf": "Label Studio has no PDF pages; left out",
     "pairwise tie": "Label Studio's Pairwise has no tie; written as selected 'tie', which Label Studio ignores",
     "polylines": "written as polygonlabels with closed: false (an open polygon)",
+    "chat answers": "per-message answers, edits, turn comparisons and spans in chat messages have no Label Studio "
+                    "result form here; left out",
     "keypoint instances": "one Label Studio keypoint per labeled point; the instance, its label and visibility "
                           "ride in a 'labelwise' key, and points with visibility 0 are not written",
 }
@@ -39,6 +41,8 @@ def to_items(schema: LabelSchema, data: Mapping[str, Any], result: Mapping[str, 
         kind = spec.type
         to_name = getattr(spec, "object", None)
         obj = schema.objects[to_name] if to_name else None
+        if message_keyed(schema, spec) or (obj is not None and obj.type == "chat" and kind == "spans"):
+            continue  # NOT_EXPRESSIBLE["chat answers"]
         base = {"from_name": name, "to_name": to_name}
         if kind == "choices":
             items.append({**base, "type": "choices", "value": {"choices": value if isinstance(value, list) else [value]}})

@@ -15,7 +15,7 @@ The file carries the `datasets` feature declaration in the Parquet schema metada
 | spans | control name | list of `{"start": int64, "end": int64, "label": string}` |
 | text (one per task), rating, number | control name | string, int64, float64 |
 | ranking, taxonomy | control name | list of strings, list of paths (lists of strings) |
-| anything else (regions, relations, per-region text) | control name | string: the value as JSON |
+| anything else (regions, relations, per-region text, chat answers) | control name | string: the value as JSON |
 | consensus confidence | `confidence` | float64 |
 
 `Sequence` is written in its long-standing JSON form, which datasets 2.x-5.x all read. Rows are
@@ -34,7 +34,7 @@ from typing import IO, Any
 from labelwise.errors import Invalid
 from labelwise.formats.labels import Source, final_results, import_row
 from labelwise.formats.rows import Row
-from labelwise.schema import LabelSchema
+from labelwise.schema import LabelSchema, message_keyed
 
 __all__ = ["NAME", "EXTENSIONS", "features", "write", "read"]
 
@@ -134,8 +134,10 @@ def _columns(schema: LabelSchema) -> dict[str, tuple[Any, str, str | None, bool]
         column = f"data.{spec.field}" if spec.field in taken else spec.field
         out[column] = (_value("string"), "data", spec.field, spec.type not in ("text", *_MEDIA))
     for name, spec in schema.controls.items():
-        feature = _control_feature(spec)
-        plain_text = spec.type == "text" and not spec.per_region
+        # Answers keyed by chat message, and spans that carry a message index, are JSON text.
+        keyed = message_keyed(schema, spec) or (spec.type == "spans" and schema.objects[spec.object].type == "chat")
+        feature = _value("string") if keyed else _control_feature(spec)
+        plain_text = spec.type == "text" and not spec.per_region and not keyed
         out[name] = (feature, "control", name, feature == _value("string") and not plain_text)
     out["confidence"] = (_value("float64"), "meta", None, False)
     return out

@@ -47,6 +47,7 @@ _OBJECTS = {
     "paragraphs": "paragraphs",
     "table": "table",
     "list": "paragraphs",
+    "chat": "chat",
 }
 # Tag -> our control type, for tags whose labels are <Label> children.
 _REGION_TAGS = {
@@ -61,6 +62,7 @@ _REGION_TAGS = {
     "audiolabels": "segments",
     "timelinelabels": "segments",
 }
+_CHAT_ROLES = ("system", "user", "assistant", "tool")
 # Drawing tools whose labels come from a separate <Labels> on the same object.
 _TOOLS = {
     "rectangle": "boxes",
@@ -94,6 +96,8 @@ class _Converter:
         self.warnings: list[str] = []
         self._names: dict[str, str] = {}  # Label Studio object name -> ours
         self._tooled: set[str] = set()  # objects drawn on by a tool tag that takes a <Labels>' labels
+        self._edits: dict[str, list[str]] = {}  # chat object -> roles its editable attribute allows
+        self._roles: list[str] | None = None  # whenRole of the <View> being walked
 
     def schema(self) -> dict:
         regional = [name for name, c in self.controls.items() if "labels" in c and c["type"] != "relations"]
@@ -146,11 +150,31 @@ class _Converter:
                     spec[key] = element.get(attr)
         if tag == "list":
             self.warn(element, "a List becomes a paragraphs object; its items need 'id' and 'text' keys")
+        if tag == "chat":
+            self._chat(element, name)
         if element.get("valueList") is not None:
             self.warn(element, "valueList (several media in one object) is not supported; one value is read")
-        self._warn_attributes(element, {"valuelist"})
+        self._warn_attributes(element, {"valuelist", "llm", "messageroles", "minmessages", "maxmessages"})
         self._names[source] = name
         self.objects[name] = spec
+
+    def _chat(self, element: Element, name: str) -> None:
+        """Chats are shown as imported: an `editable` chat becomes an edit control (a preferred rewrite)."""
+        if element.get("llm"):
+            self.warn(element, "llm (live replies from a model) is not supported; the imported messages are labeled")
+        if any(element.get(a) is not None for a in ("messageroles", "messageRoles", "minMessages", "maxMessages",
+                                                     "minmessages", "maxmessages")):
+            self.warn(element, "annotators cannot add messages here; messageroles/minMessages/maxMessages are ignored")
+        editable = (element.get("editable") or "false").strip().lower()
+        if editable == "true":
+            self._edits[name] = list(_CHAT_ROLES)
+        elif editable != "false":
+            roles = [r.strip() for r in editable.split(",") if r.strip()]
+            unknown = [r for r in roles if r not in _CHAT_ROLES]
+            if unknown:
+                self.warn(element, f"editable names unknown roles {', '.join(unknown)}; dropped")
+            if [r for r in roles if r in _CHAT_ROLES]:
+                self._edits[name] = list(dict.fromkeys(r for r in roles if r in _CHAT_ROLES))
 
     def _timeseries(self, element: Element) -> dict:
         spec: dict[str, Any] = {}
@@ -170,6 +194,11 @@ class _Converter:
             if node.tag.lower() in _TOOLS and node.get("toName") in self._names:
                 self._tooled.add(self._names[node.get("toName")])
         self._walk_controls(self._root)
+        for chat, roles in self._edits.items():
+            spec: dict[str, Any] = {"type": "edit", "object": chat}
+            if roles != ["assistant"]:
+                spec["roles"] = roles
+            self.controls[self._own_name(self._root, f"{chat}_edit", self.controls)] = spec
 
     def _walk_controls(self, element: Element) -> None:
         tag = element.tag.lower()
@@ -184,8 +213,14 @@ class _Converter:
             self.warn(element, f"{element.tag} is not supported; skipped")
         if tag in _OBJECTS:
             return
-        for child in element:
-            self._walk_controls(child)
+        outer = self._roles
+        if tag == "view" and element.get("whenRole"):  # Label Studio's role-based evaluation of chat messages
+            self._roles = [r.strip() for r in element.get("whenRole").split(",") if r.strip() in _CHAT_ROLES]
+        try:
+            for child in element:
+                self._walk_controls(child)
+        finally:
+            self._roles = outer
 
     def _start(self, element: Element, kind: str) -> tuple[str, dict] | None:
         """Common part of every control: its name, `object`, `required`, `description`."""
@@ -202,10 +237,21 @@ class _Converter:
             spec["required"] = True
         if element.get("hint"):
             spec["description"] = element.get("hint")
+        per_message = (kind in ("choices", "text", "rating", "number") and element.get("perRegion", "").lower() == "true"
+                       and self.objects[spec["object"]]["type"] == "chat")
+        if per_message:  # a chat's regions are its messages
+            spec["per_message"] = True
+            roles = self._roles or [r.strip() for r in (element.get("whenRole") or "").split(",")
+                                    if r.strip() in _CHAT_ROLES]
+            if roles:
+                spec["roles"] = roles
         for attr in ("visibleWhen", "whenTagName", "whenLabelValue", "whenChoiceValue"):
+            if per_message and attr == "visibleWhen" and element.get(attr) == "region-selected":
+                continue
             if element.get(attr):
                 self.warn(element, f"{attr} (conditional display) is not supported; the control is always shown")
-        self._warn_attributes(element, {"hint", "visiblewhen", "whentagname", "whenlabelvalue", "whenchoicevalue"})
+        self._warn_attributes(element, {"hint", "visiblewhen", "whentagname", "whenlabelvalue", "whenchoicevalue",
+                                        "whenrole"})
         return self._own_name(element, source, self.controls), spec
 
     def _choices(self, element: Element) -> None:
@@ -222,7 +268,7 @@ class _Converter:
             spec["multiple"] = True
         if hotkeys:
             spec["hotkeys"] = hotkeys
-        if element.get("perRegion", "").lower() == "true":
+        if element.get("perRegion", "").lower() == "true" and not spec.get("per_message"):
             self.warn(element, "perRegion choices are not supported; converted to one answer per task")
         self.controls[name] = spec
 
@@ -259,7 +305,7 @@ class _Converter:
         if kind is None:  # plain <Labels>: its target decides
             if target in self._tooled:
                 return  # the labels of a drawing tool on the same object, merged there
-            if target_type in ("text", "paragraphs"):
+            if target_type in ("text", "paragraphs", "chat"):
                 kind = "spans"
             elif target_type in ("audio", "video", "timeseries"):
                 kind = "segments"
@@ -326,7 +372,7 @@ class _Converter:
         if started is None:
             return
         name, spec = started
-        if element.get("perRegion", "").lower() == "true":
+        if element.get("perRegion", "").lower() == "true" and not spec.get("per_message"):
             regional = [
                 other for other, c in self.controls.items()
                 if c.get("object") == spec["object"] and c["type"] not in ("relations", "choices", "taxonomy", "text",

@@ -3,14 +3,17 @@
 This package is the pure bottom layer: it imports nothing else of labelwise but `labelwise.errors`.
 """
 
+from labelwise.schema.chat import message_keyed
 from labelwise.schema.parsing import parse_schema
 from labelwise.schema.specs import (
     CONTROL_TYPES,
     OBJECT_TYPES,
     AudioObject,
     BoxesControl,
+    ChatObject,
     ChoicesControl,
     ControlSpec,
+    EditControl,
     ImageObject,
     KeypointsControl,
     LabelSchema,
@@ -47,8 +50,10 @@ __all__ = [
     "TEMPLATES",
     "AudioObject",
     "BoxesControl",
+    "ChatObject",
     "ChoicesControl",
     "ControlSpec",
+    "EditControl",
     "ImageObject",
     "KeypointsControl",
     "LabelSchema",
@@ -75,6 +80,7 @@ __all__ = [
     "TracksControl",
     "VideoObject",
     "check_task_data",
+    "message_keyed",
     "parse_schema",
     "validate_result",
 ]

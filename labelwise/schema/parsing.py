@@ -22,7 +22,9 @@ from labelwise.schema.specs import (
     OBJECT_CLASSES,
     ChoicesControl,
     ControlSpec,
+    EditControl,
     KeypointsControl,
+    MessageScoped,
     LabelSchema,
     NumberControl,
     ObjectControl,
@@ -281,10 +283,43 @@ def _check_control(name: str, spec: ControlSpec, objects: dict, controls: dict) 
     elif isinstance(spec, NumberControl):
         _check_number(spec, owner, path)
     elif isinstance(spec, PairwiseControl):
-        if spec.objects[0] == spec.objects[1]:
-            raise Invalid(f"{owner}: compares an object with itself; name two objects", field=f"{path}.objects")
-        for index, obj in enumerate(spec.objects):
-            _check_object_ref(owner, f"{path}.objects[{index}]", spec, obj, objects)
+        _check_pairwise(spec, objects, owner, path)
+    if isinstance(spec, (MessageScoped, EditControl)):
+        _check_message_scope(spec, objects, owner, path)
+
+
+def _check_pairwise(spec: PairwiseControl, objects: dict, owner: str, path: str) -> None:
+    if (spec.object is None) == (spec.objects is None):
+        raise Invalid(f"{owner}: name two objects to compare ('objects') or one chat whose alternatives it compares "
+                      "('object'), not both", field=f"{path}.objects")
+    if spec.object is not None:
+        _check_object_ref(owner, f"{path}.object", spec, spec.object, objects)
+        if objects[spec.object].type != "chat":
+            raise Invalid(f"{owner}: 'object' must be a chat (its turns' alternatives are compared); "
+                          f"'{spec.object}' is {objects[spec.object].type}; use 'objects' for two objects",
+                          field=f"{path}.object")
+        return
+    if spec.objects[0] == spec.objects[1]:
+        raise Invalid(f"{owner}: compares an object with itself; name two objects", field=f"{path}.objects")
+    for index, obj in enumerate(spec.objects):
+        _check_object_ref(owner, f"{path}.objects[{index}]", spec, obj, objects)
+
+
+def _check_message_scope(spec: ControlSpec, objects: dict, owner: str, path: str) -> None:
+    on_chat = objects[spec.object].type == "chat"
+    per_message = isinstance(spec, EditControl) or spec.per_message
+    if per_message and not on_chat:
+        raise Invalid(f"{owner}: per_message needs a chat object; '{spec.object}' is {objects[spec.object].type}",
+                      field=f"{path}.per_message")
+    if not per_message and spec.roles is not None:
+        raise Invalid(f"{owner}: 'roles' picks the messages of a per_message control; set per_message: true",
+                      field=f"{path}.roles")
+    if spec.roles is not None:
+        if not spec.roles:
+            raise Invalid(f"{owner}: 'roles' must not be empty", field=f"{path}.roles")
+        _check_unique(spec.roles, owner, f"{path}.roles", what="role")
+    if isinstance(spec, TextControl) and spec.per_message and spec.per_region:
+        raise Invalid(f"{owner}: a text is per_message or per_region, not both", field=f"{path}.per_region")
 
 
 def _check_object_ref(owner: str, path: str, spec: ControlSpec, name: str, objects: dict) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from labelwise.schema import rle
 from labelwise.schema._checking import _count, _Here, _is_count, _is_number, _list, _mapping, _option
+from labelwise.schema.chat import message_text, messages_of
 from labelwise.schema.specs import (
     BoxesControl,
     ControlSpec,
@@ -69,6 +70,9 @@ def _region_keys(here: _Here, extra_keys: dict[str, Any]) -> tuple[tuple[str, ..
         required.append("frame")
     elif obj_type == "paragraphs":
         required.append("paragraph")
+    elif obj_type == "chat":
+        required.append("message")
+        optional.append("alternative")
     return tuple(required), tuple(optional)
 
 
@@ -249,6 +253,8 @@ def _region_id(here: _Here, value: Any, path: str) -> str:
 def _span_text(here: _Here, span: dict, where: str) -> str:
     spec = here.ctx.schema.objects[here.control.object]
     value = here.object_value()
+    if spec.type == "chat":
+        return _message_text(here, span, where)
     if isinstance(spec, ParagraphsObject):
         if not isinstance(value, list):
             raise here.fail(f"the task data has no paragraphs under '{spec.field}'", f"data.{spec.field}")
@@ -259,6 +265,26 @@ def _span_text(here: _Here, span: dict, where: str) -> str:
     if not isinstance(value, str):
         raise here.fail(f"the task data has no text under '{spec.field}'", f"data.{spec.field}")
     return value
+
+
+def _message_text(here: _Here, span: dict, where: str) -> str:
+    messages = messages_of(here.object_value())
+    spec = here.ctx.schema.objects[here.control.object]
+    if messages is None:
+        raise here.fail(f"the task data has no chat under '{spec.field}'", f"data.{spec.field}")
+    number, alternative = span["message"], span.get("alternative")
+    if not _is_count(number) or number >= len(messages):
+        raise here.fail(f"message {number!r} does not exist; the chat has {len(messages)}", f"{where}.message")
+    if alternative is not None and not _is_count(alternative):
+        raise here.fail(f"alternative must be a whole number from 0, not {alternative!r}", f"{where}.alternative")
+    text = message_text(messages[number], alternative)
+    if text is None and alternative is None and isinstance(messages[number], dict) and messages[number].get("alternatives"):
+        raise here.fail(f"message {number} offers alternatives; say which one with 'alternative'", f"{where}.alternative")
+    if text is None:
+        what = f"alternative {alternative} of message {number}" if alternative is not None else f"message {number}"
+        field = f"{where}.alternative" if alternative is not None or messages[number].get("alternatives") else f"{where}.message"
+        raise here.fail(f"{what} has no text to mark", field)
+    return text
 
 
 def _image_size(here: _Here, region: dict, where: str) -> tuple[float, float] | None:
@@ -366,9 +392,12 @@ def _time_range(here: _Here) -> tuple[float | None, float | None]:
 
 
 def _overlaps(here: _Here, regions: list[dict]) -> None:
-    keyed = sorted(enumerate(regions), key=lambda pair: (pair[1].get("paragraph", 0), pair[1]["start"]))
+    def block(region: dict) -> tuple:
+        return region.get("paragraph", 0), region.get("message", 0), region.get("alternative", -1)
+
+    keyed = sorted(enumerate(regions), key=lambda pair: (block(pair[1]), pair[1]["start"]))
     for (i, a), (j, b) in zip(keyed, keyed[1:]):
-        if a.get("paragraph", 0) == b.get("paragraph", 0) and b["start"] < a["end"]:
+        if block(a) == block(b) and b["start"] < a["end"]:
             first, second = sorted((i, j))
             raise here.fail(
                 f"regions {first} and {second} overlap ({a['start']:g}..{a['end']:g} and {b['start']:g}..{b['end']:g}) "

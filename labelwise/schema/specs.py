@@ -27,6 +27,7 @@ __all__ = [
     "TableObject",
     "ParagraphsObject",
     "PdfObject",
+    "ChatObject",
     "ControlSpec",
     "RegionControl",
     "ChoicesControl",
@@ -46,6 +47,7 @@ __all__ = [
     "NumberControl",
     "RankingControl",
     "PairwiseControl",
+    "EditControl",
 ]
 
 
@@ -142,6 +144,12 @@ class PdfObject(ObjectSpec):
     type: Literal["pdf"]
 
 
+class ChatObject(ObjectSpec):
+    """Value: a list of messages `{"role", "content", ...}` or `{"messages": [...]}` (see `schema.chat`)."""
+
+    type: Literal["chat"]
+
+
 OBJECT_CLASSES: dict[str, type[ObjectSpec]] = {
     "text": TextObject,
     "image": ImageObject,
@@ -151,6 +159,7 @@ OBJECT_CLASSES: dict[str, type[ObjectSpec]] = {
     "table": TableObject,
     "paragraphs": ParagraphsObject,
     "pdf": PdfObject,
+    "chat": ChatObject,
 }
 OBJECT_TYPES: tuple[str, ...] = tuple(OBJECT_CLASSES)
 
@@ -158,6 +167,7 @@ OBJECT_TYPES: tuple[str, ...] = tuple(OBJECT_CLASSES)
 # --- control specs ---------------------------------------------------------------------------------
 
 _ColorMap = dict[_Name, _Name] | None
+_Role = Literal["system", "user", "assistant", "tool"]
 _HotkeyMap = dict[_Name, _Name] | None
 
 
@@ -186,7 +196,15 @@ class RegionControl(ObjectControl):
     max: _Count | None = None
 
 
-class ChoicesControl(ObjectControl):
+class MessageScoped(Spec):
+    """Options of a control that may be asked once per message of a chat (`per_message: true`), then
+    answered `{"<message index>": value}`; `roles` limits the messages it is asked about."""
+
+    per_message: StrictBool = False
+    roles: tuple[_Role, ...] | None = None
+
+
+class ChoicesControl(ObjectControl, MessageScoped):
     type: Literal["choices"]
     options: tuple[_Name, ...] = Field(min_length=1)
     multiple: StrictBool = False
@@ -214,7 +232,7 @@ class TaxonomyControl(ObjectControl):
 
 
 class SpansControl(RegionControl):
-    object_types = ("text", "paragraphs")
+    object_types = ("text", "paragraphs", "chat")
     type: Literal["spans"]
     allow_overlap: StrictBool = True
 
@@ -268,19 +286,19 @@ class RelationsControl(ControlSpec):
     max: _Count | None = None
 
 
-class TextControl(ObjectControl):
+class TextControl(ObjectControl, MessageScoped):
     type: Literal["text"]
     max_length: Annotated[StrictInt, Field(ge=1)] | None = None
     per_region: StrictBool = False
     regions_of: _Name | None = None
 
 
-class RatingControl(ObjectControl):
+class RatingControl(ObjectControl, MessageScoped):
     type: Literal["rating"]
     max: Annotated[StrictInt, Field(ge=1, le=100)] = 5
 
 
-class NumberControl(ObjectControl):
+class NumberControl(ObjectControl, MessageScoped):
     type: Literal["number"]
     min: _Number | None = None
     max: _Number | None = None
@@ -289,14 +307,28 @@ class NumberControl(ObjectControl):
 
 
 class RankingControl(ObjectControl):
-    object_types = ("paragraphs",)
+    """On paragraphs: the items, best first. On a chat: `{"<message index>": [alternative ids]}`."""
+
+    object_types = ("paragraphs", "chat")
     type: Literal["ranking"]
 
 
 class PairwiseControl(ControlSpec):
+    """Two objects side by side (`objects`), or the two alternatives of a chat's turns (`object`)."""
+
     type: Literal["pairwise"]
-    objects: tuple[_Name, _Name]
+    objects: tuple[_Name, _Name] | None = None
+    object: _Name | None = None
     allow_tie: StrictBool = True
+
+
+class EditControl(ObjectControl):
+    """A rewrite of chat messages into the preferred version: `{"<message index>": "better text"}`."""
+
+    object_types = ("chat",)
+    type: Literal["edit"]
+    roles: tuple[_Role, ...] = ("assistant",)
+    max_length: Annotated[StrictInt, Field(ge=1)] | None = None
 
 
 CONTROL_CLASSES: dict[str, type[ControlSpec]] = {
@@ -316,6 +348,7 @@ CONTROL_CLASSES: dict[str, type[ControlSpec]] = {
     "number": NumberControl,
     "ranking": RankingControl,
     "pairwise": PairwiseControl,
+    "edit": EditControl,
 }
 CONTROL_TYPES: tuple[str, ...] = tuple(CONTROL_CLASSES)
 

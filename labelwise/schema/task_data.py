@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from labelwise.errors import Invalid
+from labelwise.schema.chat import check_chat
 from labelwise.schema.specs import LabelSchema
 
 _MEDIA_KINDS = {"image": "image", "audio": "audio", "video": "video", "pdf": "image"}
@@ -62,6 +63,8 @@ def _check_value(object_type: str, value: Any, *, field: str, line: int | None) 
     elif object_type in ("timeseries", "table"):
         if not isinstance(value, (dict, list)):
             raise Invalid(_at(line, f"'{field}' must be an object or a list"), field=field, line=line)
+    elif object_type == "chat":
+        check_chat(value, field=field, line=line)
     elif object_type == "paragraphs":
         if not isinstance(value, list):
             raise Invalid(_at(line, f"'{field}' must be a list of paragraphs"), field=field, line=line)

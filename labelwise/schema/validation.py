@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 from labelwise.errors import Invalid
 from labelwise.schema._checking import _Context, _count, _Here, _is_number, _kind, _list, _mapping, _option
+from labelwise.schema.chat import message_keyed
+from labelwise.schema.chat_results import check_by_message
 from labelwise.schema.regions import REGION_CHECKERS
 from labelwise.schema.specs import (
     ChoicesControl,
@@ -54,7 +56,14 @@ def validate_result(schema: LabelSchema, data: dict, result: dict) -> dict:
     for name in ordered:
         control = schema.controls[name]
         if name in answers:
-            out[name] = _CHECKERS[type(control)](_Here(name, control, f"result.{name}", ctx), answers[name])
+            here = _Here(name, control, f"result.{name}", ctx)
+            check = _CHECKERS.get(type(control))
+            if message_keyed(schema, control):
+                by_message = check_by_message(here, answers[name], check)
+                if by_message:
+                    out[name] = by_message
+            else:
+                out[name] = check(here, answers[name])
         if control.required and _is_empty(out.get(name)):
             raise Invalid(f"control '{name}' is required", field=f"result.{name}")
     return {name: out[name] for name in schema.controls if name in out}

@@ -17,6 +17,7 @@ EVERY_TYPE = {
         "scan": {"type": "pdf"},
         "left": {"type": "text"},
         "right": {"type": "text"},
+        "conversation": {"type": "chat"},
     },
     "controls": {
         "sentiment": {"type": "choices", "object": "review", "options": ["pos", "neg"], "required": True,
@@ -44,6 +45,7 @@ EVERY_TYPE = {
         "age": {"type": "number", "object": "row", "min": 0, "max": 120, "integer": True},
         "order": {"type": "ranking", "object": "chat"},
         "better": {"type": "pairwise", "objects": ["left", "right"], "allow_tie": False},
+        "rewrite": {"type": "edit", "object": "conversation"},
     },
 }
 
@@ -185,7 +187,7 @@ BAD_SCHEMAS = [
     (_with_control({"type": "choices", "object": "review", "options": ["a"], "hotkeys": {"a": "two keys"}}),
      "controls.c.hotkeys.a", "not valid"),
     (_with_control({"type": "spans", "object": "photo", "labels": ["a"]}), "controls.c.object",
-     "spans cannot apply to image object 'photo'; it needs an object of type text or paragraphs"),
+     "spans cannot apply to image object 'photo'; it needs an object of type text, paragraphs or chat"),
     (_with_control({"type": "boxes", "object": "review", "labels": ["a"]}), "controls.c.object", "image, pdf or video"),
     (_with_control({"type": "segments", "object": "photo", "labels": ["a"]}), "controls.c.object", "audio, video or timeseries"),
     (_with_control({"type": "tracks", "object": "photo", "labels": ["a"]}), "controls.c.object", "video"),

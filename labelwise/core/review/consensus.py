@@ -64,6 +64,7 @@ from labelwise.quality import (
 from labelwise.schema import (
     BoxesControl,
     ChoicesControl,
+    EditControl,
     ImageObject,
     LabelSchema,
     NumberControl,
@@ -75,6 +76,7 @@ from labelwise.schema import (
     TaxonomyControl,
     TextControl,
     TextObject,
+    message_keyed,
     validate_result,
 )
 from labelwise.store.models import Annotation, GoldAnswer, Member, Project, Task, User
@@ -231,7 +233,9 @@ def refit(session: Session, user: User, project_id: int, *, control: str | None 
 # --- per control ---------------------------------------------------------------------------------
 
 
-def _aggregate_control(schema, data, name, control, answers, ranked) -> tuple[Any, float] | None:
+def _aggregate_control(schema, data, name, control, answers, ranked, *, keyed=True) -> tuple[Any, float] | None:
+    if keyed and message_keyed(schema, control):
+        return _by_message(schema, data, name, control, answers, ranked)
     voters = [a for a in answers if a.result.get(name) is not None]
     if isinstance(control, (ChoicesControl, PairwiseControl)) and not getattr(control, "multiple", False):
         if not voters:
@@ -266,7 +270,7 @@ def _aggregate_control(schema, data, name, control, answers, ranked) -> tuple[An
         if not voters:
             return None
         return _number(control, [a.result[name] for a in voters])
-    if isinstance(control, TextControl) and not control.per_region:
+    if isinstance(control, EditControl) or (isinstance(control, TextControl) and not control.per_region):
         if not voters:
             return None
         choice = text_medoid([a.result[name] for a in voters])
@@ -275,6 +279,23 @@ def _aggregate_control(schema, data, name, control, answers, ranked) -> tuple[An
         return None
     best = next(answers[i] for i in ranked if answers[i].result.get(name) is not None)
     return best.result[name], _share_equal(best.result[name], [a.result[name] for a in voters])
+
+
+def _by_message(schema, data, name, control, answers, ranked) -> tuple[dict, float] | None:
+    """Answers keyed by chat message: each message aggregated as the plain control would, from the answers
+    that rated it; the confidence is the lowest of the messages'."""
+    keys = sorted({key for a in answers for key in (a.result.get(name) or {})}, key=int)
+    if not keys:
+        return None
+    out: dict[str, Any] = {}
+    confidence = 1.0
+    for key in keys:
+        per_key = [Answer(a.user_id, {name: (a.result.get(name) or {}).get(key)}, a.skill) for a in answers]
+        outcome = _aggregate_control(schema, data, name, control, per_key, ranked, keyed=False)
+        if outcome is not None and outcome[0] not in (None, [], ""):
+            out[key] = outcome[0]
+            confidence = min(confidence, outcome[1])
+    return (out, confidence) if out else None
 
 
 def _per_option(options: Sequence[Any], selections: Sequence[tuple[set, float | None]]) -> tuple[list, float]:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from labelwise.errors import Invalid
-from labelwise.schema import ChoicesControl, LabelSchema, PairwiseControl
+from labelwise.schema import ChoicesControl, LabelSchema, PairwiseControl, message_keyed
 
 __all__ = ["canonical", "choice_options", "single_choice_control"]
 
@@ -33,7 +33,8 @@ def choice_options(control) -> tuple:
 def single_choice_control(schema: LabelSchema, control: str | None) -> str:
     """The named single-choice control, checked, or else the first required one, or else the first one."""
     candidates = [n for n, c in schema.controls.items()
-                  if isinstance(c, (ChoicesControl, PairwiseControl)) and not getattr(c, "multiple", False)]
+                  if isinstance(c, (ChoicesControl, PairwiseControl)) and not getattr(c, "multiple", False)
+                  and not message_keyed(schema, c)]
     if control is not None:
         if control not in schema.controls:
             raise Invalid(f"unknown control '{control}'; the schema's controls are: {', '.join(schema.controls)}",

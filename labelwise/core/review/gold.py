@@ -48,6 +48,7 @@ from labelwise.schema import (
     SpansControl,
     TaxonomyControl,
     TextControl,
+    message_keyed,
     validate_result,
 )
 from labelwise.store.models import Annotation, Assignment, Event, GoldAnswer, Member, Project, Review, Task, User
@@ -89,7 +90,13 @@ def answer_is_correct(schema: LabelSchema, data: dict[str, Any], gold: dict[str,
         control = schema.controls.get(name)
         if control is None:
             continue  # the control was removed from the schema since the gold answer was set
-        if not _control_correct(control, expected, answer.get(name)):
+        if message_keyed(schema, control):
+            given = answer.get(name) or {}
+            if not isinstance(expected, dict) or not isinstance(given, dict):
+                return False
+            if any(not _control_correct(control, value, given.get(key)) for key, value in expected.items()):
+                return False  # every message the gold answer speaks about, answered alike
+        elif not _control_correct(control, expected, answer.get(name)):
             return False
     return True
 
