@@ -12,7 +12,7 @@ from labelwise.api import (
     annotations, auth, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
 )
 from labelwise.api import jobs as jobs_api
-from labelwise.api import duplicates, label_errors, media, ml_backends, model_versions, weak
+from labelwise.api import batches, duplicates, label_errors, media, ml_backends, model_versions, weak
 from labelwise.api.guards import BodyLimit, SameOrigin
 from labelwise.core.job_kinds import default_handlers
 from labelwise.core.platform.job_runner import JobRunner
@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
         api.include_router(module.router)
-    for module in (media, duplicates, jobs_api, ml_backends, weak, model_versions, label_errors):
+    for module in (media, duplicates, jobs_api, ml_backends, weak, model_versions, label_errors, batches):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)

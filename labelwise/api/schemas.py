@@ -268,3 +268,62 @@ class EventOut(_Out):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     created_at: datetime
+
+
+class BatchIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    priority: int = Field(default=0, description="Higher is served first; then the earlier deadline.")
+    deadline: datetime | None = None
+    overlap: int | None = Field(default=None, description="Annotators per task in this batch (null: the project's).")
+    pay_per_task: float = Field(default=0.0, ge=0)
+    pay_per_second: float = Field(default=0.0, ge=0, description="Pay per second of work (annotations' lead time).")
+    budget: float | None = Field(default=None, ge=0, description="The batch pauses itself once this is spent.")
+
+
+class BatchPatch(_In):
+    name: str | None = None
+    priority: int | None = None
+    deadline: datetime | None = None
+    overlap: int | None = None
+    pay_per_task: float | None = None
+    pay_per_second: float | None = None
+    budget: float | None = None
+    status: str | None = Field(default=None, description="active or paused")
+
+
+class BatchProgressOut(BaseModel):
+    tasks: int
+    complete: int
+    submitted: int
+    open_slots: int
+    leased: int
+
+
+class BatchOut(_Out):
+    id: int
+    project_id: int
+    name: str
+    priority: int
+    deadline: datetime | None
+    overlap: int | None
+    pay_per_task: float
+    pay_per_second: float
+    budget: float | None
+    spent: float
+    status: str
+    status_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    progress: BatchProgressOut | None = None
+
+
+class BatchTasksIn(_In):
+    task_ids: list[int] | None = Field(default=None, max_length=100_000)
+    filter: dict[str, Any] | None = Field(default=None, description="A task filter as GET /projects/{id}/tasks "
+                                          "takes: status, external_id, q, annotator, has_predictions, gold, ...")
+    from_import: int | str | None = Field(default=None, description="The id of an import's tasks.imported "
+                                          "event, or \"latest\".")
+
+
+class BatchTasksOut(BaseModel):
+    changed: int

@@ -124,11 +124,13 @@ class Task(Base):
         Index(
             "ix_tasks_queue",
             "project_id",
+            text("queue_rank DESC"),
             text("priority DESC"),
             "id",
             sqlite_where=text("remaining > 0"),
             postgresql_where=text("remaining > 0"),
         ),
+        Index("ix_tasks_batch_id", "batch_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -139,12 +141,40 @@ class Task(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     remaining: Mapped[int] = mapped_column(Integer)
     priority: Mapped[float] = mapped_column(Float, default=0.0)
+    # The batch's place in the queue (its priority, then its deadline), copied onto its tasks so that the
+    # queue's index orders by it; a paused batch's tasks sit below the queue's lower bound.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
+    queue_rank: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     annotation_count: Mapped[int] = mapped_column(Integer, default=0)
     consensus: Mapped[dict[str, Any] | None]
     confidence: Mapped[float | None] = mapped_column(Float)
     adjudicated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     adjudicated_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Batch(Base):
+    """A set of a project's tasks worked as one job: served by priority then deadline, with its own
+    overlap and pay, and paused by itself once `spent` reaches `budget`."""
+
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    overlap: Mapped[int | None] = mapped_column(Integer)  # null: the project's overlap
+    pay_per_task: Mapped[float] = mapped_column(Float, default=0.0)
+    pay_per_second: Mapped[float] = mapped_column(Float, default=0.0)
+    budget: Mapped[float | None] = mapped_column(Float)
+    spent: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | paused
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Assignment(Base):

@@ -170,7 +170,9 @@ def test_unsafe_media_urls_are_refused(client, session, owner):
 def test_one_event_per_import(client, session, owner, project):
     post(client, owner, project, b'{"text": "a"}\n{"text": "b"}\n', "application/jsonl")
     event = session.scalar(select(Event).where(Event.action == "tasks.imported"))
-    assert event.after == {"imported": 2, "predictions": 0, "gold": 0} and event.actor_id == owner.user.id
+    first = session.scalar(select(func.min(Task.id)).where(Task.project_id == project.id))
+    assert event.after == {"imported": 2, "predictions": 0, "gold": 0, "task_ids": [first, first + 1]}
+    assert event.actor_id == owner.user.id
 
 
 def test_random_routing_shuffles_deterministically(client, session, owner):

@@ -131,8 +131,12 @@ def import_tasks(
             .values(priority=priority_sql(settings.routing, Task.id))
         )
     summary = ImportSummary(imported=totals[0], predictions=totals[1], gold=totals[2], **tally.summary(), **gate.summary())
+    after = _event_summary(summary)
+    if summary.imported:  # the id range, so that a batch can take "the tasks of this import"
+        last_id = session.scalar(select(func.max(Task.id)).where(Task.project_id == project_id))
+        after["task_ids"] = [last_id_before + 1, last_id]
     events.record(session, actor=user, action="tasks.imported", object_type="project", object_id=project_id,
-                  project_id=project_id, after=_event_summary(summary))
+                  project_id=project_id, after=after)
     session.commit()
     refresh_after_bulk_write(session, summary.imported)
     return summary

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.assist import retrain
-from labelwise.core.labeling import queue
+from labelwise.core.labeling import batches, queue
 from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
@@ -61,6 +61,8 @@ def submit(
         raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead") from None
     add_revision(session, annotation, user)
     session.execute(update(Task).where(Task.id == task_id).values(annotation_count=Task.annotation_count + 1))
+    if task.batch_id is not None:
+        batches.charge(session, task.batch_id, lead_time_ms)
     events.record(session, actor=user, action="annotation.submitted", object_type="annotation",
                   object_id=annotation.id, project_id=task.project_id,
                   after={"task_id": task_id, "result": values, "lead_time_ms": lead_time_ms})
@@ -171,6 +173,9 @@ def _resubmit(
         session.execute(
             update(Task).where(Task.id == annotation.task_id).values(annotation_count=Task.annotation_count + 1)
         )
+        task = session.get(Task, annotation.task_id)
+        if task.batch_id is not None:
+            batches.charge(session, task.batch_id, lead_time_ms)
     annotation.status = "submitted"
     annotation.result = values
     annotation.lead_time_ms = lead_time_ms

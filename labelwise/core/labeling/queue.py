@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.labeling.queue_order import PAUSED_RANK
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.errors import Conflict, Forbidden
@@ -28,6 +29,8 @@ CLAIM_ATTEMPTS = 5
 # Written as a literal so the planner can match the partial index `ix_tasks_queue` (WHERE remaining > 0);
 # a bound parameter would hide the predicate from SQLite's and PostgreSQL's planners.
 WANTS_ANNOTATORS = Task.remaining > literal_column("0")
+# The index's second column bounds the scan, so the tasks of paused batches are never even read.
+NOT_PAUSED = Task.queue_rank > literal_column(str(PAUSED_RANK))
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,10 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
                 .where(
                     Task.project_id == project_id,
                     WANTS_ANNOTATORS,
+                    NOT_PAUSED,
                     ~exists().where(Assignment.task_id == Task.id, Assignment.user_id == user.id),
                 )
-                .order_by(Task.priority.desc(), Task.id)
+                .order_by(Task.queue_rank.desc(), Task.priority.desc(), Task.id)
                 .limit(CANDIDATES)
             )
         )
@@ -207,7 +211,8 @@ def _claim_skipped(
     ).all()
     for assignment in rows:
         taken = session.execute(
-            update(Task).where(Task.id == assignment.task_id, Task.remaining > 0).values(remaining=Task.remaining - 1)
+            update(Task).where(Task.id == assignment.task_id, Task.remaining > 0, NOT_PAUSED)
+            .values(remaining=Task.remaining - 1)
         ).rowcount
         if taken != 1:
             continue

@@ -168,6 +168,13 @@ def describe_task(
     return TaskView(task, role, annotations, predictions, gold, names, reviews)
 
 
+def matching_ids(session: Session, user: User, project_id: int, filters: TaskFilter):
+    """A SELECT of the ids of the project's tasks that pass `filters`, as a reviewer or manager sees them."""
+    project, role = authorize(session, user, project_id, Role.REVIEWER)
+    stmt = select(Task.id).where(Task.project_id == project_id)
+    return _apply_filters(session, stmt, filters, ProjectSettings.model_validate(project.settings), role)
+
+
 def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: ProjectSettings, role: Role):
     if filters.status == "unlabeled":
         stmt = stmt.where(Task.annotation_count == 0)

@@ -6,7 +6,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
@@ -17,7 +17,7 @@ from labelwise.core.platform.clock import utcnow
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.schema import LabelSchema, parse_schema
 from labelwise.schema.hotkeys import hotkey_conflicts
-from labelwise.store.models import Member, Project, Task, User
+from labelwise.store.models import Batch, Member, Project, Task, User
 
 _log = logging.getLogger(__name__)
 
@@ -277,7 +277,10 @@ def _requeue(session: Session, project_id: int, old: ProjectSettings, new: Proje
         delta = new.overlap - old.overlap
         remaining = func.max if session.get_bind().dialect.name == "sqlite" else func.greatest
         session.execute(
-            update(Task).where(Task.project_id == project_id).values(remaining=remaining(Task.remaining + delta, 0))
+            update(Task)
+            .where(Task.project_id == project_id,  # a batch with its own overlap keeps it
+                   ~exists().where(Batch.id == Task.batch_id, Batch.overlap.is_not(None)))
+            .values(remaining=remaining(Task.remaining + delta, 0))
         )
     if new.routing != old.routing:
         session.execute(
