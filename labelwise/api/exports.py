@@ -46,12 +46,17 @@ async def export(
     include_predictions: Annotated[bool | None, Query(description="Default: on for labelstudio, off otherwise.")] = None,
     include_skipped: bool = False,
     only_labeled: Annotated[bool, Query(description="Leave out tasks without annotations.")] = False,
+    schema_version: Annotated[int | None, Query(ge=1, description="Only answers made under this label schema "
+                                                "version.")] = None,
+    guidelines_version: Annotated[int | None, Query(ge=1, description="Only answers made under this guidelines "
+                                                    "version.")] = None,
 ):
     """A project export in any registered format, filtered and optionally split train/validation/test."""
     exporters.get(format)
     options = export_options(
         source=source, status=status, accepted_only=accepted_only, since=since, until=until, annotator=annotator,
         label=label, split=split, split_seed=split_seed, include_skipped=include_skipped, only_labeled=only_labeled,
+        schema_version=schema_version, guidelines_version=guidelines_version,
         include_predictions=format == "labelstudio" if include_predictions is None else include_predictions,
     )
     project = await run_in_threadpool(authorize_export, session, user, project_id, options)

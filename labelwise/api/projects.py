@@ -8,11 +8,21 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import StreamingResponse
 
 from labelwise.api.deps import ProjectCreatorDep, SessionDep, SessionFactoryDep, UserDep
-from labelwise.api.schemas import EventOut, MemberIn, MemberOut, ProjectIn, ProjectOut, StatsOut
+from labelwise.api.schemas import (
+    EventOut,
+    MemberIn,
+    MemberOut,
+    ProjectIn,
+    ProjectOut,
+    SchemaChangeIn,
+    StatsOut,
+    VersionOut,
+)
 from labelwise.core.accounts import users
 from labelwise.core.accounts.access import Role, authorize, role_in
+from labelwise.core.iteration import schema_change
 from labelwise.core.platform import events
-from labelwise.core.projects import projects, stats
+from labelwise.core.projects import projects, stats, versions
 from labelwise.errors import Invalid
 from labelwise.formats import delimited, jsonl
 
@@ -45,9 +55,33 @@ def get_project(project_id: int, user: UserDep, session: SessionDep):
     return _out(project, role)
 
 
-@router.patch("/{project_id}", response_model=ProjectOut)
+@router.patch("/{project_id}", response_model=ProjectOut, responses={409: {"description": (
+    "The new label_schema would leave stored results invalid; the body's `report` says which controls and "
+    "labels, and how many annotations, predictions and gold answers. Send a `migration` with the change.")}})
 def update_project(project_id: int, user: UserDep, session: SessionDep, changes: dict[str, Any] = Body(...)):
-    return _out(projects.update_project(session, user, project_id, changes), Role.MANAGER)
+    """Change name, description, guidelines, settings or label_schema; a changed schema or guidelines adds a
+    version. With `migration`, the new label_schema's migration is applied (snapshot first)."""
+    return _out(schema_change.update_project(session, user, project_id, changes), Role.MANAGER)
+
+
+@router.post("/{project_id}/schema/preview")
+def preview_schema_change(project_id: int, body: SchemaChangeIn, user: UserDep, session: SessionDep) -> dict:
+    """What a new label_schema (with an optional migration) would change, rewrite and break; writes nothing."""
+    return schema_change.preview(session, user, project_id, body.label_schema, body.migration).to_dict()
+
+
+@router.get("/{project_id}/versions", response_model=list[VersionOut])
+def list_versions(project_id: int, user: UserDep, session: SessionDep,
+                  kind: Literal["schema", "guidelines"] | None = None):
+    """Versions of the label schema and guidelines, newest first, each with its diff."""
+    return versions.list_versions(session, user, project_id, kind=kind)
+
+
+@router.get("/{project_id}/versions/{kind}/{number}", response_model=VersionOut)
+def get_version(project_id: int, kind: Literal["schema", "guidelines"], number: int, user: UserDep,
+                session: SessionDep):
+    """One version with its full content."""
+    return versions.get_version(session, user, project_id, kind, number)
 
 
 @router.delete("/{project_id}", status_code=204)

@@ -71,6 +71,8 @@ class ProjectOut(_Out):
     settings: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    schema_version: int = Field(1, description="The current label schema version.")
+    guidelines_version: int = Field(1, description="The current guidelines version.")
     role: str | None = None
 
 
@@ -158,6 +160,8 @@ class ReviewOut(_Out):
     verdict: str
     comment: str
     created_at: datetime
+    schema_version: int = Field(1, description="The label schema version this was made under.")
+    guidelines_version: int = Field(1, description="The guidelines version this was made under.")
 
 
 class ReviewIn(_In):
@@ -177,6 +181,8 @@ class AnnotationOut(_Out):
     revision: int
     created_at: datetime
     updated_at: datetime
+    schema_version: int = Field(1, description="The label schema version this was made under.")
+    guidelines_version: int = Field(1, description="The guidelines version this was made under.")
     review: ReviewOut | None = Field(default=None, description="The latest review verdict, if any.")
 
 
@@ -192,6 +198,8 @@ class RevisionOut(_Out):
     lead_time_ms: int | None
     author_id: int | None
     created_at: datetime
+    schema_version: int = Field(1, description="The label schema version this was made under.")
+    guidelines_version: int = Field(1, description="The guidelines version this was made under.")
 
 
 class PredictionOut(_Out):
@@ -201,6 +209,8 @@ class PredictionOut(_Out):
     score: float | None
     scores: dict[str, Any] | None
     created_at: datetime
+    schema_version: int = Field(1, description="The label schema version this was made under.")
+    guidelines_version: int = Field(1, description="The guidelines version this was made under.")
 
 
 class TaskDetailOut(TaskOut):
@@ -327,3 +337,22 @@ class BatchTasksIn(_In):
 
 class BatchTasksOut(BaseModel):
     changed: int
+
+
+class SchemaChangeIn(_In):
+    label_schema: dict[str, Any] | str = Field(description="The new schema (an object, or YAML/JSON text).")
+    migration: list[dict[str, Any]] | None = Field(
+        None, description="Steps that carry stored results over: rename_label, merge_labels, split_label, "
+                          "map_values, drop_control, rename_control (docs/schema-versions.md).")
+
+
+class VersionOut(BaseModel):
+    kind: str
+    number: int
+    created_at: datetime
+    author: str | None
+    diff: list[str]
+    migration: dict[str, Any] | None
+    current: bool
+    label_schema: dict[str, Any] | None = None
+    guidelines: str | None = None

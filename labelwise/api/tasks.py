@@ -48,10 +48,15 @@ def tasks_page(
     duplicate_cluster: Annotated[int | None, Query(description="Only the members of this duplicate cluster.")] = None,
     label_error: Annotated[bool | None, Query(description="Only tasks the last label-error detection flagged "
                                                 "(true) or did not (false); reviewers and managers.")] = None,
+    schema_version: Annotated[int | None, Query(ge=1, description="Only tasks with an answer made under this label "
+                                                "schema version; reviewers and managers.")] = None,
+    guidelines_version: Annotated[int | None, Query(ge=1, description="Only tasks with an answer made under this "
+                                                    "guidelines version; reviewers and managers.")] = None,
 ):
     filters = TaskFilter(status=status, external_id=external_id, search=q, annotator_id=annotator,
                          has_predictions=has_predictions, is_gold=gold,
-                         duplicates=duplicates, duplicate_cluster=duplicate_cluster, label_error=label_error)
+                         duplicates=duplicates, duplicate_cluster=duplicate_cluster, label_error=label_error,
+                         schema_version=schema_version, guidelines_version=guidelines_version)
     page = list_tasks(session, user, project_id, filters=filters, sort=sort, after=after, limit=limit)
     items = [TaskOut.model_validate(t) for t in page.tasks]
     if role_in(session, user, project_id) == Role.ANNOTATOR:

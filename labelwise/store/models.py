@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from labelwise.store.versions import version_default
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -98,6 +100,28 @@ class Project(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # The numbers of the current rows in `project_versions`; every answer records them when written.
+    schema_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    guidelines_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class ProjectVersion(Base):
+    """One version of a project's label schema (`kind='schema'`) or guidelines (`kind='guidelines'`): its
+    full content, a readable diff against the version before, and the migration that came with it."""
+
+    __tablename__ = "project_versions"
+    __table_args__ = (UniqueConstraint("project_id", "kind", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int] = mapped_column(Integer)
+    label_schema: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # plain JSON: keeps key order
+    guidelines: Mapped[str | None] = mapped_column(Text)
+    diff: Mapped[list[str]] = mapped_column(JSON)
+    migration: Mapped[dict[str, Any] | None]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Member(Base):
@@ -215,6 +239,10 @@ class Annotation(Base):
     revision: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    schema_version: Mapped[int] = mapped_column(Integer, default=version_default("schema_version", "project"),
+                                                server_default="1")
+    guidelines_version: Mapped[int] = mapped_column(Integer, default=version_default("guidelines_version", "project"),
+                                                    server_default="1")
 
 
 class AnnotationRevision(Base):
@@ -231,6 +259,10 @@ class AnnotationRevision(Base):
     lead_time_ms: Mapped[int | None] = mapped_column(Integer)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    schema_version: Mapped[int] = mapped_column(Integer, default=version_default("schema_version", "annotation"),
+                                                server_default="1")
+    guidelines_version: Mapped[int] = mapped_column(Integer, default=version_default("guidelines_version", "annotation"),
+                                                    server_default="1")
 
 
 class Prediction(Base):
@@ -245,6 +277,10 @@ class Prediction(Base):
     score: Mapped[float | None] = mapped_column(Float)
     scores: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    schema_version: Mapped[int] = mapped_column(Integer, default=version_default("schema_version", "project"),
+                                                server_default="1")
+    guidelines_version: Mapped[int] = mapped_column(Integer, default=version_default("guidelines_version", "project"),
+                                                    server_default="1")
 
 
 class Review(Base):
@@ -256,6 +292,10 @@ class Review(Base):
     verdict: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    schema_version: Mapped[int] = mapped_column(Integer, default=version_default("schema_version", "annotation"),
+                                                server_default="1")
+    guidelines_version: Mapped[int] = mapped_column(Integer, default=version_default("guidelines_version", "annotation"),
+                                                    server_default="1")
 
 
 class GoldAnswer(Base):

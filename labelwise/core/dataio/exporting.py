@@ -49,10 +49,13 @@ class ExportOptions:
     split: tuple[float, float, float] | None = None
     split_seed: str = ""
     include_hash: bool = False  # add each task's `content_hash` (snapshots keep it)
+    schema_version: int | None = None  # only answers made under this label schema version
+    guidelines_version: int | None = None
 
     @property
     def filters_annotations(self) -> bool:
-        return bool(self.statuses or self.accepted_only or self.since or self.until or self.annotator)
+        return bool(self.statuses or self.accepted_only or self.since or self.until or self.annotator
+                    or self.schema_version or self.guidelines_version)
 
 
 def export_options(
@@ -69,6 +72,8 @@ def export_options(
     include_predictions: bool = False,
     include_skipped: bool = False,
     only_labeled: bool = False,
+    schema_version: int | None = None,
+    guidelines_version: int | None = None,
 ) -> ExportOptions:
     """Options from plain strings (query parameters, CLI flags), each checked with a message naming it."""
     if source not in SOURCES:
@@ -79,6 +84,9 @@ def export_options(
         unknown = [s for s in statuses if s not in STATUSES]
         if unknown:
             raise Invalid(f"unknown annotation status '{unknown[0]}'; expected {', '.join(STATUSES)}", field="status")
+    for name, version in (("schema_version", schema_version), ("guidelines_version", guidelines_version)):
+        if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
+            raise Invalid(f"{name} must be a version number (1 or more)", field=name)
     start, end = parse_when(since, "since"), parse_when(until, "until")
     if start and end and start > end:
         raise Invalid("'since' is after 'until'", field="since")
@@ -86,6 +94,7 @@ def export_options(
         include_predictions=include_predictions, include_skipped=include_skipped or "skipped" in (statuses or ()),
         only_labeled=only_labeled, source=source, statuses=statuses, accepted_only=accepted_only, since=start,
         until=end, annotator=annotator or None, label=label or None, split=_ratios(split), split_seed=split_seed,
+        schema_version=schema_version, guidelines_version=guidelines_version,
     )
 
 
@@ -221,6 +230,10 @@ def _annotation_conditions(options: ExportOptions, annotator_id: int | None) -> 
         conditions.append(Annotation.updated_at < options.until)
     if annotator_id is not None:
         conditions.append(Annotation.user_id == annotator_id)
+    if options.schema_version is not None:
+        conditions.append(Annotation.schema_version == options.schema_version)
+    if options.guidelines_version is not None:
+        conditions.append(Annotation.guidelines_version == options.guidelines_version)
     if options.accepted_only:
         later = aliased(Review)
         conditions.append(exists(select(Review.id).where(
@@ -286,6 +299,8 @@ def _annotation_record(annotation: Annotation, usernames: dict[int, str]) -> dic
         "result": annotation.result,
         "lead_time_ms": annotation.lead_time_ms,
         "revision": annotation.revision,
+        "schema_version": annotation.schema_version,
+        "guidelines_version": annotation.guidelines_version,
         "created_at": annotation.created_at.isoformat(),
         "updated_at": annotation.updated_at.isoformat(),
     }

@@ -51,7 +51,7 @@ def submit(
     now = utcnow()
     annotation = Annotation(
         task_id=task_id, project_id=task.project_id, user_id=user.id, status="submitted", result=values,
-        lead_time_ms=lead_time_ms, revision=1, created_at=now, updated_at=now,
+        lead_time_ms=lead_time_ms, revision=1, created_at=now, updated_at=now, **_versions(session, task),
     )
     session.add(annotation)
     try:
@@ -83,6 +83,7 @@ def skip(session: Session, user: User, task_id: int, *, lead_time_ms: int | None
             raise Conflict(f"you already skipped task {task_id}")
         queue.skip(session, assignment)
         existing.revision += 1
+        stamp(session, existing)
         existing.lead_time_ms = _checked_lead_time(lead_time_ms)
         existing.updated_at = now
         add_revision(session, existing, user)
@@ -99,6 +100,7 @@ def skip(session: Session, user: User, task_id: int, *, lead_time_ms: int | None
     annotation = Annotation(
         task_id=task_id, project_id=task.project_id, user_id=user.id, status="skipped", result=None,
         lead_time_ms=_checked_lead_time(lead_time_ms), revision=1, created_at=now, updated_at=now,
+        **_versions(session, task),
     )
     session.add(annotation)
     try:
@@ -180,6 +182,7 @@ def _resubmit(
     annotation.result = values
     annotation.lead_time_ms = lead_time_ms
     annotation.revision += 1
+    stamp(session, annotation)
     annotation.updated_at = utcnow()
     add_revision(session, annotation, user)
     events.record(session, actor=user, action=action, object_type="annotation", object_id=annotation.id,
@@ -250,7 +253,19 @@ def add_revision(session: Session, annotation: Annotation, author: User) -> None
         AnnotationRevision(
             annotation_id=annotation.id, revision=annotation.revision, status=annotation.status,
             result=annotation.result, lead_time_ms=annotation.lead_time_ms, author_id=author.id,
-            created_at=annotation.updated_at,
+            created_at=annotation.updated_at, schema_version=annotation.schema_version,
+            guidelines_version=annotation.guidelines_version,
         )
     )
     routing.on_answer_changed(session, annotation)
+
+
+def stamp(session: Session, annotation: Annotation) -> None:
+    """Record on a changed answer the schema and guidelines versions it is now made under."""
+    project = session.get(Project, annotation.project_id)
+    annotation.schema_version, annotation.guidelines_version = project.schema_version, project.guidelines_version
+
+
+def _versions(session: Session, task: Task) -> dict[str, int]:
+    project = session.get(Project, task.project_id)  # loaded already by the role check
+    return {"schema_version": project.schema_version, "guidelines_version": project.guidelines_version}

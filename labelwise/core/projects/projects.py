@@ -14,8 +14,12 @@ from labelwise.core.assist import queue_priority
 from labelwise.core.labeling.queue_order import priority_sql
 from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
+from labelwise.core.projects import versions
+from labelwise.core.projects.schema_check import SchemaConflict, plan_change
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.schema import LabelSchema, parse_schema
+from labelwise.schema.changes import guidelines_diff
+from labelwise.schema.migration import Migration
 from labelwise.schema.hotkeys import hotkey_conflicts
 from labelwise.store.models import Batch, Member, Project, Task, User
 
@@ -144,6 +148,7 @@ def create_project(
     session.add(project)
     session.flush()
     session.add(Member(project_id=project.id, user_id=owner.id, role=Role.MANAGER.label, created_at=now))
+    versions.record_initial(session, project, owner)
     events.record(session, actor=owner, action="project.created", object_type="project", object_id=project.id,
                   project_id=project.id, after=_snapshot(project))
     session.commit()
@@ -158,7 +163,11 @@ def list_projects(session: Session, user: User) -> list[Project]:
 
 
 def update_project(session: Session, user: User, project_id: int, changes: dict[str, Any]) -> Project:
-    """Apply a partial update. Overlap and routing changes re-derive the queue columns of every task."""
+    """Apply a partial update. Overlap and routing changes re-derive the queue columns of every task.
+
+    A changed schema or guidelines text adds a version. A schema change that would leave stored results
+    invalid is refused (`SchemaConflict`); one with a migration goes through `core.iteration.schema_change`.
+    """
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     before = _snapshot(project)
     unknown = set(changes) - {"name", "description", "guidelines", "label_schema", "settings"}
@@ -171,9 +180,19 @@ def update_project(session: Session, user: User, project_id: int, changes: dict[
         if key in changes:
             if not isinstance(changes[key], str):
                 raise Invalid(f"'{key}' must be a string", field=key)
+            if key == "guidelines" and changes[key] != project.guidelines:
+                diff = guidelines_diff(project.guidelines, changes[key])
+                project.guidelines = changes[key]
+                versions.record_guidelines(session, project, user, diff)
             setattr(project, key, changes[key])
     if "label_schema" in changes:
-        project.label_schema = checked_schema(changes["label_schema"]).to_dict()
+        new_schema = checked_schema(changes["label_schema"])
+        plan = plan_change(session, project.id, project_schema(project), new_schema, Migration())
+        if not plan.allowed:
+            raise SchemaConflict(plan)
+        if new_schema.to_dict() != project.label_schema:
+            project.label_schema = new_schema.to_dict()
+            versions.record_schema(session, project, user, list(plan.diff.lines) or ["~ order of objects changed"])
     if "settings" in changes:
         if not isinstance(changes["settings"], dict):
             raise Invalid("'settings' must be an object", field="settings")

@@ -8,7 +8,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
-from labelwise.core.labeling.annotations import add_revision, checked_result
+from labelwise.core.labeling.annotations import add_revision, checked_result, stamp
 from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
@@ -62,11 +62,13 @@ def review(
         annotation.result = checked_result(session, task, result)
         annotation.revision += 1
         annotation.updated_at = now
+        stamp(session, annotation)
         add_revision(session, annotation, reviewer)
     elif result is not None:
         raise Invalid("only a fix carries a 'result'", field="result")
     row = Review(annotation_id=annotation.id, reviewer_id=reviewer.id, verdict=verdict, comment=comment,
-                 created_at=now)
+                 created_at=now, schema_version=project.schema_version,
+                 guidelines_version=project.guidelines_version)
     session.add(row)
     session.flush()
     events.record(session, actor=reviewer, action=f"review.{verdict}", object_type="annotation",
