@@ -34,7 +34,7 @@ def import_command(
     project_id: int,
     path: Annotated[Path, typer.Argument(help="The file to import.")],
     format: Annotated[Optional[str], typer.Option(
-        help="json, jsonl, csv, tsv, parquet, labelstudio, coco or conll; default: from the extension.")] = None,
+        help="json, jsonl, csv, tsv, parquet, labelstudio, coco, conll or chat; default: from the extension.")] = None,
     into: Annotated[str, typer.Option(help="COCO/CoNLL/Parquet labels become predictions, annotations or gold.")] = "predictions",
     image_root: Annotated[str, typer.Option(help="COCO: prefix for image file names (a URL or /media/ path).")] = "",
     duplicates: Annotated[str, typer.Option(help="Rows whose exact content is already there: allow, skip or flag.")] = "allow",

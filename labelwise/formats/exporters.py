@@ -27,7 +27,18 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from labelwise.errors import Invalid
-from labelwise.formats import coco, conll, delimited, hf_parquet, jsonl, labelstudio_json, spacy_docbin, voc, yolo
+from labelwise.formats import (
+    chat_exports,
+    coco,
+    conll,
+    delimited,
+    hf_parquet,
+    jsonl,
+    labelstudio_json,
+    spacy_docbin,
+    voc,
+    yolo,
+)
 from labelwise.formats.labels import minimal_columns, minimal_row
 from labelwise.formats.split import SPLITS
 from labelwise.schema import LabelSchema
@@ -250,6 +261,11 @@ EXPORTERS: dict[str, Exporter] = {
                  description="Hugging Face datasets Parquet with ClassLabel features", needs="pyarrow"),
         Exporter("labelstudio", "application/json", ".json", _text(_labelstudio),
                  description="Label Studio JSON: tasks with every annotation and prediction"),
+        Exporter("dpo", "application/jsonl", ".jsonl", _text(chat_exports.write_pairs),
+                 description="chat preference pairs (prompt/chosen/rejected) from pairwise, ranking and edits"),
+        Exporter("chat-ratings", "application/vnd.apache.parquet", ".parquet", _binary(chat_exports.write_ratings),
+                 description="chat ratings per message and per conversation, a datasets-readable Parquet",
+                 needs="pyarrow"),
     )
 }
 

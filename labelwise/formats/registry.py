@@ -4,15 +4,18 @@ Every reader is called as `reader(fp, max_line_bytes=..., schema=..., into=...)`
 formats (COCO, CoNLL, Parquet, Label Studio) use the project's schema, which the core import service
 passes in, and `into` (predictions, annotations or gold) says what their labels become. Label
 Studio exports keep their own split: annotations stay annotations, predictions stay predictions.
-YOLO is not here yet: it is a folder of images and label files, so it arrives as a zip and waits
-for the media import (see `labelwise.formats.yolo.read` for the reader itself).
+For a project with a chat object, JSON, JSON Lines and Parquet rows holding conversations in the
+common shapes (`messages`, `conversations`, ShareGPT) are put in chat form (`formats/chat.py`); the
+`chat` format does the same and tells the three apart by content. YOLO is not here yet: it is a folder
+of images and label files, so it arrives as a zip and waits for the media import (see
+`labelwise.formats.yolo.read` for the reader itself).
 """
 
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from labelwise.errors import Invalid
-from labelwise.formats import coco, conll, delimited, hf_parquet, json_array, jsonl, labelstudio_json
+from labelwise.formats import chat, coco, conll, delimited, hf_parquet, json_array, jsonl, labelstudio_json
 from labelwise.formats.labels import INTO
 from labelwise.formats.rows import Row
 from labelwise.schema import LabelSchema
@@ -43,6 +46,10 @@ def _conll(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", max
     return conll.read(fp, schema=schema, into=into, max_line_bytes=max_line_bytes)
 
 
+def _chat(fp: IO[bytes], *, schema: LabelSchema, max_line_bytes: int, **_: Any) -> Iterator[Row]:
+    return chat.read(fp, schema=schema, max_line_bytes=max_line_bytes)
+
+
 READERS: dict[str, Reader] = {
     jsonl.NAME: _plain(jsonl.read),
     json_array.NAME: _plain(json_array.read),
@@ -52,6 +59,7 @@ READERS: dict[str, Reader] = {
     labelstudio_json.NAME: _labelstudio,
     coco.NAME: _coco,
     conll.NAME: _conll,
+    chat.NAME: _chat,
 }
 _BY_MEDIA_TYPE = {
     **{media: jsonl.NAME for media in jsonl.MEDIA_TYPES},
@@ -101,9 +109,12 @@ def read_rows(
     """Rows from `fp`; `image_root` prefixes COCO file names (e.g. the URL of the image folder)."""
     if into not in INTO:
         raise Invalid(f"into must be one of {', '.join(INTO)}, not '{into}'", field="into")
-    if schema is None and fmt in (labelstudio_json.NAME, coco.NAME, conll.NAME):
+    if schema is None and fmt in (labelstudio_json.NAME, coco.NAME, conll.NAME, chat.NAME):
         raise ValueError(f"the {fmt} reader needs the project's schema")
     rows = READERS[fmt](fp, max_line_bytes=max_line_bytes, schema=schema, into=into, image_root=image_root)
+    field = chat.chat_field(schema)
+    if field is not None and fmt in (jsonl.NAME, json_array.NAME, PARQUET):
+        rows = chat.convert_rows(rows, field)  # OpenAI/ShareGPT conversations into the project's chat
     return _guarded(rows, fmt)
 
 

@@ -229,4 +229,59 @@ TEMPLATES: dict[str, dict] = {
             "result": {"ranking": ["m1", "m2"], "preference": "a", "quality": 5},
         },
     },
+    "llm_chat_evaluation": {
+        "title": "LLM chat evaluation",
+        "description": "Rate each assistant reply and the whole conversation, flag issues, mark unsafe spans, "
+                       "and rewrite a reply into a better one.",
+        "schema": {
+            "objects": {"chat": {"type": "chat"}},
+            "controls": {
+                "helpfulness": {"type": "rating", "object": "chat", "per_message": True, "roles": ["assistant"],
+                                "description": "How helpful is this reply? (1-5)"},
+                "issues": {"type": "choices", "object": "chat", "per_message": True, "roles": ["assistant"],
+                           "multiple": True, "options": ["incorrect", "unsafe", "off-topic", "verbose"]},
+                "critique": {"type": "text", "object": "chat", "per_message": True, "roles": ["assistant"],
+                             "description": "What is wrong with this reply?"},
+                "rewrite": {"type": "edit", "object": "chat", "description": "The reply as it should have been"},
+                "unsafe": {"type": "spans", "object": "chat", "labels": ["unsafe", "personal data", "made up"]},
+                "overall": {"type": "rating", "object": "chat", "description": "The whole conversation (1-5)"},
+                "resolved": {"type": "choices", "object": "chat", "options": ["resolved", "not resolved"]},
+            },
+        },
+        "example": {
+            "data": {"chat": [
+                {"role": "system", "content": "You are a support assistant for Acme routers."},
+                {"role": "user", "content": "My router blinks red. What now?"},
+                {"role": "assistant", "model": "acme-chat-1",
+                 "content": "A red light means no internet. Restart the router, then call 555-0100."},
+            ]},
+            "result": {"helpfulness": {"2": 4}, "issues": {"2": ["verbose"]}, "overall": 4, "resolved": "resolved",
+                       "unsafe": [{"id": "u1", "message": 2, "start": 61, "end": 69, "label": "personal data",
+                                   "text": "555-0100"}]},
+        },
+    },
+    "preference_rlhf": {
+        "title": "Preference (RLHF)",
+        "description": "Compare two candidate replies at a turn of a chat, say which is better and by how much, "
+                       "and mark problems; exports DPO prompt/chosen/rejected pairs.",
+        "schema": {
+            "objects": {"chat": {"type": "chat"}},
+            "controls": {
+                "preference": {"type": "pairwise", "object": "chat", "required": True},
+                "margin": {"type": "choices", "object": "chat", "options": ["slightly better", "much better"]},
+                "problems": {"type": "spans", "object": "chat", "labels": ["unsafe", "wrong"]},
+                "reason": {"type": "text", "object": "chat", "description": "Why is it better?"},
+            },
+        },
+        "example": {
+            "data": {"chat": [
+                {"role": "user", "content": "Give me a word that rhymes with cat."},
+                {"role": "assistant", "alternatives": [{"id": "a", "content": "Hat.", "model": "model-a"},
+                                                       {"id": "b", "content": "Dog.", "model": "model-b"}]},
+            ]},
+            "result": {"preference": {"1": "a"}, "margin": "much better",
+                       "problems": [{"id": "p1", "message": 1, "alternative": 1, "start": 0, "end": 3,
+                                     "label": "wrong"}]},
+        },
+    },
 }

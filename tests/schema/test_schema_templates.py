@@ -13,6 +13,8 @@ EXPECTED = {
     "video_tracking",
     "timeseries_segments",
     "llm_comparison",
+    "llm_chat_evaluation",
+    "preference_rlhf",
 }
 
 

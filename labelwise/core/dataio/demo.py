@@ -1,4 +1,8 @@
-"""The demo: a login and a project seeded from the small sample shipped in `labelwise/demo/`."""
+"""The demo: a login and projects seeded from the small samples shipped in `labelwise/demo/`.
+
+Besides the spam/ham project, two chat projects start from the "LLM chat evaluation" and
+"Preference (RLHF)" templates, with conversations imported through the chat format.
+"""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,13 +13,19 @@ from sqlalchemy.orm import Session
 from labelwise.core.accounts import users
 from labelwise.core.dataio import importing
 from labelwise.core.projects import projects
-from labelwise.formats import jsonl
+from labelwise.formats import chat, jsonl
+from labelwise.schema import TEMPLATES, parse_schema
 from labelwise.store.models import Project, User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "labelwise-demo"
 DEMO_PROJECT = "YouTube comments: spam or ham"
+# project name -> (template, conversations file under demo/chat/)
+CHAT_DEMOS = {
+    "Support chats: LLM chat evaluation": ("llm_chat_evaluation", "evaluation.jsonl"),
+    "Chat replies: preference (RLHF)": ("preference_rlhf", "preference.jsonl"),
+}
 
 
 @dataclass(frozen=True)
@@ -43,4 +53,17 @@ def seed_demo(session: Session) -> DemoLogin:
         )
         with (DEMO_DIR / "comments.jsonl").open("rb") as fp:
             importing.import_tasks(session, user, project.id, jsonl.read(fp))
+    for name, (template, file_name) in CHAT_DEMOS.items():
+        _seed_chat(session, user, name, template, file_name)
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, project.id)
+
+
+def _seed_chat(session: Session, user: User, name: str, template: str, file_name: str) -> None:
+    if session.scalar(select(Project.id).where(Project.name == name).limit(1)) is not None:
+        return
+    spec = TEMPLATES[template]
+    project = projects.create_project(session, user, name=name, label_schema=spec["schema"],
+                                      description=f"{spec['description']} Made-up conversations.",
+                                      settings={"overlap": 1})
+    with (DEMO_DIR / "chat" / file_name).open("rb") as fp:
+        importing.import_tasks(session, user, project.id, chat.read(fp, schema=parse_schema(spec["schema"])))
