@@ -31,6 +31,30 @@ NOT_EXPRESSIBLE = {
 }
 
 
+def ls_name(schema: LabelSchema, name: str) -> str:
+    """The Label Studio `from_name` of a control: the converter splits a region control pointing at several
+    objects into `<name>` and `<name>_<object>`, which answer to `<name>`."""
+    spec = schema.controls[name]
+    obj = getattr(spec, "object", None)
+    if obj and name.endswith(f"_{obj}"):
+        base = schema.controls.get(name[: -len(obj) - 1])
+        if base is not None and base.type == spec.type and getattr(base, "object", None) != obj:
+            return name[: -len(obj) - 1]
+    return name
+
+
+_VALUE_KEYS = {"choices": "choices", "taxonomy": "taxonomy", "text": "text", "rating": "rating", "number": "number"}
+_ITEM_TYPES = {"choices": "choices", "taxonomy": "taxonomy", "text": "textarea", "rating": "rating", "number": "number"}
+
+
+def _answer_value(kind: str, value: Any) -> dict[str, Any]:
+    if kind == "choices":
+        return {"choices": value if isinstance(value, list) else [value]}
+    if kind == "text":
+        return {"text": [value]}
+    return {_VALUE_KEYS[kind]: value}
+
+
 def to_items(schema: LabelSchema, data: Mapping[str, Any], result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Label Studio result items for our result; controls Label Studio cannot express are left out."""
     items: list[dict[str, Any]] = []
@@ -43,27 +67,29 @@ def to_items(schema: LabelSchema, data: Mapping[str, Any], result: Mapping[str, 
         obj = schema.objects[to_name] if to_name else None
         if message_keyed(schema, spec) or (obj is not None and obj.type == "chat" and kind == "spans"):
             continue  # NOT_EXPRESSIBLE["chat answers"]
-        base = {"from_name": name, "to_name": to_name}
-        if kind == "choices":
+        base = {"from_name": ls_name(schema, name), "to_name": to_name}
+        if getattr(spec, "per_region", False):  # one item per region, with the region's id
+            for region_id, answer in value.items():
+                items.append({"id": region_id, **base, "type": _ITEM_TYPES[kind], "value": _answer_value(kind, answer)})
+        elif kind == "choices":
             items.append({**base, "type": "choices", "value": {"choices": value if isinstance(value, list) else [value]}})
         elif kind == "taxonomy":
             items.append({**base, "type": "taxonomy", "value": {"taxonomy": value}})
-        elif kind == "text" and spec.per_region:
-            for region_id, text in value.items():
-                items.append({"id": region_id, **base, "type": "textarea", "value": {"text": [text]}})
         elif kind == "text":
             items.append({**base, "type": "textarea", "value": {"text": [value]}})
         elif kind in ("rating", "number"):
             items.append({**base, "type": kind, "value": {kind: value}})
         elif kind == "ranking":
-            items.append({**base, "type": "ranker", "value": {"ranker": {to_name: list(value)}}})
+            ranked = dict(value) if spec.buckets else {to_name: list(value)}
+            items.append({**base, "type": "ranker", "value": {"ranker": ranked}})
         elif kind == "pairwise":
             selected = {"a": "left", "b": "right"}.get(value, value)
             items.append({"from_name": name, "to_name": ",".join(spec.objects), "type": "pairwise",
                           "value": {"selected": selected}})
         elif kind == "relations":
             for rel in value:
-                items.append({"from_id": rel["from"], "to_id": rel["to"], "type": "relation", "direction": "right",
+                items.append({"from_id": rel["from"], "to_id": rel["to"], "type": "relation",
+                              "direction": rel.get("direction", "right"),
                               "labels": [rel["label"]] if rel.get("label") else []})
         else:
             for region in value:
@@ -86,9 +112,11 @@ def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *
             rel = {"from": str(item.get("from_id")), "to": str(item.get("to_id"))}
             if item.get("labels"):
                 rel["label"] = item["labels"][0]
+            if item.get("direction") in ("left", "bi"):
+                rel["direction"] = item["direction"]
             result.setdefault(relations[0], []).append(rel)
             continue
-        name = _control_name(schema, item.get("from_name"), here)
+        name = _control_name(schema, item.get("from_name"), item.get("to_name"), here)
         spec = schema.controls[name]
         value = item.get("value")
         if not isinstance(value, Mapping):
@@ -168,37 +196,39 @@ def _size(value: Any, region_id: Any) -> tuple[float, float]:
 
 # --- import ------------------------------------------------------------------------------------------
 
-def _control_name(schema: LabelSchema, from_name: Any, here: str) -> str:
+def _control_name(schema: LabelSchema, from_name: Any, to_name: Any, here: str) -> str:
     if isinstance(from_name, str):
-        if from_name in schema.controls:
-            return from_name
         cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", from_name)  # names the config converter had to rename
         if not re.match(r"[A-Za-z_]", cleaned):
             cleaned = f"_{cleaned}"
-        if cleaned in schema.controls:
-            return cleaned
+        for name in (from_name, cleaned):
+            spec = schema.controls.get(name)
+            if spec is None:
+                continue
+            obj = getattr(spec, "object", None)
+            if isinstance(to_name, str) and obj and to_name != obj:  # a control split per object
+                other = f"{name}_{re.sub(r'[^A-Za-z0-9_-]', '_', to_name)}"
+                if getattr(schema.controls.get(other), "object", None) is not None:
+                    return other
+            return name
     raise Invalid(f"{here}: from_name {from_name!r} is not a control of this schema", field=f"{here}.from_name")
 
 
 def _merge(result: dict, name: str, spec: Any, schema: LabelSchema, data: Mapping[str, Any], item: Mapping,
            value: Mapping, keypoint_groups: dict) -> None:
     kind = spec.type
-    if kind == "choices":
-        chosen = list(value["choices"])
-        result[name] = chosen if spec.multiple else chosen[0]
-    elif kind == "taxonomy":
-        result[name] = [list(path) for path in value["taxonomy"]]
-    elif kind == "text":
-        text = "\n".join(value["text"]) if isinstance(value["text"], list) else value["text"]
-        if spec.per_region:
-            result.setdefault(name, {})[str(item["id"])] = text
+    if kind in _VALUE_KEYS:
+        answer = _answer(kind, spec, value)
+        if getattr(spec, "per_region", False):
+            result.setdefault(name, {})[str(item["id"])] = answer
         else:
-            result[name] = text
-    elif kind in ("rating", "number"):
-        result[name] = value[kind]
+            result[name] = answer
     elif kind == "ranking":
         ranked = value["ranker"]
-        result[name] = list(next(iter(ranked.values())) if isinstance(ranked, Mapping) else ranked)
+        if spec.buckets:
+            result[name] = {bucket: list(ids) for bucket, ids in ranked.items()}
+        else:
+            result[name] = list(next(iter(ranked.values())) if isinstance(ranked, Mapping) else ranked)
     elif kind == "pairwise":
         result[name] = {"left": "a", "right": "b"}.get(value["selected"], value["selected"])
     elif kind == "keypoints":
@@ -210,6 +240,17 @@ def _merge(result: dict, name: str, spec: Any, schema: LabelSchema, data: Mappin
         if item.get("score") is not None:
             region["score"] = item["score"]
         result.setdefault(name, []).append(region)
+
+
+def _answer(kind: str, spec: Any, value: Mapping) -> Any:
+    if kind == "choices":
+        chosen = list(value["choices"])
+        return chosen if spec.multiple else chosen[0]
+    if kind == "taxonomy":
+        return [list(path) for path in value["taxonomy"]]
+    if kind == "text":
+        return "\n".join(value["text"]) if isinstance(value["text"], list) else value["text"]
+    return value[kind]
 
 
 def _labels(value: Mapping) -> str:

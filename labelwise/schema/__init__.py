@@ -25,6 +25,7 @@ from labelwise.schema.specs import (
     PdfObject,
     PolygonsControl,
     PolylinesControl,
+    RankingBucket,
     RankingControl,
     RatingControl,
     RegionControl,
@@ -39,6 +40,7 @@ from labelwise.schema.specs import (
     TimeseriesObject,
     TracksControl,
     VideoObject,
+    VisibleWhen,
 )
 from labelwise.schema.task_data import check_task_data
 from labelwise.schema.templates import TEMPLATES
@@ -65,6 +67,7 @@ __all__ = [
     "PdfObject",
     "PolygonsControl",
     "PolylinesControl",
+    "RankingBucket",
     "RankingControl",
     "RatingControl",
     "RegionControl",
@@ -79,6 +82,7 @@ __all__ = [
     "TimeseriesObject",
     "TracksControl",
     "VideoObject",
+    "VisibleWhen",
     "check_task_data",
     "message_keyed",
     "parse_schema",

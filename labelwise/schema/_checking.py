@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labelwise.errors import Invalid
+from labelwise.schema.dynamic import object_value
 from labelwise.schema.specs import ControlSpec, LabelSchema
 
 # --- context -----------------------------------------------------------------------------------------
@@ -34,8 +35,7 @@ class _Here:
         return Invalid(f"control '{self.name}': {message}", field=path or self.path)
 
     def object_value(self) -> Any:
-        spec = self.ctx.schema.objects[self.control.object]
-        return self.ctx.data.get(spec.field)
+        return object_value(self.ctx.schema.objects[self.control.object], self.ctx.data)
 
 
 # --- generic helpers ---------------------------------------------------------------------------------

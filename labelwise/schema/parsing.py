@@ -26,6 +26,8 @@ from labelwise.schema.specs import (
     KeypointsControl,
     MessageScoped,
     LabelSchema,
+    PerRegionMixin,
+    RankingControl,
     NumberControl,
     ObjectControl,
     ObjectSpec,
@@ -36,7 +38,6 @@ from labelwise.schema.specs import (
     Spec,
     TaxonomyControl,
     TaxonomyNode,
-    TextControl,
 )
 
 __all__ = ["parse_schema"]
@@ -274,12 +275,17 @@ def _check_control(name: str, spec: ControlSpec, objects: dict, controls: dict) 
         _check_name_map(getattr(spec, "colors", None), names, owner, f"{path}.colors", _COLOR, "color")
         _check_name_map(getattr(spec, "hotkeys", None), names, owner, f"{path}.hotkeys", _HOTKEY, "hotkey")
     _check_counts(spec, owner, path)
+    _check_options_given(spec, owner, path)
+    if isinstance(spec, PerRegionMixin):
+        _check_per_region(spec, controls, owner, path)
+    if spec.visible_when is not None:
+        _check_visible_when(name, spec, controls, owner, path)
+    if isinstance(spec, RankingControl):
+        _check_buckets(spec, owner, path)
     if isinstance(spec, KeypointsControl):
         _check_skeleton(spec, owner, path)
     elif isinstance(spec, RelationsControl):
         _check_relations(name, spec, controls, owner, path)
-    elif isinstance(spec, TextControl):
-        _check_text(spec, controls, owner, path)
     elif isinstance(spec, NumberControl):
         _check_number(spec, owner, path)
     elif isinstance(spec, PairwiseControl):
@@ -405,16 +411,45 @@ def _check_relations(name: str, spec: RelationsControl, controls: dict, owner: s
             )
 
 
-def _check_text(spec: TextControl, controls: dict, owner: str, path: str) -> None:
+def _check_options_given(spec: ControlSpec, owner: str, path: str) -> None:
+    """Options and labels may come from the task data (`options_field`, `labels_field`), else they are needed."""
+    if isinstance(spec, ChoicesControl) and not spec.options and spec.options_field is None:
+        raise Invalid(f"{owner}: 'options' must not be empty (give at least one, or name a task-data key "
+                      "in options_field)", field=f"{path}.options")
+    if isinstance(spec, RegionControl) and not spec.labels:
+        if isinstance(spec, KeypointsControl) or spec.labels_field is None:
+            raise Invalid(f"{owner}: missing option 'labels' (give at least one" + (
+                ")" if isinstance(spec, KeypointsControl) else ", or name a task-data key in labels_field)"),
+                field=f"{path}.labels")
+
+
+def _check_visible_when(name: str, spec: ControlSpec, controls: dict, owner: str, path: str) -> None:
+    other = spec.visible_when.control
+    if other == name or other not in controls:
+        others = ", ".join(n for n in controls if n != name) or "none"
+        raise Invalid(f"{owner}: visible_when names control '{other}', which is not another control of this "
+                      f"schema; controls are: {others}", field=f"{path}.visible_when.control")
+
+
+def _check_buckets(spec: RankingControl, owner: str, path: str) -> None:
+    names = tuple(bucket.name for bucket in spec.buckets)
+    _check_unique(names, owner, f"{path}.buckets", what="bucket")
+    if spec.default_bucket is not None and spec.default_bucket not in names:
+        raise Invalid(f"{owner}: default_bucket '{spec.default_bucket}' is not one of the buckets "
+                      f"({', '.join(names) or 'none'})", field=f"{path}.default_bucket")
+
+
+def _check_per_region(spec: PerRegionMixin, controls: dict, owner: str, path: str) -> None:
     if spec.per_region != (spec.regions_of is not None):
         raise Invalid(f"{owner}: per_region: true and regions_of: <control> go together", field=f"{path}.regions_of")
-    if spec.regions_of is not None and not isinstance(controls.get(spec.regions_of), RegionControl):
-        regional = [other for other, c in controls.items() if isinstance(c, RegionControl)]
-        raise Invalid(
-            f"{owner}: regions_of '{spec.regions_of}' is not a control with regions; "
-            f"choose one of: {', '.join(regional) or 'none'}",
-            field=f"{path}.regions_of",
-        )
+    regional = [other for other, c in controls.items() if isinstance(c, RegionControl)]
+    for other in spec.region_controls():
+        if not isinstance(controls.get(other), RegionControl):
+            raise Invalid(
+                f"{owner}: regions_of '{other}' is not a control with regions; "
+                f"choose one of: {', '.join(regional) or 'none'}",
+                field=f"{path}.regions_of",
+            )
 
 
 def _check_number(spec: NumberControl, owner: str, path: str) -> None:

@@ -12,6 +12,7 @@ import uuid
 from typing import Any, Callable
 
 from labelwise.schema import rle
+from labelwise.schema.dynamic import labels_for
 from labelwise.schema._checking import _count, _Here, _is_count, _is_number, _list, _mapping, _option
 from labelwise.schema.chat import message_text, messages_of
 from labelwise.schema.specs import (
@@ -48,7 +49,7 @@ def _regions(extra_keys: dict[str, Any]) -> Callable:
                 item = _mapping(here, item, where, f"region {index}", required=required, optional=optional)
                 region = dict(item)
                 region["id"] = _region_id(here, item.get("id"), f"{where}.id")
-                _option(here, item["label"], control.labels, f"{where}.label", what="label")
+                _option(here, item["label"], labels_for(control, here.ctx.data), f"{where}.label", what="label")
                 if "score" in item and not (_is_number(item["score"]) and 0 <= item["score"] <= 1):
                     raise here.fail(f"region {index} score must be a number from 0 to 1", f"{where}.score")
                 out.append(check_one(here, index, region, where))

@@ -20,6 +20,8 @@ __all__ = [
     "LabelSchema",
     "ObjectSpec",
     "TextObject",
+    "VisibleWhen",
+    "RankingBucket",
     "ImageObject",
     "AudioObject",
     "VideoObject",
@@ -94,7 +96,10 @@ class ObjectSpec(Spec):
 
 
 class TextObject(ObjectSpec):
+    """Value: a string. With `literal`, every task shows that fixed text and needs no task-data key."""
+
     type: Literal["text"]
+    literal: Annotated[str, Strict()] | None = None
 
 
 class ImageObject(ObjectSpec):
@@ -171,6 +176,15 @@ _Role = Literal["system", "user", "assistant", "tool"]
 _HotkeyMap = dict[_Name, _Name] | None
 
 
+class VisibleWhen(Spec):
+    """Show a control only while another one is answered: `control` has an answer, and when `values` is
+    given, one of them is among its chosen options (choices, taxonomy steps) or its regions' labels.
+    A hidden control is not required."""
+
+    control: _Name
+    values: tuple[_Name, ...] | None = None
+
+
 class ControlSpec(Spec):
     """What is asked. `object_types` lists the object types it may apply to (None: any)."""
 
@@ -178,6 +192,7 @@ class ControlSpec(Spec):
     type: str
     required: StrictBool = False
     description: Annotated[str, Strict()] | None = None
+    visible_when: VisibleWhen | None = None
 
 
 class ObjectControl(ControlSpec):
@@ -186,10 +201,26 @@ class ObjectControl(ControlSpec):
     object: _Name
 
 
-class RegionControl(ObjectControl):
-    """A control whose result is a list of regions, each with an `id` and a `label`."""
+class PerRegionMixin(Spec):
+    """`per_region: true` asks the control once per region of the region control `regions_of` (or of
+    each control it lists); the answer is then `{region id: value}`."""
 
-    labels: tuple[_Name, ...] = Field(min_length=1)
+    per_region: StrictBool = False
+    regions_of: _Name | tuple[_Name, ...] | None = None
+
+    def region_controls(self) -> tuple[str, ...]:
+        """The controls whose regions this control answers for (none unless per_region)."""
+        if self.regions_of is None:
+            return ()
+        return (self.regions_of,) if isinstance(self.regions_of, str) else tuple(self.regions_of)
+
+
+class RegionControl(ObjectControl):
+    """A control whose result is a list of regions, each with an `id` and a `label`. `labels_field`
+    names a task-data key whose list adds labels per task (strings or `{"value": ...}`)."""
+
+    labels: tuple[_Name, ...] = ()
+    labels_field: _Name | None = None
     colors: _ColorMap = None
     hotkeys: _HotkeyMap = None
     min: _Count | None = None
@@ -204,9 +235,12 @@ class MessageScoped(Spec):
     roles: tuple[_Role, ...] | None = None
 
 
-class ChoicesControl(ObjectControl, MessageScoped):
+class ChoicesControl(PerRegionMixin, ObjectControl, MessageScoped):
+    """`options_field` names a task-data key whose list adds options per task (strings or `{"value": ...}`)."""
+
     type: Literal["choices"]
-    options: tuple[_Name, ...] = Field(min_length=1)
+    options: tuple[_Name, ...] = ()
+    options_field: _Name | None = None
     multiple: StrictBool = False
     hotkeys: _HotkeyMap = None
     min: _Count | None = None
@@ -218,7 +252,7 @@ class TaxonomyNode(Spec):
     children: tuple[TaxonomyNode, ...] = ()
 
 
-class TaxonomyControl(ObjectControl):
+class TaxonomyControl(PerRegionMixin, ObjectControl):
     type: Literal["taxonomy"]
     options: tuple[TaxonomyNode, ...] = Field(min_length=1)
     multiple: StrictBool = True
@@ -286,19 +320,17 @@ class RelationsControl(ControlSpec):
     max: _Count | None = None
 
 
-class TextControl(ObjectControl, MessageScoped):
+class TextControl(PerRegionMixin, ObjectControl, MessageScoped):
     type: Literal["text"]
     max_length: Annotated[StrictInt, Field(ge=1)] | None = None
-    per_region: StrictBool = False
-    regions_of: _Name | None = None
 
 
-class RatingControl(ObjectControl, MessageScoped):
+class RatingControl(PerRegionMixin, ObjectControl, MessageScoped):
     type: Literal["rating"]
     max: Annotated[StrictInt, Field(ge=1, le=100)] = 5
 
 
-class NumberControl(ObjectControl, MessageScoped):
+class NumberControl(PerRegionMixin, ObjectControl, MessageScoped):
     type: Literal["number"]
     min: _Number | None = None
     max: _Number | None = None
@@ -306,11 +338,20 @@ class NumberControl(ObjectControl, MessageScoped):
     integer: StrictBool = False
 
 
+class RankingBucket(Spec):
+    name: _Name
+    title: Annotated[str, Strict()] | None = None
+
+
 class RankingControl(ObjectControl):
-    """On paragraphs: the items, best first. On a chat: `{"<message index>": [alternative ids]}`."""
+    """On paragraphs: the items, best first. On a chat: `{"<message index>": [alternative ids]}`. With
+    `buckets` (paragraphs) it is `{bucket: [ids]}`: items go into buckets (each at most once) and may stay
+    out; `default_bucket` holds items not moved."""
 
     object_types = ("paragraphs", "chat")
     type: Literal["ranking"]
+    buckets: tuple[RankingBucket, ...] = ()
+    default_bucket: _Name | None = None
 
 
 class PairwiseControl(ControlSpec):

@@ -20,6 +20,8 @@ def check_task_data(schema: LabelSchema, data: Any, *, line: int | None = None) 
         raise Invalid(_at(line, f"task data must be a JSON object, got {type(data).__name__}"), field="data", line=line)
     for name, spec in schema.objects.items():
         field = spec.field
+        if getattr(spec, "literal", None) is not None:
+            continue
         if field not in data:
             raise Invalid(
                 _at(line, f"task data has no '{field}' for object '{name}' ({spec.type})"),
@@ -27,6 +29,11 @@ def check_task_data(schema: LabelSchema, data: Any, *, line: int | None = None) 
                 line=line,
             )
         _check_value(spec.type, data[field], field=f"data.{field}", line=line)
+    for name, spec in schema.controls.items():
+        field = getattr(spec, "options_field", None) or getattr(spec, "labels_field", None)
+        if field is not None and field in data and not isinstance(data[field], list):
+            raise Invalid(_at(line, f"'data.{field}' (the options of control '{name}') must be a list"),
+                          field=f"data.{field}", line=line)
 
 
 def check_media_url(url: Any, *, kind: str, field: str, line: int | None = None) -> None:

@@ -12,6 +12,7 @@ from labelwise.errors import Invalid
 from labelwise.schema._checking import _Context, _count, _Here, _is_number, _kind, _list, _mapping, _option
 from labelwise.schema.chat import message_keyed
 from labelwise.schema.chat_results import check_by_message
+from labelwise.schema.dynamic import is_shown, options_for
 from labelwise.schema.regions import REGION_CHECKERS
 from labelwise.schema.specs import (
     ChoicesControl,
@@ -62,25 +63,49 @@ def validate_result(schema: LabelSchema, data: dict, result: dict) -> dict:
                 by_message = check_by_message(here, answers[name], check)
                 if by_message:
                     out[name] = by_message
+            elif getattr(control, "per_region", False):
+                out[name] = _check_per_region(here, answers[name])
             else:
                 out[name] = check(here, answers[name])
-        if control.required and _is_empty(out.get(name)):
+    for name, control in schema.controls.items():  # a control hidden by its visible_when is not required
+        if control.required and _is_empty(out.get(name)) and is_shown(control, out):
             raise Invalid(f"control '{name}' is required", field=f"result.{name}")
     return {name: out[name] for name in schema.controls if name in out}
+
+
+def _check_per_region(here: _Here, value: Any) -> dict:
+    """`{region id: answer}` for a per-region control; each answer is checked as the control's own."""
+    control = here.control
+    if not isinstance(value, dict):
+        what = "text" if isinstance(control, TextControl) else "answer"
+        raise here.fail(f"takes an object of region id to {what} (per_region is true), not {_kind(value)}")
+    check = _CHECKERS[type(control)]
+    out = {}
+    for region_id, answer in value.items():
+        where = f"{here.path}.{region_id}"
+        owners = control.region_controls()
+        if here.ctx.region_owner.get(region_id) not in owners:
+            raise here.fail(
+                f"an answer for region '{region_id}', but control '{' or '.join(owners)}' has no such region "
+                "in this result", where)
+        if answer is not None:
+            out[region_id] = check(_Here(here.name, control, where, here.ctx), answer)
+    return out
 
 
 # --- single-value controls ---------------------------------------------------------------------------
 
 def _check_choices(here: _Here, value: Any) -> str | list[str]:
     control: ChoicesControl = here.control
+    options = options_for(control, here.ctx.data)
     if not control.multiple:
         if isinstance(value, list):
             raise here.fail("takes one choice (multiple is false), not a list")
-        return _option(here, value, control.options, here.path)
+        return _option(here, value, options, here.path)
     items = _list(here, value, "a list of choices (multiple is true)")
     seen: set[str] = set()
     for index, item in enumerate(items):
-        _option(here, item, control.options, f"{here.path}[{index}]")
+        _option(here, item, options, f"{here.path}[{index}]")
         if item in seen:
             raise here.fail(f"choice '{item}' is given twice", f"{here.path}[{index}]")
         seen.add(item)
@@ -111,22 +136,8 @@ def _check_taxonomy(here: _Here, value: Any) -> list[list[str]]:
     return out
 
 
-def _check_text(here: _Here, value: Any) -> str | dict[str, str]:
-    control: TextControl = here.control
-    if not control.per_region:
-        return _text_value(here, value, here.path)
-    if not isinstance(value, dict):
-        raise here.fail(f"takes an object of region id to text (per_region is true), not {_kind(value)}")
-    out = {}
-    for region_id, text in value.items():
-        where = f"{here.path}.{region_id}"
-        if here.ctx.region_owner.get(region_id) != control.regions_of:
-            raise here.fail(
-                f"text for region '{region_id}', but control '{control.regions_of}' has no such region in this result",
-                where,
-            )
-        out[region_id] = _text_value(here, text, where)
-    return out
+def _check_text(here: _Here, value: Any) -> str:
+    return _text_value(here, value, here.path)
 
 
 def _check_rating(here: _Here, value: Any) -> int:
@@ -155,8 +166,10 @@ def _check_number(here: _Here, value: Any) -> int | float:
     return int(value) if control.integer else value
 
 
-def _check_ranking(here: _Here, value: Any) -> list[str]:
+def _check_ranking(here: _Here, value: Any) -> list[str] | dict[str, list[str]]:
     control: RankingControl = here.control
+    if control.buckets:
+        return _check_buckets(here, value)
     items = _list(here, value, "a list of item ids, best first")
     known = _item_ids(here, here.ctx.schema.objects[control.object])
     seen: set[str] = set()
@@ -171,6 +184,34 @@ def _check_ranking(here: _Here, value: Any) -> list[str]:
     if missing:
         raise here.fail(f"the ranking leaves out {', '.join(repr(m) for m in missing)}; rank every item")
     return list(items)
+
+
+# Label Studio keeps the items left in the list under "_" when there is no default bucket.
+UNSORTED = "_"
+
+
+def _check_buckets(here: _Here, value: Any) -> dict[str, list[str]]:
+    control: RankingControl = here.control
+    if not isinstance(value, dict):
+        raise here.fail(f"takes an object of bucket name to item ids (the control has buckets), not {_kind(value)}")
+    names = [bucket.name for bucket in control.buckets]
+    known = _item_ids(here, here.ctx.schema.objects[control.object])
+    seen: set[str] = set()
+    out = {}
+    for bucket, items in value.items():
+        where = f"{here.path}.{bucket}"
+        if bucket not in names and bucket != UNSORTED:
+            raise here.fail(f"unknown bucket {bucket!r}; buckets are: {', '.join(names)}", where)
+        if not isinstance(items, list):
+            raise here.fail(f"bucket '{bucket}' must list item ids, not {_kind(items)}", where)
+        for index, item in enumerate(items):
+            if item not in known:
+                raise here.fail(f"item {item!r} is not one of the task's items ({', '.join(known)})", f"{where}[{index}]")
+            if item in seen:
+                raise here.fail(f"item '{item}' is in more than one place", f"{where}[{index}]")
+            seen.add(item)
+        out[bucket] = list(items)
+    return out
 
 
 def _check_pairwise(here: _Here, value: Any) -> str:
@@ -188,8 +229,10 @@ def _check_relations(here: _Here, value: Any) -> list[dict]:
     out, seen = [], set()
     for index, item in enumerate(items):
         where = f"{here.path}[{index}]"
-        keys = ("from", "to", "label") if control.labels else ("from", "to")
-        item = _mapping(here, item, where, f"relation {index}", required=keys, optional=("score",))
+        item = _mapping(here, item, where, f"relation {index}", required=("from", "to"),
+                        optional=("label", "score", "direction"))
+        if item.get("direction", "right") not in ("right", "left", "bi"):
+            raise here.fail(f"relation {index} direction must be right, left or bi", f"{where}.direction")
         for end in ("from", "to"):
             region_id = item[end]
             owner = here.ctx.region_owner.get(region_id) if isinstance(region_id, str) else None
@@ -206,8 +249,8 @@ def _check_relations(here: _Here, value: Any) -> list[dict]:
                 )
         if item["from"] == item["to"]:
             raise here.fail(f"relation {index} connects region '{item['from']}' to itself", f"{where}.to")
-        if control.labels:
-            _option(here, item["label"], control.labels, f"{where}.label", what="label")
+        if "label" in item:  # a relation may be left without a label, as in Label Studio
+            _option(here, item["label"], control.labels or (), f"{where}.label", what="label")
         key = (item["from"], item["to"], item.get("label"))
         if key in seen:
             raise here.fail(f"relation {index} repeats an earlier relation", where)

@@ -247,7 +247,10 @@ BAD = [
     ({"entities": GOOD["entities"], "links": [{"from": "e1", "to": "e1", "label": "in"}]}, {}, "result.links[0].to", "itself"),
     ({"entities": GOOD["entities"], "links": [{"from": "e1", "to": "e2", "label": "owns"}]}, {}, "result.links[0].label",
      "unknown label 'owns'"),
-    ({"entities": GOOD["entities"], "links": [{"from": "e1", "to": "e2"}]}, {}, "result.links[0].label", "no 'label'"),
+    # Label Studio lets a relation go without a label, and keeps its direction
+    ({"entities": GOOD["entities"], "links": [{"from": "e1", "to": "e2", "direction": "bi"}]}, {}, None, None),
+    ({"entities": GOOD["entities"], "links": [{"from": "e1", "to": "e2", "direction": "up"}]}, {},
+     "result.links[0].direction", "right, left or bi"),
     ({"entities": GOOD["entities"], "links": [{"from": "e1", "to": "e2", "label": "in"}] * 2}, {}, "result.links[1]",
      "repeats"),
     ({"entities": GOOD["entities"], "cars": GOOD["cars"], "links": [{"from": "e1", "to": "b1", "label": "in"}]}, {},

@@ -69,6 +69,7 @@ from labelwise.schema import (
     LabelSchema,
     NumberControl,
     PairwiseControl,
+    RankingControl,
     RatingControl,
     RegionControl,
     RelationsControl,
@@ -79,6 +80,7 @@ from labelwise.schema import (
     message_keyed,
     validate_result,
 )
+from labelwise.schema.dynamic import options_for
 from labelwise.store.models import Annotation, GoldAnswer, Member, Project, Task, User
 
 PRIOR_ACCURACY = 0.7
@@ -237,14 +239,18 @@ def _aggregate_control(schema, data, name, control, answers, ranked, *, keyed=Tr
     if keyed and message_keyed(schema, control):
         return _by_message(schema, data, name, control, answers, ranked)
     voters = [a for a in answers if a.result.get(name) is not None]
-    if isinstance(control, (ChoicesControl, PairwiseControl)) and not getattr(control, "multiple", False):
+    per_region = getattr(control, "per_region", False)  # answers keyed by each annotator's own regions
+    if per_region or isinstance(control, RankingControl) and control.buckets:
+        pass
+    elif isinstance(control, (ChoicesControl, PairwiseControl)) and not getattr(control, "multiple", False):
         if not voters:
             return None
-        winner, confidence, _ = choice_posterior([(a.result[name], a.skill) for a in voters], choice_options(control))
+        options = options_for(control, data) if isinstance(control, ChoicesControl) else choice_options(control)
+        winner, confidence, _ = choice_posterior([(a.result[name], a.skill) for a in voters], options)
         return winner, confidence
-    if isinstance(control, ChoicesControl):
-        return _per_option(control.options, [(set(a.result.get(name) or ()), a.skill) for a in answers])
-    if isinstance(control, TaxonomyControl):
+    elif isinstance(control, ChoicesControl):
+        return _per_option(options_for(control, data), [(set(a.result.get(name) or ()), a.skill) for a in answers])
+    elif isinstance(control, TaxonomyControl):
         if not voters:
             return None
         if not control.multiple:
@@ -266,7 +272,7 @@ def _aggregate_control(schema, data, name, control, answers, ranked, *, keyed=Tr
     if isinstance(control, BoxesControl) and isinstance(schema.objects[control.object], ImageObject):
         if all(not box.get("rotation") for a in answers for box in a.result.get(name) or ()):
             return _boxes(name, answers)
-    if isinstance(control, (NumberControl, RatingControl)):
+    if isinstance(control, (NumberControl, RatingControl)) and not per_region:
         if not voters:
             return None
         return _number(control, [a.result[name] for a in voters])
@@ -359,8 +365,8 @@ def _linked_controls(schema: LabelSchema) -> set[str]:
             linked.add(name)
             targets = control.controls or [n for n, c in schema.controls.items() if isinstance(c, RegionControl)]
             linked.update(targets)
-        if isinstance(control, TextControl) and control.per_region and control.regions_of:
-            linked.update({name, control.regions_of})
+        if getattr(control, "per_region", False) and control.regions_of:
+            linked.update({name, *control.region_controls()})
     return linked
 
 

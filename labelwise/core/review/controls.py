@@ -34,7 +34,8 @@ def single_choice_control(schema: LabelSchema, control: str | None) -> str:
     """The named single-choice control, checked, or else the first required one, or else the first one."""
     candidates = [n for n, c in schema.controls.items()
                   if isinstance(c, (ChoicesControl, PairwiseControl)) and not getattr(c, "multiple", False)
-                  and not message_keyed(schema, c)]
+                  and not message_keyed(schema, c)
+                  and not getattr(c, "per_region", False) and getattr(c, "options_field", None) is None]
     if control is not None:
         if control not in schema.controls:
             raise Invalid(f"unknown control '{control}'; the schema's controls are: {', '.join(schema.controls)}",

@@ -9,7 +9,7 @@
 import { History } from "./history.js";
 import { assignHotkeys } from "./hotkeys.js";
 import { RelationArrows } from "./relation-arrows.js";
-import { clone, el, ensureStyles, isTyping, keyName } from "./util.js";
+import { answerValues, clone, el, ensureStyles, isTyping, keyName } from "./util.js";
 import { TextViewer } from "./objects/text.js";
 import { ParagraphsViewer } from "./objects/paragraphs.js";
 import { TableViewer } from "./objects/table.js";
@@ -159,7 +159,9 @@ export class TaskEditor extends HTMLElement {
     const out = [];
     for (const control of Object.values(this.controls)) {
       const value = this._value[control.name];
-      const message = isEmpty(value) ? (control.spec.required ? "is required" : null) : control.problem(value);
+      const required = control.spec.required && this.conditionHolds(control.spec);
+      const message = isEmpty(value) ? (required ? "is required" : null)
+        : control.perRegion ? null : control.problem(value);
       if (message) out.push({ control: control.name, message });
     }
     return out;
@@ -177,8 +179,25 @@ export class TaskEditor extends HTMLElement {
   objectSpec(name) { return this._schema.objects[name]; }
   objectValue(name) {
     const spec = this._schema.objects[name];
+    if (spec && typeof spec.literal === "string") return spec.literal; // fixed text, the same on every task
     const data = (this._task && this._task.data) || {};
     return data[(spec && spec.field) || name];
+  }
+
+  // visible_when: the control shows while another is answered (with one of `values`, when given).
+  conditionHolds(spec) {
+    const when = spec.visible_when;
+    if (!when) return true;
+    const answer = this._value[when.control];
+    if (isEmpty(answer)) return false;
+    if (!when.values) return true;
+    const held = answerValues(answer);
+    return when.values.some((v) => held.has(v));
+  }
+
+  isShown(control) {
+    if (!this.conditionHolds(control.spec)) return false;
+    return !control.perRegion || control.regionId() !== null;
   }
   controlsOn(objectName) {
     return Object.values(this.controls).filter((c) => c.spec.object === objectName);
@@ -363,7 +382,10 @@ export class TaskEditor extends HTMLElement {
     if (!this._schema || !this._task) return;
     this.toggleAttribute("data-readonly", this.readonly);
     for (const viewer of Object.values(this.viewers)) viewer.render();
-    for (const control of Object.values(this.controls)) control.render();
+    for (const control of Object.values(this.controls)) {
+      control.el.hidden = !this.isShown(control);
+      control.render();
+    }
     this.arrows?.schedule();
   }
 }

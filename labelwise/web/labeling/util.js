@@ -164,3 +164,31 @@ export function stepOf(event, key, big = 10) {
   if (!(base in table)) return 0;
   return event.shiftKey && Math.abs(table[base]) === 1 ? table[base] * big : table[base];
 }
+
+// Options or labels a task lists in its data (strings or {value}), as labelwise.schema.dynamic reads them.
+export function dataValues(data, field) {
+  const raw = field && data ? data[field] : null;
+  if (!Array.isArray(raw)) return [];
+  const out = [];
+  for (const item of raw) {
+    const value = item && typeof item === "object" ? item.value : item;
+    if (typeof value === "string" && value && !out.includes(value)) out.push(value);
+  }
+  return out;
+}
+
+// The option names or region labels an answer holds (for visible_when.values).
+export function answerValues(value) {
+  const out = new Set();
+  if (typeof value === "string") out.add(value);
+  else if (Array.isArray(value)) {
+    for (const item of value) {
+      if (typeof item === "string") out.add(item);
+      else if (Array.isArray(item)) item.forEach((step) => out.add(step));
+      else if (item && typeof item.label === "string") out.add(item.label);
+    }
+  } else if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) answerValues(inner).forEach((v) => out.add(v));
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // The base classes of every control: a panel in the side bar, keys, and (for region controls) the
 // shared list of regions with labels, hotkeys, selection and removal.
 
-import { el, keyName, labelColor, newId } from "../util.js";
+import { dataValues, el, keyName, labelColor, newId } from "../util.js";
 
 export class Control {
   constructor(editor, name, spec) {
@@ -19,8 +19,41 @@ export class Control {
     this.el.append(this.header, this.body);
   }
 
-  get value() { return this.editor.get(this.name); }
-  set value(v) { this.editor.set(this.name, v); }
+  // A per-region control (per_region: true, other than text, which lists every region itself) reads and
+  // writes the answer of the selected region of `regions_of`; its value is {region id: answer}.
+  get perRegion() { return !!this.spec.per_region && this.spec.type !== "text"; }
+  // regions_of names one region control or lists several.
+  regionControls() {
+    const of = this.spec.regions_of;
+    return (Array.isArray(of) ? of : of ? [of] : []).map((n) => this.editor.controls[n]).filter(Boolean);
+  }
+  regionId() {
+    const selected = this.editor.selected;
+    const owner = selected && this.regionControls().find((c) => c.name === selected.control);
+    if (!owner) return null;
+    const when = this.spec.visible_when;
+    if (when && when.control === owner.name && when.values) {
+      const region = owner.region(selected.id);
+      if (!region || !when.values.includes(region.label)) return null;
+    }
+    return selected.id;
+  }
+
+  get value() {
+    const v = this.editor.get(this.name);
+    if (!this.perRegion) return v;
+    const id = this.regionId();
+    return id && v && typeof v === "object" ? v[id] : undefined;
+  }
+  set value(v) {
+    if (!this.perRegion) { this.editor.set(this.name, v); return; }
+    const id = this.regionId();
+    if (!id) return;
+    const map = { ...(this.editor.get(this.name) || {}) };
+    if (v === null || v === undefined || (Array.isArray(v) && !v.length)) delete map[id];
+    else map[id] = v;
+    this.editor.set(this.name, map);
+  }
   get readonly() { return this.editor.readonly; }
 
   build() {}
@@ -29,8 +62,15 @@ export class Control {
   keys() { return []; }
   // What the server would reject in a non-empty answer (limits), in words; null when it is fine.
   problem(_value) { return null; }
-  // Called when a region is removed, so dependent answers (relations, per-region text) follow.
-  regionRemoved(_id) {}
+  // Called when a region is removed, so dependent answers (relations, per-region answers) follow.
+  regionRemoved(id) {
+    const map = this.editor.get(this.name);
+    if (this.perRegion && map && id in map) {
+      const next = { ...map };
+      delete next[id];
+      this.editor.set(this.name, next);
+    }
+  }
 }
 
 // "needs at least 2 regions" / "allows at most 3 regions", as the server words it; empty is for `required`.
@@ -44,7 +84,9 @@ export class RegionControl extends Control {
   constructor(editor, name, spec) {
     super(editor, name, spec);
     this.isRegion = true;
-    this.labels = spec.labels || [];
+    const data = (editor.task && editor.task.data) || {};
+    this.labels = [...(spec.labels || [])];
+    for (const label of dataValues(data, spec.labels_field)) if (!this.labels.includes(label)) this.labels.push(label);
     this.keymap = editor.hotkeys[name] || {};
     this.currentLabel = this.labels[0];
   }

@@ -1,12 +1,15 @@
 // Choices: one option (radio) or several (checkboxes), each with its own hotkey (see hotkeys.js).
 
-import { el } from "../util.js";
+import { dataValues, el } from "../util.js";
 import { Control, countProblem } from "./base.js";
 
 export class ChoicesControl extends Control {
   constructor(editor, name, spec) {
     super(editor, name, spec);
-    this.options = spec.options || [];
+    // The schema's options, then those this task's data lists (options_field).
+    this.options = [...(spec.options || [])];
+    const data = (editor.task && editor.task.data) || {};
+    for (const option of dataValues(data, spec.options_field)) if (!this.options.includes(option)) this.options.push(option);
     this.keymap = editor.hotkeys[name] || {};
   }
 

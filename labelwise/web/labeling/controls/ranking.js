@@ -1,5 +1,7 @@
 // Ranking of a paragraphs object's items, best first: drag to reorder, or with the keyboard
 // ↑/↓ pick an item and Shift+↑/↓ move it; Enter on "keep this order" confirms the order as shown.
+// With buckets (Label Studio's Ranker + Bucket), each item gets a bucket picker instead, and the
+// answer is {bucket: [ids]}; items left out stay unsorted (or in default_bucket).
 
 import { el } from "../util.js";
 import { paragraphItems } from "../objects/paragraphs.js";
@@ -10,6 +12,38 @@ export class RankingControl extends Control {
     super(editor, name, spec);
     this.items = paragraphItems(editor.objectSpec(spec.object), editor.objectValue(spec.object)) || [];
     this.cursor = 0;
+  }
+
+  get bucketed() { return Array.isArray(this.spec.buckets) && this.spec.buckets.length > 0; }
+
+  bucketOf(id) {
+    const v = this.value && typeof this.value === "object" && !Array.isArray(this.value) ? this.value : {};
+    const found = Object.keys(v).find((b) => b !== "_" && Array.isArray(v[b]) && v[b].includes(id));
+    return found ?? this.spec.default_bucket ?? "";
+  }
+
+  putInBucket(id, bucket) {
+    if (this.readonly) return;
+    const next = {};
+    for (const b of this.spec.buckets) next[b.name] = this.items.map((i) => i.id).filter((x) => (x === id ? bucket : this.bucketOf(x)) === b.name);
+    for (const b of Object.keys(next)) if (!next[b].length) delete next[b];
+    this.value = next;
+    this.editor.say(`${this.name}: ${id} → ${bucket || "not sorted"}`);
+  }
+
+  renderBuckets() {
+    this.confirm.hidden = true;
+    const titles = Object.fromEntries(this.spec.buckets.map((b) => [b.name, b.title || b.name]));
+    this.list.replaceChildren(...this.items.map((item) => {
+      const picker = el("select", { "aria-label": `${this.name}: bucket of ${item.id}`, disabled: this.readonly, "data-item": item.id },
+        this.spec.default_bucket ? null : el("option", { value: "", text: "(not sorted)" }),
+        ...this.spec.buckets.map((b) => el("option", { value: b.name, text: titles[b.name] })));
+      picker.value = this.bucketOf(item.id);
+      picker.addEventListener("change", () => this.putInBucket(item.id, picker.value));
+      return el("li", { class: "lw-bucket-item", "data-item": item.id }, picker,
+        el("span", { class: "lw-author", text: item.author ?? `item ${item.id}` }),
+        el("span", { class: "lw-rank-text", text: item.text.length > 140 ? `${item.text.slice(0, 140)}…` : item.text }));
+    }));
   }
 
   order() {
@@ -38,6 +72,7 @@ export class RankingControl extends Control {
   }
 
   render() {
+    if (this.bucketed) { this.renderBuckets(); return; }
     const byId = Object.fromEntries(this.items.map((i) => [i.id, i]));
     const answered = Array.isArray(this.value);
     this.confirm.hidden = answered || this.readonly;
@@ -61,7 +96,7 @@ export class RankingControl extends Control {
   }
 
   handleKey(event, key, { passive = false } = {}) {
-    if (passive) return false;
+    if (passive || this.bucketed) return false;
     const n = this.items.length;
     if (key === "arrowdown" || key === "arrowup") {
       this.cursor = Math.max(0, Math.min(n - 1, this.cursor + (key === "arrowdown" ? 1 : -1)));
@@ -77,6 +112,7 @@ export class RankingControl extends Control {
   }
 
   keys() {
+    if (this.bucketed) return [];
     return [
       { key: "↑/↓", what: `${this.name}: pick an item` },
       { key: "Shift+↑/↓", what: `${this.name}: move the item up/down` },

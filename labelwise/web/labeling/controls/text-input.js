@@ -33,17 +33,17 @@ export class TextInputControl extends Control {
       syncChildren(this.area, [this._field("_", this.spec.description || `${this.name}`, this.value, (text) => this._set(text))]);
       return;
     }
-    const owner = this.editor.controls[this.spec.regions_of];
-    const regions = owner ? owner.regions() : [];
+    const owners = this.regionControls();
+    const regions = owners.flatMap((owner) => owner.regions().map((region) => ({ region, owner })));
     const map = this.value && typeof this.value === "object" ? this.value : {};
     if (!regions.length) {
-      this.area.replaceChildren(el("p", { class: "lw-hint", text: `Add ${this.spec.regions_of} regions to write text for each.` }));
+      this.area.replaceChildren(el("p", { class: "lw-hint", text: `Add ${owners.map((o) => o.name).join(" or ")} regions to write text for each.` }));
       this._fields.clear();
       return;
     }
     const selected = this.editor.selected;
-    for (const key of [...this._fields.keys()]) if (!regions.some((r) => r.id === key)) this._fields.delete(key);
-    syncChildren(this.area, regions.map((region) => {
+    for (const key of [...this._fields.keys()]) if (!regions.some((r) => r.region.id === key)) this._fields.delete(key);
+    syncChildren(this.area, regions.map(({ region, owner }) => {
       const wrap = this._field(region.id, owner.describe(region), map[region.id], (text) => this._setRegion(region.id, text));
       wrap.classList.toggle("lw-selected", !!selected && selected.id === region.id);
       return wrap;
@@ -87,8 +87,7 @@ export class TextInputControl extends Control {
   handleKey(event, key) {
     if (key === "t" || key === "f2") {
       const selected = this.editor.selected;
-      const owner = this.editor.controls[this.spec.regions_of];
-      const regions = owner ? owner.regions() : [];
+      const regions = this.regionControls().flatMap((owner) => owner.regions());
       // per region: the selected region's text, else the newest region's (the one just drawn)
       const id = selected && regions.some((r) => r.id === selected.id) ? selected.id : regions.at(-1)?.id;
       this.focusRegion(this.spec.per_region ? id : "_");
