@@ -1,0 +1,56 @@
+"""A project made from a Label Studio config, labeled in a real browser: a fixed text, options from the
+task data, a control shown only after a choice, a per-region choice shown for the selected region of
+one label, and Ranker buckets."""
+
+from labelwise.formats.labelstudio_config import convert
+from tests.browser.test_labeling_support import current_task_id, open_labeling, wait_next_task
+
+CONFIG = """
+<View>
+  <Text name="guide" value="Mark every person, then pick a topic."/>
+  <Text name="text" value="$text"/>
+  <Labels name="ents" toName="text"><Label value="Person"/><Label value="Place"/></Labels>
+  <Choices name="kind" toName="text" perRegion="true" visibleWhen="region-selected" whenTagName="ents"
+           whenLabelValue="Person"><Choice value="real"/><Choice value="fictional"/></Choices>
+  <Choices name="topic" toName="text" value="$topics"/>
+  <TextArea name="why" toName="text" visibleWhen="choice-selected" whenTagName="topic" whenChoiceValue="other"/>
+  <List name="items" value="$items"/>
+  <Ranker name="rank" toName="items"><Bucket name="good" title="Good"/><Bucket name="bad" title="Bad"/></Ranker>
+</View>
+"""
+
+ROW = {"text": "Ada met Bob in Rome.", "topics": [{"value": "science"}, {"value": "other"}],
+       "items": [{"id": "i1", "title": "One", "body": "first"}, {"id": "i2", "title": "Two", "body": "second"}]}
+
+
+def test_label_studio_features_on_the_labeling_page(page, web_server, web_session):
+    schema, warnings = convert(CONFIG)
+    assert warnings == []
+    ctx = open_labeling(page, web_server, web_session, schema, [ROW, ROW])
+    first = current_task_id(page)
+    assert "Mark every person" in page.inner_text("[data-object=guide]")
+    assert page.locator("[data-control=why]").is_hidden()
+    assert page.locator("[data-control=kind]").is_hidden()
+    assert page.locator("[data-control=topic] .lw-choice").evaluate_all("b => b.map(x => x.dataset.option)") == [
+        "science", "other"]
+    page.click("[data-control=topic] .lw-choice[data-option=other]")
+    assert page.locator("[data-control=why]").is_visible()
+    page.fill("[data-control=why] textarea", "none fits")
+
+    page.click("[data-control=ents] .lw-control-title")
+    page.keyboard.press("Control+Shift+ArrowRight")  # "Ada"
+    page.keyboard.press(page.inner_text("[data-control=ents] .lw-label[data-label=Person] kbd"))
+    assert page.locator("[data-control=kind]").is_visible()  # the new Person region is selected
+    page.click("[data-control=kind] .lw-choice[data-option=fictional]")
+
+    page.select_option("[data-control=rank] select[data-item=i2]", "good")
+    page.click("[data-control=topic] .lw-control-title")
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+
+    result = ctx.results()[0].result
+    [span] = result["ents"]
+    assert (span["start"], span["end"], span["label"]) == (0, 3, "Person")
+    assert result["kind"] == {span["id"]: "fictional"}
+    assert result["topic"] == "other" and result["why"] == "none fits"
+    assert result["rank"] == {"good": ["i2"]}
