@@ -324,8 +324,8 @@ def _check_message_scope(spec: ControlSpec, objects: dict, owner: str, path: str
         if not spec.roles:
             raise Invalid(f"{owner}: 'roles' must not be empty", field=f"{path}.roles")
         _check_unique(spec.roles, owner, f"{path}.roles", what="role")
-    if isinstance(spec, TextControl) and spec.per_message and spec.per_region:
-        raise Invalid(f"{owner}: a text is per_message or per_region, not both", field=f"{path}.per_region")
+    if isinstance(spec, PerRegionMixin) and spec.per_message and spec.per_region:
+        raise Invalid(f"{owner}: a {spec.type} is per_message or per_region, not both", field=f"{path}.per_region")
 
 
 def _check_object_ref(owner: str, path: str, spec: ControlSpec, name: str, objects: dict) -> None:
