@@ -67,7 +67,8 @@ def test_chatbot_evaluation_template_converts_to_per_message_controls():
     schema, warnings = convert(CHATBOT_EVALUATION)
     assert schema["objects"] == {"chat": {"type": "chat", "field": "messages"}}
     controls = schema["controls"]
-    assert controls["overall_rating"] == {"type": "rating", "object": "chat", "required": True, "max": 5}
+    assert controls["overall_rating"] == {"type": "rating", "object": "chat", "required": True, "max": 5,
+                                       "description": "Rate the whole conversation"}  # the <Header> above it
     assert controls["resolved"]["options"] == ["Resolved", "Partially resolved", "Not resolved"]
     assert "per_message" not in controls["resolved"] and controls["overall_comment"]["type"] == "text"
     for name in ("response_quality", "response_issues", "response_critique"):
