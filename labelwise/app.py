@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from labelwise import __version__
 from labelwise.api import (
-    annotations, auth, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
+    annotations, auth, contract, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
 )
 from labelwise.api import jobs as jobs_api
 from labelwise.api import batches, duplicates, label_errors, media, ml_backends, model_versions, weak
@@ -69,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)
+    contract.install(app)
     docs.install(app, API_PREFIX)
     _mount_web(app)
     return app

@@ -3,6 +3,7 @@
 
 from fastapi import APIRouter
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import (
     AnnotatedNext,
@@ -17,7 +18,7 @@ from labelwise.core.labeling import annotations
 router = APIRouter(tags=["annotations"])
 
 
-@router.post("/tasks/{task_id}/annotations", response_model=AnnotationOut | AnsweredNextOut, status_code=201)
+@router.post("/tasks/{task_id}/annotations", response_model=AnnotationOut | AnsweredNextOut, status_code=201, responses=errors(409))
 def submit(task_id: int, body: AnnotationIn, user: UserDep, session: SessionDep, settings: SettingsDep,
            next: AnnotatedNext = False):
     """Store the caller's answer: the annotation, or with `next=true` `{"annotation", "next", "next_refused"}`."""

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request, Response
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import LoginIn, NewTokenOut, TokenIn, TokenOut, UserOut
 from labelwise.core.accounts import users
@@ -10,7 +11,7 @@ from labelwise.core.accounts.login_throttle import ThrottlePolicy
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=UserOut)
+@router.post("/login", response_model=UserOut, responses=errors(401, 429))
 def login(body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep):
     policy = ThrottlePolicy(account_free_failures=settings.login_free_failures,
                             address_free_failures=settings.login_address_free_failures,

@@ -1,4 +1,7 @@
-"""Domain errors and request validation errors become JSON with a message that names the field."""
+"""Domain errors and request validation errors become JSON with a message that names the field.
+
+Every error answer has one shape, `ErrorOut` (labelwise/api/schemas.py); labelwise/api/contract.py documents it
+on every route."""
 
 import errno
 import logging
@@ -7,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, InternalError, OperationalError
+from starlette.exceptions import HTTPException
 
 from labelwise.errors import (
     Conflict,
@@ -18,6 +22,7 @@ from labelwise.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from labelwise.api.schemas import ErrorOut
 from labelwise.quality.errors import QualityInputError
 
 log = logging.getLogger("labelwise")
@@ -28,6 +33,7 @@ STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403, Unauthoriz
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LabelwiseError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)  # no such route (404), method not allowed (405)
     app.add_exception_handler(QualityInputError, _quality_error)
     # Last walls for input no validator caught: numbers past 64 bits and text with lone surrogates
     # reach the database driver, which refuses them; the request is rolled back and answered with 422.
@@ -41,6 +47,15 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InternalError, _storage_error)
 
 
+def error_body(message: str, **fields) -> dict:
+    """The JSON of an error answer: `ErrorOut` with `detail` and `message` both the message, unset fields left out."""
+    return ErrorOut(detail=message, message=message, **fields).model_dump(mode="json", exclude_none=True)
+
+
+def error_response(status: int, message: str, *, headers: dict[str, str] | None = None, **fields) -> JSONResponse:
+    return JSONResponse(error_body(message, **fields), status_code=status, headers=headers)
+
+
 def _status(exc: LabelwiseError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
@@ -49,11 +64,11 @@ def _status(exc: LabelwiseError) -> int:
 
 
 async def _domain_error(_request: Request, exc: LabelwiseError) -> JSONResponse:
-    body = {"detail": exc.message, **exc.to_dict()}
+    fields = {k: v for k, v in exc.to_dict().items() if k != "message"}
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
-    return JSONResponse(body, status_code=_status(exc), headers=headers)
+    return error_response(_status(exc), exc.message, headers=headers, **fields)
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -62,25 +77,28 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     field = ".".join(location) or None
     message = f"{field}: {first['msg']}" if field else first["msg"]
-    return JSONResponse(
-        {"detail": message, "message": message, "field": field,
-         "errors": [{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")} for e in errors]},
-        status_code=422,
+    return error_response(
+        422, message, field=field,
+        errors=[{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")} for e in errors],
     )
 
 
+async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
+
+
 async def _quality_error(_request: Request, exc: QualityInputError) -> JSONResponse:
-    return JSONResponse({"detail": str(exc), "message": str(exc)}, status_code=422)
+    return error_response(422, str(exc))
 
 
 async def _out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
     message = "a number in the request is out of range (ids and counts are 64-bit integers)"
-    return JSONResponse({"detail": message, "message": message}, status_code=422)
+    return error_response(422, message)
 
 
 async def _bad_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
     message = "the request holds text that is not valid Unicode (a lone surrogate such as \\udbbb)"
-    return JSONResponse({"detail": message, "message": message}, status_code=422)
+    return error_response(422, message)
 
 
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
@@ -117,5 +135,4 @@ async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
         raise exc
     status, message = found
     log.error("%s %s: %s (%s)", request.method, request.url.path, message, exc)
-    return JSONResponse({"detail": message, "message": message}, status_code=status,
-                        headers={"Retry-After": "60"} if status == 503 else None)
+    return error_response(status, message, headers={"Retry-After": "60"} if status == 503 else None)

@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterator
 from typing import IO, Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from labelwise.api.contract import file_download
 from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
 from labelwise.core.dataio.exporting import ExportOptions, authorize_export, export_options, iter_records, records_for, write_export
 from labelwise.core.projects.projects import project_schema
@@ -19,6 +20,8 @@ from labelwise.formats import exporters
 router = APIRouter(tags=["export"])
 CHUNK = 256 * 1024
 FORMAT_HELP = "One of: " + ", ".join(exporters.EXPORTERS)
+EXPORT_FILE = file_download([e["media_type"] for e in exporters.describe()] + ["application/zip"],
+                            "The export file, in the media type of its format (a zip when split)")
 
 
 @router.get("/export-formats")
@@ -27,7 +30,7 @@ def export_formats(user: UserDep) -> list[dict]:
     return exporters.describe()
 
 
-@router.get("/projects/{project_id}/export")
+@router.get("/projects/{project_id}/export", response_class=Response, responses=EXPORT_FILE)
 async def export(
     project_id: int,
     user: UserDep,

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from labelwise.api.errors import error_body
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SAME_SITE = frozenset({"same-origin", "none"})  # `none`: typed in the address bar, a bookmark
 
@@ -120,7 +122,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _refuse(send: Send, status: int, message: str) -> None:
-    body = json.dumps({"detail": message, "message": message}).encode()
+    body = json.dumps(error_body(message)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})

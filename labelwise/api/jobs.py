@@ -6,7 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
+from labelwise.api.schemas import Timestamp
 from labelwise.core.platform import jobs
 
 router = APIRouter(tags=["jobs"])
@@ -28,10 +30,10 @@ class JobOut(BaseModel):
     cancel_requested: bool = Field(description="Someone asked the running job to stop.")
     worker: str | None = Field(description="The runner that claimed it (host:pid:...).")
     created_by: int | None
-    created_at: Any
-    updated_at: Any
-    started_at: Any
-    finished_at: Any
+    created_at: Timestamp
+    updated_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
 
 
 def job_out(view: jobs.JobView) -> JobOut:
@@ -65,13 +67,13 @@ def get_job(job_id: int, user: UserDep, session: SessionDep, settings: SettingsD
     return job_out(jobs.get_job(session, user, job_id, progress_dir=progress_dir(settings)))
 
 
-@router.post("/jobs/{job_id}/cancel", response_model=JobOut)
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut, responses=errors(409))
 def cancel_job(job_id: int, user: UserDep, session: SessionDep, settings: SettingsDep):
     """Cancel a queued job, or ask a running one to stop at its next step (409 when already finished)."""
     return job_out(jobs.cancel_job(session, user, job_id, progress_dir=progress_dir(settings)))
 
 
-@router.post("/jobs/{job_id}/retry", response_model=JobOut)
+@router.post("/jobs/{job_id}/retry", response_model=JobOut, responses=errors(409))
 def retry_job(job_id: int, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep):
     """Queue a failed or cancelled job again, as a new attempt (409 otherwise)."""
     view = jobs.retry_job(session, user, job_id, progress_dir=progress_dir(settings))

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from labelwise.api.contract import errors, file_download
 from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body, credentials
 from labelwise.core.accounts.access import Role, authorize, role_in
 from labelwise.core.accounts.users import resolve_token
@@ -118,7 +119,7 @@ async def upload_media(
     return MediaImportOut(**{**summary.__dict__, "ignored": list(summary.ignored)})
 
 
-@router.post("/media/sign", response_model=SignOut)
+@router.post("/media/sign", response_model=SignOut, responses=errors(404))
 def sign_media(body: SignIn, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep):
     """Short-lived URLs for media keys of projects the caller belongs to, usable without credentials."""
     ttl = min(body.ttl or settings.media_url_ttl, settings.media_url_ttl)
@@ -130,8 +131,18 @@ def sign_media(body: SignIn, request: Request, user: UserDep, session: SessionDe
     return SignOut(urls=urls, expires=expires)
 
 
-@router.api_route("/media/{key:path}", methods=["GET", "HEAD"],
-                  responses={206: {"description": "Partial content (Range)"}})
+_CACHED = {304: {"description": "Not modified (If-None-Match matched the ETag)"},
+           307: {"description": "With a signed URL and S3 storage: a redirect to a presigned S3 URL"}}
+_ANY_FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get("/media/{key:path}", response_class=Response, responses={
+    **file_download(["*/*"], "The file, in its stored media type"),
+    206: {"description": "Partial content (Range)", "content": {"*/*": _ANY_FILE}},
+    **_CACHED, **errors(401, 403, 404, 416)})
+@router.head("/media/{key:path}", response_class=Response, responses={
+    200: {"description": "The file's size (Content-Length) and media type, without its bytes"},
+    **_CACHED, **errors(401, 403, 404)})
 def get_media(
     key: str,
     request: Request,

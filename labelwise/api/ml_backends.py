@@ -1,14 +1,15 @@
 """ML backends of a project (add, list, change, remove, check) and pre-labeling through one of them."""
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
+from labelwise.api.schemas import Timestamp
 from labelwise.core.platform import jobs
 from labelwise.core.assist import backends, prelabel, train_backend
 from labelwise.core.assist import jobs as builtin_jobs
@@ -51,9 +52,9 @@ class BackendOut(BaseModel):
     model_version: str | None = Field(description="The model version the backend last reported.")
     last_status: str | None = Field(description="'ok' or 'error' after the last check or pre-label.")
     last_error: str | None = Field(description="What went wrong last time, in words.")
-    checked_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    checked_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class PrelabelIn(BaseModel):
@@ -70,7 +71,7 @@ def list_backends(project_id: int, user: UserDep, session: SessionDep):
     return [v.__dict__ for v in backends.list_backends(session, user, project_id)]
 
 
-@router.post("/projects/{project_id}/ml-backends", response_model=BackendOut, status_code=201)
+@router.post("/projects/{project_id}/ml-backends", response_model=BackendOut, status_code=201, responses=errors(409))
 def add_backend(project_id: int, body: BackendIn, user: UserDep, session: SessionDep):
     """Attach an ML backend to the project (managers)."""
     return backends.add_backend(session, user, project_id, **body.model_dump()).__dict__
@@ -81,7 +82,7 @@ def get_backend(backend_id: int, user: UserDep, session: SessionDep):
     return backends.view(backends.get_backend(session, user, backend_id)).__dict__
 
 
-@router.patch("/ml-backends/{backend_id}", response_model=BackendOut)
+@router.patch("/ml-backends/{backend_id}", response_model=BackendOut, responses=errors(409))
 def update_backend(backend_id: int, body: BackendPatch, user: UserDep, session: SessionDep):
     """Change some fields; send `auth_header: ""` to remove the header."""
     return backends.update_backend(session, user, backend_id, body.model_dump(exclude_unset=True)).__dict__

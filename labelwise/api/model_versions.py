@@ -1,7 +1,6 @@
 """Built-in models: a project's model versions with their cross-validated metrics, and jobs that train
 a new version (then pre-label) or pre-label with an existing one."""
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
+from labelwise.api.schemas import Timestamp
 from labelwise.core.assist import jobs as assist_jobs
 from labelwise.core.assist import suggestions
 from labelwise.core.assist import training
@@ -31,7 +31,7 @@ class ModelVersionOut(BaseModel):
         description="k-fold cross-validated accuracy and F1 (see `metric` for what they mean); null when there "
                     "were too few labels to hold any out.")
     created_by: int | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class TrainIn(BaseModel):

@@ -5,8 +5,9 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
+from labelwise.api.contract import errors, file_download
 from labelwise.api.deps import ProjectCreatorDep, SessionDep, SessionFactoryDep, UserDep
 from labelwise.api.schemas import (
     EventOut,
@@ -22,6 +23,7 @@ from labelwise.core.accounts import users
 from labelwise.core.accounts.access import Role, authorize, role_in
 from labelwise.core.iteration import schema_change
 from labelwise.core.platform import events
+from labelwise.core.platform.clock import iso_utc
 from labelwise.core.projects import projects, stats, versions
 from labelwise.errors import Invalid
 from labelwise.formats import delimited, jsonl
@@ -98,7 +100,7 @@ def list_members(project_id: int, user: UserDep, session: SessionDep):
     ]
 
 
-@router.post("/{project_id}/members", response_model=MemberOut, status_code=201)
+@router.post("/{project_id}/members", response_model=MemberOut, status_code=201, responses=errors(409))
 def set_member(project_id: int, body: MemberIn, user: UserDep, session: SessionDep):
     if body.user_id is not None:
         member = users.get_user(session, body.user_id)
@@ -110,7 +112,7 @@ def set_member(project_id: int, body: MemberIn, user: UserDep, session: SessionD
     return MemberOut(user_id=member.id, username=member.username, role=row.role)
 
 
-@router.delete("/{project_id}/members/{user_id}", status_code=204)
+@router.delete("/{project_id}/members/{user_id}", status_code=204, responses=errors(409))
 def remove_member(project_id: int, user_id: int, user: UserDep, session: SessionDep):
     projects.remove_member(session, user, project_id, user_id)
 
@@ -141,7 +143,8 @@ def project_events(
     return [EventOut.model_validate(e).model_copy(update={"actor": names.get(e.actor_id)}) for e in rows]
 
 
-@router.get("/{project_id}/events/export")
+@router.get("/{project_id}/events/export", response_class=Response,
+             responses=file_download(["application/jsonl", "text/csv; charset=utf-8"], "The audit log, as asked by `format`"))
 def export_events(
     project_id: int,
     user: UserDep,
@@ -175,7 +178,7 @@ def _event_chunks(factory, project_id: int, filters, fmt: str) -> Iterator[bytes
         for event in events.iter_events(session, project_id, filters):
             if event.actor_id and event.actor_id not in names:
                 names.update(events.usernames(session, {event.actor_id}))
-            row = {"id": event.id, "created_at": event.created_at.isoformat(), "actor_id": event.actor_id,
+            row = {"id": event.id, "created_at": iso_utc(event.created_at), "actor_id": event.actor_id,
                    "actor": names.get(event.actor_id), "action": event.action, "object_type": event.object_type,
                    "object_id": event.object_id, "before": event.before, "after": event.after}
             if writer is not None:

@@ -1,14 +1,14 @@
 """Quality control over HTTP: the quality report, skill refit, gold tasks, adjudication, member standing
 and notifications."""
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, UserDep
-from labelwise.api.schemas import TaskOut
+from labelwise.api.schemas import TaskOut, Timestamp
 from labelwise.core.platform import notifications
 from labelwise.core.review import adjudication, consensus, gold, quality_report
 
@@ -42,7 +42,7 @@ class GoldOut(BaseModel):
     project_id: int
     result: dict[str, Any]
     created_by: int | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class StatusIn(_In):
@@ -66,7 +66,7 @@ class AnswerOut(BaseModel):
     username: str
     result: dict[str, Any] | None
     lead_time_ms: int | None
-    updated_at: str
+    updated_at: Timestamp
 
 
 class DisputedOut(BaseModel):
@@ -87,8 +87,8 @@ class NotificationOut(BaseModel):
     user_id: int | None = Field(description="Null for an alert to the project's managers.")
     kind: str
     message: str
-    created_at: datetime
-    read_at: datetime | None
+    created_at: Timestamp
+    read_at: Timestamp | None
 
 
 @router.get("/projects/{project_id}/quality")
@@ -117,7 +117,7 @@ def remove_gold(task_id: int, user: UserDep, session: SessionDep):
     return Response(status_code=204)
 
 
-@router.post("/tasks/{task_id}/gold/promote", response_model=GoldOut, status_code=201)
+@router.post("/tasks/{task_id}/gold/promote", response_model=GoldOut, status_code=201, responses=errors(409))
 def promote_gold(task_id: int, user: UserDep, session: SessionDep):
     """Make the task's reviewed (accepted or fixed) or adjudicated label its gold answer."""
     return gold.promote(session, user, task_id)
@@ -135,7 +135,7 @@ def adjudication_queue(project_id: int, user: UserDep, session: SessionDep,
     )
 
 
-@router.post("/tasks/{task_id}/adjudicate", response_model=TaskOut)
+@router.post("/tasks/{task_id}/adjudicate", response_model=TaskOut, responses=errors(409))
 def adjudicate(task_id: int, body: ResultIn, user: UserDep, session: SessionDep):
     """The reviewer's decision becomes the task's final label (consensus with confidence 1)."""
     return adjudication.adjudicate(session, user, task_id, result=body.result)

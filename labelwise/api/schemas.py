@@ -1,10 +1,19 @@
 """Request and response bodies of the HTTP API."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Columns hold naive UTC (see core/platform/clock.py); answers always carry the offset (…Z)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Every time in an answer: RFC 3339 with its offset, always UTC, as OpenAPI's `date-time` format requires.
+Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class _Out(BaseModel):
@@ -27,9 +36,9 @@ class TokenIn(_In):
 class TokenOut(_Out):
     id: int
     name: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
 
 
 class NewTokenOut(BaseModel):
@@ -51,7 +60,7 @@ class UserOut(_Out):
     email: str | None
     is_admin: bool
     is_active: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ProjectIn(_In):
@@ -69,8 +78,8 @@ class ProjectOut(_Out):
     guidelines: str
     label_schema: dict[str, Any]
     settings: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     schema_version: int = Field(1, description="The current label schema version.")
     guidelines_version: int = Field(1, description="The current guidelines version.")
     role: str | None = None
@@ -132,7 +141,7 @@ class TaskOut(_Out):
     annotation_count: int
     consensus: dict[str, Any] | None
     confidence: float | None
-    created_at: datetime
+    created_at: Timestamp
     duplicate_of: list[DuplicateOfOut] = Field(
         default_factory=list, description="Stored duplicate clusters holding this task (reviewers and managers).")
     label_error: LabelErrorOut | None = Field(
@@ -159,7 +168,7 @@ class ReviewOut(_Out):
     reviewer_id: int | None
     verdict: str
     comment: str
-    created_at: datetime
+    created_at: Timestamp
     schema_version: int = Field(1, description="The label schema version this was made under.")
     guidelines_version: int = Field(1, description="The guidelines version this was made under.")
 
@@ -179,8 +188,8 @@ class AnnotationOut(_Out):
     result: dict[str, Any] | None
     lead_time_ms: int | None
     revision: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     schema_version: int = Field(1, description="The label schema version this was made under.")
     guidelines_version: int = Field(1, description="The guidelines version this was made under.")
     review: ReviewOut | None = Field(default=None, description="The latest review verdict, if any.")
@@ -197,7 +206,7 @@ class RevisionOut(_Out):
     result: dict[str, Any] | None
     lead_time_ms: int | None
     author_id: int | None
-    created_at: datetime
+    created_at: Timestamp
     schema_version: int = Field(1, description="The label schema version this was made under.")
     guidelines_version: int = Field(1, description="The guidelines version this was made under.")
 
@@ -208,7 +217,7 @@ class PredictionOut(_Out):
     result: dict[str, Any]
     score: float | None
     scores: dict[str, Any] | None
-    created_at: datetime
+    created_at: Timestamp
     schema_version: int = Field(1, description="The label schema version this was made under.")
     guidelines_version: int = Field(1, description="The guidelines version this was made under.")
 
@@ -221,7 +230,7 @@ class TaskDetailOut(TaskOut):
 
 class NextTaskOut(BaseModel):
     task: TaskDetailOut
-    lease_expires_at: datetime
+    lease_expires_at: Timestamp
 
 
 AnnotatedNext = Annotated[bool, Query(description=(
@@ -277,7 +286,7 @@ class EventOut(_Out):
     object_id: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class BatchIn(_In):
@@ -314,7 +323,7 @@ class BatchOut(_Out):
     project_id: int
     name: str
     priority: int
-    deadline: datetime | None
+    deadline: Timestamp | None
     overlap: int | None
     pay_per_task: float
     pay_per_second: float
@@ -322,8 +331,8 @@ class BatchOut(_Out):
     spent: float
     status: str
     status_reason: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     progress: BatchProgressOut | None = None
 
 
@@ -349,10 +358,28 @@ class SchemaChangeIn(_In):
 class VersionOut(BaseModel):
     kind: str
     number: int
-    created_at: datetime
+    created_at: Timestamp
     author: str | None
     diff: list[str]
     migration: dict[str, Any] | None
     current: bool
     label_schema: dict[str, Any] | None = None
     guidelines: str | None = None
+
+
+class ErrorItemOut(BaseModel):
+    message: str
+    field: str | None = Field(None, description="The field, or for an import the column, at fault.")
+    line: int | None = Field(None, description="The line (row) of an upload at fault.")
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer (4xx and 5xx), whoever raised it."""
+
+    detail: str = Field(description="What went wrong, written for the user; the same text as `message`.")
+    message: str
+    field: str | None = Field(None, description="The request field at fault, dotted (e.g. `settings.overlap`).")
+    line: int | None = Field(None, description="The line of an uploaded file at fault.")
+    errors: list[ErrorItemOut] | None = Field(
+        None, description="Every problem found (a request's invalid fields, an import's bad rows), first first.")
+    retry_after: int | None = Field(None, description="With 429: seconds to wait before trying again.")

@@ -2,12 +2,14 @@
 
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
-from labelwise.api.exports import FORMAT_HELP, file_response
+from labelwise.api.exports import EXPORT_FILE, FORMAT_HELP, file_response
+from labelwise.api.schemas import Timestamp
 from labelwise.core.dataio import snapshots
 from labelwise.core.dataio.exporting import export_options
 from labelwise.formats import exporters
@@ -30,7 +32,7 @@ class SnapshotOut(BaseModel):
     labeled_count: int
     created_by: int | None
     author: str | None
-    created_at: Any
+    created_at: Timestamp
 
 
 class DiffOut(BaseModel):
@@ -43,7 +45,7 @@ class DiffOut(BaseModel):
     next: dict[str, int | None] = Field(description="Per list, the `after` that gives its next page (null: last).")
 
 
-@router.post("/projects/{project_id}/snapshots", response_model=SnapshotOut, status_code=201)
+@router.post("/projects/{project_id}/snapshots", response_model=SnapshotOut, status_code=201, responses=errors(409))
 def create_snapshot(project_id: int, body: SnapshotIn, user: UserDep, session: SessionDep):
     """Freeze the project's tasks and final labels as an immutable, content-hashed version."""
     return snapshots.create_snapshot(session, user, project_id, name=body.name, source=body.source).__dict__
@@ -59,7 +61,7 @@ def get_snapshot(snapshot_id: int, user: UserDep, session: SessionDep):
     return snapshots.get_snapshot(session, user, snapshot_id).__dict__
 
 
-@router.get("/snapshots/{snapshot_id}/export")
+@router.get("/snapshots/{snapshot_id}/export", response_class=Response, responses=EXPORT_FILE)
 async def export_snapshot(
     snapshot_id: int,
     user: UserDep,

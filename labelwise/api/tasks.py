@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import (
     AnnotatedNext,
@@ -102,7 +103,7 @@ def _duplicate_of(found: list[duplicate_clusters.Membership]) -> list[DuplicateO
             for m in found]
 
 
-@router.post("/tasks/{task_id}/skip", response_model=AnnotationOut | AnsweredNextOut, status_code=201)
+@router.post("/tasks/{task_id}/skip", response_model=AnnotationOut | AnsweredNextOut, status_code=201, responses=errors(409))
 def skip_task(task_id: int, user: UserDep, session: SessionDep, settings: SettingsDep, body: SkipIn | None = None,
               next: AnnotatedNext = False):
     """Skip the task; with `next=true` the response also carries the caller's next leased task."""

@@ -1,15 +1,16 @@
 """Weak supervision over HTTP: labeling functions (CRUD, live preview, apply, client votes), their analysis,
 and the label model run that stores its labels as predictions."""
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
+from labelwise.api.schemas import Timestamp
 from labelwise.core.platform import jobs
 from labelwise.core.weak import functions, label_model, plugin_functions
 
@@ -36,8 +37,8 @@ class FunctionOut(BaseModel):
     definition: dict[str, Any]
     definition_hash: str
     votes_current: bool = Field(description="True when the stored votes were computed for this definition.")
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class VoteIn(BaseModel):
@@ -79,14 +80,14 @@ def list_functions(project_id: int, user: UserDep, session: SessionDep):
     return [_out(f) for f in functions.list_functions(session, user, project_id)]
 
 
-@router.post("/projects/{project_id}/labeling-functions", response_model=FunctionOut, status_code=201)
+@router.post("/projects/{project_id}/labeling-functions", response_model=FunctionOut, status_code=201, responses=errors(409))
 def create_function(project_id: int, user: UserDep, session: SessionDep, settings: SettingsDep,
                     body: dict[str, Any] = FunctionBody):
     """Add a labeling function. A bad rule (invalid regex, a label outside the schema) is a 422 naming the field."""
     return _out(functions.create(session, user, project_id, body, installed=_installed(settings)))
 
 
-@router.put("/projects/{project_id}/labeling-functions/{function_id}", response_model=FunctionOut)
+@router.put("/projects/{project_id}/labeling-functions/{function_id}", response_model=FunctionOut, responses=errors(409))
 def update_function(project_id: int, function_id: int, user: UserDep, session: SessionDep, settings: SettingsDep,
                     body: dict[str, Any] = FunctionBody):
     return _out(functions.update(session, user, project_id, function_id, body, installed=_installed(settings)))

@@ -18,7 +18,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from labelwise.core.accounts.access import Role, authorize
-from labelwise.core.platform.clock import parse_when
+from labelwise.core.platform.clock import iso_utc, parse_when
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Invalid, NotFound
 from labelwise.formats import exporters
@@ -301,6 +301,6 @@ def _annotation_record(annotation: Annotation, usernames: dict[int, str]) -> dic
         "revision": annotation.revision,
         "schema_version": annotation.schema_version,
         "guidelines_version": annotation.guidelines_version,
-        "created_at": annotation.created_at.isoformat(),
-        "updated_at": annotation.updated_at.isoformat(),
+        "created_at": iso_utc(annotation.created_at),
+        "updated_at": iso_utc(annotation.updated_at),
     }

@@ -9,6 +9,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def iso_utc(value: datetime) -> str:
+    """A stored (naive UTC) time as RFC 3339 text with its offset, as every answer and export writes times."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.isoformat().replace("+00:00", "Z")
+
+
 def parse_when(value: str | datetime | None, field: str) -> datetime | None:
     """An ISO 8601 date or time from a filter, as naive UTC; None when empty; Invalid naming `field`."""
     if value is None or value == "":

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.labeling.annotations import checked_result
 from labelwise.core.platform import events
-from labelwise.core.platform.clock import utcnow
+from labelwise.core.platform.clock import iso_utc, utcnow
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.store.models import Annotation, GoldAnswer, Task, User
 
@@ -106,7 +106,7 @@ def _answers(session: Session, task_ids: list[int]) -> dict[int, list[dict[str, 
     for annotation_id, task_id, user_id, username, result, lead_time_ms, updated_at in rows:
         out.setdefault(task_id, []).append({
             "annotation_id": annotation_id, "user_id": user_id, "username": username, "result": result,
-            "lead_time_ms": lead_time_ms, "updated_at": updated_at.isoformat(),
+            "lead_time_ms": lead_time_ms, "updated_at": iso_utc(updated_at),
         })
     return out
 
