@@ -48,8 +48,8 @@ def install(app: FastAPI) -> None:
 
 
 def error_body(message: str, **fields) -> dict:
-    """The JSON of an error answer: `ErrorOut` with `detail` and `message` both the message, unset fields left out."""
-    return ErrorOut(detail=message, message=message, **fields).model_dump(mode="json", exclude_none=True)
+    """The JSON of an error answer: `ErrorOut` with `detail` and `message` both the message, fields not given left out."""
+    return ErrorOut(detail=message, message=message, **fields).model_dump(mode="json", exclude_unset=True)
 
 
 def error_response(status: int, message: str, *, headers: dict[str, str] | None = None, **fields) -> JSONResponse:

@@ -374,7 +374,10 @@ class ErrorItemOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    """The body of every error answer (4xx and 5xx), whoever raised it."""
+    """The body of every error answer (4xx and 5xx), whoever raised it. Some errors add a field of their own
+    (a refused schema change its `report`)."""
+
+    model_config = ConfigDict(extra="allow")
 
     detail: str = Field(description="What went wrong, written for the user; the same text as `message`.")
     message: str
