@@ -12,11 +12,12 @@ from labelwise.api import (
     annotations, auth, contract, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
 )
 from labelwise.api import jobs as jobs_api
-from labelwise.api import batches, duplicates, label_errors, media, ml_backends, model_versions, weak
+from labelwise.api import batches, duplicates, label_errors, media, ml_backends, model_versions, weak, webhooks
 from labelwise.api.guards import BodyLimit, SameOrigin
 from labelwise.core.job_kinds import default_handlers
 from labelwise.core.platform.job_runner import JobRunner
 from labelwise.core.media.signing import load_secret
+from labelwise.core.webhooks.delivery import WebhookDispatcher
 from labelwise.settings import Settings
 from labelwise.storage import make_storage
 from labelwise.store.session import make_engine, make_session_factory
@@ -30,16 +31,21 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        runner = None
+        runner = dispatcher = None
         if settings.run_jobs_in_server:
             runner = JobRunner(app.state.session_factory, handlers=default_handlers(), settings=settings,
                                storage=app.state.storage)
             runner.start()
+            dispatcher = WebhookDispatcher(app.state.session_factory, settings=settings)
+            dispatcher.start()
         app.state.job_runner = runner
+        app.state.webhook_dispatcher = dispatcher
         yield
-        app.state.job_runner = None
+        app.state.job_runner = app.state.webhook_dispatcher = None
         if runner is not None:
             runner.stop()
+        if dispatcher is not None:
+            dispatcher.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -56,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.storage = make_storage(settings)
     app.state.media_secret = load_secret(settings)  # shared by all processes: from settings or <data_dir>
     app.state.job_runner = None  # the lifespan starts one when settings.run_jobs_in_server
+    app.state.webhook_dispatcher = None  # likewise
     errors.install(app)
     app.middleware("http")(_security_headers)
     # Outermost, so they act before routing, authentication and any body read.
@@ -65,7 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
         api.include_router(module.router)
-    for module in (media, duplicates, jobs_api, ml_backends, weak, model_versions, label_errors, batches):
+    for module in (media, duplicates, jobs_api, ml_backends, weak, model_versions, label_errors, batches, webhooks):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)

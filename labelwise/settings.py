@@ -80,7 +80,7 @@ class Settings(BaseSettings):
 
     run_jobs_in_server: bool = Field(
         default=True,
-        description="Run a background job runner inside each `serve` process (on SQLite only one of them claims "
+        description="Run a background job runner and a webhook dispatcher inside each `serve` process (on SQLite only one of them claims "
         "jobs). With PostgreSQL at scale, set false and run `labelwise worker` processes instead.",
     )
     job_poll_seconds: float = Field(default=0.5, gt=0, description="How often an idle job runner looks for queued jobs.")
@@ -91,6 +91,20 @@ class Settings(BaseSettings):
         default=120, ge=2,
         description="A running job with no heartbeat for this long belongs to a dead process and is marked failed.",
     )
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, description="How long a webhook receiver has to answer one delivery before it counts as failed.")
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts per webhook delivery before it is marked failed (redeliver it by hand).")
+    webhook_backoff_seconds: float = Field(
+        default=30, gt=0, description="Wait before the first retry of a failed webhook delivery; it doubles with "
+                                      "each further attempt (with random jitter), up to webhook_backoff_max_seconds.")
+    webhook_backoff_max_seconds: float = Field(
+        default=3600, gt=0, description="The longest wait between two attempts of a webhook delivery.")
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often an idle webhook dispatcher looks for deliveries that are due.")
+    webhook_allow_link_local: bool = Field(
+        default=False, description="Allow webhook URLs on link-local addresses (169.254.0.0/16, fe80::/10), where "
+                                   "cloud metadata services live. Off: such URLs are refused and not sent to.")
     labeling_function_modules: str = Field(
         default="",
         description="Comma-separated importable Python modules whose @labeling_function functions projects may "

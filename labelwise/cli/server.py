@@ -59,32 +59,40 @@ def worker(
     data_dir: DataDirOption = None,
     burst: Annotated[bool, typer.Option("--burst", help="Exit once no queued job is left.")] = False,
 ) -> None:
-    """Run background jobs (imports, pre-labels, ...) until stopped; start as many as you like on PostgreSQL.
+    """Run background jobs (imports, pre-labels, ...) and send webhooks until stopped; start as many as you like on PostgreSQL.
 
     SIGTERM or Ctrl-C lets the running job finish first. On SQLite one runner claims at a time."""
     import signal
 
     from labelwise.core.job_kinds import default_handlers
     from labelwise.core.platform.job_runner import JobRunner
+    from labelwise.core.webhooks.delivery import WebhookDispatcher
     from labelwise.storage import make_storage
 
     settings = settings_for(database, data_dir)
     engine = make_engine(settings.resolved_database_url)
     try:
         upgrade(engine)
-        runner = JobRunner(make_session_factory(engine), handlers=default_handlers(), settings=settings,
-                           storage=make_storage(settings))
+        factory = make_session_factory(engine)
+        runner = JobRunner(factory, handlers=default_handlers(), settings=settings, storage=make_storage(settings))
+        dispatcher = WebhookDispatcher(factory, settings=settings)
         if burst:
             ran = 0
             while runner.run_once():
                 ran += 1
             runner.stop()
-            err.print(f"ran {ran} job(s)")
+            sent = dispatcher.deliver_due()
+            dispatcher.stop()
+            err.print(f"ran {ran} job(s), attempted {sent} webhook delivery(ies)")
             return
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: runner.request_stop())
-        err.print(f"worker {runner.name}: waiting for jobs ({', '.join(runner.handlers)})")
-        runner.run_forever()
+            signal.signal(signum, lambda *_: (runner.request_stop(), dispatcher.request_stop()))
+        err.print(f"worker {runner.name}: waiting for jobs ({', '.join(runner.handlers)}) and webhook deliveries")
+        dispatcher.start()
+        try:
+            runner.run_forever()
+        finally:
+            dispatcher.stop()
     finally:
         engine.dispose()
 

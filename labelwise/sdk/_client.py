@@ -159,6 +159,40 @@ class Client:
         """Queue a failed or cancelled job again, as a new attempt."""
         return self._call("POST", f"/jobs/{job_id}/retry")
 
+    # webhooks
+    def add_webhook(self, project_id: int, url: str, *, events: list[str] | None = None, secret: str | None = None,
+                    description: str = "", active: bool = True) -> JSON:
+        """Add a webhook (all events by default); the answer's `secret` is shown this once."""
+        body = {"url": url, "events": events, "secret": secret, "description": description, "active": active}
+        return self._call("POST", f"/projects/{project_id}/webhooks", json=body)
+
+    def list_webhooks(self, project_id: int) -> list[JSON]:
+        return self._call("GET", f"/projects/{project_id}/webhooks")
+
+    def update_webhook(self, webhook_id: int, **changes: Any) -> JSON:
+        """Change url, events, description, active, secret; `rotate_secret=True` makes a new secret."""
+        return self._call("PATCH", f"/webhooks/{webhook_id}", json=changes)
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        self._call("DELETE", f"/webhooks/{webhook_id}")
+
+    def ping_webhook(self, webhook_id: int) -> JSON:
+        """Queue a `ping` event to the webhook; returns the delivery."""
+        return self._call("POST", f"/webhooks/{webhook_id}/ping")
+
+    def webhook_deliveries(self, webhook_id: int, *, status: str | None = None, event: str | None = None,
+                           limit: int = 50) -> list[JSON]:
+        """The webhook's delivery log, newest first."""
+        return self._call("GET", f"/webhooks/{webhook_id}/deliveries",
+                          params=_params(status=status, event=event, limit=limit))
+
+    def get_webhook_delivery(self, delivery_id: int) -> JSON:
+        return self._call("GET", f"/webhook-deliveries/{delivery_id}")
+
+    def redeliver_webhook(self, delivery_id: int) -> JSON:
+        """Send a delivered or failed delivery again (a new delivery of the same event)."""
+        return self._call("POST", f"/webhook-deliveries/{delivery_id}/redeliver")
+
     def add_ml_backend(self, project_id: int, *, name: str, url: str, kind: str = "labelwise",
                        auth_header: str | None = None, timeout_seconds: float = 30.0,
                        label_config: str | None = None) -> JSON:

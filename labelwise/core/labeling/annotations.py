@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.assist import retrain
 from labelwise.core.labeling import batches, queue
-from labelwise.core.platform import events
+from labelwise.core.platform import events, webhook_outbox
 from labelwise.core.platform.clock import utcnow
-from labelwise.core.projects.projects import project_schema
+from labelwise.core.projects.projects import ProjectSettings, project_schema
 from labelwise.core.review import routing
 from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
 from labelwise.schema import validate_result
@@ -19,6 +19,7 @@ from labelwise.store.models import (
     Annotation,
     AnnotationRevision,
     Assignment,
+    Batch,
     Project,
     Task,
     User,
@@ -60,9 +61,7 @@ def submit(
         session.rollback()
         raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead") from None
     add_revision(session, annotation, user)
-    session.execute(update(Task).where(Task.id == task_id).values(annotation_count=Task.annotation_count + 1))
-    if task.batch_id is not None:
-        batches.charge(session, task.batch_id, lead_time_ms)
+    _count_answer(session, task, lead_time_ms)
     events.record(session, actor=user, action="annotation.submitted", object_type="annotation",
                   object_id=annotation.id, project_id=task.project_id,
                   after={"task_id": task_id, "result": values, "lead_time_ms": lead_time_ms})
@@ -172,12 +171,7 @@ def _resubmit(
             select(Assignment).where(Assignment.task_id == annotation.task_id, Assignment.user_id == user.id)
         )
         _count_slot(session, annotation.task_id, assignment, user)
-        session.execute(
-            update(Task).where(Task.id == annotation.task_id).values(annotation_count=Task.annotation_count + 1)
-        )
-        task = session.get(Task, annotation.task_id)
-        if task.batch_id is not None:
-            batches.charge(session, task.batch_id, lead_time_ms)
+        _count_answer(session, session.get(Task, annotation.task_id), lead_time_ms)
     annotation.status = "submitted"
     annotation.result = values
     annotation.lead_time_ms = lead_time_ms
@@ -187,7 +181,8 @@ def _resubmit(
     add_revision(session, annotation, user)
     events.record(session, actor=user, action=action, object_type="annotation", object_id=annotation.id,
                   project_id=annotation.project_id, before=before,
-                  after={"status": "submitted", "result": values, "revision": annotation.revision})
+                  after={"task_id": annotation.task_id, "status": "submitted", "result": values,
+                         "revision": annotation.revision})
 
 
 def _load_for_work(
@@ -216,6 +211,35 @@ def _load_for_work(
         )
         return task, role, None, existing
     return task, role, row[0], row[1]
+
+
+def _count_answer(session: Session, task: Task, lead_time_ms: int | None) -> None:
+    """One more answer counts on the task and is charged to its batch. For webhooks: the answer that reaches
+    the overlap completes the task, and when that was the batch's last incomplete task, the batch."""
+    counted = update(Task).where(Task.id == task.id).values(annotation_count=Task.annotation_count + 1)
+    wanted = webhook_outbox.wants(session, task.project_id, "task.completed") or (
+        task.batch_id is not None and webhook_outbox.wants(session, task.project_id, "batch.completed"))
+    if not wanted:
+        session.execute(counted)
+        if task.batch_id is not None:
+            batches.charge(session, task.batch_id, lead_time_ms)
+        return
+    count = session.scalar(counted.returning(Task.annotation_count))
+    batch = session.get(Batch, task.batch_id) if task.batch_id is not None else None
+    if batch is not None:
+        batches.charge(session, batch.id, lead_time_ms)  # its row lock orders concurrent answers on PostgreSQL
+    overlap = batch.overlap if batch is not None and batch.overlap is not None else \
+        ProjectSettings.model_validate(session.get(Project, task.project_id).settings).overlap
+    if count != overlap:
+        return
+    webhook_outbox.emit(session, task.project_id, "task.completed",
+                        {"task_id": task.id, "batch_id": task.batch_id, "annotations": count, "overlap": overlap})
+    if batch is not None and webhook_outbox.wants(session, task.project_id, "batch.completed"):
+        done = batches.progress(session, batch)
+        if done.tasks and done.complete == done.tasks:
+            webhook_outbox.emit(session, task.project_id, "batch.completed",
+                                {"batch_id": batch.id, "name": batch.name, "tasks": done.tasks,
+                                 "submitted": done.submitted, "spent": batch.spent, "budget": batch.budget})
 
 
 def _count_slot(session: Session, task_id: int, assignment: Assignment | None, user: User) -> None:

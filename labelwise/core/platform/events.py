@@ -1,4 +1,6 @@
-"""The audit log: every service that changes state records one event in the same transaction."""
+"""The audit log: every service that changes state records one event in the same transaction.
+
+Recording one also queues the webhook deliveries it stands for (`webhook_outbox.from_audit`)."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform import webhook_outbox
 from labelwise.core.platform.clock import parse_when, utcnow
 from labelwise.errors import Invalid
 from labelwise.store.models import Event, User
@@ -37,6 +40,8 @@ def record(
             created_at=utcnow(),
         )
     )
+    webhook_outbox.from_audit(session, actor=actor, action=action, object_type=object_type, object_id=object_id,
+                              project_id=project_id, before=before, after=after)
 
 
 @dataclass(frozen=True)

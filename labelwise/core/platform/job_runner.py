@@ -199,6 +199,9 @@ class JobRunner:
                 update(Job).where(*conditions, Job.id.in_(ids)).values(status="failed", finished_at=now, updated_at=now,
                                                    error={"message": message})
             ).rowcount
+            for job in session.scalars(select(Job).where(Job.id.in_(ids), Job.status == "failed",
+                                                         Job.finished_at == now)):
+                jobs.job_finished(session, job)
             session.commit()
         for job_id in ids:
             jobs.clear_signals(self.progress_dir, job_id)
@@ -244,9 +247,13 @@ class JobRunner:
         now = utcnow()
         with self.factory() as session:
             # Only while it is still ours: a runner that lost its lease must not overwrite the recovery.
-            session.execute(update(Job).where(Job.id == job_id, Job.status == "running", Job.worker == self.name)
-                            .values(status=status, finished_at=now, updated_at=now, heartbeat_at=now,
-                                    **{k: v for k, v in values.items() if v is not None}))
+            finished = session.execute(
+                update(Job).where(Job.id == job_id, Job.status == "running", Job.worker == self.name)
+                .values(status=status, finished_at=now, updated_at=now, heartbeat_at=now,
+                        **{k: v for k, v in values.items() if v is not None})
+            ).rowcount
+            if finished:
+                jobs.job_finished(session, session.get(Job, job_id))
             session.commit()
 
     def _release_lock(self) -> None:

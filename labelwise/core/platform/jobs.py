@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform import webhook_outbox
 from labelwise.core.platform.clock import utcnow
 from labelwise.errors import Conflict, NotFound
 from labelwise.store.models import Job, User
@@ -93,10 +94,12 @@ def cancel_job(session: Session, user: User, job_id: int, *, progress_dir: Path)
             .values(status="cancelled", finished_at=now, updated_at=now,
                     error={"message": f"cancelled by {user.username} before it started"})
         ).rowcount
-        session.commit()
         if cancelled:
             session.refresh(job)
+            job_finished(session, job)
+            session.commit()
             return view(job, progress_dir=progress_dir)
+        session.commit()
         session.refresh(job)
     if job.status != "running":
         raise Conflict(f"job {job.id} has already {job.status}; only queued or running jobs can be cancelled")
@@ -143,6 +146,14 @@ def view(job: Job, *, progress_dir: Path) -> JobView:
     return JobView(job.id, job.project_id, job.kind, job.status, done, total, rows, progress, job.params, job.result,
                    job.error, job.attempts, cancel_requested, job.worker, job.created_by, job.created_at, updated,
                    job.started_at, job.finished_at)
+
+
+def job_finished(session: Session, job: Job) -> None:
+    """Queue the `job.finished` webhook event of a job that has just ended (in the caller's transaction)."""
+    webhook_outbox.emit(session, job.project_id, "job.finished",
+                        {"job_id": job.id, "kind": job.kind, "status": job.status, "result": job.result,
+                         "error": job.error, "attempts": job.attempts,
+                         "finished_at": job.finished_at.isoformat() + "Z" if job.finished_at else None})
 
 
 def count_by_status(session: Session, project_id: int) -> dict[str, int]:

@@ -46,7 +46,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
-from labelwise.core.platform import events
+from labelwise.core.platform import events, webhook_outbox
 from labelwise.core.projects.projects import project_schema
 from labelwise.core.review.controls import canonical, choice_options, single_choice_control
 from labelwise.errors import Invalid
@@ -192,8 +192,18 @@ def recompute(session: Session, task: Task, project: Project) -> bool:
         .order_by(Annotation.id)
     ).all()
     found = aggregate(project_schema(project), task.data, [Answer(u, r or {}, s) for u, r, s in rows])
+    previous = task.consensus
     task.consensus, task.confidence = found.result, found.confidence
+    _tell_webhooks(session, task, previous, "answers")
     return False
+
+
+def _tell_webhooks(session: Session, task: Task, previous: dict[str, Any] | None, reason: str) -> None:
+    """A `consensus.changed` webhook event when the task's consensus answer (not just its confidence) changed."""
+    if task.consensus != previous and webhook_outbox.wants(session, task.project_id, "consensus.changed"):
+        webhook_outbox.emit(session, task.project_id, "consensus.changed",
+                            {"task_id": task.id, "consensus": task.consensus, "previous": previous,
+                             "confidence": task.confidence, "reason": reason})
 
 
 def refit(session: Session, user: User, project_id: int, *, control: str | None = None) -> RefitSummary:
@@ -420,11 +430,13 @@ def _recompute_batch(session: Session, project: Project, tasks: list[Task], skil
     ):
         answers.setdefault(task_id, []).append(Answer(user_id, result or {}, skills.get(user_id)))
     for task in tasks:
+        previous = task.consensus
         if task.id in gold:
             task.consensus, task.confidence = gold[task.id], 1.0
         elif task.adjudicated_at is None:
             found = aggregate(schema, task.data, answers.get(task.id, []))
             task.consensus, task.confidence = found.result, found.confidence
+        _tell_webhooks(session, task, previous, "recomputed")
     session.flush()
     for task in tasks:
         session.expunge(task)

@@ -1,0 +1,1 @@
+"""Webhooks: per-project subscriptions (hooks), and sending their outbox rows (delivery)."""
