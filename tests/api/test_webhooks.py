@@ -77,7 +77,7 @@ def test_work_through_the_api_fires_every_event_signed(client, team):
     assert [(d["annotation_id"], d["task_id"], d["actor"]) for d in by_event["annotation.created"]] == [
         (created["id"], task["id"], "ann"), (created["id"] + 1, task["id"], "bob")]
     assert by_event["annotation.updated"][0]["result"] == {"sentiment": "negative"}
-    assert by_event["task.completed"] == [{"task_id": task["id"], "annotations": 2, "overlap": 2}]
+    assert by_event["task.completed"] == [{"task_id": task["id"], "batch_id": None, "annotations": 2, "overlap": 2}]
     assert [d["consensus"] for d in by_event["consensus.changed"]] == [
         {"sentiment": "positive"}, {"sentiment": "negative"}]
     assert by_event["review.created"][0]["verdict"] == "accept"
@@ -181,3 +181,27 @@ def test_only_managers_see_and_change_webhooks(client, team):
         assert client.post(f"/api/v1/webhooks/{hook['id']}/ping", headers=caller.headers).status_code in (403, 404)
     assert client.delete(f"/api/v1/webhooks/{hook['id']}", headers=manager.headers).status_code == 204
     assert client.get(f"/api/v1/webhooks/{hook['id']}", headers=manager.headers).status_code == 404
+
+
+def test_a_batch_completes_when_its_last_task_gets_the_batch_overlap(client, session, team):
+    manager, ann, bob, _, project = team
+    task_ids = [t["id"] for t in client.get(f"/api/v1/projects/{project.id}/tasks", headers=manager.headers)
+                .json()["items"]]
+    batch = client.post(f"/api/v1/projects/{project.id}/batches", json={"name": "first", "overlap": 1},
+                        headers=manager.headers).json()
+    assert client.post(f"/api/v1/batches/{batch['id']}/tasks", json={"task_ids": task_ids},
+                       headers=manager.headers).status_code == 200
+    with Receiver() as receiver:
+        add_hook(client, manager, project.id, receiver.url, events=["task.completed", "batch.completed"])
+        for caller in (ann, bob):  # overlap 1 in the batch: one answer completes a task
+            task = next_task(client, caller, project.id)
+            assert client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": {"sentiment": "positive"}},
+                               headers=caller.headers).status_code == 201
+        receiver.wait_for(lambda r: len(r.delivered) == 3)
+    events = [(e["event"], e["data"].get("task_id"), e["data"].get("batch_id")) for e in receiver.delivered]
+    assert sorted(events, key=str) == sorted([("task.completed", task_ids[0], batch["id"]),
+                                              ("task.completed", task_ids[1], batch["id"]),
+                                              ("batch.completed", None, batch["id"])], key=str)
+    assert events[-1][0] == "batch.completed"
+    done = next(e for e in receiver.delivered if e["event"] == "batch.completed")["data"]
+    assert done["tasks"] == 2 and done["submitted"] == 2 and done["name"] == "first"
