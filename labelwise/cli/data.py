@@ -146,6 +146,9 @@ def export_command(
     include_predictions: Annotated[Optional[bool], typer.Option(
         "--include-predictions/--no-predictions", help="Add model predictions (default: only for labelstudio).")] = None,
     only_labeled: Annotated[bool, typer.Option(help="Leave out tasks without annotations.")] = False,
+    schema_version: Annotated[Optional[int], typer.Option(help="Only answers made under this schema version.")] = None,
+    guidelines_version: Annotated[Optional[int], typer.Option(
+        help="Only answers made under this guidelines version.")] = None,
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
@@ -163,6 +166,7 @@ def export_command(
     options = export_options(
         source=source, status=status, accepted_only=accepted_only, since=since, until=until, annotator=annotator,
         label=label, split=split, split_seed=split_seed, only_labeled=only_labeled,
+        schema_version=schema_version, guidelines_version=guidelines_version,
         include_predictions=format == "labelstudio" if include_predictions is None else include_predictions,
     )
     to_stdout = str(path) == "-"

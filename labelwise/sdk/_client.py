@@ -81,6 +81,28 @@ class Client:
     def update_project(self, project_id: int, **changes: Any) -> JSON:
         return self._call("PATCH", f"/projects/{project_id}", json=changes)
 
+    # schema and guidelines versions
+    def change_schema(self, project_id: int, label_schema: JSON | str, *, migration: list[JSON] | None = None) -> JSON:
+        """Set a new label schema. A change that would leave stored results invalid raises `ApiError` 409 whose
+        `body["report"]` says what breaks, unless `migration` carries them over (docs/schema-versions.md)."""
+        body: JSON = {"label_schema": label_schema}
+        if migration is not None:
+            body["migration"] = migration
+        return self._call("PATCH", f"/projects/{project_id}", json=body)
+
+    def preview_schema_change(self, project_id: int, label_schema: JSON | str, *,
+                              migration: list[JSON] | None = None) -> JSON:
+        """What `change_schema` would do: diff, results rewritten, sent back, and still broken."""
+        return self._call("POST", f"/projects/{project_id}/schema/preview",
+                          json={"label_schema": label_schema, "migration": migration})
+
+    def list_versions(self, project_id: int, *, kind: str | None = None) -> list[JSON]:
+        """Schema and guidelines versions, newest first, each with its readable diff."""
+        return self._call("GET", f"/projects/{project_id}/versions", params=_params(kind=kind))
+
+    def get_version(self, project_id: int, kind: str, number: int) -> JSON:
+        return self._call("GET", f"/projects/{project_id}/versions/{kind}/{number}")
+
     def delete_project(self, project_id: int) -> None:
         self._call("DELETE", f"/projects/{project_id}")
 
@@ -441,7 +463,7 @@ class Client:
         """Stream a JSONL export (`jsonl` or `jsonl-minimal`) one record at a time.
 
         Options: source (consensus, first, all), status, accepted_only, since, until, annotator, label,
-        split (true or ratios such as "80,10,10"), split_seed.
+        split (true or ratios such as "80,10,10"), split_seed, schema_version, guidelines_version.
         """
         params = _params(format=format, include_predictions=include_predictions, only_labeled=only_labeled,
                          **options)

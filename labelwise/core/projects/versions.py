@@ -66,7 +66,7 @@ def list_versions(session: Session, user: User, project_id: int, *, kind: str | 
             .where(ProjectVersion.project_id == project_id))
     if kind is not None:
         stmt = stmt.where(ProjectVersion.kind == kind)
-    rows = session.execute(stmt.order_by(ProjectVersion.kind, ProjectVersion.number.desc())).all()
+    rows = session.execute(stmt.order_by(ProjectVersion.id.desc())).all()
     return [_view(project, row, author, full=False) for row, author in rows]
 
 

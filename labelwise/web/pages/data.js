@@ -13,7 +13,7 @@ const SORTS = [
 const STATUSES = [["", "Any status"], ["unlabeled", "Unlabeled"], ["labeled", "Labeled"],
   ["complete", "Complete"], ["incomplete", "Incomplete"], ["skipped", "Skipped"]];
 const FILTER_KEYS = ["q", "status", "has_predictions", "duplicates", "duplicate_cluster", "label_error", "annotator",
-  "sort", "limit"];
+  "schema_version", "sort", "limit"];
 
 export function preview(data, max = 180) {
   const parts = [];
@@ -73,13 +73,19 @@ export default async function dataPage(view, ctx) {
   let cluster = /^\d+$/.test(q.get("duplicate_cluster") || "") ? q.get("duplicate_cluster") : "";
   const clusterChip = h("p", { class: "cluster-filter", hidden: !cluster });
   const annotator = select("annotator", [["", "Anyone"]], "");
+  // Tasks with an answer made under one schema version (reviewers and managers).
+  const versionChoices = [["", "Any version"]];
+  for (let n = project.schema_version; n >= 1; n -= 1) versionChoices.push([String(n), `Schema v${n}`]);
+  const schemaVersion = select("schema_version", versionChoices, reviewer ? q.get("schema_version") || "" : "");
   const sort = select("sort", SORTS, q.get("sort") || "id");
   const limit = select("limit", [["25", "25"], ["50", "50"], ["100", "100"], ["250", "250"]], q.get("limit") || "50");
   const filters = h("form", { class: "filters card", role: "search", "aria-label": "Filter tasks" },
     field("Search", search).wrap, field("Status", status).wrap, field("Predictions", preds).wrap,
-    field("Duplicates", dupes).wrap, field("Label errors", errs).wrap, field("Annotated by", annotator).wrap, field("Sort", sort).wrap, field("Per page", limit).wrap);
+    field("Duplicates", dupes).wrap, field("Label errors", errs).wrap, field("Annotated by", annotator).wrap,
+    field("Answered under", schemaVersion).wrap, field("Sort", sort).wrap, field("Per page", limit).wrap);
   filters.addEventListener("submit", (e) => { e.preventDefault(); reload(); });
   errs.closest(".field").hidden = !reviewer;
+  schemaVersion.closest(".field").hidden = !reviewer;
   errs.closest(".field").append(detect, detectNote);
 
   const tbody = h("tbody");
@@ -114,6 +120,7 @@ export default async function dataPage(view, ctx) {
     if (cluster) p.set("duplicate_cluster", cluster);
     if (errs.value) p.set("label_error", errs.value);
     if (annotator.value) p.set("annotator", annotator.value);
+    if (schemaVersion.value) p.set("schema_version", schemaVersion.value);
     if (sort.value !== "id") p.set("sort", sort.value);
     if (limit.value !== "50") p.set("limit", limit.value);
     return p;

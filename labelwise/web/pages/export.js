@@ -25,6 +25,8 @@ export default async function exportPage(view, ctx) {
     since: h("input", { name: "since", placeholder: "2024-05-01" }),
     until: h("input", { name: "until", placeholder: "2024-06-01" }),
     split: h("input", { name: "split", placeholder: "80,10,10" }),
+    schema_version: h("input", { name: "schema_version", type: "number", min: 1, placeholder: `1–${project.schema_version}` }),
+    guidelines_version: h("input", { name: "guidelines_version", type: "number", min: 1, placeholder: `1–${project.guidelines_version}` }),
   };
   const accepted = h("input", { type: "checkbox", name: "accepted_only" });
   const link = h("a", { class: "btn btn-primary", download: "" }, "Download");

@@ -1,11 +1,12 @@
-// Project settings: name, description, guidelines and routing settings (PATCH), and deletion.
+// Project settings: name, description, guidelines and routing settings (PATCH), the label schema (a change
+// previewed with its migration before it is applied), the versions, and deletion.
 import { api } from "/static/api.js";
 import { describeError, infoBox, toast, toastError } from "/static/components/alerts.js";
 import { confirmDialog } from "/static/components/dialog.js";
 import { field, h } from "/static/components/dom.js";
 import { guidelinesField, settingsFieldset } from "/static/components/project-form.js";
 import { canDo, projectHeader } from "/static/components/project-nav.js";
-import { toYaml } from "/static/components/yaml.js";
+import { schemaChangeCard, versionsCard } from "/static/components/schema-change.js";
 
 export default async function settingsPage(view, ctx) {
   const project = await api(`/projects/${ctx.params.id}`, { signal: ctx.signal });
@@ -45,6 +46,7 @@ export default async function settingsPage(view, ctx) {
       view.querySelector(".breadcrumb span").textContent = updated.name;
       message.replaceChildren(h("p", { class: "alert alert-success", role: "status" }, "Saved."));
       toast("Settings saved.");
+      versions.reload();
     } catch (error) {
       fail(`Could not save: ${describeError(error)}`, error.field === "name" ? name : settings.inputFor(error.field));
     } finally {
@@ -52,9 +54,8 @@ export default async function settingsPage(view, ctx) {
     }
   });
 
-  const schema = h("section", { class: "card" }, h("h2", null, "Label schema"),
-    h("p", { class: "small muted" }, "The schema is fixed once tasks are labeled; this is what annotators see."),
-    h("pre", { class: "code", tabindex: "0", "aria-label": "Label schema" }, toYaml(project.label_schema)));
+  const versions = await versionsCard(project, { signal: ctx.signal });
+  const schema = schemaChangeCard(project, { onApplied: () => versions.reload() }).el;
 
   const del = h("button", { type: "button", class: "btn btn-danger" }, "Delete project…");
   del.addEventListener("click", async () => {
@@ -75,5 +76,5 @@ export default async function settingsPage(view, ctx) {
   const danger = h("section", { class: "card danger-zone" }, h("h2", null, "Danger zone"),
     h("p", null, "Deleting a project removes its data for good."), del);
 
-  view.append(projectHeader(project, "settings", { title: `Settings · ${project.name}` }), form, schema, danger);
+  view.append(projectHeader(project, "settings", { title: `Settings · ${project.name}` }), form, schema, versions.el, danger);
 }

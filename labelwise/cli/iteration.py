@@ -1,0 +1,69 @@
+"""`labelwise schema`: versions of a project's label schema and guidelines, and safe schema changes."""
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from labelwise.cli._app import out
+from labelwise.cli._shared import ActorOption, DatabaseOption, DataDirOption, acting_user, open_session, read_text, settings_for
+from labelwise.errors import Invalid
+
+schema_app = typer.Typer(help="Label schema and guidelines versions; schema changes with label migrations.")
+
+SchemaFile = Annotated[Path, typer.Argument(help="The new label schema (YAML or JSON file).")]
+MigrationOption = Annotated[Optional[Path], typer.Option(
+    "--migration", help="A JSON file: the list of migration steps (rename_label, merge_labels, split_label, "
+                        "map_values, drop_control, rename_control).")]
+
+
+@schema_app.command("versions")
+def schema_versions(project_id: int, kind: Annotated[Optional[str], typer.Option(help="schema or guidelines")] = None,
+                    actor: ActorOption = None, database: DatabaseOption = None, data_dir: DataDirOption = None) -> None:
+    """List the schema and guidelines versions, newest first, with their diffs."""
+    from labelwise.core.projects import versions
+
+    with open_session(settings_for(database, data_dir)) as session:
+        for view in versions.list_versions(session, acting_user(session, actor), project_id, kind=kind):
+            current = " (current)" if view.current else ""
+            out.print(f"{view.kind} v{view.number}{current} {view.created_at:%Y-%m-%d %H:%M} by {view.author or '-'}",
+                      highlight=False)
+            for line in view.diff:
+                out.print(f"    {line}", highlight=False, markup=False)
+
+
+@schema_app.command("preview")
+def schema_preview(project_id: int, schema: SchemaFile, migration: MigrationOption = None, actor: ActorOption = None,
+                   database: DatabaseOption = None, data_dir: DataDirOption = None) -> None:
+    """Print (as JSON) what changing to SCHEMA would change, rewrite and break; writes nothing."""
+    from labelwise.core.iteration import schema_change
+
+    with open_session(settings_for(database, data_dir)) as session:
+        plan = schema_change.preview(session, acting_user(session, actor), project_id, read_text(schema, "schema"),
+                                     _steps(migration))
+        print(json.dumps(plan.to_dict(), indent=2))
+
+
+@schema_app.command("apply")
+def schema_apply(project_id: int, schema: SchemaFile, migration: MigrationOption = None, actor: ActorOption = None,
+                 database: DatabaseOption = None, data_dir: DataDirOption = None) -> None:
+    """Change the project's schema to SCHEMA; with --migration, migrate stored results (snapshot first)."""
+    from labelwise.core.iteration import schema_change
+
+    with open_session(settings_for(database, data_dir)) as session:
+        changes: dict = {"label_schema": read_text(schema, "schema")}
+        steps = _steps(migration)
+        if steps is not None:
+            changes["migration"] = steps
+        project = schema_change.update_project(session, acting_user(session, actor), project_id, changes)
+        out.print(f"project {project_id} is at schema version {project.schema_version}", highlight=False)
+
+
+def _steps(path: Path | None) -> list | None:
+    if path is None:
+        return None
+    try:
+        return json.loads(read_text(path, "migration"))
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"{path} is not valid JSON: {exc}", field="migration") from None

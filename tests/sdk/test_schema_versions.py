@@ -1,0 +1,32 @@
+"""The SDK's schema changes: a 409 with its report, a preview, the migration, the versions and a version filter."""
+
+import copy
+
+import pytest
+
+from labelwise import ApiError, Client
+from tests.factories import TEXT_SCHEMA, make_user
+
+
+def test_change_schema_with_a_rename_migration(live_server, session):
+    admin = make_user(session, "admin", admin=True)
+    with Client(live_server.url, token=admin.token) as sdk:
+        project = sdk.create_project("Reviews", TEXT_SCHEMA)
+        sdk.import_tasks(project["id"], [{"text": "fine"}, {"text": "meh"}])
+        for task in sdk.iter_tasks(project["id"]):
+            sdk.submit(task["id"], {"sentiment": "neutral"})
+        schema = copy.deepcopy(TEXT_SCHEMA)
+        schema["controls"]["sentiment"]["options"] = ["positive", "negative", "mixed"]
+        with pytest.raises(ApiError) as refused:
+            sdk.change_schema(project["id"], schema)
+        assert refused.value.status == 409
+        assert refused.value.body["report"]["broken"][0]["labels"]["neutral"]["annotations"] == 2
+        migration = [{"op": "rename_label", "control": "sentiment", "from": "neutral", "to": "mixed"}]
+        preview = sdk.preview_schema_change(project["id"], schema, migration=migration)
+        assert preview["allowed"] and preview["rewritten"]["annotations"] == 2
+        assert sdk.change_schema(project["id"], schema, migration=migration)["schema_version"] == 2
+        assert [v["number"] for v in sdk.list_versions(project["id"], kind="schema")] == [2, 1]
+        assert sdk.get_version(project["id"], "schema", 2)["migration"]["steps"] == migration
+        assert {r["consensus"]["sentiment"] for r in sdk.export(project["id"])} == {"mixed"}
+        assert list(sdk.export(project["id"], only_labeled=True, schema_version=2)) == []
+        assert len(list(sdk.export(project["id"], only_labeled=True, schema_version=1))) == 2
