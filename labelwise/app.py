@@ -13,6 +13,7 @@ from labelwise.api import (
 )
 from labelwise.api import jobs as jobs_api
 from labelwise.api import batches, duplicates, label_errors, media, ml_backends, model_versions, weak, webhooks
+from labelwise.api import worker_links
 from labelwise.api.guards import BodyLimit, SameOrigin
 from labelwise.core.job_kinds import default_handlers
 from labelwise.core.platform.job_runner import JobRunner
@@ -72,7 +73,8 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
         api.include_router(module.router)
-    for module in (media, duplicates, jobs_api, ml_backends, weak, model_versions, label_errors, batches, webhooks):
+    for module in (media, duplicates, jobs_api, ml_backends, weak, model_versions, label_errors, batches, webhooks,
+                   worker_links):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)
@@ -110,6 +112,14 @@ def _health() -> dict:
 def _mount_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     index = WEB_DIR / "index.html"
+
+    work = WEB_DIR / "labeling" / "work.html"
+
+    @app.get("/w/{token}", include_in_schema=False)
+    def worker_page(token: str) -> FileResponse:
+        # Marketplaces show the task inside their own page, so this one page may be framed.
+        policy = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+        return FileResponse(work, headers={"Cache-Control": "no-cache", "Content-Security-Policy": policy})
 
     @app.get("/", include_in_schema=False)
     @app.get("/app/{path:path}", include_in_schema=False)

@@ -386,3 +386,73 @@ class ErrorOut(BaseModel):
     errors: list[ErrorItemOut] | None = Field(
         None, description="Every problem found (a request's invalid fields, an import's bad rows), first first.")
     retry_after: int | None = Field(None, description="With 429: seconds to wait before trying again.")
+
+
+class WorkerLinkIn(_In):
+    name: str = Field(default="worker link", min_length=1, max_length=200)
+    batch_id: int | None = Field(default=None, description="Serve only this batch's tasks (null: the project).")
+    max_tasks_per_worker: int | None = Field(default=None, description="Tasks one worker may do (null: no limit).")
+    max_tasks_total: int | None = Field(default=None, description="Tasks done through the link in all.")
+    max_workers: int | None = Field(default=None, description="Distinct worker ids the link takes.")
+    rate_per_minute: int = Field(default=120, description="Requests a minute through the link, all workers.")
+    expires_at: datetime | None = None
+
+
+class WorkerLinkPatch(_In):
+    name: str | None = None
+    max_tasks_per_worker: int | None = None
+    max_tasks_total: int | None = None
+    max_workers: int | None = None
+    rate_per_minute: int | None = None
+    expires_at: datetime | None = None
+
+
+class WorkerLinkOut(_Out):
+    id: int
+    project_id: int
+    batch_id: int | None
+    name: str
+    token: str
+    url: str = Field(default="", description="The path to share; append ?workerId=... as the marketplace does.")
+    max_tasks_per_worker: int | None
+    max_tasks_total: int | None
+    max_workers: int | None
+    rate_per_minute: int
+    tasks_done: int
+    workers: int
+    blocked: list[str]
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+
+
+class WorkerIdIn(_In):
+    worker_id: str = Field(max_length=100)
+
+
+class CompletionCodeIn(_In):
+    code: str = Field(min_length=1, max_length=64)
+
+
+class LinkWorkerOut(BaseModel):
+    worker_id: str
+    user_id: int
+    tasks_done: int
+    completion_code: str
+    created_at: datetime
+    last_seen_at: datetime
+
+
+class WorkerJoinIn(_In):
+    worker_id: str | None = Field(default=None, max_length=1000)
+
+
+class WorkerStatusOut(BaseModel):
+    link: str
+    project_id: int
+    batch_id: int | None
+    worker_id: str
+    tasks_done: int
+    max_tasks_per_worker: int | None
+    completion_code: str | None = Field(description="Shown once the worker has done at least one task.")
+    token: str | None = Field(default=None, description="On join only: the worker session's bearer token.")

@@ -14,7 +14,7 @@ from labelwise.api.schemas import (
 from labelwise.core.accounts.access import Role
 from labelwise.core.labeling import queue
 from labelwise.core.labeling.tasks import TaskView, describe_task
-from labelwise.errors import Forbidden
+from labelwise.errors import Forbidden, TooManyRequests
 from labelwise.store.models import Annotation, User
 
 
@@ -55,6 +55,6 @@ def answered_next(session: Session, user: User, annotation: Annotation, *, defau
     answer = AnnotationOut.model_validate(annotation)
     try:
         served = queue.next_task(session, user, annotation.project_id, default_lease_seconds=default_lease_seconds)
-    except Forbidden as refused:
+    except (Forbidden, TooManyRequests) as refused:  # a worker link's quota or rate limit
         return AnsweredNextOut(annotation=answer, next=None, next_refused=str(refused))
     return AnsweredNextOut(annotation=answer, next=None if served is None else next_out(session, user, served))

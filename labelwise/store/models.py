@@ -56,6 +56,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A crowd worker who came through a worker link: no password, one project, the link they work through.
+    is_external: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    external_link_id: Mapped[int | None] = mapped_column(ForeignKey("worker_links.id", ondelete="SET NULL",
+                                                                    use_alter=True))
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -199,6 +203,50 @@ class Batch(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WorkerLink(Base):
+    """A shareable link through which crowd workers without accounts label a project (or one batch).
+
+    `token` is the secret in the URL; `secret` signs completion codes. Quotas, expiry, revocation, the
+    block list and the rate limit (a fixed one-minute window: `window_start`, `window_count`) are checked
+    on every task served through it.
+    """
+
+    __tablename__ = "worker_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    max_tasks_per_worker: Mapped[int | None] = mapped_column(Integer)
+    max_tasks_total: Mapped[int | None] = mapped_column(Integer)
+    max_workers: Mapped[int | None] = mapped_column(Integer)
+    rate_per_minute: Mapped[int] = mapped_column(Integer, default=120)
+    tasks_done: Mapped[int] = mapped_column(Integer, default=0)
+    workers: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    window_start: Mapped[datetime | None] = mapped_column(DateTime)
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LinkWorker(Base):
+    """One crowd worker (by the id their marketplace gave) on one link, and the tasks they did through it."""
+
+    __tablename__ = "link_workers"
+
+    link_id: Mapped[int] = mapped_column(ForeignKey("worker_links.id", ondelete="CASCADE"), primary_key=True)
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    tasks_done: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Assignment(Base):

@@ -1,4 +1,6 @@
-// The one way the UI talks to the server: JSON over fetch with the session cookie.
+// The one way the UI talks to the server: JSON over fetch with the session cookie, or with a bearer
+// token once useToken() set one (a crowd worker's page, which marketplaces may show in a frame where
+// the strict session cookie is not sent).
 // Every failure becomes an ApiError whose message is the server's words (or a plain network message).
 
 export class ApiError extends Error {
@@ -11,8 +13,13 @@ export class ApiError extends Error {
   get isNetwork() { return this.status === 0; }
 }
 
+let bearer = null;
+
+export function useToken(token) { bearer = token; }
+
 export async function api(path, { method = "GET", body, headers = {}, raw = false, signal } = {}) {
   const init = { method, headers: { ...headers }, credentials: "same-origin", signal };
+  if (bearer) init.headers.authorization = `Bearer ${bearer}`;
   if (body !== undefined) {
     if (typeof body === "string" || body instanceof Blob || body instanceof ArrayBuffer || body instanceof FormData) {
       init.body = body;

@@ -25,7 +25,7 @@ def _differences(engine):
         and not (d[0] == "remove_index" and d[1].name == "ix_tasks_search")
         and not (d[0] in ("add_index", "remove_index") and d[1].name == "ix_tasks_queue")
         and not (engine.dialect.name == "sqlite" and d[0] in ("add_fk", "remove_fk")
-                 and [c.name for c in d[1].columns] in (["adjudicated_by"], ["batch_id"]))
+                 and [c.name for c in d[1].columns] in (["adjudicated_by"], ["batch_id"], ["external_link_id"]))
     ]
 
 

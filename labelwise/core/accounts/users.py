@@ -11,7 +11,7 @@ from labelwise.core.accounts import login_throttle
 from labelwise.core.accounts.security import hash_password, hash_token, new_token, verify_dummy, verify_password
 from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
-from labelwise.errors import Conflict, Invalid, NotFound, Unauthorized
+from labelwise.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from labelwise.store.models import Token, User
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{1,150}$")
@@ -103,6 +103,8 @@ def issue_token(
     session: Session, user: User, *, name: str, kind: str = "api", days: int | None = None
 ) -> tuple[Token, str]:
     """Create a token and return it with its secret, which is shown once and never stored."""
+    if user.is_external and kind != "worker":
+        raise Forbidden("a crowd worker's session cannot create tokens")
     secret = new_token()
     now = utcnow()
     token = Token(

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.assist import retrain
-from labelwise.core.labeling import batches, queue
+from labelwise.core.labeling import batches, queue, worker_gate
 from labelwise.core.platform import events, webhook_outbox
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings, project_schema
@@ -62,6 +62,8 @@ def submit(
         raise Conflict(f"you already annotated task {task_id}; edit that annotation (PATCH) instead") from None
     add_revision(session, annotation, user)
     _count_answer(session, task, lead_time_ms)
+    if user.is_external:
+        worker_gate.count_answer(session, user)
     events.record(session, actor=user, action="annotation.submitted", object_type="annotation",
                   object_id=annotation.id, project_id=task.project_id,
                   after={"task_id": task_id, "result": values, "lead_time_ms": lead_time_ms})
@@ -172,6 +174,8 @@ def _resubmit(
         )
         _count_slot(session, annotation.task_id, assignment, user)
         _count_answer(session, session.get(Task, annotation.task_id), lead_time_ms)
+        if user.is_external:
+            worker_gate.count_answer(session, user)
     annotation.status = "submitted"
     annotation.result = values
     annotation.lead_time_ms = lead_time_ms

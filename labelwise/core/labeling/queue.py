@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.labeling import worker_gate
 from labelwise.core.labeling.queue_order import PAUSED_RANK
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
@@ -49,6 +50,8 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
     settings = ProjectSettings.model_validate(project.settings)
     lease = timedelta(seconds=settings.lease_seconds or default_lease_seconds)
     now = utcnow()
+    # a crowd worker is held to their link's rules and, on a batch's link, to that batch's tasks
+    scope = worker_gate.admit(session, user, project_id, now) if user.is_external else None
     standing = _standing(session, project_id, user, settings)
     held = session.execute(
         select(Task, Assignment)
@@ -91,6 +94,7 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
                     WANTS_ANNOTATORS,
                     NOT_PAUSED,
                     ~exists().where(Assignment.task_id == Task.id, Assignment.user_id == user.id),
+                    *_in_batch(scope),
                 )
                 .order_by(Task.queue_rank.desc(), Task.priority.desc(), Task.id)
                 .limit(CANDIDATES)
@@ -108,6 +112,13 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
             return Served(*claimed, project, role, fresh=True)
     session.commit()
     return None
+
+
+def _in_batch(scope: tuple[int, int] | None) -> list:
+    if scope is None:
+        return []
+    batch_id, rank = scope  # the rank first: the index range holds only that batch's rank
+    return [Task.queue_rank == rank, Task.batch_id == batch_id]
 
 
 def release_expired(session: Session, project_id: int, now: datetime) -> int:

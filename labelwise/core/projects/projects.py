@@ -16,7 +16,7 @@ from labelwise.core.platform import events
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects import versions
 from labelwise.core.projects.schema_check import SchemaConflict, plan_change
-from labelwise.errors import Conflict, Invalid, NotFound
+from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
 from labelwise.schema import LabelSchema, parse_schema
 from labelwise.schema.changes import guidelines_diff
 from labelwise.schema.migration import Migration
@@ -131,6 +131,8 @@ def create_project(
     guidelines: str = "",
     settings: dict[str, Any] | None = None,
 ) -> Project:
+    if owner.is_external:
+        raise Forbidden("a crowd worker's session cannot create projects")
     name = _clean_name(name)
     schema = checked_schema(label_schema)
     parsed = parse_settings(settings)
