@@ -7,8 +7,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.duplicates import duplicate_clusters, duplicates
+from labelwise.core.platform.access import Role, authorize
 
 router = APIRouter(tags=["duplicates"])
 

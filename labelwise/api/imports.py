@@ -12,15 +12,15 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from labelwise.api.deps import ProjectCreatorDep, SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body
-from labelwise.api.schemas import ImportOut, ProjectOut
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
+from labelwise.api.schemas import ImportOut, ProjectOut
 from labelwise.core.dataio import import_job
-from labelwise.core.platform import jobs
-from labelwise.core.accounts.access import Role, authorize
-from labelwise.errors import Invalid
-from labelwise.core.duplicates.import_duplicates import DuplicateMode
 from labelwise.core.dataio.import_files import import_file
+from labelwise.core.duplicates.import_duplicates import DuplicateMode
+from labelwise.core.platform import jobs
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.projects.projects import create_project
+from labelwise.errors import Invalid
 from labelwise.formats import labelstudio_config
 from labelwise.formats.labels import INTO
 from labelwise.formats.registry import READERS, import_format

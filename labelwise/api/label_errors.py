@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
-from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.review import label_errors
 
 router = APIRouter(tags=["label errors"])

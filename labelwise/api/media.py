@@ -15,12 +15,12 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from labelwise.api.contract import errors, file_download
 from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body, credentials
-from labelwise.core.accounts.access import Role, authorize, role_in
 from labelwise.core.accounts.users import resolve_token
 from labelwise.core.dataio import import_yolo, media_import
 from labelwise.core.duplicates.import_duplicates import DuplicateMode
 from labelwise.core.media import signing
 from labelwise.core.media.media import MediaLimits
+from labelwise.core.platform.access import Role, authorize, role_in
 from labelwise.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
 from labelwise.storage import Storage, check_key, project_of
 

@@ -20,9 +20,9 @@ from labelwise.api.schemas import (
     VersionOut,
 )
 from labelwise.core.accounts import users
-from labelwise.core.accounts.access import Role, authorize, role_in
 from labelwise.core.iteration import schema_change
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize, role_in
 from labelwise.core.platform.clock import iso_utc
 from labelwise.core.projects import projects, stats, versions
 from labelwise.errors import Invalid

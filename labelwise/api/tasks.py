@@ -20,10 +20,11 @@ from labelwise.api.schemas import (
     TaskPageOut,
 )
 from labelwise.api.views import answered_next, blind_fields, next_out, task_detail
-from labelwise.core.accounts.access import Role, role_in
+from labelwise.core.assist import predictions
 from labelwise.core.duplicates import duplicate_clusters
-from labelwise.core.labeling import annotations, predictions, queue
+from labelwise.core.labeling import annotations, queue
 from labelwise.core.labeling.tasks import TaskFilter, get_task, list_tasks
+from labelwise.core.platform.access import Role, role_in
 from labelwise.core.review import label_errors
 from labelwise.core.review.gold import answered_by
 

@@ -11,9 +11,9 @@ from labelwise.api.schemas import (
     TaskDetailOut,
     TaskOut,
 )
-from labelwise.core.accounts.access import Role
 from labelwise.core.labeling import queue
 from labelwise.core.labeling.tasks import TaskView, describe_task
+from labelwise.core.platform.access import Role
 from labelwise.errors import Forbidden, TooManyRequests
 from labelwise.store.models import Annotation, User
 

@@ -3,7 +3,8 @@ summary (shown, accepted, edited, rejected, lead time with and without a suggest
 
 from sqlalchemy import select
 
-from labelwise.core.labeling import annotations, predictions
+from labelwise.core.assist import predictions
+from labelwise.core.labeling import annotations
 from labelwise.store.models import Prediction, Task
 from tests.factories import add_member, add_tasks, make_project, make_user
 

@@ -4,9 +4,9 @@ and leaves overlap and leases alone."""
 from sqlalchemy import select
 
 from labelwise.assist.active import in_random_slice
-from labelwise.core.assist.queue_priority import RANDOM_SHARE
-from labelwise.core.labeling import predictions
+from labelwise.core.assist import predictions
 from labelwise.core.projects import projects
+from labelwise.core.projects.queue_priority import RANDOM_SHARE
 from labelwise.store.models import Task
 from tests.factories import add_member, add_tasks, make_project, make_user, next_task, texts
 

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from labelwise.core.platform import events
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.assist.ml_client import KINDS, BackendClient, BackendError
+from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
-from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.core.projects.projects import project_schema
+from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.formats.labelstudio_xml import to_label_config
 from labelwise.store.models import MlBackend, Project, User
 

@@ -16,16 +16,16 @@ from typing import Any
 from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 
-from labelwise.core.platform import events, jobs
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.assist import jobs as builtin_jobs
 from labelwise.core.assist.backends import client_for, label_config_for, record_outcome
 from labelwise.core.assist.ml_client import BackendError, TaskIn
+from labelwise.core.platform import events, jobs
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
-from labelwise.errors import Invalid, LabelwiseError, NotFound
-from labelwise.schema import validate_result
 from labelwise.core.platform.job_runner import JobContext
 from labelwise.core.projects.projects import project_schema
+from labelwise.errors import Invalid, LabelwiseError, NotFound
+from labelwise.schema import validate_result
 from labelwise.store.models import Job, MlBackend, Prediction, Project, Task, User
 
 KIND_PRELABEL = builtin_jobs.KIND_PRELABEL

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labelwise.core.platform import jobs
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.assist.backends import client_for, get_backend, label_config_for, record_outcome
 from labelwise.core.assist.ml_client import BackendError, Labeled
-from labelwise.errors import Invalid, LabelwiseError
+from labelwise.core.platform import jobs
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.job_runner import JobContext
 from labelwise.core.projects.projects import project_schema
+from labelwise.errors import Invalid, LabelwiseError
 from labelwise.store.models import Annotation, Job, MlBackend, Project, Task, User
 
 KIND_TRAIN_BACKEND = "train_backend"

@@ -14,11 +14,11 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, undefer
 
 from labelwise.assist.models import cross_validate, load_model, model_for, supports, training_set
-from labelwise.core.accounts.access import Role, authorize
-from labelwise.core.assist import queue_priority
-from labelwise.core.labeling import predictions
+from labelwise.core.assist import predictions
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
+from labelwise.core.projects import queue_priority
 from labelwise.core.projects.projects import ProjectSettings, project_schema
 from labelwise.errors import Invalid, NotFound
 from labelwise.store.models import Annotation, ModelVersion, Project, Task, User

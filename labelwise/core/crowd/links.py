@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.accounts.users import issue_token
 from labelwise.core.labeling.worker_gate import LinkClosed, check_open, completion_code, take_rate
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import parse_when, utcnow
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.errors import Conflict, Invalid, NotFound

@@ -17,7 +17,7 @@ from typing import IO, Any
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import iso_utc, parse_when
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Invalid, NotFound

@@ -5,8 +5,8 @@ from typing import IO
 
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.dataio import importing
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.projects.projects import project_schema
 from labelwise.formats.registry import read_rows
 from labelwise.store.models import User

@@ -12,10 +12,10 @@ from typing import IO
 
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.dataio.media_import import Collected, MediaFile, MediaImportSummary, collect_zip, import_media
 from labelwise.core.duplicates.import_duplicates import DuplicateMode
 from labelwise.core.media.media import MediaLimits
-from labelwise.core.dataio.media_import import Collected, MediaFile, MediaImportSummary, collect_zip, import_media
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Invalid
 from labelwise.formats import yolo

@@ -13,16 +13,17 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.dataio import import_annotations
 from labelwise.core.duplicates.import_duplicates import DuplicateGate, DuplicateMode, check_mode
-from labelwise.core.labeling.queue_order import priority_sql
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings, project_schema
+from labelwise.core.projects.queue_order import priority_sql
 from labelwise.errors import ImportRejected, Invalid, LabelwiseError
 from labelwise.formats.rows import Row
 from labelwise.schema import LabelSchema, check_task_data, validate_result
+from labelwise.schema.predictions import prediction_values
 from labelwise.store import search
 from labelwise.store.bulk import insert_with_ids
 from labelwise.store.models import GoldAnswer, Prediction, Task, User
@@ -213,26 +214,6 @@ def _parse_predictions(schema: LabelSchema, data: dict, raw: Any, line: int) -> 
             raise Invalid(f"row {line}: {where} must be an object with a 'result' object", field=where, line=line)
         out.append(prediction_values(schema, data, item, where=where, line=line))
     return out
-
-
-def prediction_values(schema: LabelSchema, data: dict, item: dict, *, where: str, line: int | None) -> dict[str, Any]:
-    """Validate one prediction object (result, model_version, score, scores) and return its column values."""
-    try:
-        result = validate_result(schema, data, item["result"])
-    except Invalid as exc:
-        prefix = f"row {line}: " if line is not None else ""
-        raise Invalid(f"{prefix}{where}: {exc.message}", field=f"{where}.{exc.field}", line=line) from None
-    score = item.get("score")
-    if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
-        raise Invalid(f"{where}: 'score' must be a number", field=f"{where}.score", line=line)
-    scores = item.get("scores")
-    if scores is not None and not isinstance(scores, dict):
-        raise Invalid(f"{where}: 'scores' must be an object of label to score", field=f"{where}.scores", line=line)
-    version = item.get("model_version", "unknown")
-    if not isinstance(version, str) or not version or len(version) > 200:
-        raise Invalid(f"{where}: 'model_version' must be a string of 1-200 characters",
-                      field=f"{where}.model_version", line=line)
-    return {"result": result, "score": score, "scores": scores, "model_version": version}
 
 
 def _parse_gold(schema: LabelSchema, data: dict, raw: Any, line: int) -> dict[str, Any] | None:

@@ -9,8 +9,8 @@ own, after refusing traversal, symlinks, encryption and bombs.
 
 import os
 import zipfile
-from contextlib import suppress
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -18,11 +18,11 @@ from typing import IO, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.dataio import importing
 from labelwise.core.duplicates.import_duplicates import DuplicateMode, check_mode
 from labelwise.core.media.media import MediaInfo, MediaLimits, inspect_file, media_kind
 from labelwise.core.media.signing import MEDIA_PATH
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import ImportRejected, Invalid, LabelwiseError, TooLarge
 from labelwise.formats.rows import Row

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.dataio.exporting import ExportOptions, iter_records, split_of
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.formats.labels import SOURCES, final_result

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from labelwise.assist.image_hash import near_pairs, phash
 from labelwise.assist.minhash import MinHashLSH, verified_pairs
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.duplicates import duplicate_clusters
 from labelwise.core.media.signing import MEDIA_PATH
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Invalid
 from labelwise.store.models import Task, User

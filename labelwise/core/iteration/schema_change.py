@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.dataio.snapshots import create_snapshot
 from labelwise.core.iteration.send_back import send_back
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects import projects, versions
 from labelwise.core.projects.schema_check import ChangePlan, SchemaConflict, by_kind, plan_change

@@ -6,24 +6,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.assist import retrain
-from labelwise.core.labeling import batches, queue, worker_gate
+from labelwise.core.labeling import answer_hooks, batches, queue, worker_gate
 from labelwise.core.platform import events, webhook_outbox
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings, project_schema
-from labelwise.core.review import routing
 from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
 from labelwise.schema import validate_result
-from labelwise.store.models import (
-    Annotation,
-    AnnotationRevision,
-    Assignment,
-    Batch,
-    Project,
-    Task,
-    User,
-)
+from labelwise.store.models import Annotation, AnnotationRevision, Assignment, Batch, Project, Task, User
 
 MAX_LEAD_TIME_MS = 7 * 24 * 3600 * 1000
 
@@ -285,7 +276,7 @@ def add_revision(session: Session, annotation: Annotation, author: User) -> None
             guidelines_version=annotation.guidelines_version,
         )
     )
-    routing.on_answer_changed(session, annotation)
+    answer_hooks.answer_changed(session, annotation)
 
 
 def stamp(session: Session, annotation: Annotation) -> None:

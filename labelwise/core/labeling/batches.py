@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
-from labelwise.core.labeling.queue_order import MAX_BATCH_PRIORITY, batch_rank
 from labelwise.core.labeling.tasks import TaskFilter, matching_ids
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import parse_when, utcnow
 from labelwise.core.projects.projects import ProjectSettings
+from labelwise.core.projects.queue_order import MAX_BATCH_PRIORITY, batch_rank
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.store.models import Annotation, Assignment, Batch, Event, GoldAnswer, Project, Task, User
 

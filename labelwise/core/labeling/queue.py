@@ -17,11 +17,11 @@ from sqlalchemy import case, exists, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.labeling import worker_gate
-from labelwise.core.labeling.queue_order import PAUSED_RANK
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
+from labelwise.core.projects.queue_order import PAUSED_RANK
 from labelwise.errors import Conflict, Forbidden
 from labelwise.store.models import Annotation, Assignment, GoldAnswer, Member, Project, Task, User
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.errors import Forbidden, Invalid, NotFound
 from labelwise.store import search

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core.labeling.queue_order import batch_rank
+from labelwise.core.projects.queue_order import batch_rank
 from labelwise.errors import Forbidden, TooManyRequests
 from labelwise.store.models import Batch, LinkWorker, User, WorkerLink
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.platform import webhook_outbox
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import parse_when, utcnow
 from labelwise.errors import Invalid
 from labelwise.store.models import Event, User

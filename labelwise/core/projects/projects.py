@@ -9,18 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
-from labelwise.core.assist import queue_priority
-from labelwise.core.labeling.queue_order import priority_sql
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
-from labelwise.core.projects import versions
+from labelwise.core.projects import queue_priority, versions
+from labelwise.core.projects.queue_order import priority_sql
 from labelwise.core.projects.schema_check import SchemaConflict, plan_change
 from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
 from labelwise.schema import LabelSchema, parse_schema
 from labelwise.schema.changes import guidelines_diff
-from labelwise.schema.migration import Migration
 from labelwise.schema.hotkeys import hotkey_conflicts
+from labelwise.schema.migration import Migration
 from labelwise.store.models import Batch, Member, Project, Task, User
 
 _log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.store.models import Annotation, Prediction, Task, User

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.errors import Invalid, NotFound
 from labelwise.store.models import Project, ProjectVersion, User

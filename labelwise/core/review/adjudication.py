@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.labeling.annotations import checked_result
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import iso_utc, utcnow
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.store.models import Annotation, GoldAnswer, Task, User

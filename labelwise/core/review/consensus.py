@@ -45,8 +45,8 @@ import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.platform import events, webhook_outbox
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.projects.projects import project_schema
 from labelwise.core.review.controls import canonical, choice_options, single_choice_control
 from labelwise.errors import Invalid

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from labelwise.assist.crossval import cross_val_pred_proba
 from labelwise.assist.label_errors import ConfidentLearning
 from labelwise.assist.models.choose import model_for, supports
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Invalid

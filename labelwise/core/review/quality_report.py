@@ -27,7 +27,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.projects.projects import project_schema
 from labelwise.core.review import gold
 from labelwise.core.review.controls import choice_options, single_choice_control

@@ -7,9 +7,9 @@ from typing import Any, Literal
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.labeling.annotations import add_revision, checked_result, stamp
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.core.review import routing

@@ -16,22 +16,14 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from labelwise.assist.weak import LabelingFunctionError, PythonFunction, definition_hash, from_definition
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.platform import events, jobs
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
 from labelwise.core.weak.plugin_functions import Registry, registry
 from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
 from labelwise.schema import ChoicesControl, LabelSchema
-from labelwise.store.models import (
-    GoldAnswer,
-    LabelingFunction,
-    LabelingFunctionVote,
-    Prediction,
-    Project,
-    Task,
-    User,
-)
+from labelwise.store.models import GoldAnswer, LabelingFunction, LabelingFunctionVote, Prediction, Project, Task, User
 
 RULE_KINDS = ("keywords", "regex", "condition")
 SERVER_KINDS = RULE_KINDS + ("predictions", "python", "project")

@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from labelwise.assist.models.text_classifier import TextClassifier
 from labelwise.assist.weak import (
     DawidSkeneLabelModel,
     MajorityVoteLabelModel,
@@ -18,10 +19,9 @@ from labelwise.assist.weak import (
     analyze_votes,
     conflicting_tasks,
 )
-from labelwise.assist.models.text_classifier import TextClassifier
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.assist.training import trainable_controls
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
 from labelwise.core.weak.functions import single_choice_control

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
 from labelwise.core.platform import events as audit
 from labelwise.core.platform import webhook_outbox
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.store.models import User, Webhook, WebhookDelivery

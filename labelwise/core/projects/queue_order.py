@@ -9,7 +9,7 @@ so the queue's index range never reaches them.
 Within a batch, sequential routing leaves every priority at 0, so tasks come in import order. Random routing
 uses a fixed pseudo-random permutation of ids (the same in SQLite and PostgreSQL, and stable across restarts).
 Uncertainty routing starts at 0 and is re-scored from each task's latest prediction as predictions
-arrive (`core/assist/queue_priority.py`); active-learning routing starts random and is reordered by
+arrive (`core/projects/queue_priority.py`); active-learning routing starts random and is reordered by
 the model after each retrain (`core/assist/training.reorder_queue`).
 """
 

@@ -5,13 +5,13 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from labelwise.core.accounts.access import Role, authorize
-from labelwise.core.assist import queue_priority
-from labelwise.core.dataio.importing import prediction_values
 from labelwise.core.platform import events
+from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
+from labelwise.core.projects import queue_priority
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Invalid
+from labelwise.schema.predictions import prediction_values
 from labelwise.store.models import Prediction, Task, User
 
 MAX_PREDICTIONS_PER_CALL = 10_000
