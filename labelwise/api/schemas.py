@@ -1,3 +1,4 @@
+# Over 400 lines: every request and response body of the API, so its OpenAPI models read in one place.
 """Request and response bodies of the HTTP API."""
 
 from datetime import UTC, datetime

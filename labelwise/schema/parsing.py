@@ -1,3 +1,4 @@
+# Over 400 lines: one short cross-check per rule a schema must meet, kept together in the order they run.
 """Parse a label schema given as YAML, JSON or a dict into its specs, or fail with `Invalid` naming the field.
 
 Loading refuses duplicate keys; each spec is validated by its pydantic model, then cross-checked against

@@ -1,3 +1,4 @@
+# Over 400 lines: one checker per region type, all sharing the same context, geometry and overlap rules.
 """Checks of region results (spans, boxes, polygons, polylines, keypoints, masks, segments, tracks).
 
 Every region gets its shape, id, label and score checked, then its geometry against the task's data:

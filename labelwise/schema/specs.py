@@ -1,3 +1,4 @@
+# Over 400 lines: one small immutable class per object and control type, the schema's vocabulary in one place.
 """Label schema specs: the immutable typed objects and controls a parsed schema is made of.
 
 Objects say what a task shows (and which task-data key holds it); controls say what is asked about

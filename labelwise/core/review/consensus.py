@@ -1,3 +1,4 @@
+# Over 400 lines: the aggregation rule of each control type beside the code that keeps consensus current.
 """Consensus: each task's aggregated answer and its confidence, kept current as answers change.
 
 `aggregate` is the pure rule (one task's answers in, one result and confidence out); the rest

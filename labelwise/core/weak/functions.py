@@ -1,3 +1,4 @@
+# Over 400 lines: every labeling-function kind's service (edit, preview, apply, upload) over one vote store.
 """Labeling functions of a project: create, edit, delete, preview on a sample, and compute or upload votes.
 
 Rule kinds (keywords, regex, condition) are evaluated here by `labelwise.assist.weak`; kind `python` runs a
