@@ -94,6 +94,22 @@ def to_items(schema: LabelSchema, data: Mapping[str, Any], result: Mapping[str, 
         else:
             for region in value:
                 items.extend(_region_items(kind, base, obj, data.get(obj.field), region, spec))
+    return _with_region_geometry(items)
+
+
+_GEOMETRY_KEYS = ("original_width", "original_height", "image_rotation")
+
+
+def _with_region_geometry(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Label Studio's per-region answers repeat their region's geometry (start/end/channel, x/y/...)."""
+    regions = {item["id"]: item for item in items if item.get("id") is not None and item["type"].endswith("labels")}
+    for item in items:
+        region = regions.get(item.get("id"))
+        if region is None or item is region or item["type"].endswith("labels"):
+            continue
+        shape = {k: v for k, v in region["value"].items() if not k.endswith("labels") and k != "text"}
+        item["value"] = {**shape, **item["value"]}
+        item.update({k: region[k] for k in _GEOMETRY_KEYS if k in region})
     return items
 
 

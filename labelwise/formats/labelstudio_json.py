@@ -82,7 +82,7 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
             "completed_by": {"username": annotation.get("user")},
             "result": to_items(schema, full_data, annotation.get("result") or {}),
             "was_cancelled": annotation.get("status") == "skipped",
-            "ground_truth": False,
+            "ground_truth": record.get("gold") is not None and annotation.get("result") == record.get("gold"),
             "created_at": annotation.get("created_at"),
             "updated_at": annotation.get("updated_at"),
         }
@@ -106,8 +106,9 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     data.update(ours.get("media") or {})
     annotations = _list(task, "annotations", where)
     predictions = _list(task, "predictions", where)
+    drafts = _list(task, "drafts", where)
     if not ours.get("media"):
-        _restore_sizes(schema, data, [item for entry in annotations + predictions for item in _items(entry)])
+        _restore_sizes(schema, data, [item for entry in annotations + predictions + drafts for item in _items(entry)])
     row: dict[str, Any] = {"data": data}
     external_id = ours.get("external_id") if ours else task.get("id")
     if external_id is not None:
@@ -125,6 +126,11 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
             out["lead_time_ms"] = round(entry["lead_time"] * 1000)
         if entry.get("was_cancelled"):
             out["status"] = "skipped"
+        for key in ("created_at", "updated_at"):
+            if isinstance(entry.get(key), str):
+                out[key] = entry[key]
+        if entry.get("ground_truth") and not entry.get("was_cancelled") and "gold" not in row:
+            row["gold"] = out["result"]  # Label Studio's ground truth is the task's gold answer here
         row["annotations"].append(out)
     row["predictions"] = []
     for index, entry in enumerate(predictions):
@@ -134,16 +140,24 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
         if isinstance(entry.get("score"), (int, float)):
             out["score"] = entry["score"]
         row["predictions"].append(out)
+    for index, entry in enumerate(drafts):  # no drafts here: a draft becomes a prediction named after its author
+        here = f"{where}.drafts[{index}]"
+        author = _user(entry.get("created_username") or entry.get("user") or entry.get("completed_by")) or "unknown"
+        row["predictions"].append({"model_version": f"draft:{author}"[:200],
+                                   "result": from_items(schema, data, _items(entry, here), where=here)})
     return row
 
 
 def _list(task: Mapping, key: str, where: str) -> list:
+    """The objects listed under `key`; bare ids (Label Studio's default export lists predictions by id) are
+    references to objects not in the file, and are passed over."""
     value = task.get(key)
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(entry, Mapping) for entry in value):
+    if not isinstance(value, list) or not all(isinstance(e, (Mapping, int, str)) and not isinstance(e, bool)
+                                              for e in value):
         raise Invalid(f"{where}: '{key}' must be a list of objects", field=key)
-    return value
+    return [entry for entry in value if isinstance(entry, Mapping)]
 
 
 def _items(entry: Mapping, where: str = "") -> list:

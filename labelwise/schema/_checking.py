@@ -20,6 +20,7 @@ class _Context:
     schema: LabelSchema
     data: dict
     region_owner: dict[str, str] = field(default_factory=dict)  # region id -> control name
+    out_of_range: list[str] | None = None  # when a list: values past the media's bounds are kept and noted here
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ class _Here:
 
     def fail(self, message: str, path: str | None = None) -> Invalid:
         return Invalid(f"control '{self.name}': {message}", field=path or self.path)
+
+    def beyond(self, message: str, path: str) -> None:
+        """A value outside the media's bounds (a segment at -0.05 s): refused, or kept and noted when the
+        caller collects `out_of_range` (imports of real data from other tools)."""
+        if self.ctx.out_of_range is None:
+            raise self.fail(message, path)
+        self.ctx.out_of_range.append(f"{path}: control '{self.name}': {message}")
 
     def object_value(self) -> Any:
         return object_value(self.ctx.schema.objects[self.control.object], self.ctx.data)

@@ -191,9 +191,9 @@ def _check_segment(here: _Here, index: int, segment: dict, where: str) -> dict:
         )
     low, high = _time_range(here)
     if low is not None and start < low:
-        raise here.fail(f"segment {index} starts at {start:g}, before the start ({low:g})", f"{where}.start")
+        here.beyond(f"segment {index} starts at {start:g}, before the start ({low:g})", f"{where}.start")
     if high is not None and end > high + 1e-9:
-        raise here.fail(f"segment {index} ends at {end:g}, past the end ({high:g})", f"{where}.end")
+        here.beyond(f"segment {index} ends at {end:g}, past the end ({high:g})", f"{where}.end")
     return segment
 
 
@@ -333,10 +333,10 @@ def _check_rect(here: _Here, what: str, box: dict, where: str, size: tuple[float
     extent = f"(x {min(xs):g}..{max(xs):g}, y {min(ys):g}..{max(ys):g})"
     if min(xs) < -slack or min(ys) < -slack:
         key = "rotation" if box["rotation"] else ("x" if min(xs) < -slack else "y")
-        raise here.fail(f"{what} {extent} starts outside the image (negative coordinates)", f"{where}.{key}")
+        here.beyond(f"{what} {extent} starts outside the image (negative coordinates)", f"{where}.{key}")
     if size is not None and (max(xs) > size[0] + slack or max(ys) > size[1] + slack):
         key = "rotation" if box["rotation"] else ("width" if max(xs) > size[0] + slack else "height")
-        raise here.fail(f"{what} {extent} extends past the image ({size[0]:g}x{size[1]:g})", f"{where}.{key}")
+        here.beyond(f"{what} {extent} extends past the image ({size[0]:g}x{size[1]:g})", f"{where}.{key}")
 
 
 def _point(here: _Here, point: Any, what: str, path: str, size: tuple[float, float] | None, *, dims: int) -> list:
@@ -356,7 +356,7 @@ def _point(here: _Here, point: Any, what: str, path: str, size: tuple[float, flo
     x, y = point[0], point[1]
     if x < 0 or y < 0 or (size is not None and (x > size[0] or y > size[1])):
         bounds = f" ({size[0]:g}x{size[1]:g})" if size else ""
-        raise here.fail(f"{what} point ({x:g}, {y:g}) is outside the image{bounds}", path)
+        here.beyond(f"{what} point ({x:g}, {y:g}) is outside the image{bounds}", path)
     return list(point)
 
 

@@ -33,11 +33,12 @@ from labelwise.schema.specs import (
 __all__ = ["validate_result"]
 
 
-def validate_result(schema: LabelSchema, data: dict, result: dict) -> dict:
+def validate_result(schema: LabelSchema, data: dict, result: dict, *, out_of_range: list[str] | None = None) -> dict:
     """Return a normalised copy of `result` (region ids filled in, defaults set) or raise `Invalid`.
 
     `data` is the task's data payload; it supplies the text for span offsets, image sizes, durations,
-    frame counts and ranking items. A control whose value is missing or null is unanswered.
+    frame counts and ranking items. A control whose value is missing or null is unanswered. With a list
+    as `out_of_range`, segments and boxes past the media's bounds are kept and described there.
     """
     if not isinstance(result, dict):
         raise Invalid(f"the result must be a JSON object keyed by control name, not {_kind(result)}", field="result")
@@ -49,7 +50,7 @@ def validate_result(schema: LabelSchema, data: dict, result: dict) -> dict:
                 f"unknown control '{name}'; the schema's controls are: {', '.join(schema.controls)}",
                 field=f"result.{name}",
             )
-    ctx = _Context(schema=schema, data=data)
+    ctx = _Context(schema=schema, data=data, out_of_range=out_of_range)
     answers = {name: result[name] for name in schema.controls if result.get(name) is not None}
     out: dict = {}
     # Regions first: relations and per-region text refer to their ids.

@@ -86,8 +86,11 @@ def test_export_is_label_studio_shaped():
     result = task["annotations"][0]["result"]
     items = {item.get("id", item["type"]): item for item in result if item["type"] != "textarea"}
     notes = [item for item in result if item["type"] == "textarea" and item.get("id") == "b1"]
+    # per-region text shares its region's id and repeats its geometry, as in Label Studio
     assert notes == [{"id": "b1", "from_name": "notes", "to_name": "photo", "type": "textarea",
-                      "value": {"text": ["red car"]}}]  # per-region text shares its region's id, as in LS
+                      "value": {**{k: v for k, v in items["b1"]["value"].items() if k != "rectanglelabels"},
+                                "text": ["red car"]},
+                      "original_width": 640, "original_height": 427, "image_rotation": 0}]
     box = items["b1"]
     assert box["type"] == "rectanglelabels" and box["from_name"] == "boxes" and box["to_name"] == "photo"
     assert (box["original_width"], box["original_height"]) == (640, 427)

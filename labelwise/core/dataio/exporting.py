@@ -25,7 +25,7 @@ from labelwise.formats import exporters
 from labelwise.formats.labels import SOURCES, final_results
 from labelwise.formats.split import assign_split
 from labelwise.schema import LabelSchema
-from labelwise.store.models import Annotation, Prediction, Project, Review, Task, User
+from labelwise.store.models import Annotation, GoldAnswer, Prediction, Project, Review, Task, User
 
 BATCH = 1000
 STATUSES = ("submitted", "skipped", "rejected")
@@ -128,6 +128,7 @@ def iter_records(session: Session, project_id: int, options: ExportOptions = Exp
         ids = [t.id for t in tasks]
         annotations = _annotations_by_task(session, ids, conditions)
         predictions = _predictions_by_task(session, ids) if options.include_predictions else {}
+        gold = dict(session.execute(select(GoldAnswer.task_id, GoldAnswer.result).where(GoldAnswer.task_id.in_(ids))).all())
         _learn_usernames(session, usernames, annotations)
         for task in tasks:
             record = {
@@ -139,6 +140,8 @@ def iter_records(session: Session, project_id: int, options: ExportOptions = Exp
                 "consensus": task.consensus,
                 "confidence": task.confidence,
             }
+            if task.id in gold:  # the task's known answer (Label Studio's ground truth)
+                record["gold"] = gold[task.id]
             if options.include_predictions:
                 record["predictions"] = [
                     {"model_version": p.model_version, "result": p.result, "score": p.score, "scores": p.scores}

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from labelwise.core.platform.clock import parse_when
 from labelwise.core.review import consensus
 from labelwise.errors import Invalid
 from labelwise.schema import LabelSchema, validate_result
@@ -24,8 +25,10 @@ MAX_LEAD_TIME_MS = 7 * 24 * 3600 * 1000
 MAX_UNKNOWN_LISTED = 20
 
 
-def parse(schema: LabelSchema, data: dict, raw: Any, line: int) -> list[dict[str, Any]]:
-    """Check an `annotations` list: `[{"result", "user"?, "status"?, "lead_time_ms"?}]`."""
+def parse(schema: LabelSchema, data: dict, raw: Any, line: int, *,
+          out_of_range: list[str] | None = None) -> list[dict[str, Any]]:
+    """Check an `annotations` list: `[{"result", "user"?, "status"?, "lead_time_ms"?, "created_at"?,
+    "updated_at"?}]` (times in ISO 8601; kept as the annotation's own)."""
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -43,7 +46,10 @@ def parse(schema: LabelSchema, data: dict, raw: Any, line: int) -> list[dict[str
             if not isinstance(item.get("result"), dict):
                 raise Invalid(f"row {line}: {where} needs a 'result' object", field=f"{where}.result", line=line)
             try:
-                result = validate_result(schema, data, item["result"])
+                notes = None if out_of_range is None else []
+                result = validate_result(schema, data, item["result"], out_of_range=notes)
+                if notes:
+                    out_of_range.extend(f"{where}: {note}" for note in notes)
             except Invalid as exc:
                 raise Invalid(f"row {line}: {where}: {exc.message}", field=f"{where}.{exc.field}", line=line) from None
         lead = item.get("lead_time_ms")
@@ -51,8 +57,9 @@ def parse(schema: LabelSchema, data: dict, raw: Any, line: int) -> list[dict[str
             raise Invalid(f"row {line}: {where}.lead_time_ms must be a whole number of milliseconds",
                           field=f"{where}.lead_time_ms", line=line)
         user = item.get("user")
+        times = {key: _timestamp(item.get(key), f"{where}.{key}", line) for key in ("created_at", "updated_at")}
         out.append({"user": None if user is None else str(user), "status": status, "result": result,
-                    "lead_time_ms": lead})
+                    "lead_time_ms": lead, **times})
     return out
 
 
@@ -104,8 +111,9 @@ class Tally:
                 submitted += item["status"] == "submitted"
                 annotations.append({"task_id": p.task_id, "project_id": self.project_id, "user_id": user_id,
                                     "status": item["status"], "result": item["result"],
-                                    "lead_time_ms": item["lead_time_ms"], "revision": 1, "created_at": now,
-                                    "updated_at": now})
+                                    "lead_time_ms": item["lead_time_ms"], "revision": 1,
+                                    "created_at": item.get("created_at") or now,
+                                    "updated_at": item.get("updated_at") or item.get("created_at") or now})
             if submitted:
                 counters.append({"id": p.task_id, "annotation_count": submitted,
                                  "remaining": max(0, p.task["remaining"] - submitted)})
@@ -114,7 +122,7 @@ class Tally:
                                   annotations).all()
             session.execute(insert(AnnotationRevision), [
                 {"annotation_id": annotation_id, "revision": 1, "status": row["status"], "result": row["result"],
-                 "lead_time_ms": row["lead_time_ms"], "author_id": row["user_id"], "created_at": now}
+                 "lead_time_ms": row["lead_time_ms"], "author_id": row["user_id"], "created_at": row["created_at"]}
                 for annotation_id, row in zip(ids, annotations)
             ])
             session.execute(insert(Assignment), [
@@ -144,3 +152,14 @@ class Tally:
             .where(Member.project_id == self.project_id, User.username.in_(new))
         )
         self._members.update({name: user_id for name, user_id in rows})
+
+
+def _timestamp(raw: Any, where: str, line: int) -> datetime | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise Invalid(f"row {line}: {where} must be an ISO 8601 time", field=where, line=line)
+    try:
+        return parse_when(raw, where)
+    except Invalid as exc:
+        raise Invalid(f"row {line}: {exc.message}", field=where, line=line) from None

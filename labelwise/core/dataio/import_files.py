@@ -11,6 +11,9 @@ from labelwise.core.projects.projects import project_schema
 from labelwise.formats.registry import read_rows
 from labelwise.store.models import User
 
+# Exports of other tools whose regions past the media's bounds are real data, kept and flagged.
+KEEPS_OUT_OF_RANGE = ("labelstudio", "labelstudio_min")
+
 
 def import_file(
     session: Session,
@@ -32,4 +35,5 @@ def import_file(
     rows = read_rows(fp, fmt, max_line_bytes=max_line_bytes, schema=project_schema(project), into=into,
                      image_root=image_root)
     return importing.import_tasks(session, user, project_id, rows, batch_size=batch_size, max_errors=max_errors,
-                                  on_batch=on_batch, duplicates=duplicates)
+                                  on_batch=on_batch, duplicates=duplicates,
+                                  keep_out_of_range=fmt in KEEPS_OUT_OF_RANGE)

@@ -46,6 +46,7 @@ class ImportSummary:
     duplicates_flagged: int = 0  # duplicates='flag': imported, and found by the duplicates filter
     near_duplicates: int = 0  # of those skipped or flagged, how many were near (not exact) duplicates
     duplicate_examples: tuple[dict, ...] = ()
+    out_of_range: int = 0  # tasks kept with regions past their media's bounds (keep_out_of_range)
 
 
 @dataclass
@@ -76,8 +77,12 @@ def import_tasks(
     max_errors: int = 50,
     on_batch: Callable[[int], None] | None = None,
     duplicates: DuplicateMode = "allow",
+    keep_out_of_range: bool = False,
 ) -> ImportSummary:
-    """Import `rows` all or nothing; `on_batch(tasks written so far)` is called after every batch."""
+    """Import `rows` all or nothing; `on_batch(tasks written so far)` is called after every batch.
+
+    With `keep_out_of_range`, regions past their media's bounds are kept, not refused, and listed in the
+    task's `meta.out_of_range` (exports of other tools hold such values: a segment at -0.05 s)."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     schema = project_schema(project)
     settings = ProjectSettings.model_validate(project.settings)
@@ -87,6 +92,7 @@ def import_tasks(
     batch: list[_Pending] = []
     totals = [0, 0, 0]
     stopped_early = False
+    flagged = 0
     tally = import_annotations.Tally(user, project_id)
     gate = DuplicateGate(project_id, check_mode(duplicates), text_fields=[  # exact and near: allow, skip or flag
         spec.field for spec in schema.objects.values() if spec.type in ("text", "paragraphs")])
@@ -102,7 +108,9 @@ def import_tasks(
     try:
         for row in rows:
             try:
-                pending = _parse_row(schema, row, project_id=project_id, overlap=settings.overlap, now=now)
+                pending = _parse_row(schema, row, project_id=project_id, overlap=settings.overlap, now=now,
+                                     keep_out_of_range=keep_out_of_range)
+                flagged += "out_of_range" in pending.task["meta"]
             except Invalid as exc:
                 errors.append(exc)
                 if len(errors) >= max_errors:
@@ -131,7 +139,8 @@ def import_tasks(
             .where(Task.project_id == project_id, Task.id > last_id_before)
             .values(priority=priority_sql(settings.routing, Task.id))
         )
-    summary = ImportSummary(imported=totals[0], predictions=totals[1], gold=totals[2], **tally.summary(), **gate.summary())
+    summary = ImportSummary(imported=totals[0], predictions=totals[1], gold=totals[2], **tally.summary(), **gate.summary(),
+                            out_of_range=flagged)
     after = _event_summary(summary)
     if summary.imported:  # the id range, so that a batch can take "the tasks of this import"
         last_id = session.scalar(select(func.max(Task.id)).where(Task.project_id == project_id))
@@ -149,7 +158,8 @@ def _event_summary(summary: ImportSummary) -> dict[str, Any]:
             if key in ("imported", "predictions", "gold") or value}
 
 
-def _parse_row(schema: LabelSchema, row: Row, *, project_id: int, overlap: int, now) -> _Pending:
+def _parse_row(schema: LabelSchema, row: Row, *, project_id: int, overlap: int, now,
+               keep_out_of_range: bool = False) -> _Pending:
     value, line = row.value, row.line
     if not isinstance(value, dict):
         raise Invalid(f"row {line}: each row must be a JSON object, got {type(value).__name__}", line=line)
@@ -179,9 +189,13 @@ def _parse_row(schema: LabelSchema, row: Row, *, project_id: int, overlap: int, 
             raise Invalid(f"row {line}: 'external_id' must have 1-{MAX_EXTERNAL_ID} characters",
                           field="external_id", line=line)
     check_task_data(schema, data, line=line)
-    predictions = _parse_predictions(schema, data, value.get("predictions") if wrapped else None, line)
-    gold = _parse_gold(schema, data, value.get("gold") if wrapped else None, line)
-    annotations = import_annotations.parse(schema, data, value.get("annotations") if wrapped else None, line)
+    flags: list[str] | None = [] if keep_out_of_range else None
+    predictions = _parse_predictions(schema, data, value.get("predictions") if wrapped else None, line, flags)
+    gold = _parse_gold(schema, data, value.get("gold") if wrapped else None, line, flags)
+    annotations = import_annotations.parse(schema, data, value.get("annotations") if wrapped else None, line,
+                                           out_of_range=flags)
+    if flags:
+        meta = {**meta, "out_of_range": flags}
     try:
         digest = content_hash(data)
         if meta:
@@ -202,7 +216,8 @@ def _parse_row(schema: LabelSchema, row: Row, *, project_id: int, overlap: int, 
     return _Pending(line, task, predictions, gold, annotations)
 
 
-def _parse_predictions(schema: LabelSchema, data: dict, raw: Any, line: int) -> list[dict[str, Any]]:
+def _parse_predictions(schema: LabelSchema, data: dict, raw: Any, line: int,
+                       flags: list[str] | None = None) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -212,19 +227,24 @@ def _parse_predictions(schema: LabelSchema, data: dict, raw: Any, line: int) -> 
         where = f"predictions[{index}]"
         if not isinstance(item, dict) or not isinstance(item.get("result"), dict):
             raise Invalid(f"row {line}: {where} must be an object with a 'result' object", field=where, line=line)
-        out.append(prediction_values(schema, data, item, where=where, line=line))
+        out.append(prediction_values(schema, data, item, where=where, line=line, out_of_range=flags))
     return out
 
 
-def _parse_gold(schema: LabelSchema, data: dict, raw: Any, line: int) -> dict[str, Any] | None:
+def _parse_gold(schema: LabelSchema, data: dict, raw: Any, line: int,
+                flags: list[str] | None = None) -> dict[str, Any] | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
         raise Invalid(f"row {line}: 'gold' must be a result object", field="gold", line=line)
+    notes = None if flags is None else []
     try:
-        return validate_result(schema, data, raw)
+        result = validate_result(schema, data, raw, out_of_range=notes)
     except Invalid as exc:
         raise Invalid(f"row {line}: gold: {exc.message}", field=f"gold.{exc.field}", line=line) from None
+    if notes:
+        flags.extend(f"gold: {note}" for note in notes)
+    return result
 
 
 def _flush(session: Session, project_id: int, batch: list[_Pending], totals: list[int], now, user: User) -> None:

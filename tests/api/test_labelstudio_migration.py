@@ -1,0 +1,55 @@
+"""A Label Studio project moved through the API: the project from its config (warnings in the answer), its
+full export imported (gold, drafts, times, a flagged out-of-range segment), and exported back."""
+
+import json
+
+from sqlalchemy import select
+
+from labelwise.store.models import Annotation, GoldAnswer, Prediction, Task
+from tests.factories import add_member, make_user
+from tests.formats.test_labelstudio_migration import CONFIG, REGIONS, SNAPSHOT
+
+
+def test_a_label_studio_project_moves_over_and_back(client, session):
+    owner = make_user(session, "owner")
+    ann = make_user(session, "ann")
+    made = client.post("/api/v1/projects/from-labelstudio", headers=owner.headers,
+                       json={"name": "from LS", "label_config_xml": CONFIG + ""})
+    assert made.status_code == 201, made.text
+    assert made.json()["warnings"] == []
+    project_id = made.json()["project"]["id"]
+    from labelwise.store.models import Project
+    add_member(session, owner.user, session.get(Project, project_id), ann.user)
+
+    export = json.loads(json.dumps(SNAPSHOT))
+    export[0]["data"]["audio"] = "https://example.com/a.wav"
+    response = client.post(f"/api/v1/projects/{project_id}/import", params={"format": "labelstudio"},
+                           content=json.dumps(export).encode(),
+                           headers={**owner.headers, "content-type": "application/json"})
+    assert response.status_code == 201, response.text
+    summary = response.json()
+    assert (summary["imported"], summary["annotations"], summary["gold"], summary["predictions"]) == (1, 1, 1, 2)
+    assert summary["out_of_range"] == 1
+    session.expire_all()
+    task = session.scalars(select(Task).where(Task.project_id == project_id)).one()
+    assert sorted(task.meta["out_of_range"]) == [
+        "annotations[0]: result.speech[0].start: control 'speech': segment 0 starts at -0.05, before the start (0)",
+        "gold: result.speech[0].start: control 'speech': segment 0 starts at -0.05, before the start (0)",
+        "predictions[0]: result.speech[0].start: control 'speech': segment 0 starts at -0.05, before the start (0)"]
+    annotation = session.scalars(select(Annotation).where(Annotation.task_id == task.id)).one()
+    assert annotation.created_at.isoformat() == "2025-05-02T11:12:13.456789"
+    assert annotation.result["speech"][0]["start"] == -0.05
+    assert session.get(GoldAnswer, task.id) is not None
+    versions = sorted(p.model_version for p in session.scalars(select(Prediction).where(Prediction.task_id == task.id)))
+    assert versions == ["asr-1", "draft:bob"]
+
+    back = client.get(f"/api/v1/projects/{project_id}/export", params={"format": "labelstudio"}, headers=owner.headers)
+    assert back.status_code == 200, back.text
+    [written] = back.json()
+    [entry] = written["annotations"]
+    assert entry["ground_truth"] is True and entry["lead_time"] == 42.5
+    assert entry["created_at"] == "2025-05-02T11:12:13.456789Z"
+    items = {(i.get("id"), i.get("from_name"), i.get("from_id")): i for i in entry["result"]}
+    for original in REGIONS:
+        written_item = items[(original.get("id"), original.get("from_name"), original.get("from_id"))]
+        assert {k: written_item[k] for k in original} == original
