@@ -12,7 +12,7 @@ from labelwise.api import (
     annotations, auth, contract, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
 )
 from labelwise.api import jobs as jobs_api
-from labelwise.api import batches, duplicates, label_errors, media, ml_backends, model_versions, weak, webhooks
+from labelwise.api import batches, duplicates, label_errors, media, ml_backends, model_versions, sso, weak, webhooks
 from labelwise.api import worker_links
 from labelwise.api.guards import BodyLimit, SameOrigin
 from labelwise.core.job_kinds import default_handlers
@@ -71,7 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
                        exempt=[API_PREFIX + imports.UPLOAD_PATH, API_PREFIX + media.UPLOAD_PATH])
     app.add_middleware(SameOrigin, trusted_origins=settings.trusted_origins)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
+    for module in (auth, sso, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
         api.include_router(module.router)
     for module in (media, duplicates, jobs_api, ml_backends, weak, model_versions, label_errors, batches, webhooks,
                    worker_links):

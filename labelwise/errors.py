@@ -61,6 +61,10 @@ class TooLarge(LabelwiseError):
     """An upload or a line over the configured limit: HTTP 413."""
 
 
+class Unavailable(LabelwiseError):
+    """A service the server depends on (an OpenID provider) cannot be reached: HTTP 503."""
+
+
 class TooManyRequests(LabelwiseError):
     """Too many attempts (failed logins): HTTP 429, retry after `retry_after` seconds."""
 

@@ -7,6 +7,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+_Role = Literal["annotator", "reviewer", "manager"]
+
+
 def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "labelwise"
 
@@ -111,6 +114,43 @@ class Settings(BaseSettings):
                     "use as labeling functions of kind 'python' (see docs/weak-supervision.md). Installed by the "
                     "administrator; user input never names code to import.",
     )
+
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer URL of an OpenID Connect provider for single sign-on beside passwords (e.g. "
+                    "https://login.example.com/realms/acme); unset: passwords only. Needs the 'sso' extra.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="This server's client id at the OpenID provider.")
+    oidc_client_secret: str | None = Field(
+        default=None, description="The client secret; unset for a public client (PKCE alone).")
+    oidc_provider_name: str = Field(
+        default="single sign-on", description="Name on the login page's button: 'Sign in with <name>'.")
+    oidc_scopes: str = Field(
+        default="openid email profile",
+        description="Scopes asked for, space-separated; add the one that releases groups if the provider needs it.")
+    oidc_groups_claim: str = Field(
+        default="groups",
+        description="Claim holding the user's groups, a dotted path for nested claims (e.g. realm_access.roles).")
+    oidc_group_roles: dict[str, _Role | dict[str, _Role]] = Field(
+        default_factory=dict,
+        description="Project roles from groups, a JSON object: {\"group\": \"annotator\"} gives that role in every "
+                    "project; {\"group\": {\"<project id or name>\": \"manager\"}} in the projects named.",
+    )
+    oidc_admin_groups: list[str] = Field(
+        default_factory=list, description="Groups whose members are site administrators (a JSON list).")
+    oidc_allowed_domains: list[str] = Field(
+        default_factory=list,
+        description="If set (a JSON list), only users with a verified email in these domains may sign in.")
+    oidc_link_by_email: bool = Field(
+        default=False,
+        description="Let a first single sign-on take over the existing account with the same email, if the provider "
+                    "says the email is verified. Off: a new account is made.")
+    oidc_redirect_base_url: str | None = Field(
+        default=None,
+        description="Public base URL of this server for the sign-in redirect (e.g. https://labels.example.com); "
+                    "default: the URL of the request. Set it behind a proxy that rewrites the Host header.")
+    oidc_timeout_seconds: float = Field(
+        default=10, gt=0, description="How long to wait for the OpenID provider before telling the user it is down.")
 
     @property
     def resolved_database_url(self) -> str:

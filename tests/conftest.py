@@ -144,3 +144,22 @@ def live_server(app) -> Iterator[LiveServer]:
     server = LiveServer(app).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID provider (node-oidc-provider) on a free port for the whole run; see tests/oidc/provider.py."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.oidc.provider import SCRIPT, OidcProvider, install
+
+    root = install()
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=root))  # inside it, so node finds node_modules
+    shutil.copy(SCRIPT, workdir / "provider.mjs")
+    accounts = workdir / "accounts.json"
+    accounts.write_text("{}")
+    provider = OidcProvider(workdir, accounts).start()
+    yield provider
+    provider.stop()
+    shutil.rmtree(workdir, ignore_errors=True)

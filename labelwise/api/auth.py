@@ -3,10 +3,12 @@
 from fastapi import APIRouter, Request, Response
 
 from labelwise.api.contract import errors
-from labelwise.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, UserDep
-from labelwise.api.schemas import LoginIn, NewTokenOut, TokenIn, TokenOut, UserOut
+from labelwise.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, UserDep, set_session_cookie
+from labelwise.api.schemas import LoginIn, LogoutOut, NewTokenOut, TokenIn, TokenOut, UserOut
 from labelwise.core.accounts import users
 from labelwise.core.accounts.login_throttle import ThrottlePolicy
+from labelwise.core.sso import config as sso_config
+from labelwise.core.sso import oidc
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -19,19 +21,22 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
     address = request.client.host if request.client else None
     user = users.authenticate(session, body.username, body.password, address=address, policy=policy)
     _, secret = users.issue_token(session, user, name="browser", kind="session", days=settings.session_days)
-    response.set_cookie(
-        SESSION_COOKIE, secret, httponly=True, samesite="strict", secure=settings.cookie_secure,
-        max_age=settings.session_days * 86400, path="/",
-    )
+    set_session_cookie(response, secret, settings)
     return user
 
 
-@router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, session: SessionDep):
+@router.post("/logout", response_model=LogoutOut)
+def logout(request: Request, response: Response, session: SessionDep, settings: SettingsDep):
+    """End the browser session here; for a single sign-on session, also say where to end the provider's."""
     secret = request.cookies.get(SESSION_COOKIE)
-    if secret:
-        users.revoke_secret(session, secret)
+    token = users.revoke_secret(session, secret) if secret else None
     response.delete_cookie(SESSION_COOKIE, path="/")
+    logout_url = None
+    if token is not None and token.id_token and sso_config.enabled(settings):
+        base = settings.oidc_redirect_base_url or str(request.base_url)
+        logout_url = oidc.logout_url(sso_config.provider(settings), id_token=token.id_token,
+                                     post_logout_redirect_uri=base.rstrip("/") + "/app/login")
+    return LogoutOut(logout_url=logout_url)
 
 
 @router.get("/me", response_model=UserOut)

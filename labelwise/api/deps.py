@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from labelwise.core.accounts.users import resolve_token
@@ -12,6 +12,14 @@ from labelwise.settings import Settings
 from labelwise.store.models import User
 
 SESSION_COOKIE = "labelwise_session"
+
+
+def set_session_cookie(response: Response, secret: str, settings: Settings) -> None:
+    """The browser's login session: HttpOnly, SameSite=Strict, for `session_days`."""
+    response.set_cookie(
+        SESSION_COOKIE, secret, httponly=True, samesite="strict", secure=settings.cookie_secure,
+        max_age=settings.session_days * 86400, path="/",
+    )
 
 
 def get_settings(request: Request) -> Settings:

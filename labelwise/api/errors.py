@@ -21,13 +21,14 @@ from labelwise.errors import (
     TooLarge,
     TooManyRequests,
     Unauthorized,
+    Unavailable,
 )
 from labelwise.api.schemas import ErrorOut
 from labelwise.quality.errors import QualityInputError
 
 log = logging.getLogger("labelwise")
 STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401, TooLarge: 413,
-          TooManyRequests: 429}
+          TooManyRequests: 429, Unavailable: 503}
 
 
 def install(app: FastAPI) -> None:

@@ -64,6 +64,21 @@ class UserOut(_Out):
     created_at: Timestamp
 
 
+class LogoutOut(_Out):
+    logout_url: str | None = Field(
+        description="For a single sign-on session: the provider's logout page, where the browser should go next "
+                    "to end the provider's session too; null otherwise.")
+
+
+class SsoOut(_Out):
+    enabled: bool = Field(description="Whether single sign-on is configured on this server.")
+    provider_name: str | None = Field(description="The name for the button: 'Sign in with <name>'.")
+    login_url: str | None = Field(description="Where the browser goes to sign in with the provider.")
+    problem: str | None = Field(description="Why single sign-on cannot work now (a missing library), if it cannot.")
+    last_error: str | None = Field(
+        description="Why this browser's last single sign-on failed, shown once on the login page.")
+
+
 class ProjectIn(_In):
     name: str = Field(min_length=1, max_length=200)
     label_schema: dict[str, Any] | str = Field(description="The label schema, as an object or YAML/JSON text.")

@@ -49,6 +49,11 @@ class Client:
     def me(self) -> JSON:
         return self._call("GET", "/auth/me")
 
+    def sso(self) -> JSON:
+        """Whether the server offers single sign-on, under which name, and any problem with it. Scripts of
+        people who sign in that way use an API token (`labelwise user token NAME`, or `create_token`)."""
+        return self._call("GET", "/auth/sso")
+
     def create_token(self, name: str = "sdk") -> JSON:
         return self._call("POST", "/auth/tokens", json={"name": name})
 

@@ -88,6 +88,24 @@ class Token(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A session begun by single sign-on keeps the provider's ID token, the hint its logout endpoint asks for.
+    id_token: Mapped[str | None] = mapped_column(Text)
+
+
+class UserIdentity(Base):
+    """A user's account at an OpenID provider (issuer + subject): how single sign-on finds them again."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    groups: Mapped[Any] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Project(Base):
@@ -140,6 +158,8 @@ class Member(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     skill: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # 'sso' when single sign-on gave this role from the user's groups (and may take it back); None: given by hand.
+    granted_by: Mapped[str | None] = mapped_column(String(16))
 
 
 class Task(Base):

@@ -163,10 +163,13 @@ window.addEventListener(UNAUTHORIZED_EVENT, () => {
 });
 
 document.getElementById("logout").addEventListener("click", async () => {
+  let out = null;
   try {
-    await api("/auth/logout", { method: "POST" });
+    out = await api("/auth/logout", { method: "POST" });
   } catch { /* the cookie may already be gone; logging out locally is what matters */ }
   setUser(null);
+  // A single sign-on session ends at the provider too, which then sends the browser back to the login page.
+  if (out && out.logout_url) { window.location.assign(out.logout_url); return; }
   navigate("/app/login", { replace: true });
 });
 

@@ -100,9 +100,12 @@ def authenticate(session: Session, username: str, password: str, *, address: str
 
 
 def issue_token(
-    session: Session, user: User, *, name: str, kind: str = "api", days: int | None = None
+    session: Session, user: User, *, name: str, kind: str = "api", days: int | None = None,
+    id_token: str | None = None,
 ) -> tuple[Token, str]:
-    """Create a token and return it with its secret, which is shown once and never stored."""
+    """Create a token and return it with its secret, which is shown once and never stored.
+
+    `id_token`: for a session begun by single sign-on, the provider's ID token, kept for logging out there."""
     if user.is_external and kind != "worker":
         raise Forbidden("a crowd worker's session cannot create tokens")
     secret = new_token()
@@ -114,6 +117,7 @@ def issue_token(
         token_hash=hash_token(secret),
         created_at=now,
         expires_at=now + timedelta(days=days) if days else None,
+        id_token=id_token,
     )
     session.add(token)
     session.flush()
@@ -139,12 +143,13 @@ def revoke_token(session: Session, user: User, token_id: int) -> None:
         session.commit()
 
 
-def revoke_secret(session: Session, secret: str) -> None:
-    """End a browser session (logout)."""
+def revoke_secret(session: Session, secret: str) -> Token | None:
+    """End a browser session (logout); the session's token, if there was one."""
     token = session.scalar(select(Token).where(Token.token_hash == hash_token(secret)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
         session.commit()
+    return token
 
 
 def resolve_token(session: Session, secret: str) -> User:

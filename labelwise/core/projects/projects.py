@@ -261,6 +261,7 @@ def set_member(session: Session, user: User, project_id: int, *, member: User, r
         if row.role == Role.MANAGER.label and parsed != Role.MANAGER:
             _keep_a_manager(session, project_id, member.id, "demote")
         row.role = parsed.label
+        row.granted_by = None  # set by hand now: single sign-on no longer changes or removes it
     events.record(session, actor=user, action="member.set", object_type="member", object_id=member.id,
                   project_id=project_id, before=before, after={"user": member.username, "role": parsed.label})
     session.commit()
