@@ -15,7 +15,17 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from labelwise.errors import Invalid
-from labelwise.formats import chat, coco, conll, delimited, hf_parquet, json_array, jsonl, labelstudio_json
+from labelwise.formats import (
+    chat,
+    coco,
+    conll,
+    delimited,
+    hf_parquet,
+    json_array,
+    jsonl,
+    labelstudio_json,
+    labelstudio_min,
+)
 from labelwise.formats.labels import INTO
 from labelwise.formats.rows import Row
 from labelwise.schema import LabelSchema
@@ -57,6 +67,9 @@ READERS: dict[str, Reader] = {
     delimited.TSV_NAME: _plain(delimited.read_tsv),
     PARQUET: _parquet,
     labelstudio_json.NAME: _labelstudio,
+    labelstudio_min.NAME: labelstudio_min.read,
+    labelstudio_min.CSV_NAME: labelstudio_min.read_csv,
+    labelstudio_min.TSV_NAME: labelstudio_min.read_tsv,
     coco.NAME: _coco,
     conll.NAME: _conll,
     chat.NAME: _chat,

@@ -142,3 +142,48 @@ def test_writing_back_gives_label_studio_equal_region_items():
     assert written[("rank", "ranker")] == OTHERS[1]["value"]
     assert task["annotations"][0]["lead_time"] == 42.5
     assert task["annotations"][0]["created_at"] == "2025-05-02T11:12:13.456789Z"
+
+
+JSON_MIN = [
+    {"id": 41, "text": "Ann works at Acme.", "options": [{"value": "happy"}, {"value": "sad"}],
+     "audio": "https://example.com/a.wav", "image": "https://example.com/a.jpg", "items": DATA["items"],
+     "ner": [{"start": 0, "end": 3, "text": "Ann", "labels": ["PER"]}], "sentiment": "sad",
+     "box": [{"x": 10, "y": 20, "width": 30, "height": 40, "rotation": 0, "rectanglelabels": ["Car"],
+              "original_width": 800, "original_height": 600}],
+     "rank": {"ranker": {"good": ["b"]}},
+     "annotator": "ann@example.com", "annotation_id": 7, "created_at": "2025-05-02T11:12:13Z",
+     "updated_at": "2025-05-02T11:20:00Z", "lead_time": 42.5},
+    {"id": 41, "text": "Ann works at Acme.", "sentiment": "happy", "annotator": "bob@example.com", "annotation_id": 8},
+]
+
+
+def _check_min(rows):
+    [row] = rows
+    first, second = row["annotations"]
+    result, _ = _stored(row, first["result"])
+    assert result["ner"][0]["label"] == "PER" and result["sentiment"] == "sad"
+    assert result["box"][0]["width"] == 240 and result["rank"] == {"good": ["b"]}
+    assert (first["user"], first["lead_time_ms"], first["created_at"]) == ("ann@example.com", 42500,
+                                                                          "2025-05-02T11:12:13Z")
+    assert second["user"] == "bob@example.com" and second["result"] == {"sentiment": "happy"}
+    assert row["external_id"] == "41" and row["data"]["items"] == DATA["items"]
+
+
+def test_json_min_rows_of_one_task_become_one_task_with_its_annotations():
+    from labelwise.formats import labelstudio_min
+    _check_min([r.value for r in labelstudio_min.read(io.BytesIO(json.dumps(JSON_MIN).encode()), schema=SCHEMA)])
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_label_studio_csv_and_tsv_with_json_cells(delimiter):
+    import csv
+
+    from labelwise.formats import labelstudio_min
+    columns = list(dict.fromkeys(key for row in JSON_MIN for key in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, delimiter=delimiter)
+    writer.writeheader()
+    for row in JSON_MIN:
+        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()})
+    read = labelstudio_min.read_csv if delimiter == "," else labelstudio_min.read_tsv
+    _check_min([r.value for r in read(io.BytesIO(out.getvalue().encode()), schema=SCHEMA)])

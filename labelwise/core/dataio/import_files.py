@@ -12,7 +12,7 @@ from labelwise.formats.registry import read_rows
 from labelwise.store.models import User
 
 # Exports of other tools whose regions past the media's bounds are real data, kept and flagged.
-KEEPS_OUT_OF_RANGE = ("labelstudio", "labelstudio_min")
+KEEPS_OUT_OF_RANGE = ("labelstudio", "labelstudio_min", "labelstudio_csv", "labelstudio_tsv")
 
 
 def import_file(
