@@ -37,6 +37,12 @@ def test_schema_change_refused_previewed_and_migrated(monkeypatch, capsys, tmp_p
     code, out, _ = run(monkeypatch, capsys, "export", "1", "-", "--include-predictions", "-d", db)
     assert code == 0 and '"junk"' in out and "spam" not in out
 
+    code, out, _ = run(monkeypatch, capsys, "schema", "reannotate", "1", "--before-schema-version", "2", "--dry-run",
+                       "-d", db)
+    assert code == 0 and "0 answers on 0 tasks would go back (relabel)" in out  # predictions are not answers
+    code, _, err = run(monkeypatch, capsys, "schema", "reannotate", "1", "-d", db)
+    assert code == 1 and "say which answers go back" in err
+
     bad = tmp_path / "bad.json"
     bad.write_text("[{")
     code, _, err = run(monkeypatch, capsys, "schema", "apply", "1", str(renamed), "--migration", str(bad), "-d", db)

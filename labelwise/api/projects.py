@@ -15,12 +15,14 @@ from labelwise.api.schemas import (
     MemberOut,
     ProjectIn,
     ProjectOut,
+    ReannotateIn,
+    ReannotateOut,
     SchemaChangeIn,
     StatsOut,
     VersionOut,
 )
 from labelwise.core.accounts import users
-from labelwise.core.iteration import schema_change
+from labelwise.core.iteration import reannotate, schema_change
 from labelwise.core.platform import events
 from labelwise.core.platform.access import Role, authorize, role_in
 from labelwise.core.platform.clock import iso_utc
@@ -70,6 +72,18 @@ def update_project(project_id: int, user: UserDep, session: SessionDep, changes:
 def preview_schema_change(project_id: int, body: SchemaChangeIn, user: UserDep, session: SessionDep) -> dict:
     """What a new label_schema (with an optional migration) would change, rewrite and break; writes nothing."""
     return schema_change.preview(session, user, project_id, body.label_schema, body.migration).to_dict()
+
+
+@router.post("/{project_id}/reannotate", response_model=ReannotateOut)
+def reannotate_answers(project_id: int, body: ReannotateIn, user: UserDep, session: SessionDep):
+    """Send submitted answers (made under an older version, or chosen by task or annotator) back for relabeling by
+    their authors or for a new review; earlier answers stay in the history. `dry_run` only counts them."""
+    chosen = reannotate.selection(
+        schema_version=body.schema_version, before_schema_version=body.before_schema_version,
+        guidelines_version=body.guidelines_version, before_guidelines_version=body.before_guidelines_version,
+        task_ids=body.task_ids, annotator_id=reannotate.annotator_id(session, body.annotator))
+    return reannotate.reannotate(session, user, project_id, chosen, mode=body.mode, comment=body.comment,
+                                 dry_run=body.dry_run)
 
 
 @router.get("/{project_id}/versions", response_model=list[VersionOut])

@@ -2,7 +2,7 @@
 """Request and response bodies of the HTTP API."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -474,3 +474,23 @@ class WorkerStatusOut(BaseModel):
     max_tasks_per_worker: int | None
     completion_code: str | None = Field(description="Shown once the worker has done at least one task.")
     token: str | None = Field(default=None, description="On join only: the worker session's bearer token.")
+
+
+class ReannotateIn(_In):
+    mode: Literal["relabel", "review"] = Field(
+        "relabel", description="relabel: each answer goes back to its author; review: back to the review queue.")
+    schema_version: int | None = Field(None, description="Answers made under this schema version.")
+    before_schema_version: int | None = Field(None, description="Answers made under an older schema version.")
+    guidelines_version: int | None = None
+    before_guidelines_version: int | None = None
+    task_ids: list[int] | None = Field(None, max_length=10_000)
+    annotator: str | None = Field(None, description="Only this annotator's answers (username or id).")
+    comment: str = Field("", max_length=10_000, description="Shown with a reopened review.")
+    dry_run: bool = Field(False, description="Only count what would go back.")
+
+
+class ReannotateOut(BaseModel):
+    mode: str
+    annotations: int
+    tasks: int
+    applied: bool

@@ -67,3 +67,35 @@ def _steps(path: Path | None) -> list | None:
         return json.loads(read_text(path, "migration"))
     except json.JSONDecodeError as exc:
         raise Invalid(f"{path} is not valid JSON: {exc}", field="migration") from None
+
+
+@schema_app.command("reannotate")
+def schema_reannotate(
+    project_id: int,
+    mode: Annotated[str, typer.Option(help="relabel (back to each author) or review (back to the review queue).")]
+    = "relabel",
+    schema_version: Annotated[Optional[int], typer.Option(help="Answers made under this schema version.")] = None,
+    before_schema_version: Annotated[Optional[int], typer.Option(
+        help="Answers made under an older schema version than this.")] = None,
+    guidelines_version: Annotated[Optional[int], typer.Option(help="Answers made under this guidelines version.")]
+    = None,
+    before_guidelines_version: Annotated[Optional[int], typer.Option(
+        help="Answers made under an older guidelines version than this.")] = None,
+    annotator: Annotated[Optional[str], typer.Option(help="Only this annotator's answers.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would go back.")] = False,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Send submitted answers back for relabeling or review; earlier answers stay in the history."""
+    from labelwise.core.iteration import reannotate
+
+    with open_session(settings_for(database, data_dir)) as session:
+        chosen = reannotate.selection(schema_version=schema_version, before_schema_version=before_schema_version,
+                                      guidelines_version=guidelines_version,
+                                      before_guidelines_version=before_guidelines_version,
+                                      annotator_id=reannotate.annotator_id(session, annotator))
+        done = reannotate.reannotate(session, acting_user(session, actor), project_id, chosen, mode=mode,
+                                     dry_run=dry_run)
+        verb = "sent back" if done.applied else "would go back"
+        out.print(f"{done.annotations} answers on {done.tasks} tasks {verb} ({done.mode})", highlight=False)

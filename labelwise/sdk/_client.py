@@ -108,6 +108,13 @@ class Client:
     def get_version(self, project_id: int, kind: str, number: int) -> JSON:
         return self._call("GET", f"/projects/{project_id}/versions/{kind}/{number}")
 
+    def reannotate(self, project_id: int, *, mode: str = "relabel", dry_run: bool = False, **selection: Any) -> JSON:
+        """Send submitted answers back (`relabel`: to their authors; `review`: to the review queue), chosen by
+        schema_version, before_schema_version, guidelines_version, before_guidelines_version, task_ids or
+        annotator; earlier answers stay in the history. Returns the counts."""
+        return self._call("POST", f"/projects/{project_id}/reannotate",
+                          json={"mode": mode, "dry_run": dry_run, **selection})
+
     def delete_project(self, project_id: int) -> None:
         self._call("DELETE", f"/projects/{project_id}")
 

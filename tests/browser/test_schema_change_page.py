@@ -55,3 +55,23 @@ def test_rename_migration_previewed_and_applied_in_the_settings_page(page, web_s
                                    schema=parse_schema(schema), into="annotations"))
     assert len(rows) == 2
     assert [a["result"] for row in rows for a in row.value["annotations"]] == [{"sentiment": "mixed"}] * 2
+
+
+def test_answers_under_older_guidelines_go_back_from_the_versions_card(page, web_session, console):
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user, name="Sentiment")
+    add_tasks(web_session, alice.user, project, texts(2))
+    for task_id in (1, 2):
+        annotations.submit(web_session, alice.user, task_id, result={"sentiment": "neutral"})
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/settings")
+    page.get_by_label("Guidelines (Markdown)").fill("Sarcasm counts as negative.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".version[data-kind='guidelines'][data-number='2'] summary")).to_contain_text("(current)")
+    page.get_by_label("Which answers").select_option("guidelines")
+    page.get_by_role("button", name="Count").click()
+    expect(page.locator(".reannotate-status")).to_have_text("2 answers on 2 tasks would go back.")
+    page.get_by_role("button", name="Send back").click()
+    expect(page.locator(".reannotate-status")).to_have_text("2 answers on 2 tasks sent back.")
+    web_session.expire_all()
+    assert {a.status for a in web_session.scalars(select(Annotation))} == {"rejected"}

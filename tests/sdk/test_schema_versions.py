@@ -30,3 +30,11 @@ def test_change_schema_with_a_rename_migration(live_server, session):
         assert {r["consensus"]["sentiment"] for r in sdk.export(project["id"])} == {"mixed"}
         assert list(sdk.export(project["id"], only_labeled=True, schema_version=2)) == []
         assert len(list(sdk.export(project["id"], only_labeled=True, schema_version=1))) == 2
+
+        assert sdk.reannotate(project["id"], before_schema_version=2, dry_run=True) == {
+            "mode": "relabel", "annotations": 2, "tasks": 2, "applied": False}
+        done = sdk.reannotate(project["id"], mode="review", schema_version=1)
+        assert done["applied"] and done["annotations"] == 2
+        with pytest.raises(ApiError) as refused:
+            sdk.reannotate(project["id"])
+        assert refused.value.status == 422 and refused.value.field == "selection"

@@ -46,7 +46,7 @@ class TaskFilter:
     duplicates: bool | None = None  # the task is in a stored duplicate cluster (a scan or a flagging import)
     duplicate_cluster: int | None = None  # the task is a member of this cluster
     label_error: bool | None = None  # the last label-error detection flagged the task (reviewers and managers)
-    schema_version: int | None = None  # the task has an answer made under this label schema version
+    schema_version: int | None = None  # the task has a submitted answer made under this label schema version
     guidelines_version: int | None = None  # ... under this guidelines version
 
 
@@ -225,7 +225,7 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
     if filters.schema_version is not None or filters.guidelines_version is not None:
         if role < Role.REVIEWER:
             raise Invalid("only reviewers and managers can filter by version", field="schema_version")
-        clause = [Annotation.task_id == Task.id, Annotation.status != "skipped"]
+        clause = [Annotation.task_id == Task.id, Annotation.status == "submitted"]
         if filters.schema_version is not None:
             clause.append(Annotation.schema_version == filters.schema_version)
         if filters.guidelines_version is not None:

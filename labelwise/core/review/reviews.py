@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from labelwise.core.labeling.annotations import add_revision, checked_result, stamp
 from labelwise.core.platform import events
@@ -18,6 +18,7 @@ from labelwise.store.models import Annotation, Assignment, LabelErrorFlag, Revie
 
 Verdict = Literal["accept", "reject", "fix"]
 VERDICTS = ("accept", "reject", "fix")
+REOPENED = "reopened"  # not a reviewer's verdict: a manager sent the annotation back for a new review
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,15 @@ def next_for_review(session: Session, reviewer: User, project_id: int) -> int | 
     """The next task holding a submitted annotation that nobody has reviewed yet (not the reviewer's own):
     tasks the last label-error detection flagged first, most likely wrong first; then the oldest."""
     authorize(session, reviewer, project_id, Role.REVIEWER)
+    reopened = aliased(Review)
     unreviewed = (
         Annotation.project_id == project_id,
         Annotation.status == "submitted",
         Annotation.user_id != reviewer.id,
-        ~exists().where(Review.annotation_id == Annotation.id),
+        # no verdict, or none since a manager reopened it (core/iteration/reannotate.py)
+        ~exists().where(Review.annotation_id == Annotation.id, Review.verdict != REOPENED,
+                        ~exists().where(reopened.annotation_id == Review.annotation_id, reopened.verdict == REOPENED,
+                                        reopened.id > Review.id)),
     )
     flagged = session.scalar(
         select(LabelErrorFlag.task_id).join(Annotation, Annotation.task_id == LabelErrorFlag.task_id)

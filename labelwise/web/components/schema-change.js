@@ -152,5 +152,40 @@ export async function versionsCard(project, { signal } = {}) {
     }
   }
   await load();
+  card.append(reannotateForm(project));
   return { el: card, reload: load };
+}
+
+/** Send answers made under older versions back for relabeling or review: count first, then send. */
+function reannotateForm(project) {
+  const which = h("select", { name: "which", "aria-label": "Which answers" },
+    h("option", { value: "schema" }, "Made under an older schema version"),
+    h("option", { value: "guidelines" }, "Made under older guidelines"));
+  const mode = h("select", { name: "mode", "aria-label": "Send them to" },
+    h("option", { value: "relabel" }, "their annotators, to relabel"),
+    h("option", { value: "review" }, "the review queue"));
+  const count = h("button", { type: "button", class: "btn" }, "Count");
+  const send = h("button", { type: "button", class: "btn", disabled: true }, "Send back");
+  const status = h("p", { class: "reannotate-status", role: "status", "aria-live": "polite" });
+  const body = (dryRun) => {
+    const current = which.value === "schema" ? project.schema_version : project.guidelines_version;
+    return { mode: mode.value, dry_run: dryRun, [`before_${which.value}_version`]: current };
+  };
+  const run = async (dryRun) => {
+    try {
+      const out = await api(`/projects/${project.id}/reannotate`, { method: "POST", body: body(dryRun) });
+      status.textContent = out.applied ? `${out.annotations} answers on ${out.tasks} tasks sent back.`
+        : `${out.annotations} answers on ${out.tasks} tasks would go back.`;
+      send.disabled = out.applied || out.annotations === 0;
+      if (out.applied) toast(status.textContent);
+    } catch (error) {
+      status.textContent = `Could not send back: ${describeError(error)}`;
+    }
+  };
+  count.addEventListener("click", () => run(true));
+  send.addEventListener("click", () => run(false));
+  for (const el of [which, mode]) el.addEventListener("change", () => { send.disabled = true; status.textContent = ""; });
+  return h("div", { class: "reannotate" }, h("h3", null, "Re-annotate"),
+    h("p", { class: "small muted" }, "Earlier answers stay in each annotation's history."),
+    h("div", { class: "row" }, which, mode, count, send), status);
 }
