@@ -2,6 +2,7 @@
 import { api } from "/static/api.js";
 import { errorBox } from "/static/components/alerts.js";
 import { barChart, progressRing, stateBar } from "/static/components/charts.js";
+import { burndown } from "/static/components/burndown.js";
 import { formatDuration, formatNumber, h } from "/static/components/dom.js";
 import { canDo, projectHeader } from "/static/components/project-nav.js";
 import { renderMarkdown } from "/static/components/markdown.js";
@@ -22,7 +23,8 @@ export default async function dashboard(view, ctx) {
     body.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading statistics…"));
     try {
       const stats = await api(`/projects/${project.id}/stats`, { signal: ctx.signal });
-      body.replaceChildren(...renderStats(project, stats), h("div", { class: "actions" },
+      const forecast = await api(`/projects/${project.id}/forecast`, { signal: ctx.signal });
+      body.replaceChildren(...renderStats(project, stats), renderForecast(forecast), h("div", { class: "actions" },
         h("button", { type: "button", class: "btn btn-small", onclick: load }, "Refresh")));
     } catch (error) {
       if (error.name === "AbortError") return;
@@ -87,6 +89,32 @@ function renderStats(project, stats) {
         h("td", { class: "num" }, a.median_lead_time_ms == null ? "—" : `${(a.median_lead_time_ms / 1000).toFixed(1)} s`)))))));
   } else people.append(h("p", { class: "muted" }, "Nobody has annotated yet."));
   return [summary, h("div", { class: "grid-2 wide" }, states, throughput), people];
+}
+
+const when = (iso) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—");
+const money = (value) => (value == null ? "—" : value.toFixed(2));
+
+/** Forecast to completion: the project's burn-down, then each batch's ETA, interval, deadline and cost. */
+function renderForecast(forecast) {
+  const whole = forecast.project;
+  const section = h("section", { class: "card forecast", "aria-label": "Forecast" }, h("h2", null, "Forecast"),
+    burndown(whole, { title: "Answers left in the project" }));
+  if (forecast.batches.length) {
+    section.append(h("div", { class: "table-wrap" }, h("table", { class: "table batches-table" },
+      h("thead", null, h("tr", null, ["Batch", "Status", "Left", "Pace /h", "Expected done", "80 % interval", "Deadline",
+        "Spent", "Cost to go"].map((t, i) => h("th", { scope: "col", class: i > 1 ? "num" : null }, t)))),
+      h("tbody", null, forecast.batches.map((b) => h("tr", { dataset: { batch: b.id } },
+        h("th", { scope: "row" }, b.name),
+        h("td", null, b.status + (b.status_reason ? ` (${b.status_reason})` : "")),
+        h("td", { class: "num" }, formatNumber(b.remaining)),
+        h("td", { class: "num" }, b.rate_per_hour.toFixed(1)),
+        h("td", { class: "num" }, when(b.eta)),
+        h("td", { class: "num" }, b.eta_low ? `${when(b.eta_low)} – ${when(b.eta_high)}` : "—"),
+        h("td", { class: "num" + (b.on_time === false ? " late" : "") }, when(b.deadline) + (b.on_time === false ? " (late)" : "")),
+        h("td", { class: "num" }, money(b.cost_spent) + (b.budget != null ? ` of ${money(b.budget)}` : "")),
+        h("td", { class: "num" }, `${money(b.cost_remaining)} (${money(b.cost_remaining_low)}–${money(b.cost_remaining_high)})`)))))));
+  }
+  return section;
 }
 
 function etaText(stats) {
