@@ -20,8 +20,8 @@ from labelwise.schema import LabelSchema, message_keyed
 NOT_EXPRESSIBLE = {
     "masks": "Label Studio brushes use their own RGBA run-length format; masks are left out",
     "segments on video": "Label Studio's TimelineLabels count frames; video segments are left out",
-    "boxes on pdf or video": "Label Studio has no PDF pages and boxes on video frames are tracks; left out",
-    "polygons/keypoints on pdf": "Label Studio has no PDF pages; left out",
+    "boxes on video": "boxes on video frames are tracks in Label Studio; left out",
+    "keypoints on pdf": "Label Studio's keypoints on an <Image valueList> page are not written; left out",
     "pairwise tie": "Label Studio's Pairwise has no tie; written as selected 'tie', which Label Studio ignores",
     "polylines": "written as polygonlabels with closed: false (an open polygon)",
     "chat answers": "per-message answers, edits, turn comparisons and spans in chat messages have no Label Studio "
@@ -172,8 +172,12 @@ def _region_items(kind: str, base: dict, obj: Any, value: Any, region: Mapping[s
             return [{**head, "type": "labels", "value": {"start": region["start"], "end": region["end"],
                                                           "channel": 0, "labels": [label]}}]
         return []
-    if object_type not in ("image", "video") or (kind == "boxes" and object_type != "image"):
+    if object_type not in ("image", "video", "pdf") or (kind == "boxes" and object_type == "video"):
         return []
+    if object_type == "pdf":  # Label Studio's <Image valueList>: the page is the item_index
+        page = region["page"]
+        value = value[page] if isinstance(value, list) and page < len(value) else None
+        head = {**head, "item_index": page}
     width, height = _size(value, head["id"])
     sized = {**head, "original_width": width, "original_height": height, "image_rotation": 0}
     px, py = 100 / width, 100 / height
@@ -251,7 +255,14 @@ def _merge(result: dict, name: str, spec: Any, schema: LabelSchema, data: Mappin
         _merge_keypoint(name, spec, item, value, keypoint_groups)
     else:
         obj = schema.objects[spec.object]
-        region = _region(kind, obj.type, item, value, data.get(obj.field))
+        data_value = data.get(obj.field)
+        if obj.type == "pdf":  # a page of Label Studio's <Image valueList>
+            page = int(item.get("item_index") or 0)
+            pages = data_value if isinstance(data_value, list) else []
+            data_value = pages[page] if page < len(pages) else None
+        region = _region(kind, obj.type, item, value, data_value)
+        if obj.type == "pdf":
+            region["page"] = page
         region = {"id": str(item.get("id") or f"{name}-{len(result.get(name, ())) + 1}"), **region}
         if item.get("score") is not None:
             region["score"] = item["score"]

@@ -7,8 +7,9 @@ its own (`<Tag name="x">: attribute y="z" ...`). What converts: objects (a `$var
 data, any other value is fixed text), controls with their labels, colors, hotkeys and limits, labels
 and choices listed in task data (`value="$options"`), controls pointing at several objects (region
 controls become one control per object, named `<name>_<object>`), per-region answers, conditional
-display (`visibleWhen` on a control or a `<View>` around it), Ranker buckets, and literal `<Header>`s
-(the description of the control that follows, or a fixed text).
+display (`visibleWhen` on a control or a `<View>` around it), Ranker buckets, literal `<Header>`s
+(the description of the control that follows, or a fixed text), and `<Image valueList="$pages">` (a
+pdf object: a list of page images, whose regions carry `page` = Label Studio's `item_index`).
 
 The XML is parsed with defusedxml (no entities, no DTDs), since configs come from users.
 """
@@ -126,7 +127,7 @@ _NOT_KEPT = {
     "maxsubmissions": "several texts per answer are not supported; one text per answer",
     "encoding": "encoded values (base64) are not decoded; the value is shown as stored",
     "audiourl": "the audio played along with paragraphs is not shown",
-    "valuelist": "several media in one object (valueList) are not supported; give each its own object",
+    "valuelist": "several media in one object need a plain $variable naming a list of images",
     "isEditable".lower(): "options added by annotators are not supported",
     "labeling": "taxonomy as region labels is not supported; the taxonomy is one answer per task",
     "only": "date parts are not supported",
@@ -197,7 +198,7 @@ class _Converter:
         elif kind == "text" and "$" not in value and value:
             spec["literal"] = value  # Label Studio shows a value without a $variable as it is
         elif element.get("valueList") and kind == "image":
-            pass  # reported with valueList below
+            pass  # a list of pages, below
         else:
             self.warn(element, f"value {value!r} is not a plain $variable; reading data[{name!r}] instead")
         handled = {"name", "value", "valuelist"}
@@ -219,10 +220,13 @@ class _Converter:
         if tag == "chat":
             self._chat(element, name)
             handled |= {"llm", "messageroles", "minmessages", "maxmessages"}
-        if element.get("valueList") is not None:
-            self.warn(element, f"valueList={element.get('valueList')!r}: {_NOT_KEPT['valuelist']}")
-            if "field" not in spec and element.get("valueList", "").startswith("$"):
-                spec["field"] = element.get("valueList")[1:]
+        listed = element.get("valueList", "")
+        if kind == "image" and re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*", listed):
+            spec = {"type": "pdf", "field": listed[1:]}  # several images paged through: regions carry `page`
+            if listed[1:] == name:
+                del spec["field"]
+        elif listed:
+            self.warn(element, f"valueList={listed!r}: {_NOT_KEPT['valuelist']}")
         self._attributes(element, handled)
         self._names[source] = name
         self.objects[name] = spec

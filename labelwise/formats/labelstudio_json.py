@@ -69,6 +69,9 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
         if spec.type in _MEDIA and isinstance(value, Mapping) and "src" in value:
             media[spec.field] = value
             data[spec.field] = value["src"]
+        elif spec.type == "pdf" and isinstance(value, list) and any(isinstance(p, Mapping) for p in value):
+            media[spec.field] = value  # an <Image valueList>: Label Studio wants the list of URLs
+            data[spec.field] = [p.get("src") if isinstance(p, Mapping) else p for p in value]
     full_data = record.get("data") or {}
     meta = dict(record.get("meta") or {})
     ours = {key: value for key, value in (("id", record.get("id")), ("external_id", record.get("external_id")),
@@ -178,6 +181,9 @@ def _user(completed_by: Any) -> str | None:
 
 def _restore_sizes(schema: LabelSchema, data: dict, items: list) -> None:
     for name, spec in schema.objects.items():
+        if spec.type == "pdf" and isinstance(data.get(spec.field), list):
+            _restore_page_sizes(name, spec.field, data, items)
+            continue
         if spec.type not in ("image", "video") or not isinstance(data.get(spec.field), str):
             continue
         for item in items:
@@ -185,6 +191,18 @@ def _restore_sizes(schema: LabelSchema, data: dict, items: list) -> None:
                 data[spec.field] = {"src": data[spec.field], "width": item["original_width"],
                                     "height": item["original_height"]}
                 break
+
+
+def _restore_page_sizes(name: str, field: str, data: dict, items: list) -> None:
+    """The pages of an <Image valueList> get the sizes their regions' items give (by item_index)."""
+    pages = list(data[field])
+    for item in items:
+        if not isinstance(item, Mapping) or item.get("to_name") != name or not item.get("original_width"):
+            continue
+        index = item.get("item_index") or 0
+        if isinstance(index, int) and 0 <= index < len(pages) and isinstance(pages[index], str):
+            pages[index] = {"src": pages[index], "width": item["original_width"], "height": item["original_height"]}
+    data[field] = pages
 
 
 def _check_array(fp: IO[bytes], name: str) -> None:

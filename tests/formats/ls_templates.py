@@ -344,6 +344,14 @@ TEMPLATES = {
     <Label value="Movement"/>
   </TimelineLabels>
 </View>""",
+    "multi_page_images": """
+<View>
+  <Image name="pages" valueList="$images"/>
+  <RectangleLabels name="regions" toName="pages">
+    <Label value="Signature" background="red"/>
+    <Label value="Stamp" background="blue"/>
+  </RectangleLabels>
+</View>""",
     "styled_layout": """
 <View>
   <Style>.lw { color: red; }</Style>
@@ -363,6 +371,4 @@ UNSUPPORTED = {
                 '<Choices name="c" toName="t"><Choice value="x"/></Choices></View>',
     "pdf": '<View><Pdf name="p" value="$pdf"/><Text name="t" value="$t"/>'
            '<Choices name="c" toName="t"><Choice value="x"/></Choices></View>',
-    "value_list": '<View><Image name="pages" valueList="$images"/><RectangleLabels name="r" toName="pages">'
-                  '<Label value="a"/></RectangleLabels></View>',
 }

@@ -59,9 +59,9 @@ def test_what_cannot_be_kept_is_named_in_a_warning(key):
     assert warnings
 
 
-def test_value_list_and_pdf_warnings_name_the_attribute():
-    _, warnings = convert(UNSUPPORTED["value_list"])
-    assert any("valueList='$images'" in w for w in warnings)
+def test_value_list_with_an_expression_and_pdf_warnings_name_the_attribute():
+    _, warnings = convert('<View><Image name="i" valueList="$a.b"/><Rating name="r" toName="i"/></View>')
+    assert any("valueList='$a.b'" in w for w in warnings)
     _, warnings = convert(UNSUPPORTED["pdf"])
     assert any(w.startswith('<Pdf name="p">: Pdf is not supported') for w in warnings)
 

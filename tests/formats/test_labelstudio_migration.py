@@ -187,3 +187,23 @@ def test_label_studio_csv_and_tsv_with_json_cells(delimiter):
         writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()})
     read = labelstudio_min.read_csv if delimiter == "," else labelstudio_min.read_tsv
     _check_min([r.value for r in read(io.BytesIO(out.getvalue().encode()), schema=SCHEMA)])
+
+
+def test_multi_page_images_become_a_paged_object_and_item_index_its_page():
+    schema_dict, warnings = convert('<View><Image name="pages" valueList="$images"/>'
+                                    '<RectangleLabels name="r" toName="pages"><Label value="a"/></RectangleLabels></View>')
+    assert schema_dict["objects"]["pages"] == {"type": "pdf", "field": "images"} and warnings == []
+    schema = parse_schema(schema_dict)
+    item = {"id": "x", "from_name": "r", "to_name": "pages", "type": "rectanglelabels", "item_index": 1,
+            "original_width": 200, "original_height": 100, "image_rotation": 0,
+            "value": {"x": 10, "y": 10, "width": 50, "height": 50, "rotation": 0, "rectanglelabels": ["a"]}}
+    export = [{"id": 1, "data": {"images": ["https://e.com/1.png", "https://e.com/2.png"]},
+               "annotations": [{"result": [item]}]}]
+    [row] = [r.value for r in ls.read(io.BytesIO(json.dumps(export).encode()), schema=schema)]
+    assert row["data"]["images"][1] == {"src": "https://e.com/2.png", "width": 200, "height": 100}
+    result = validate_result(schema, row["data"], row["annotations"][0]["result"])
+    assert result["r"] == [{"id": "x", "x": 20, "y": 10, "width": 100, "height": 50, "rotation": 0, "label": "a",
+                            "page": 1}]
+    task = ls.to_task({"id": 1, "data": row["data"], "annotations": [{"result": result}]}, schema=schema)
+    assert task["data"]["images"] == ["https://e.com/1.png", "https://e.com/2.png"]
+    assert task["annotations"][0]["result"] == [item]
