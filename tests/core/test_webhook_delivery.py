@@ -10,7 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from labelwise.core.platform import jobs
 from labelwise.core.platform.clock import utcnow
+from labelwise.core.platform.job_runner import JobRunner
 from labelwise.core.webhooks import hooks
 from labelwise.core.webhooks.delivery import (
     WebhookDispatcher,
@@ -21,7 +23,7 @@ from labelwise.core.webhooks.delivery import (
 from labelwise.errors import Invalid
 from labelwise.sdk import verify_signature
 from labelwise.settings import Settings
-from labelwise.store.models import WebhookDelivery
+from labelwise.store.models import Job, WebhookDelivery
 from labelwise.store.session import make_engine, make_session_factory
 from tests.factories import make_project, make_user
 from tests.webhook_receiver import Receiver, closed_port_url
@@ -199,3 +201,41 @@ def test_a_link_local_url_allowed_once_is_not_sent_to_when_no_longer_allowed(app
     dispatcher.stop()
     assert row.status == "failed" and row.attempts == 1 and "link-local" in row.last_error
     assert refused_address("http://127.0.0.1:9/") is None
+
+
+def queued_events(session, project_id):
+    session.expire_all()
+    rows = session.scalars(select(WebhookDelivery).where(WebhookDelivery.project_id == project_id)
+                           .order_by(WebhookDelivery.id))
+    return [(row.event, json.loads(row.body)["data"]) for row in rows]
+
+
+def test_jobs_that_are_cancelled_or_abandoned_also_finish_for_webhooks(app, settings, session, owner, project):
+    add_hook(session, owner, project, "http://127.0.0.1:9/hook", events=["job.finished"])
+    cancelled = jobs.enqueue(session, owner.user, project.id, kind="nothing")
+    jobs.cancel_job(session, owner.user, cancelled.id, progress_dir=settings.data_dir / "jobs")
+    abandoned = jobs.enqueue(session, owner.user, project.id, kind="nothing")
+    session.execute(update(Job).where(Job.id == abandoned.id)
+                    .values(status="running", heartbeat_at=utcnow() - timedelta(hours=1)))
+    session.commit()
+    runner = JobRunner(app.state.session_factory, handlers={}, settings=settings, storage=None)
+    assert runner.recover() == 1
+    finished = [(data["job_id"], data["status"]) for event, data in queued_events(session, project.id)]
+    assert finished == [(cancelled.id, "cancelled"), (abandoned.id, "failed")]
+
+
+def test_an_import_with_answers_changes_consensus_for_webhooks_and_a_refit_keeping_it_does_not(session, owner, project):
+    from labelwise.core.dataio import importing
+    from labelwise.core.review import consensus
+    from labelwise.formats.rows import Row
+
+    add_hook(session, owner, project, "http://127.0.0.1:9/hook", events=["consensus.changed"])
+    annotators = [make_user(session, name) for name in ("u1", "u2", "u3")]
+    answers = [{"user": a.user.username, "result": {"sentiment": "negative"}} for a in annotators]
+    rows = [Row(1, {"data": {"text": "x"}, "annotations": answers})]
+    importing.import_tasks(session, owner.user, project.id, rows)
+    assert [(event, data["consensus"], data["previous"], data["reason"])
+            for event, data in queued_events(session, project.id)] == [
+        ("consensus.changed", {"sentiment": "negative"}, None, "recomputed")]
+    consensus.refit(session, owner.user, project.id)
+    assert len(queued_events(session, project.id)) == 1  # new skills, the same consensus: nothing new
