@@ -78,7 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)
-    contract.install(app)
+    contract.install(app, API_PREFIX)
     docs.install(app, API_PREFIX)
     _mount_web(app)
     return app

@@ -34,6 +34,47 @@ DESCRIPTIONS = {
     507: "The server's storage is full; nothing was saved",
 }
 _NO_BODY = {416}  # answered with headers only
+_PROJECT = {"project_id": "$response.body#/id"}
+_NEXT_TASK = {"task_id": "$response.body#/task/id"}
+_ANNOTATION = {"annotation_id": "$response.body#/id"}
+_SNAPSHOT = {"snapshot_id": "$response.body#/id"}
+# OpenAPI links of the labeling workflow (create a project, import, take a task, annotate, review, snapshot),
+# so a client or a stateful test can follow it: (from operation, status) -> link name, to operation, parameters.
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
+    ("post", "/projects", "201"): {
+        "GetProject": ("get", "/projects/{project_id}", _PROJECT),
+        "ImportTasks": ("post", "/projects/{project_id}/import", _PROJECT),
+        "NextTask": ("get", "/projects/{project_id}/next", _PROJECT),
+        "ListTasks": ("get", "/projects/{project_id}/tasks", _PROJECT),
+        "CreateSnapshot": ("post", "/projects/{project_id}/snapshots", _PROJECT),
+    },
+    ("get", "/projects", "200"): {
+        "NextTask": ("get", "/projects/{project_id}/next", {"project_id": "$response.body#/0/id"}),
+        "ImportTasks": ("post", "/projects/{project_id}/import", {"project_id": "$response.body#/0/id"}),
+    },
+    ("post", "/projects/{project_id}/import", "201"): {
+        "NextTask": ("get", "/projects/{project_id}/next", {"project_id": "$request.path.project_id"}),
+        "ListTasks": ("get", "/projects/{project_id}/tasks", {"project_id": "$request.path.project_id"}),
+    },
+    ("get", "/projects/{project_id}/tasks", "200"): {
+        "GetTask": ("get", "/tasks/{task_id}", {"task_id": "$response.body#/items/0/id"}),
+    },
+    ("get", "/projects/{project_id}/next", "200"): {
+        "GetTask": ("get", "/tasks/{task_id}", _NEXT_TASK),
+        "Annotate": ("post", "/tasks/{task_id}/annotations", _NEXT_TASK),
+        "Skip": ("post", "/tasks/{task_id}/skip", _NEXT_TASK),
+    },
+    ("post", "/tasks/{task_id}/annotations", "201"): {
+        "GetAnnotation": ("get", "/annotations/{annotation_id}", _ANNOTATION),
+        "EditAnnotation": ("patch", "/annotations/{annotation_id}", _ANNOTATION),
+        "ReviewAnnotation": ("post", "/annotations/{annotation_id}/reviews", _ANNOTATION),
+        "AnnotationRevisions": ("get", "/annotations/{annotation_id}/revisions", _ANNOTATION),
+    },
+    ("post", "/projects/{project_id}/snapshots", "201"): {
+        "GetSnapshot": ("get", "/snapshots/{snapshot_id}", _SNAPSHOT),
+        "ExportSnapshot": ("get", "/snapshots/{snapshot_id}/export", _SNAPSHOT),
+    },
+}
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -70,8 +111,9 @@ def error_statuses(route: APIRoute) -> set[int]:
     return statuses
 
 
-def install(app: FastAPI) -> None:
-    """Document each route's error statuses; generate the document with the one error model."""
+def install(app: FastAPI, prefix: str) -> None:
+    """Document each route's error statuses; generate the document with the one error model and the workflow's
+    links (`LINKS`, paths under `prefix`)."""
     for route in _api_routes(app.routes):
         if route.include_in_schema:
             for status in sorted(error_statuses(route)):
@@ -80,13 +122,13 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _with_error_model(generate())
+            app.openapi_schema = _with_error_model(generate(), prefix)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _with_error_model(document: dict[str, Any]) -> dict[str, Any]:
+def _with_error_model(document: dict[str, Any], prefix: str) -> dict[str, Any]:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     model = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(model.pop("$defs", {}))
@@ -97,9 +139,20 @@ def _with_error_model(document: dict[str, Any]) -> dict[str, Any]:
             for status, response in operation.get("responses", {}).items():
                 if str(status).isdigit() and int(status) >= 400 and int(status) not in _NO_BODY:
                     response["content"] = reference
+    _add_links(document, prefix)
     for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's own 422 model, replaced by ours
         schemas.pop(unused, None)
     return document
+
+
+def _add_links(document: dict[str, Any], prefix: str) -> None:
+    paths = document["paths"]
+    for (method, path, status), links in LINKS.items():
+        response = paths[prefix + path][method]["responses"][status]
+        response["links"] = {
+            name: {"operationId": paths[prefix + to_path][to_method]["operationId"], "parameters": parameters}
+            for name, (to_method, to_path, parameters) in links.items()
+        }
 
 
 def _api_routes(routes) -> Iterator[APIRoute]:

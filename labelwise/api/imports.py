@@ -45,9 +45,19 @@ class LabelStudioProjectOut(BaseModel):
     warnings: list[str] = Field(description="What the config had that could not be converted.")
 
 
+_TEXT = {"schema": {"type": "string"}}
+# Read from the raw body as it streams in (no model), so documented here: the format follows the Content-Type.
+IMPORT_BODY = {"required": True, "content": {
+    "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+    "application/jsonl": _TEXT, "text/csv": _TEXT, "text/tab-separated-values": _TEXT,
+    "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+}}
+
+
 @router.post(UPLOAD_PATH, response_model=ImportOut, status_code=201,
              response_model_exclude_defaults=True,  # the annotation counts appear when there were any
-             responses={202: {"model": JobOut, "description": "With async=true: the job to poll"}})
+             responses={202: {"model": JobOut, "description": "With async=true: the job to poll"}},
+             openapi_extra={"requestBody": IMPORT_BODY})
 async def import_tasks(
     project_id: int,
     request: Request,
