@@ -109,7 +109,7 @@ def delete_project(project_id: int, request: Request, user: UserDep, session: Se
 @router.get("/{project_id}/members", response_model=list[MemberOut])
 def list_members(project_id: int, user: UserDep, session: SessionDep):
     return [
-        MemberOut(user_id=u.id, username=u.username, role=m.role)
+        MemberOut(user_id=u.id, username=u.username, role=m.role, granted_by=m.granted_by)
         for m, u in projects.list_members(session, user, project_id)
     ]
 
@@ -123,7 +123,7 @@ def set_member(project_id: int, body: MemberIn, user: UserDep, session: SessionD
     else:
         raise Invalid("name the member by 'user_id' or 'username'", field="user_id")
     row = projects.set_member(session, user, project_id, member=member, role=body.role)
-    return MemberOut(user_id=member.id, username=member.username, role=row.role)
+    return MemberOut(user_id=member.id, username=member.username, role=row.role, granted_by=row.granted_by)
 
 
 @router.delete("/{project_id}/members/{user_id}", status_code=204, responses=errors(409))

@@ -111,6 +111,9 @@ class MemberOut(BaseModel):
     user_id: int
     username: str
     role: str
+    granted_by: str | None = Field(
+        None, description="'sso' when the role comes from the person's groups at the OpenID provider, which single "
+                          "sign-on keeps in step at each sign-in; null when set by hand (then groups never change it).")
 
 
 class ImportOut(BaseModel):

@@ -47,7 +47,7 @@ def begin(request: Request, settings: SettingsDep, next: str = DEFAULT_NEXT):
         url, pending = oidc.authorization_url(config.provider(settings), _callback_url(request, settings),
                                               next_path=_safe_next(next))
     except LabelwiseError as error:
-        return _back_to_login(error.message)
+        return _back_to_login(error.message, settings)
     response = RedirectResponse(url, status_code=303)
     response.set_cookie(PENDING_COOKIE, config.seal(request.app.state.media_secret, pending), httponly=True,
                         samesite="lax", secure=settings.cookie_secure, max_age=config.PENDING_MAX_AGE,
@@ -66,7 +66,7 @@ def finish(request: Request, session: SessionDep, settings: SettingsDep):
         user = provisioning.sign_in(session, issuer=settings.oidc_issuer or "", claims=result.claims,
                                     policy=config.policy(settings))
     except LabelwiseError as error:
-        return _back_to_login(error.message)
+        return _back_to_login(error.message, settings)
     _, secret = users.issue_token(session, user, name="single sign-on", kind="session", days=settings.session_days,
                                   id_token=result.id_token)
     response = RedirectResponse(f"{LOGIN_PAGE}?sso=done&next={quote(pending.next, safe='/')}", status_code=303)
@@ -94,10 +94,10 @@ def _safe_next(next_path: str) -> str:
     return next_path if ok else DEFAULT_NEXT
 
 
-def _back_to_login(message: str) -> RedirectResponse:
+def _back_to_login(message: str, settings: Settings) -> RedirectResponse:
     response = RedirectResponse(LOGIN_PAGE, status_code=303)
     response.set_cookie(ERROR_COOKIE, base64.urlsafe_b64encode(message.encode()).decode(), httponly=True,
-                        samesite="lax", max_age=60, path=COOKIE_PATH)
+                        samesite="lax", secure=settings.cookie_secure, max_age=60, path=COOKIE_PATH)
     response.delete_cookie(PENDING_COOKIE, path=COOKIE_PATH)
     return response
 

@@ -54,6 +54,9 @@ def test_first_sign_in_makes_the_user_gives_roles_from_groups_and_logout_ends_bo
         assert (me["username"], me["email"], me["is_admin"]) == ("alice", "alice@example.com", False)
         assert [(p["name"], p["role"]) for p in client.get("/api/v1/projects").json()] == [("Reviews", "annotator")]
         assert client.get(f"/api/v1/projects/{reviews.id}/next").json()["task"]["data"] == {"text": "great"}
+        members = httpx.get(f"{sso_server.url}/api/v1/projects/{reviews.id}/members", headers=owner.headers).json()
+        assert [(m["username"], m["role"], m["granted_by"]) for m in members] == [
+            ("alice", "annotator", "sso"), ("owner", "manager", None)]
 
         out = client.post("/api/v1/auth/logout")
         assert out.status_code == 200

@@ -6,7 +6,7 @@ import socket
 
 from playwright.sync_api import expect
 
-from tests.browser.pages_helpers import screenshot
+from tests.browser.pages_helpers import login, screenshot
 from tests.factories import add_tasks, make_project, make_user
 
 
@@ -45,6 +45,12 @@ def test_sign_in_with_the_provider_lands_on_the_labeling_page_and_logout_ends_bo
     expect(page).to_have_url("/app/login")
     page.get_by_role("link", name="Sign in with Acme ID").click()
     expect(page.get_by_label("Login")).to_be_visible()  # the provider forgot us too
+
+    login(page, "owner", then=f"/app/projects/{project.id}/members")
+    row = page.locator("tr[data-username=annie]")
+    expect(row.locator(".badge")).to_have_text("from SSO groups")
+    row.get_by_label("Role of annie").select_option("reviewer")
+    expect(row.locator(".badge")).to_have_count(0)  # set by hand now
 
 
 def test_a_provider_that_is_down_is_explained_on_the_login_page(page, web_app, web_session):

@@ -43,12 +43,16 @@ export default async function membersPage(view, ctx) {
       h("thead", null, h("tr", null, h("th", { scope: "col" }, "User"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
       h("tbody", null, members.map((m) => {
         const roleSelect = h("select", { "aria-label": `Role of ${m.username}` }, ROLES.map((r) => h("option", { value: r }, r)));
+        const sso = m.granted_by === "sso"
+          ? h("span", { class: "badge", title: "Given by the person's groups at the sign-in provider and kept in step at each sign-in; changing it here makes it yours." }, "from SSO groups")
+          : h("span");
         roleSelect.value = m.role;
         roleSelect.addEventListener("change", async () => {
           try {
             await api(`/projects/${project.id}/members`, { method: "POST", body: { user_id: m.user_id, role: roleSelect.value } });
             toast(`${m.username} is now ${roleSelect.value}.`);
             m.role = roleSelect.value;
+            sso.remove();  // set by hand now: single sign-on no longer changes it
           } catch (error) {
             roleSelect.value = m.role;
             toastError(error, `Could not change ${m.username}'s role: `);
@@ -69,7 +73,7 @@ export default async function membersPage(view, ctx) {
             toastError(error, `Could not remove ${m.username}: `);
           }
         });
-        return h("tr", { dataset: { username: m.username } }, h("th", { scope: "row" }, m.username), h("td", null, roleSelect), h("td", { class: "num" }, remove));
+        return h("tr", { dataset: { username: m.username } }, h("th", { scope: "row" }, m.username, " ", sso), h("td", null, roleSelect), h("td", { class: "num" }, remove));
       }))));
   }
 
