@@ -19,7 +19,7 @@ PAGE_KEYS: tuple[str, ...] = (
 )
 _CONTROL_KEYS: dict[str, tuple[str, ...]] = {
     "segments": ("m",), "keypoints": ("h", "n"), "tracks": ("k", "h", "x"), "masks": ("e", ",", "."),
-    "taxonomy": ("x", "0"), "ranking": ("c",), "pairwise": ("b",),
+    "taxonomy": ("x", "0"), "ranking": ("c",), "pairwise": ("b",), "edit": ("e",),
 }
 _ROTATE_KEYS = ("e", "q")
 _OBJECT_KEYS: dict[str, tuple[str, ...]] = {

@@ -18,7 +18,11 @@ from tests.factories import PASSWORD, add_member, add_tasks, make_project, make_
 SENTENCE = "hello segment: skip [a] r, m. t f e q h n k x c b g w y u i o p d j l z v 1 2 3 4 5 6 7 8 9 0 ? + - = done"
 
 # Task data that a browser can load offline, per object type of the templates with text fields.
-DATA = {"audio": lambda: {"src": wav_data_uri(2.0), "duration": 2.0}, "text": lambda: "Ada works for ACME in London."}
+DATA = {"audio": lambda: {"src": wav_data_uri(2.0), "duration": 2.0}, "text": lambda: "Ada works for ACME in London.",
+        "chat": lambda: [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."},
+                         {"role": "user", "content": "And?"},
+                         {"role": "assistant", "alternatives": [{"content": "More."}, {"content": "Less."}]}]}
+TEXT_TYPES = ("text", "edit")  # an edit box rewrites a chat message (the first reply, message 1, starts current)
 
 NOTES_SCHEMA = {
     "objects": {"text": {"type": "text"}},
@@ -31,7 +35,7 @@ NOTES_SCHEMA = {
 
 
 def _schemas_with_text_fields():
-    out = {name: t["schema"] for name, t in TEMPLATES.items() if any(c["type"] == "text" for c in t["schema"]["controls"].values())}
+    out = {name: t["schema"] for name, t in TEMPLATES.items() if any(c["type"] in TEXT_TYPES for c in t["schema"]["controls"].values())}
     out["notes (free text beside choices and spans)"] = NOTES_SCHEMA
     return out
 
@@ -62,13 +66,16 @@ def test_typing_in_every_text_field_changes_only_the_text(page, web_server, web_
     ctx = open_labeling(page, web_server, web_session, schema, rows)
     requests = Requests(page)
     task = current_task_id(page)
-    text_controls = [name for name, spec in schema["controls"].items() if spec["type"] == "text"]
+    text_controls = [name for name, spec in schema["controls"].items() if spec["type"] in TEXT_TYPES]
     regions_of = {name: schema["controls"][name].get("regions_of") for name in text_controls}
     if any(regions_of.values()):
         # a segment by keyboard: m marks the start at the playhead, . moves it 0.5 s, m marks the end
         page.wait_for_function("() => document.querySelector('lw-task-editor').viewers.audio.timeRange()[1] > 0")
         for key in ("m", ".", ".", "m"):
             page.keyboard.press(key)
+    if schema["controls"][next(iter(schema["controls"]))]["type"] == "pairwise":
+        page.keyboard.press("a")  # the required preference
+        page.keyboard.press("]")  # t is tie while a pairwise control is active; elsewhere it types
     before = _editor_value(page)
     fields = page.locator("lw-task-editor textarea, lw-task-editor input:not([type=checkbox]):not([type=radio]), lw-task-editor [contenteditable=true]")
     assert fields.count() == len(text_controls) >= 1
@@ -76,6 +83,8 @@ def test_typing_in_every_text_field_changes_only_the_text(page, web_server, web_
     for i in range(fields.count()):
         page.keyboard.press("t") if i == 0 else fields.nth(i).focus()
         expect(fields.nth(i)).to_be_focused()
+        if schema["controls"][text_controls[i]]["type"] == "edit":
+            page.keyboard.press("Control+a")  # the box starts with the message's text
         page.keyboard.type(SENTENCE)
         expect(fields.nth(i)).to_have_value(SENTENCE)
         assert current_task_id(page) == task
@@ -95,6 +104,8 @@ def test_typing_in_every_text_field_changes_only_the_text(page, web_server, web_
             (segment,) = stored[regions_of[name]]
             assert (segment["start"], segment["end"]) == (0.0, 1.0)
             assert stored[name] == {segment["id"]: SENTENCE}
+        elif schema["controls"][name].get("per_message") or schema["controls"][name]["type"] == "edit":
+            assert stored[name] == {"1": SENTENCE}
         else:
             assert stored[name] == SENTENCE
     assert len(requests.writes) == 1 and requests.writes[0].endswith(f"/tasks/{task}/annotations?next=true")

@@ -11,7 +11,7 @@ const PAGE_KEYS = ["enter", "escape", "tab", "delete", "backspace", "space", "ar
 // Keys a tool uses while it is on the page: by control type and by object type.
 const CONTROL_KEYS = {
   segments: ["m"], keypoints: ["h", "n"], tracks: ["k", "h", "x"], masks: ["e", ",", "."], taxonomy: ["x", "0"],
-  ranking: ["c"], pairwise: ["b"],
+  ranking: ["c"], pairwise: ["b"], edit: ["e"],
 };
 const ROTATE_KEYS = ["e", "q"];
 const OBJECT_KEYS = {

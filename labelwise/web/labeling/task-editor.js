@@ -17,6 +17,7 @@ import { ImageViewer } from "./objects/image.js";
 import { AudioViewer } from "./objects/audio.js";
 import { VideoViewer } from "./objects/video.js";
 import { TimeseriesViewer } from "./objects/timeseries.js";
+import { ChatViewer } from "./objects/chat.js";
 import { ChoicesControl } from "./controls/choices.js";
 import { TaxonomyControl } from "./controls/taxonomy.js";
 import { SpansControl } from "./controls/spans.js";
@@ -29,10 +30,11 @@ import { RatingControl } from "./controls/rating.js";
 import { NumberControl } from "./controls/number.js";
 import { RankingControl } from "./controls/ranking.js";
 import { PairwiseControl } from "./controls/pairwise.js";
+import { EditControl } from "./controls/edit.js";
 
 const VIEWERS = {
   text: TextViewer, paragraphs: ParagraphsViewer, table: TableViewer, image: ImageViewer, pdf: ImageViewer,
-  audio: AudioViewer, video: VideoViewer, timeseries: TimeseriesViewer,
+  audio: AudioViewer, video: VideoViewer, timeseries: TimeseriesViewer, chat: ChatViewer,
 };
 
 const CONTROLS = {
@@ -40,6 +42,7 @@ const CONTROLS = {
   boxes: BoxesControl, polygons: PolygonsControl, polylines: PolylinesControl, keypoints: KeypointsControl,
   masks: MasksControl, segments: SegmentsControl, tracks: TracksControl, text: TextInputControl,
   rating: RatingControl, number: NumberControl, ranking: RankingControl, pairwise: PairwiseControl,
+  edit: EditControl,
 };
 
 function isEmpty(value) {
@@ -160,8 +163,9 @@ export class TaskEditor extends HTMLElement {
     for (const control of Object.values(this.controls)) {
       const value = this._value[control.name];
       const required = control.spec.required && this.conditionHolds(control.spec);
+      // Answers per region or per chat message are checked by the server, entry by entry.
       const message = isEmpty(value) ? (required ? "is required" : null)
-        : control.perRegion ? null : control.problem(value);
+        : control.perRegion || control.keyed ? null : control.problem(value);
       if (message) out.push({ control: control.name, message });
     }
     return out;
@@ -385,6 +389,7 @@ export class TaskEditor extends HTMLElement {
     for (const control of Object.values(this.controls)) {
       control.el.hidden = !this.isShown(control);
       control.render();
+      control.renderScope();
     }
     this.arrows?.schedule();
   }

@@ -16,7 +16,33 @@ export class Control {
       spec.required ? el("span", { class: "lw-required", title: "required", text: " *" }) : null);
     if (spec.description) this.header.append(el("small", { class: "lw-desc", text: spec.description }));
     this.body = el("div", { class: "lw-control-body" });
-    this.el.append(this.header, this.body);
+    // On a chat, an answer may be one per message ("message": per_message, edit) or per turn with
+    // alternatives ("turn": pairwise, ranking): the value is then {"<message index>": answer} and
+    // `value` reads and writes the entry of the current message or turn.
+    this.keyed = keyedBy(editor, spec);
+    this.scope = this.keyed ? el("p", { class: "lw-scope", "aria-live": "polite" }) : null;
+    this.el.append(this.header, ...(this.scope ? [this.scope] : []), this.body);
+  }
+
+  // A keyed control (a chat message or turn, below) or a per-region one (further below) reads and writes
+  // one entry of its {key: answer} value; null key: nothing to answer for now.
+  entryKey() { return this.keyed ? this.key() : this.perRegion ? this.regionId() ?? null : undefined; }
+
+  get value() {
+    const v = this.editor.get(this.name);
+    const key = this.entryKey();
+    if (key === undefined) return v;
+    return key === null || !v || typeof v !== "object" ? undefined : v[key];
+  }
+
+  set value(v) {
+    const key = this.entryKey();
+    if (key === undefined) { this.editor.set(this.name, v); return; }
+    if (key === null) { if (this.keyed) this.editor.say(`${this.name}: ${this.scopeText()}`); return; }
+    const map = { ...(this.editor.get(this.name) || {}) };
+    if (v === null || v === undefined || v === "" || (Array.isArray(v) && !v.length)) delete map[key];
+    else map[key] = v;
+    this.editor.set(this.name, map);
   }
 
   // A per-region control (per_region: true, other than text, which lists every region itself) reads and
@@ -39,22 +65,38 @@ export class Control {
     return selected.id;
   }
 
-  get value() {
-    const v = this.editor.get(this.name);
-    if (!this.perRegion) return v;
-    const id = this.regionId();
-    return id && v && typeof v === "object" ? v[id] : undefined;
-  }
-  set value(v) {
-    if (!this.perRegion) { this.editor.set(this.name, v); return; }
-    const id = this.regionId();
-    if (!id) return;
-    const map = { ...(this.editor.get(this.name) || {}) };
-    if (v === null || v === undefined || (Array.isArray(v) && !v.length)) delete map[id];
-    else map[id] = v;
-    this.editor.set(this.name, map);
-  }
   get readonly() { return this.editor.readonly; }
+  get chat() { return this.keyed ? this.editor.viewers[this.spec.object] : null; }
+
+  // The message index (as a string) the control answers for now, or null when it cannot answer here.
+  key() {
+    const chat = this.chat;
+    if (!chat || !chat.messages) return null;
+    if (this.keyed === "turn") {
+      const turn = chat.turn({ exact: this.spec.type === "pairwise" ? 2 : null });
+      return turn === null ? null : String(turn);
+    }
+    const message = chat.message(chat.current);
+    const roles = this.spec.roles || (this.spec.type === "edit" ? ["assistant"] : null);
+    if (!message || (roles && !roles.includes(message.role))) return null;
+    if (this.spec.type === "edit" && typeof message.content !== "string") return null;
+    return String(chat.current);
+  }
+
+  scopeText() {
+    const chat = this.chat;
+    const key = this.key();
+    if (key !== null) return this.keyed === "turn" ? `for the alternatives of message #${key}` : `for message #${key} (${chat.message(Number(key)).role})`;
+    if (this.keyed === "turn") return "this chat has no turn with alternatives";
+    const roles = this.spec.roles || (this.spec.type === "edit" ? ["assistant"] : null);
+    return `pick ${roles ? `an ${roles.join(" or ")}` : "a"} message (Alt+↑/↓)`;
+  }
+
+  renderScope() {
+    if (!this.scope) return;
+    this.scope.textContent = this.scopeText();
+    this.el.classList.toggle("lw-out-of-scope", this.key() === null);
+  }
 
   build() {}
   render() {}
@@ -71,6 +113,14 @@ export class Control {
       this.editor.set(this.name, next);
     }
   }
+}
+
+function keyedBy(editor, spec) {
+  const object = spec.object && editor.objectSpec(spec.object);
+  if (!object || object.type !== "chat") return null;
+  if (spec.per_message || spec.type === "edit") return "message";
+  if (spec.type === "pairwise" || spec.type === "ranking") return "turn";
+  return null;
 }
 
 // "needs at least 2 regions" / "allows at most 3 regions", as the server words it; empty is for `required`.

@@ -1,6 +1,8 @@
-// Pairwise comparison of two objects shown side by side: a, b or t (tie).
+// Pairwise comparison of two objects shown side by side, or of the two alternative replies at a chat
+// turn: a, b or t (tie).
 
 import { el } from "../util.js";
+import { alternativesOf } from "../objects/chat.js";
 import { Control } from "./base.js";
 
 export class PairwiseControl extends Control {
@@ -17,8 +19,16 @@ export class PairwiseControl extends Control {
     this.body.append(this.group);
   }
 
+  // The two sides: the objects shown side by side, or (on a chat) the current turn's two alternatives.
+  sides() {
+    if (!this.keyed) return this.spec.objects;
+    const key = this.key();
+    const options = key === null ? [] : alternativesOf(this.chat.message(Number(key)));
+    return options.length === 2 ? options.map((o) => o.model || `alternative ${o.id}`) : ["first", "second"];
+  }
+
   render() {
-    const [a, b] = this.spec.objects;
+    const [a, b] = this.sides();
     const text = { a: `A is better (${a})`, b: `B is better (${b})`, tie: "Tie" };
     const key = { a: "a", b: "b", tie: "t" };
     this.group.replaceChildren(...this.choices().map((choice) => el("button", {
@@ -27,9 +37,11 @@ export class PairwiseControl extends Control {
     }, el("kbd", { text: key[choice] }), el("span", { text: text[choice] }))));
   }
 
-  handleKey(event, key) {
+  handleKey(event, key, { passive = false } = {}) {
     const map = { a: "a", b: "b", t: "tie" };
     if (!(key in map) || !this.choices().includes(map[key])) return false;
+    // t also enters a text box: with one on the page, t means tie only while this control is active.
+    if (key === "t" && passive && Object.values(this.editor.controls).some((c) => ["text", "edit"].includes(c.spec.type))) return false;
     this.pick(map[key]);
     return true;
   }

@@ -1,16 +1,18 @@
-// Ranking of a paragraphs object's items, best first: drag to reorder, or with the keyboard
-// ↑/↓ pick an item and Shift+↑/↓ move it; Enter on "keep this order" confirms the order as shown.
+// Ranking of a paragraphs object's items (or of a chat turn's alternatives), best first: drag to
+// reorder, or with the keyboard ↑/↓ pick an item and Shift+↑/↓ move it; Enter on "keep this order"
+// confirms the order as shown.
 // With buckets (Label Studio's Ranker + Bucket), each item gets a bucket picker instead, and the
 // answer is {bucket: [ids]}; items left out stay unsorted (or in default_bucket).
 
 import { el } from "../util.js";
 import { paragraphItems } from "../objects/paragraphs.js";
+import { alternativesOf } from "../objects/chat.js";
 import { Control } from "./base.js";
 
 export class RankingControl extends Control {
   constructor(editor, name, spec) {
     super(editor, name, spec);
-    this.items = paragraphItems(editor.objectSpec(spec.object), editor.objectValue(spec.object)) || [];
+    this._items = paragraphItems(editor.objectSpec(spec.object), editor.objectValue(spec.object)) || [];
     this.cursor = 0;
   }
 
@@ -44,6 +46,14 @@ export class RankingControl extends Control {
         el("span", { class: "lw-author", text: item.author ?? `item ${item.id}` }),
         el("span", { class: "lw-rank-text", text: item.text.length > 140 ? `${item.text.slice(0, 140)}…` : item.text }));
     }));
+  }
+
+  // The items: a paragraphs object's, or the alternatives of the chat turn being ranked.
+  get items() {
+    if (!this.keyed) return this._items;
+    const key = this.key();
+    return key === null ? [] : alternativesOf(this.chat.message(Number(key)))
+      .map((o) => ({ id: o.id, author: o.model ? `${"ABCDEFGHIJ"[o.index] || o.id} · ${o.model}` : "ABCDEFGHIJ"[o.index] || o.id, text: o.text }));
   }
 
   order() {

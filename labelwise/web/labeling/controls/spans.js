@@ -1,4 +1,4 @@
-// Spans on text or paragraphs: by mouse selection, or from the keyboard (Shift+arrows extend a
+// Spans on text, paragraphs or chat messages: by mouse selection, or from the keyboard (Shift+arrows extend a
 // selection from a caret, Alt+arrows move the caret, then a label key). Offsets are code points.
 
 import { cpLength } from "../util.js";
@@ -13,16 +13,24 @@ export class SpansControl extends RegionControl {
   }
 
   viewer() { return this.editor.viewers[this.spec.object]; }
-  isParagraphs() { return this.editor.objectSpec(this.spec.object).type === "paragraphs"; }
+  isChat() { return this.editor.objectSpec(this.spec.object).type === "chat"; }
+  // Paragraphs and chats hold several text blocks; `paragraph` below is the block's number.
+  isParagraphs() { return this.isChat() || this.editor.objectSpec(this.spec.object).type === "paragraphs"; }
+  blockOf(region) {
+    if (this.isChat()) return this.viewer()?.blockIndex(region) ?? 0;
+    return region.paragraph ?? (this.isParagraphs() ? 0 : null);
+  }
 
   describe(region) {
     const text = region.text ?? this._slice(region);
-    const where = region.paragraph !== undefined ? `#${region.paragraph + 1} ` : "";
+    const where = region.message !== undefined
+      ? `msg ${region.message}${region.alternative !== undefined ? ` ${"ABCDEFGHIJ"[region.alternative] || region.alternative}` : ""} `
+      : region.paragraph !== undefined ? `#${region.paragraph + 1} ` : "";
     return `${region.label}: ${where}"${text}" [${region.start}, ${region.end})`;
   }
 
   _slice(region) {
-    const text = this.viewer()?.textOf(region.paragraph ?? null) ?? "";
+    const text = this.viewer()?.textOf(this.blockOf(region)) ?? "";
     return Array.from(text).slice(region.start, region.end).join("");
   }
 
@@ -32,12 +40,14 @@ export class SpansControl extends RegionControl {
     while (end > start && /\s/u.test(cps[end - 1])) end--;
     if (end <= start) return null;
     const region = { start, end, label, text: cps.slice(start, end).join("") };
-    if (this.isParagraphs()) region.paragraph = paragraph ?? 0;
+    if (this.isChat()) Object.assign(region, this.viewer().blockFields(paragraph ?? 0));
+    else if (this.isParagraphs()) region.paragraph = paragraph ?? 0;
+    const block = this.blockOf(region);
     if (this.spec.allow_overlap === false) {
-      const clash = this.regions().find((r) => (r.paragraph ?? 0) === (region.paragraph ?? 0) && r.start < end && start < r.end);
+      const clash = this.regions().find((r) => this.blockOf(r) === block && r.start < end && start < r.end);
       if (clash) { this.editor.say(`This span overlaps "${clash.text ?? clash.label}"; ${this.name} does not allow overlapping spans.`); return null; }
     }
-    const duplicate = this.regions().find((r) => r.start === start && r.end === end && r.label === label && (r.paragraph ?? 0) === (region.paragraph ?? 0));
+    const duplicate = this.regions().find((r) => r.start === start && r.end === end && r.label === label && this.blockOf(r) === block);
     if (duplicate) { this.editor.select(this.name, duplicate.id); return duplicate; }
     this.kb = null;
     return this.add(region);
@@ -52,8 +62,8 @@ export class SpansControl extends RegionControl {
   _text(paragraph) { return this.viewer()?.textOf(paragraph) ?? ""; }
 
   _startCaret() {
-    const paragraph = this.isParagraphs() ? 0 : null;
-    const last = this.regions().filter((r) => (r.paragraph ?? null) === paragraph).reduce((m, r) => Math.max(m, r.end), 0);
+    const paragraph = this.isChat() ? this.viewer().currentBlock() : this.isParagraphs() ? 0 : null;
+    const last = this.regions().filter((r) => this.blockOf(r) === paragraph).reduce((m, r) => Math.max(m, r.end), 0);
     return { paragraph, anchor: last, caret: last };
   }
 
@@ -89,11 +99,17 @@ export class SpansControl extends RegionControl {
     }
     if (!passive && (key === "alt+arrowdown" || key === "alt+arrowup") && this.isParagraphs()) {
       const count = this.viewer()?.paragraphCount || 1;
-      const current = this.kb ? this.kb.paragraph : 0;
+      const current = this.kb ? this.kb.paragraph : this.isChat() ? this.viewer().currentBlock() : 0;
       const paragraph = Math.max(0, Math.min(count - 1, current + (key === "alt+arrowdown" ? 1 : -1)));
       this.kb = { paragraph, anchor: 0, caret: 0 };
-      this.viewer()?.render();
-      this.editor.say(`Paragraph ${paragraph + 1}`);
+      if (this.isChat()) { // the block's message becomes the current one
+        const { message, alternative } = this.viewer().blockFields(paragraph);
+        this.viewer().setCurrent(message, { say: false });
+        this.editor.say(`Message ${message}${alternative !== undefined ? `, alternative ${"ABCDEFGHIJ"[alternative]}` : ""}`);
+      } else {
+        this.viewer()?.render();
+        this.editor.say(`Paragraph ${paragraph + 1}`);
+      }
       return true;
     }
     if (!passive && key === "escape" && this.kb) { this.kb = null; this.viewer()?.render(); return true; }
@@ -112,7 +128,7 @@ export class SpansControl extends RegionControl {
       ...super.keys(),
       { key: "Shift+←/→ (Ctrl for words)", what: `${this.name}: extend a keyboard selection, then a label key` },
       { key: "Alt+←/→", what: `${this.name}: move the caret` },
-      ...(this.isParagraphs() ? [{ key: "Alt+↑/↓", what: `${this.name}: previous/next paragraph` }] : []),
+      ...(this.isParagraphs() ? [{ key: "Alt+↑/↓", what: `${this.name}: previous/next ${this.isChat() ? "message (or alternative)" : "paragraph"}` }] : []),
     ];
   }
 }

@@ -31,6 +31,7 @@ export class TextInputControl extends Control {
   render() {
     if (!this.spec.per_region) {
       syncChildren(this.area, [this._field("_", this.spec.description || `${this.name}`, this.value, (text) => this._set(text))]);
+      if (this.keyed) this._fields.get("_").area.readOnly = this.readonly || this.key() === null;
       return;
     }
     const owners = this.regionControls();
@@ -60,7 +61,14 @@ export class TextInputControl extends Control {
   // Typing is recorded as one undo step per pause rather than one per keystroke.
   _set(text) {
     clearTimeout(this._timer);
-    this.editor.set(this.name, text, { record: false });
+    let value = text;
+    if (this.keyed) { // one text per chat message: the current message's entry
+      const key = this.key();
+      if (key === null) return;
+      value = { ...(this.editor.get(this.name) || {}) };
+      if (text) value[key] = text; else delete value[key];
+    }
+    this.editor.set(this.name, value, { record: false });
     this._timer = setTimeout(() => this.editor.history.push(this.editor._value), 400);
   }
 
