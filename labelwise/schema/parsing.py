@@ -283,6 +283,9 @@ def _check_control(name: str, spec: ControlSpec, objects: dict, controls: dict) 
         _check_visible_when(name, spec, controls, owner, path)
     if isinstance(spec, RankingControl):
         _check_buckets(spec, owner, path)
+        if spec.buckets and objects[spec.object].type == "chat":
+            raise Invalid(f"{owner}: buckets sort a paragraphs object's items; on a chat, ranking orders each "
+                          "turn's alternatives", field=f"{path}.buckets")
     if isinstance(spec, KeypointsControl):
         _check_skeleton(spec, owner, path)
     elif isinstance(spec, RelationsControl):

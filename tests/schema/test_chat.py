@@ -127,6 +127,7 @@ def test_tool_calls_may_stand_without_content():
     ({"p": {"type": "pairwise", "object": "t"}}, "controls.p.object", "must be a chat"),
     ({"p": {"type": "pairwise", "object": "chat", "objects": ["t", "chat"]}}, "controls.p.objects", "not both"),
     ({"p": {"type": "pairwise"}}, "controls.p.objects", "name two objects"),
+    ({"o": {"type": "ranking", "object": "chat", "buckets": [{"name": "good"}]}}, "controls.o.buckets", "alternatives"),
     ({"x": {"type": "text", "object": "chat", "per_message": True, "per_region": True, "regions_of": "s"},
       "s": {"type": "spans", "object": "chat", "labels": ["a"]}}, "controls.x.per_region", "not both"),
 ])
