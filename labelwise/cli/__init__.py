@@ -7,7 +7,7 @@ import sys
 
 from sqlalchemy.exc import DatabaseError
 
-from labelwise.cli import accounts, data, db, iteration, jobs, models, server, sso, weak, webhooks  # noqa: F401  (server, weak: their commands register on import)
+from labelwise.cli import accounts, crowd, data, db, iteration, jobs, models, server, sso, weak, webhooks  # noqa: F401  (server, weak: their commands register on import)
 from labelwise.cli._app import app
 from labelwise.cli._shared import fail
 from labelwise.errors import ImportRejected, LabelwiseError
@@ -26,6 +26,9 @@ app.add_typer(models.backend_app, name="backend")
 app.add_typer(models.model_app, name="model")
 app.add_typer(webhooks.webhook_app, name="webhook")
 app.add_typer(sso.sso_app, name="sso")
+app.add_typer(crowd.batch_app, name="batch")
+app.add_typer(crowd.link_app, name="link")
+app.command("forecast")(crowd.forecast)
 
 
 def main() -> None:

@@ -227,6 +227,70 @@ class Client:
         """Send a delivered or failed delivery again (a new delivery of the same event)."""
         return self._call("POST", f"/webhook-deliveries/{delivery_id}/redeliver")
 
+    # batches, worker links, forecasts
+    def create_batch(self, project_id: int, name: str, **fields: Any) -> JSON:
+        """A batch: priority, deadline, overlap, pay_per_task, pay_per_second, budget (all optional)."""
+        return self._call("POST", f"/projects/{project_id}/batches", json={"name": name, **fields})
+
+    def list_batches(self, project_id: int) -> list[JSON]:
+        return self._call("GET", f"/projects/{project_id}/batches")
+
+    def get_batch(self, batch_id: int) -> JSON:
+        return self._call("GET", f"/batches/{batch_id}")
+
+    def update_batch(self, batch_id: int, **changes: Any) -> JSON:
+        """Change any field, or status="paused"/"active"; raising the budget resumes a batch that ran out."""
+        return self._call("PATCH", f"/batches/{batch_id}", json=changes)
+
+    def delete_batch(self, batch_id: int) -> None:
+        self._call("DELETE", f"/batches/{batch_id}")
+
+    def add_to_batch(self, batch_id: int, *, task_ids: list[int] | None = None, filter: JSON | None = None,
+                     from_import: int | str | None = None) -> int:
+        """Put tasks into a batch by ids, by a task filter (as iter_tasks takes) or from one import
+        ("latest" or the import's event id); returns how many moved."""
+        body = {"task_ids": task_ids, "filter": filter, "from_import": from_import}
+        return self._call("POST", f"/batches/{batch_id}/tasks",
+                          json={k: v for k, v in body.items() if v is not None})["changed"]
+
+    def remove_from_batch(self, batch_id: int, task_ids: list[int]) -> int:
+        return self._call("POST", f"/batches/{batch_id}/tasks/remove", json={"task_ids": task_ids})["changed"]
+
+    def create_worker_link(self, project_id: int, *, name: str = "worker link", batch_id: int | None = None,
+                           **limits: Any) -> JSON:
+        """A shareable link for a crowd without accounts (its `url`; append ?workerId=...). Limits:
+        max_tasks_per_worker, max_tasks_total, max_workers, rate_per_minute, expires_at."""
+        return self._call("POST", f"/projects/{project_id}/worker-links",
+                          json={"name": name, "batch_id": batch_id, **limits})
+
+    def list_worker_links(self, project_id: int) -> list[JSON]:
+        return self._call("GET", f"/projects/{project_id}/worker-links")
+
+    def update_worker_link(self, link_id: int, **changes: Any) -> JSON:
+        return self._call("PATCH", f"/worker-links/{link_id}", json=changes)
+
+    def revoke_worker_link(self, link_id: int) -> JSON:
+        return self._call("POST", f"/worker-links/{link_id}/revoke")
+
+    def block_worker(self, link_id: int, worker_id: str, *, blocked: bool = True) -> JSON:
+        return self._call("POST", f"/worker-links/{link_id}/{'block' if blocked else 'unblock'}",
+                          json={"worker_id": worker_id})
+
+    def link_workers(self, link_id: int) -> list[JSON]:
+        """Who worked through the link, how many tasks, and each one's completion code."""
+        return self._call("GET", f"/worker-links/{link_id}/workers")
+
+    def verify_completion_code(self, link_id: int, code: str) -> JSON:
+        """The worker a completion code belongs to; ApiError 404 when none."""
+        return self._call("POST", f"/worker-links/{link_id}/verify", json={"code": code})
+
+    def forecast(self, project_id: int) -> JSON:
+        """ETA (with an 80 % interval) and cost to completion for the project and each batch."""
+        return self._call("GET", f"/projects/{project_id}/forecast")
+
+    def batch_forecast(self, batch_id: int) -> JSON:
+        return self._call("GET", f"/batches/{batch_id}/forecast")
+
     def add_ml_backend(self, project_id: int, *, name: str, url: str, kind: str = "labelwise",
                        auth_header: str | None = None, timeout_seconds: float = 30.0,
                        label_config: str | None = None) -> JSON:

@@ -34,7 +34,11 @@ def project_forecast(session: Session, user: User, project_id: int) -> dict[str,
     rows = list(session.scalars(select(Batch).where(Batch.project_id == project_id).order_by(Batch.id)))
     per_batch = [_batch(session, batch, answers, now) for batch in rows]
     out = _summary(answers, answers, open_slots, now, basis="project")
-    out.update(scope="project", id=project_id, status="active" if open_slots else "complete",
+    status = "active" if open_slots else "complete"
+    if not open_slots and any(b["status"] == "paused" for b in per_batch):
+        status = "paused"  # what is left waits in paused batches: no date until they resume
+        out.update(eta=None, eta_low=None, eta_high=None, eta_hours=None, forecast=[])
+    out.update(scope="project", id=project_id, status=status,
                cost_spent=round(sum(b["cost_spent"] for b in per_batch), 4),
                cost_remaining=_sum(per_batch, "cost_remaining"), cost_remaining_low=_sum(per_batch, "cost_remaining_low"),
                cost_remaining_high=_sum(per_batch, "cost_remaining_high"))
