@@ -16,6 +16,7 @@ from typing import Any
 from labelwise.errors import Invalid
 from labelwise.formats._images import tidy
 from labelwise.schema import LabelSchema, message_keyed
+from labelwise.schema.html_text import html_text, locate, text_nodes
 
 NOT_EXPRESSIBLE = {
     "masks": "Label Studio brushes use their own RGBA run-length format; masks are left out",
@@ -162,6 +163,14 @@ def _region_items(kind: str, base: dict, obj: Any, value: Any, region: Mapping[s
             return [{**head, "type": "paragraphlabels", "value": {
                 "start": p, "end": p, "startOffset": region["start"], "endOffset": region["end"],
                 "text": text[region["start"]:region["end"]], "paragraphlabels": [label]}}]
+        if getattr(obj, "html", False):  # Label Studio's HyperText: XPaths, node offsets and global offsets
+            nodes = text_nodes(value)
+            start, start_offset = locate(nodes, region["start"], end=False)
+            end, end_offset = locate(nodes, region["end"], end=True)
+            return [{**head, "type": "hypertextlabels", "value": {
+                "start": start, "end": end, "startOffset": start_offset, "endOffset": end_offset,
+                "globalOffsets": {"start": region["start"], "end": region["end"]},
+                "text": html_text(value)[region["start"]:region["end"]], "hypertextlabels": [label]}}]
         return [{**head, "type": "labels", "value": {"start": region["start"], "end": region["end"],
                                                       "text": value[region["start"]:region["end"]], "labels": [label]}}]
     if kind == "segments":
@@ -281,7 +290,8 @@ def _answer(kind: str, spec: Any, value: Mapping) -> Any:
 
 
 def _labels(value: Mapping) -> str:
-    for key in ("labels", "rectanglelabels", "polygonlabels", "keypointlabels", "paragraphlabels", "timeserieslabels"):
+    for key in ("labels", "rectanglelabels", "polygonlabels", "keypointlabels", "paragraphlabels", "timeserieslabels",
+                "hypertextlabels"):
         if value.get(key):
             return value[key][0]
     raise KeyError("labels")
@@ -292,6 +302,8 @@ def _region(kind: str, object_type: str, item: Mapping, value: Mapping, data_val
     if kind == "spans":
         if object_type == "paragraphs":
             span = {"paragraph": int(value["start"]), "start": value["startOffset"], "end": value["endOffset"]}
+        elif isinstance(value.get("globalOffsets"), Mapping):  # HyperText: XPaths plus offsets in the whole text
+            span = {"start": value["globalOffsets"]["start"], "end": value["globalOffsets"]["end"]}
         else:
             span = {"start": value["start"], "end": value["end"]}
         if value.get("text") is not None:

@@ -203,8 +203,8 @@ class _Converter:
             self.warn(element, f"value {value!r} is not a plain $variable; reading data[{name!r}] instead")
         handled = {"name", "value", "valuelist"}
         if tag == "hypertext":
-            self.warn(element, "HTML is shown as plain text (its markup as characters); HyperTextLabels offsets "
-                               "are counted in that text, not in Label Studio's rendered page")
+            spec["html"] = True  # shown as its text content; spans count in it, as globalOffsets do
+            handled.add("clickablelinks")
         if tag == "timeseries":
             spec.update(self._timeseries(element))
             handled |= {"timecolumn", "valuetype", "timeformat", "sep"}

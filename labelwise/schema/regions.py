@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from labelwise.schema import rle
 from labelwise.schema.dynamic import labels_for
+from labelwise.schema.html_text import html_text
 from labelwise.schema._checking import _count, _Here, _is_count, _is_number, _list, _mapping, _option
 from labelwise.schema.chat import message_text, messages_of
 from labelwise.schema.specs import (
@@ -266,7 +267,7 @@ def _span_text(here: _Here, span: dict, where: str) -> str:
         value = value[number].get(spec.text_key) if isinstance(value[number], dict) else value[number]
     if not isinstance(value, str):
         raise here.fail(f"the task data has no text under '{spec.field}'", f"data.{spec.field}")
-    return value
+    return html_text(value) if getattr(spec, "html", False) else value
 
 
 def _message_text(here: _Here, span: dict, where: str) -> str:

@@ -97,10 +97,13 @@ class ObjectSpec(Spec):
 
 
 class TextObject(ObjectSpec):
-    """Value: a string. With `literal`, every task shows that fixed text and needs no task-data key."""
+    """Value: a string. With `literal`, every task shows that fixed text and needs no task-data key. With
+    `html: true` the value is HTML, shown as its text content, which span offsets count in (as Label Studio's
+    HyperText `globalOffsets` do; see `schema.html_text`)."""
 
     type: Literal["text"]
     literal: Annotated[str, Strict()] | None = None
+    html: StrictBool = False
 
 
 class ImageObject(ObjectSpec):

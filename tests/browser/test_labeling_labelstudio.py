@@ -54,3 +54,23 @@ def test_label_studio_features_on_the_labeling_page(page, web_server, web_sessio
     assert result["kind"] == {span["id"]: "fictional"}
     assert result["topic"] == "other" and result["why"] == "none fits"
     assert result["rank"] == {"good": ["i2"]}
+
+
+def test_hypertext_shows_its_text_and_spans_count_in_it(page, web_server, web_session):
+    schema, warnings = convert('<View><HyperText name="page" value="$html"/><HyperTextLabels name="ner" toName="page">'
+                               '<Label value="PER"/></HyperTextLabels></View>')
+    html = ('<p>Hi <b>Ann</b> &amp; co<img src=x onerror="document.title=`pwned`"></p>'
+            '<script>document.title="pwned"</script>')
+    ctx = open_labeling(page, web_server, web_session, schema, [{"html": html}, {"html": html}])
+    first = current_task_id(page)
+    assert page.inner_text("[data-object=page] .lw-text") == "Hi Ann & co"
+    page.click("[data-control=ner] .lw-control-title")
+    for _ in range(3):
+        page.keyboard.press("Alt+ArrowRight")  # caret after "Hi "
+    page.keyboard.press("Control+Shift+ArrowRight")  # "Ann"
+    page.keyboard.press(page.inner_text("[data-control=ner] .lw-label[data-label=PER] kbd"))
+    page.keyboard.press("Enter")
+    wait_next_task(page, first)
+    [span] = ctx.results()[0].result["ner"]
+    assert (span["start"], span["end"], span["text"]) == (3, 6, "Ann")
+    assert page.title() != "pwned"

@@ -252,8 +252,6 @@ def test_dialogue_paragraphs_taxonomy_and_multiple_choices():
          '<TextArea name="n" toName="t" maxSubmissions="3"/></View>', "maxSubmissions"),
         ('<View><Image name="i" value="$i"/><Rectangle name="r" toName="i"/></View>', "single label 'object'"),
         ('<View><Text name="t" value="$t"/><Relations><Relation value="x"/></Relations></View>', "no regions to relate"),
-        ('<View><HyperText name="h" value="$html"/><HyperTextLabels name="l" toName="h"><Label value="a"/></HyperTextLabels>'
-         '</View>', "plain text"),
     ],
 )
 def test_what_cannot_be_converted_is_listed_in_warnings(config, words):

@@ -207,3 +207,25 @@ def test_multi_page_images_become_a_paged_object_and_item_index_its_page():
     task = ls.to_task({"id": 1, "data": row["data"], "annotations": [{"result": result}]}, schema=schema)
     assert task["data"]["images"] == ["https://e.com/1.png", "https://e.com/2.png"]
     assert task["annotations"][0]["result"] == [item]
+
+
+HTML = '<div><p>Hello <b>Ann</b> &amp; co</p><br><p>Bye<script>x()</script> now</p></div>'
+
+
+def test_hypertext_spans_count_in_the_html_text_like_global_offsets_and_write_back_xpaths():
+    schema_dict, warnings = convert('<View><HyperText name="page" value="$html"/>'
+                                    '<HyperTextLabels name="ner" toName="page"><Label value="PER"/></HyperTextLabels></View>')
+    assert schema_dict["objects"]["page"] == {"type": "text", "field": "html", "html": True} and warnings == []
+    schema = parse_schema(schema_dict)
+    item = {"id": "h1", "from_name": "ner", "to_name": "page", "type": "hypertextlabels",
+            "value": {"start": "/div[1]/p[1]/b[1]/text()[1]", "end": "/div[1]/p[1]/text()[2]", "startOffset": 0,
+                      "endOffset": 4, "globalOffsets": {"start": 6, "end": 13}, "text": "Ann & c",
+                      "hypertextlabels": ["PER"]}}
+    [row] = [r.value for r in ls.read(io.BytesIO(json.dumps(
+        [{"data": {"html": HTML}, "annotations": [{"result": [item]}]}]).encode()), schema=schema)]
+    result = validate_result(schema, row["data"], row["annotations"][0]["result"])
+    assert result["ner"] == [{"id": "h1", "start": 6, "end": 13, "text": "Ann & c", "label": "PER"}]
+    task = ls.to_task({"id": 1, "data": row["data"], "annotations": [{"result": result}]}, schema=schema)
+    assert task["annotations"][0]["result"] == [item]
+    with pytest.raises(Exception, match="characters 6..13"):
+        validate_result(schema, row["data"], {"ner": [{"start": 6, "end": 13, "text": "<b>Ann", "label": "PER"}]})

@@ -82,6 +82,7 @@ from labelwise.schema import (
     validate_result,
 )
 from labelwise.schema.dynamic import options_for
+from labelwise.schema.html_text import html_text
 from labelwise.store.models import Annotation, GoldAnswer, Member, Project, Task, User
 
 PRIOR_ACCURACY = 0.7
@@ -278,6 +279,8 @@ def _aggregate_control(schema, data, name, control, answers, ranked, *, keyed=Tr
         return [list(p) for p in chosen], confidence
     if isinstance(control, SpansControl) and isinstance(schema.objects[control.object], TextObject):
         text = data.get(schema.objects[control.object].field)
+        if isinstance(text, str) and schema.objects[control.object].html:
+            text = html_text(text)
         if isinstance(text, str):
             return _spans(name, control, text, answers)
     if isinstance(control, BoxesControl) and isinstance(schema.objects[control.object], ImageObject):

@@ -90,12 +90,44 @@ export class TextBlock {
   }
 }
 
+// The text content of HTML (html: true objects), counted as labelwise.schema.html_text and Label Studio's
+// HyperText globalOffsets count it: the text between tags in order, entities decoded, script and style
+// left out. The HTML is never parsed into elements here: tags are skipped as text, and each run of text is
+// decoded in a <textarea>, which holds characters only, so nothing in the value can run or load.
+const HIDDEN = /^(script|style|template)$/i;
+export function htmlText(html) {
+  const decoder = document.createElement("textarea");
+  const decode = (chunk) => { if (!chunk.includes("&")) return chunk; decoder.innerHTML = chunk; return decoder.value; };
+  let out = "";
+  let at = 0;
+  while (at < html.length) {
+    const lt = html.indexOf("<", at);
+    if (lt === -1) { out += decode(html.slice(at)); break; }
+    out += decode(html.slice(at, lt));
+    if (html.startsWith("<!--", lt)) { const close = html.indexOf("-->", lt + 4); at = close === -1 ? html.length : close + 3; continue; }
+    const tag = /^<\/?([A-Za-z][^\s/>]*)/.exec(html.slice(lt));
+    if (!tag) { out += "<"; at = lt + 1; continue; }
+    let end = lt + tag[0].length;
+    for (let quote = null; end < html.length; end++) {  // to the closing >, minding quoted attributes
+      const c = html[end];
+      if (quote) { if (c === quote) quote = null; } else if (c === '"' || c === "'") quote = c; else if (c === ">") break;
+    }
+    at = end + 1;
+    if (HIDDEN.test(tag[1]) && !tag[0].startsWith("</")) {
+      const close = html.toLowerCase().indexOf(`</${tag[1].toLowerCase()}`, at);
+      at = close === -1 ? html.length : close;
+    }
+  }
+  return out;
+}
+
 export class TextViewer {
   constructor(editor, name, spec, value) {
     this.editor = editor;
     this.name = name;
     this.spec = spec;
     this.el = el("div", { class: "lw-text-viewer" });
+    if (typeof value === "string" && spec.html) value = htmlText(value);
     if (typeof value !== "string") {
       this.block = null;
       this.el.append(el("p", { class: "lw-error", role: "alert", text: `This task has no text under "${spec.field || name}".` }));
