@@ -61,6 +61,8 @@ def preference_pairs(records: Iterable[Mapping[str, Any]], *, schema: LabelSchem
                     continue
                 for key, value in answer.items():
                     index = int(key)
+                    if index >= len(messages):
+                        continue  # the result names a message the task no longer has
                     for kind, chosen, rejected in _pairs(control, messages[index], value):
                         yield {
                             "prompt": _prompt(messages[:index], result, schema, target),

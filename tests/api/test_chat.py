@@ -117,3 +117,21 @@ def test_a_label_studio_chat_config_creates_a_chat_project(client, owner):
     assert response.status_code == 201, response.text
     controls = response.json()["project"]["label_schema"]["controls"]
     assert controls["response_quality"]["per_message"] is True and controls["chat_edit"]["type"] == "edit"
+
+
+def test_the_quality_report_of_a_chat_project_works(client, session, owner):
+    schema = {"objects": {"chat": {"type": "chat"}},
+              "controls": {"better": {"type": "pairwise", "object": "chat"},
+                           "verdict": {"type": "choices", "object": "chat", "options": ["good", "bad"]},
+                           "issue": {"type": "choices", "object": "chat", "options": ["x", "y"], "per_message": True}}}
+    project = make_project(session, owner.user, schema=schema)
+    assert post(client, owner, project.id, jsonl([ROWS[0]])).status_code == 201
+    task = session.scalar(select(Task).where(Task.project_id == project.id))
+    result = {"better": {"1": "a"}, "verdict": "good", "issue": {"0": "x"}}
+    assert client.post(f"/api/v1/tasks/{task.id}/annotations", headers=owner.headers,
+                       json={"result": result}).status_code == 201
+    report = client.get(f"/api/v1/projects/{project.id}/quality", headers=owner.headers)
+    assert report.status_code == 200, report.text
+    assert report.json()["control"] == "verdict" and report.json()["controls"] == ["verdict"]
+    session.expire_all()
+    assert session.get(Task, task.id).consensus == result

@@ -172,3 +172,13 @@ def test_chat_answers_survive_the_general_parquet_and_label_studio_exports(tmp_p
 
 def test_the_chat_field_is_the_first_chat_object():
     assert chat.chat_field(SCHEMA) == "conversation" and chat.chat_field(None) is None
+
+
+def test_without_pyarrow_the_ratings_export_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "pyarrow", None)
+    monkeypatch.setitem(__import__("sys").modules, "pyarrow.parquet", None)
+    with pytest.raises(exporters.MissingDependency, match="labelwise\\[formats\\]"):
+        exporters.write("chat-ratings", lambda _: _labelled(), io.BytesIO(), schema=SCHEMA)
+    buffer = io.BytesIO()
+    exporters.write("dpo", lambda _: _labelled(), buffer, schema=SCHEMA)  # needs nothing optional
+    assert buffer.getvalue()

@@ -32,6 +32,7 @@ from labelwise.core.projects.projects import project_schema
 from labelwise.core.review import gold
 from labelwise.core.review.controls import choice_options, single_choice_control
 from labelwise.errors import Invalid
+from labelwise.schema import message_keyed
 from labelwise.quality import (
     QualityInputError,
     bootstrap_ci,
@@ -82,7 +83,8 @@ def quality_report(session: Session, user: User, project_id: int, *, control: st
         "project_id": project_id,
         "control": name,
         "labels": labels,
-        "controls": [n for n, c in schema.controls.items() if n == name or _is_single_choice(c)],
+        "controls": [n for n, c in schema.controls.items()
+                     if n == name or (_is_single_choice(c) and not message_keyed(schema, c))],
         "n_tasks_answered": len({r[0] for r in rows}),
         "n_answers": len(rows),
         "n_annotators": len({r[1] for r in rows}),
