@@ -1,7 +1,7 @@
 """Checks that an imported task's data carries what the project's schema shows, in a safe form.
 
-Media URLs are limited to http(s), data URIs of the right media kind, and paths on this server, so
-nothing a task holds can turn into `javascript:` in the browser.
+Media URLs are limited to http(s), data URIs of the right media kind, paths on this server and relative
+file names (no scheme), so nothing a task holds can turn into `javascript:` in the browser.
 """
 
 from typing import Any
@@ -42,12 +42,15 @@ def check_media_url(url: Any, *, kind: str, field: str, line: int | None = None)
     if url.startswith("/") and not url.startswith("//"):
         return
     scheme = urlsplit(url.strip()).scheme.lower()
+    if not scheme and not url.strip().startswith("//"):
+        return  # a relative file name (an annotations-only COCO or YOLO export): no scheme, nothing to run
     if scheme in _SAFE_SCHEMES:
         return
     if scheme == "data" and url[5:].lower().startswith(kind + "/"):
         return
     raise Invalid(
-        _at(line, f"'{field}' must be an http(s) URL, a /path on this server or a data:{kind}/ URI; got scheme '{scheme}'"),
+        _at(line, f"'{field}' must be an http(s) URL, a path (/on/this/server or relative) or a data:{kind}/ URI; "
+              f"got scheme '{scheme}'"),
         field=field,
         line=line,
     )

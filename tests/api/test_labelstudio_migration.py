@@ -53,3 +53,22 @@ def test_a_label_studio_project_moves_over_and_back(client, session):
     for original in REGIONS:
         written_item = items[(original.get("id"), original.get("from_name"), original.get("from_id"))]
         assert {k: written_item[k] for k in original} == original
+
+
+def test_a_label_studio_coco_export_imports_annotations_without_an_image_root(client, session):
+    from tests.factories import make_project
+    owner = make_user(session, "owner")
+    schema = {"objects": {"image": {"type": "image"}},
+              "controls": {"label": {"type": "boxes", "object": "image", "labels": ["Car"]}}}
+    project = make_project(session, owner.user, schema=schema)
+    coco = {"images": [{"id": 0, "width": 800, "height": 600, "file_name": "images/3f2a-car.jpg"}],
+            "categories": [{"id": 0, "name": "Car"}],
+            "annotations": [{"id": 0, "image_id": 0, "category_id": 0, "bbox": [10, 20, 30, 40], "area": 1200,
+                             "iscrowd": 0, "segmentation": []}]}
+    response = client.post(f"/api/v1/projects/{project.id}/import", params={"format": "coco", "into": "annotations"},
+                           content=json.dumps(coco).encode(), headers={**owner.headers, "content-type": "application/json"})
+    assert response.status_code == 201, response.text
+    session.expire_all()
+    task = session.scalars(select(Task).where(Task.project_id == project.id)).one()
+    assert task.data["image"]["src"] == "images/3f2a-car.jpg"
+    assert session.scalars(select(Annotation).where(Annotation.task_id == task.id)).one().result["label"][0]["x"] == 10
