@@ -36,6 +36,9 @@ const SAMPLES = {
   audio: [{ src: "https://example.com/call.mp3", duration: 12.5 }, "https://example.com/voicemail.wav"],
   video: [{ src: "https://example.com/match.mp4", frame_rate: 25 }, "https://example.com/street.mp4"],
   table: [{ age: 41, plan: "pro" }, { age: 29, plan: "free" }],
+  chat: [[{ role: "user", content: "Where is my parcel?" }, { role: "assistant", content: "It ships today.", model: "bot-1" }],
+    [{ role: "user", content: "Can I pay by card?" },
+      { role: "assistant", alternatives: [{ content: "Yes, any card.", model: "bot-1" }, { content: "No.", model: "bot-2" }] }]],
 };
 
 function sampleValue(spec, i) {
