@@ -6,8 +6,8 @@ Input, either:
 - `--times FILE`: a CSV of real judgements with `worker` and `timestamp` (ISO 8601 or Unix seconds)
   columns, e.g. a platform's export of annotations with their `created_at`; or, by default,
 - the shared crowd sets (../shared/data/crowd: bluebirds, rte, wsd, hitspam). These carry each worker's
-  judgements and their order but **no clock times**, so the replay keeps every worker's volume and the
-  order of their judgements and gives them times from a stated, seeded model of crowd work: each worker
+  judgements but **no clock times**, so the replay keeps the real number of workers and each worker's
+  real volume, and gives the judgements times from a stated, seeded model of crowd work: each worker
   arrives on a random day of the job, works sessions of lognormal length at their own lognormal pace,
   mostly in the daytime hours of their own time zone and less at weekends, and drops out once their
   judgements are used up. The figures say how the forecast copes with that structure (daily and weekly

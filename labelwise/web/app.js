@@ -25,6 +25,7 @@ const ROUTES = [
   [/^\/app\/projects\/(?<id>\d+)\/weak\/?$/, "weak"],
   [/^\/app\/projects\/(?<id>\d+)\/ml-backends\/?$/, "ml-backends"],
   [/^\/app\/projects\/(?<id>\d+)\/webhooks\/?$/, "webhooks"],
+  [/^\/app\/projects\/(?<id>\d+)\/crowd\/?$/, "crowd"],
   [/^\/app\/projects\/(?<id>\d+)\/review\/?$/, "review"],
   [/^\/app\/projects\/(?<id>\d+)\/quality\/?$/, "quality"],
   [/^\/app\/projects\/(?<id>\d+)\/adjudication\/?$/, "adjudication"],

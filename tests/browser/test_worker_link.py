@@ -4,7 +4,7 @@ code; the answers are read back through the API under the worker id."""
 from playwright.sync_api import expect
 
 from labelwise.core.crowd import links
-from tests.browser.pages_helpers import allow_http_errors
+from tests.browser.pages_helpers import allow_http_errors, login
 from tests.browser.test_labeling_support import current_task_id, wait_next_task
 from tests.factories import add_tasks, make_project, make_user, texts
 
@@ -46,3 +46,31 @@ def test_expired_link_says_so(page, web_server, web_session, console):
     page.goto(f"/w/{link.token}?workerId=W1")
     expect(page.locator(".lw-worker-reason")).to_contain_text("expired on 2020-01-01")
     assert len(allow_http_errors(console, 403)) == 1  # the refused join; the page said why
+
+
+def test_crowd_page_creates_a_batch_and_a_link(page, web_session):
+    manager = make_user(web_session, "manager")
+    project = make_project(web_session, manager.user, name="Crowd page")
+    add_tasks(web_session, manager.user, project, texts(3))
+    login(page, "manager")
+    page.goto(f"/app/projects/{project.id}/crowd")
+    page.get_by_label("Name", exact=True).first.fill("wave 1")
+    page.get_by_label("Priority").fill("4")
+    page.get_by_label("Budget").fill("5")
+    page.get_by_role("button", name="Create batch").click()
+    row = page.locator(".crowd-batches tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator("th")).to_have_text("wave 1")
+    expect(row).to_contain_text("0.00 of 5.00")
+    expect(row.locator("td").nth(2)).to_have_text("3")  # the latest import's tasks
+    page.locator(".link-form select").select_option(label="Batch: wave 1")
+    page.get_by_label("Tasks per worker").fill("2")
+    page.get_by_role("button", name="Open link").click()
+    link = page.locator(".crowd-links tbody tr")
+    expect(link).to_have_count(1)
+    expect(link.locator(".link-url")).to_contain_text("/w/")
+    expect(link).to_contain_text("2/worker")
+    row.get_by_role("button", name="Pause").click()
+    expect(row.locator(".badge")).to_have_text("paused")
+    link.get_by_role("button", name="Revoke").click()
+    expect(link.locator(".badge")).to_have_text("revoked")

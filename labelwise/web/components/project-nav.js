@@ -16,6 +16,7 @@ const TABS = [
   { key: "members", label: "Members", path: "/members", min: "manager" },
   { key: "settings", label: "Settings", path: "/settings", min: "manager" },
   { key: "ml-backends", label: "ML backends", path: "/ml-backends", min: "manager" },
+  { key: "crowd", label: "Crowd", path: "/crowd", min: "manager" },
   { key: "webhooks", label: "Webhooks", path: "/webhooks", min: "manager" },
   { key: "jobs", label: "Jobs", path: "/jobs", min: "manager" },
   { key: "audit", label: "Audit log", path: "/audit", min: "manager" },
