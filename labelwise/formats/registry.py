@@ -25,6 +25,7 @@ from labelwise.formats import (
     jsonl,
     labelstudio_json,
     labelstudio_min,
+    voc,
 )
 from labelwise.formats.labels import INTO
 from labelwise.formats.rows import Row
@@ -56,6 +57,10 @@ def _conll(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", max
     return conll.read(fp, schema=schema, into=into, max_line_bytes=max_line_bytes)
 
 
+def _voc(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", image_root: str = "", **_: Any) -> Iterator[Row]:
+    return voc.read(fp, schema=schema, into=into, image_root=image_root)
+
+
 def _chat(fp: IO[bytes], *, schema: LabelSchema, max_line_bytes: int, **_: Any) -> Iterator[Row]:
     return chat.read(fp, schema=schema, max_line_bytes=max_line_bytes)
 
@@ -70,6 +75,7 @@ READERS: dict[str, Reader] = {
     labelstudio_min.NAME: labelstudio_min.read,
     labelstudio_min.CSV_NAME: labelstudio_min.read_csv,
     labelstudio_min.TSV_NAME: labelstudio_min.read_tsv,
+    voc.NAME: _voc,
     coco.NAME: _coco,
     conll.NAME: _conll,
     chat.NAME: _chat,
@@ -122,7 +128,7 @@ def read_rows(
     """Rows from `fp`; `image_root` prefixes COCO file names (e.g. the URL of the image folder)."""
     if into not in INTO:
         raise Invalid(f"into must be one of {', '.join(INTO)}, not '{into}'", field="into")
-    if schema is None and fmt in (labelstudio_json.NAME, coco.NAME, conll.NAME, chat.NAME):
+    if schema is None and fmt in (labelstudio_json.NAME, coco.NAME, conll.NAME, chat.NAME, voc.NAME):
         raise ValueError(f"the {fmt} reader needs the project's schema")
     rows = READERS[fmt](fp, max_line_bytes=max_line_bytes, schema=schema, into=into, image_root=image_root)
     field = chat.chat_field(schema)

@@ -6,21 +6,33 @@ plus `ImageSets/Main/default.txt` listing the stems, in a directory or a zip. VO
 written as `xmin = round(x) + 1`, `xmax = round(x + width)`; integer boxes survive exactly, others
 move by at most half a pixel. Rotated boxes are written as the axis-aligned box around them.
 Polygons, key points and masks have no VOC detection form and are left out.
+
+`read` takes such a zip (any `*.xml` in it; Label Studio's VOC export has `Annotations/` and `images/`)
+or one XML file, and gives one task per annotation file: the image as `{"src": <folder-less file name,
+or image_root + it>, "width", "height"}` and its boxes, back to top-left pixel units, in the schema's
+first boxes control on its first image object.
 """
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterable, Mapping
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 from xml.etree import ElementTree as ET
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from labelwise.errors import Invalid
+from labelwise.formats.rows import Row
 from labelwise.schema import LabelSchema
 from labelwise.formats._images import box_corners, controls_on, enclosing, image_file_name, image_info, image_object, unique_stem
 from labelwise.formats._sink import Sink
-from labelwise.formats.labels import Source, final_results
+from labelwise.formats.labels import Source, final_results, import_row
 
-__all__ = ["NAME", "EXTENSIONS", "write"]
+__all__ = ["NAME", "EXTENSIONS", "write", "read"]
 
 NAME = "voc"
 EXTENSIONS = (".zip",)
@@ -82,3 +94,57 @@ def _sub(parent: ET.Element, tag: str) -> ET.Element:
 
 def _text(parent: ET.Element, tag: str, value: str) -> None:
     ET.SubElement(parent, tag).text = value
+
+
+def read(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", image_root: str = "") -> Iterator[Row]:
+    """One row per VOC annotation file, in name order."""
+    object_name, field = image_object(schema)
+    controls = controls_on(schema, object_name, ("boxes",))
+    if not controls:
+        raise Invalid(f"VOC boxes need a boxes control on image object '{object_name}'", field="schema")
+    control = next(iter(controls))
+    for line, (name, xml) in enumerate(_files(fp), start=1):
+        root = _parse(xml, name)
+        filename = (root.findtext("filename") or os.path.basename(name).rsplit(".", 1)[0] + ".jpg").strip()
+        width, height = _number(root, "size/width", name), _number(root, "size/height", name)
+        boxes = []
+        for index, obj in enumerate(root.iter("object")):
+            box = [_number(obj, f"bndbox/{key}", name) for key in ("xmin", "ymin", "xmax", "ymax")]
+            xmin, ymin = box[0] - 1, box[1] - 1  # 1-based inclusive pixel indices
+            boxes.append({"id": f"voc-{line}-{index + 1}", "x": xmin, "y": ymin, "width": box[2] - xmin,
+                          "height": box[3] - ymin, "label": (obj.findtext("name") or "").strip()})
+        data = {field: {"src": image_root + filename, "width": width, "height": height}}
+        yield Row(line, import_row(data, {control: boxes} if boxes else None, into=into,
+                                   external_id=filename, model_version="voc"))
+
+
+def _files(fp: IO[bytes]) -> list[tuple[str, bytes]]:
+    head = fp.read(4)
+    fp.seek(0)
+    if head != b"PK\x03\x04":
+        return [("annotation.xml", fp.read())]
+    try:
+        with zipfile.ZipFile(io.BytesIO(fp.read()) if not fp.seekable() else fp) as archive:
+            names = sorted(n for n in archive.namelist() if n.lower().endswith(".xml") and not n.startswith("__MACOSX"))
+            return [(n, archive.read(n)) for n in names]
+    except zipfile.BadZipFile:
+        raise Invalid("the VOC upload is not a readable zip", field="file") from None
+
+
+def _parse(xml: bytes, name: str) -> ET.Element:
+    try:
+        root = fromstring(xml)
+    except (ET.ParseError, DefusedXmlException) as exc:
+        raise Invalid(f"{name}: not a VOC annotation ({type(exc).__name__}: {exc})", field=name) from None
+    if root.tag != "annotation":
+        raise Invalid(f"{name}: a VOC annotation file has an <annotation> root, not <{root.tag}>", field=name)
+    return root
+
+
+def _number(element: ET.Element, path: str, name: str) -> float:
+    text = element.findtext(path)
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise Invalid(f"{name}: <{path}> must be a number, not {text!r}", field=f"{name}.{path}") from None
+    return int(value) if value.is_integer() else value

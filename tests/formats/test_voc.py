@@ -70,3 +70,25 @@ def test_zip_export_holds_the_same_files():
 def test_export_without_image_size_names_the_task(tmp_path):
     with pytest.raises(Invalid, match="task 9"):
         voc.write([record(9, {"photo": "https://example.com/x.jpg"})], tmp_path, schema=SCHEMA)
+
+
+def test_a_voc_zip_imports_back_to_the_same_integer_boxes():
+    buffer = io.BytesIO()
+    voc.write(_records()[:1], buffer, schema=SCHEMA)
+    buffer.seek(0)
+    [row] = [r.value for r in voc.read(buffer, schema=SCHEMA, into="annotations")]
+    assert row["data"] == {"photo": {"src": "street.jpg", "width": 640, "height": 480}}
+    boxes = row["annotations"][0]["result"]["objects"]
+    assert [(b["x"], b["y"], b["width"], b["height"], b["label"]) for b in boxes] == [
+        (10, 20, 100, 50, "car"), (300, 0, 41, 480, "person")]  # a fractional box moves by under a pixel
+
+
+def test_one_voc_xml_imports_and_a_bad_one_is_named():
+    xml = (b"<annotation><filename>a.png</filename><size><width>10</width><height>8</height></size>"
+           b"<object><name>car</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>4</xmax><ymax>3</ymax></bndbox>"
+           b"</object></annotation>")
+    [row] = [r.value for r in voc.read(io.BytesIO(xml), schema=SCHEMA, image_root="/media/")]
+    assert row["data"]["photo"]["src"] == "/media/a.png"
+    assert row["predictions"][0]["result"]["objects"][0]["width"] == 4
+    with pytest.raises(Invalid, match="<size/width> must be a number"):
+        list(voc.read(io.BytesIO(b"<annotation><filename>a</filename></annotation>"), schema=SCHEMA))
