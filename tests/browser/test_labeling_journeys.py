@@ -64,6 +64,22 @@ def _llm_comparison(i):
     return data, keys, lambda r: r == expected
 
 
+def _llm_chat_evaluation(i):
+    # the first reply (message 2) starts current: rate it, flag it, rewrite it; then the whole chat
+    stars = i % 5 + 1
+    keys = [str(stars), "8", "4", "e", "Control+a", f"type:Restart the router ({i}).", "Escape"]
+    expected = {"helpfulness": {"2": stars}, "resolved": "resolved", "issues": {"2": ["verbose"]},
+                "rewrite": {"2": f"Restart the router ({i})."}}
+    return TEMPLATES["llm_chat_evaluation"]["example"]["data"], keys, lambda r: r == expected
+
+
+def _preference_rlhf(i):
+    choice = "a" if i % 2 == 0 else "b"
+    keys = [choice, "2", "t", f"type:clearer {i}", "Escape"]
+    expected = {"preference": {"1": choice}, "margin": "much better", "reason": f"clearer {i}"}
+    return TEMPLATES["preference_rlhf"]["example"]["data"], keys, lambda r: r == expected
+
+
 JOURNEYS = {name: fn for name, fn in globals().items() if name.startswith("_") and name[1:] in TEMPLATES}
 
 
