@@ -125,6 +125,9 @@ class Project(Base):
     # The numbers of the current rows in `project_versions`; every answer records them when written.
     schema_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     guidelines_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Whether an active webhook listens (kept by core/webhooks/hooks.py): the project row is loaded anyway,
+    # so a project without webhooks costs its events no query (core/platform/webhook_outbox.py).
+    has_webhooks: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class ProjectVersion(Base):

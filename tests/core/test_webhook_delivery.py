@@ -23,7 +23,7 @@ from labelwise.core.webhooks.delivery import (
 from labelwise.errors import Invalid
 from labelwise.sdk import verify_signature
 from labelwise.settings import Settings
-from labelwise.store.models import Job, WebhookDelivery
+from labelwise.store.models import Job, Project, WebhookDelivery
 from labelwise.store.session import make_engine, make_session_factory
 from tests.factories import make_project, make_user
 from tests.webhook_receiver import Receiver, closed_port_url
@@ -239,3 +239,21 @@ def test_an_import_with_answers_changes_consensus_for_webhooks_and_a_refit_keepi
         ("consensus.changed", {"sentiment": "negative"}, None, "recomputed")]
     consensus.refit(session, owner.user, project.id)
     assert len(queued_events(session, project.id)) == 1  # new skills, the same consensus: nothing new
+
+
+def test_projects_know_whether_an_active_webhook_listens(session, owner, project):
+    def flag():
+        session.expire_all()
+        return session.get(Project, project.id).has_webhooks
+
+    assert flag() is False
+    first = add_hook(session, owner, project, "http://127.0.0.1:9/a")
+    second = add_hook(session, owner, project, "http://127.0.0.1:9/b")
+    assert flag() is True
+    hooks.update_webhook(session, owner.user, first.id, {"active": False})
+    assert flag() is True
+    hooks.delete_webhook(session, owner.user, second.id)
+    assert flag() is False
+    assert hooks.ping(session, owner.user, first.id)  # a ping is queued even so; it waits for the webhook
+    hooks.update_webhook(session, owner.user, first.id, {"active": True})
+    assert flag() is True

@@ -4,8 +4,10 @@ transaction that caused it, so it is sent exactly when that change commits and n
 Services call `emit`; every audit event (`events.record`) also passes `from_audit`, which turns the
 actions in `AUDIT_EVENTS` into webhook events. Sending is elsewhere (`labelwise.core.webhooks.delivery`).
 
-A session remembers its project's webhooks after the first look (`session.info`), so a request that
-records several events asks the database once; webhook changes made through a session clear it.
+A project without active webhooks says so on its row (`Project.has_webhooks`), which the service has
+usually loaded already, so its events cost no query. A session remembers a project's webhooks after the
+first look (`session.info`), so a request that records several events asks once; webhook changes made
+through a session clear that memory.
 """
 
 import json
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labelwise.core.platform.clock import utcnow
-from labelwise.store.models import User, Webhook, WebhookDelivery
+from labelwise.store.models import Project, User, Webhook, WebhookDelivery
 
 EVENTS = (
     "annotation.created",
@@ -97,9 +99,13 @@ def _audit_event(action: str, before: dict[str, Any] | None) -> str | None:
 def _hooks(session: Session, project_id: int) -> list[tuple[int, frozenset[str]]]:
     cache = session.info.setdefault(_CACHE_KEY, {})
     if project_id not in cache:
-        rows = session.execute(select(Webhook.id, Webhook.events)
-                               .where(Webhook.project_id == project_id, Webhook.active.is_(True)))
-        cache[project_id] = [(hook_id, frozenset(events or ())) for hook_id, events in rows]
+        project = session.get(Project, project_id)  # usually loaded already by the service's authorization
+        if project is None or not project.has_webhooks:
+            cache[project_id] = []
+        else:
+            rows = session.execute(select(Webhook.id, Webhook.events)
+                                   .where(Webhook.project_id == project_id, Webhook.active.is_(True)))
+            cache[project_id] = [(hook_id, frozenset(events or ())) for hook_id, events in rows]
     return cache[project_id]
 
 

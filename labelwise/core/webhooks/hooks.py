@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.platform import events as audit
@@ -23,7 +23,7 @@ from labelwise.core.platform import webhook_outbox
 from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.errors import Conflict, Invalid, NotFound
-from labelwise.store.models import User, Webhook, WebhookDelivery
+from labelwise.store.models import Project, User, Webhook, WebhookDelivery
 
 MAX_URL = 2000
 BLOCKED_HOSTS = frozenset({"metadata.google.internal", "metadata"})
@@ -76,6 +76,7 @@ def create_webhook(session: Session, user: User, project_id: int, *, url: str, e
                    active=_flag(active, "active"), created_by=user.id, created_at=now, updated_at=now)
     session.add(hook)
     session.flush()
+    _sync_flag(session, project_id)
     audit.record(session, actor=user, action="webhook.created", object_type="webhook", object_id=hook.id,
                   project_id=project_id, after=_audit(hook))
     session.commit()
@@ -110,6 +111,8 @@ def update_webhook(session: Session, user: User, webhook_id: int, changes: dict[
     if new_secret:
         hook.secret = _checked_secret(changes.get("secret"))
     hook.updated_at = utcnow()
+    session.flush()
+    _sync_flag(session, hook.project_id)
     audit.record(session, actor=user, action="webhook.updated", object_type="webhook", object_id=hook.id,
                   project_id=hook.project_id, before=before, after={**_audit(hook), "secret_changed": new_secret})
     session.commit()
@@ -123,6 +126,8 @@ def delete_webhook(session: Session, user: User, webhook_id: int) -> None:
     audit.record(session, actor=user, action="webhook.deleted", object_type="webhook", object_id=hook.id,
                   project_id=hook.project_id, before=_audit(hook))
     session.delete(hook)
+    session.flush()
+    _sync_flag(session, hook.project_id)
     session.commit()
     webhook_outbox.forget(session)
 
@@ -273,6 +278,15 @@ def _flag(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"'{name}' must be true or false", field=name)
     return value
+
+
+def _sync_flag(session: Session, project_id: int) -> None:
+    """Keep `Project.has_webhooks` true exactly while the project has an active webhook. The project row is
+    locked first, so of two managers changing webhooks at once the later one counts the other's change."""
+    session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
+    active = session.scalar(select(Webhook.id).where(Webhook.project_id == project_id, Webhook.active.is_(True))
+                            .limit(1))
+    session.execute(update(Project).where(Project.id == project_id).values(has_webhooks=active is not None))
 
 
 def _audit(hook: Webhook) -> dict[str, Any]:
