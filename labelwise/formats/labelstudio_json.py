@@ -74,6 +74,7 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
             data[spec.field] = [p.get("src") if isinstance(p, Mapping) else p for p in value]
     full_data = record.get("data") or {}
     meta = dict(record.get("meta") or {})
+    kept = meta.pop(ITEMS_META, None) or {}
     ours = {key: value for key, value in (("id", record.get("id")), ("external_id", record.get("external_id")),
                                           ("media", media)) if value}
     if ours:
@@ -83,7 +84,8 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
         entry = {
             "id": annotation.get("id"),
             "completed_by": {"username": annotation.get("user")},
-            "result": to_items(schema, full_data, annotation.get("result") or {}),
+            "result": _restore(kept, f"a:{annotation.get('user')}",
+                               to_items(schema, full_data, annotation.get("result") or {})),
             "was_cancelled": annotation.get("status") == "skipped",
             "ground_truth": record.get("gold") is not None and annotation.get("result") == record.get("gold"),
             "created_at": annotation.get("created_at"),
@@ -93,10 +95,57 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
             entry["lead_time"] = annotation["lead_time_ms"] / 1000
         task["annotations"].append(entry)
     task["predictions"] = [
-        {"model_version": p.get("model_version"), "score": p.get("score"), "result": to_items(schema, full_data, p.get("result") or {})}
+        {"model_version": p.get("model_version"), "score": p.get("score"),
+         "result": _restore(kept, f"p:{p.get('model_version')}", to_items(schema, full_data, p.get("result") or {}))}
         for p in record.get("predictions") or ()
     ]
     return task
+
+
+# Task meta key holding what Label Studio's result items carry that our results have no place for (the ids of
+# classification items, `origin`, `original_length`, ...), by author and item, so an export writes them back.
+ITEMS_META = "labelstudio_items"
+_ITEM_KEYS = {"id", "from_name", "to_name", "type", "value", "original_width", "original_height", "image_rotation",
+              "score", "item_index", "from_id", "to_id", "direction", "labels", "labelwise"}
+
+
+def _item_key(owner: str, item: Mapping[str, Any], *, regional: bool) -> str:
+    if item.get("type") == "relation":
+        return f"{owner}|{item.get('from_id')}>{item.get('to_id')}"
+    if regional:
+        return f"{owner}|{item.get('id')}|{item.get('from_name')}"
+    return f"{owner}|{item.get('from_name')}|{item.get('type')}"
+
+
+def _regional(item: Mapping[str, Any], region_ids: set) -> bool:
+    return item.get("id") in region_ids
+
+
+def _keep(kept: dict, owner: str, items: list) -> None:
+    """Note the fields of `items` that our result does not hold."""
+    regions = {i.get("id") for i in items if isinstance(i, Mapping) and str(i.get("type", "")).endswith("labels")
+               or isinstance(i, Mapping) and i.get("type") in ("videorectangle",)}
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        regional = _regional(item, regions)
+        extra = {k: v for k, v in item.items() if k not in _ITEM_KEYS}
+        if not regional and item.get("type") != "relation" and item.get("id") is not None:
+            extra["id"] = item["id"]
+        if extra:
+            kept[_item_key(owner, item, regional=regional)] = extra
+
+
+def _restore(kept: Mapping, owner: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not kept:
+        return items
+    regions = {i.get("id") for i in items if str(i.get("type", "")).endswith("labels") or i.get("type") == "videorectangle"}
+    out = []
+    for item in items:
+        extra = kept.get(_item_key(owner, item, regional=_regional(item, regions)))
+        out.append({**({"id": extra["id"]} if extra and "id" in extra else {}), **item,
+                    **({k: v for k, v in extra.items() if k != "id"} if extra else {})})
+    return out
 
 
 def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[str, Any]:
@@ -113,6 +162,7 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     if not ours.get("media"):
         _restore_sizes(schema, data, [item for entry in annotations + predictions + drafts for item in _items(entry)])
     row: dict[str, Any] = {"data": data}
+    kept: dict[str, Any] = {}
     external_id = ours.get("external_id") if ours else task.get("id")
     if external_id is not None:
         row["external_id"] = str(external_id)
@@ -125,6 +175,7 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
         user = _user(entry.get("completed_by"))
         if user is not None:
             out["user"] = user
+        _keep(kept, f"a:{user}", _items(entry, here))
         if isinstance(entry.get("lead_time"), (int, float)):
             out["lead_time_ms"] = round(entry["lead_time"] * 1000)
         if entry.get("was_cancelled"):
@@ -140,6 +191,7 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
         here = f"{where}.predictions[{index}]"
         out = {"model_version": str(entry.get("model_version") or "unknown"),
                "result": from_items(schema, data, _items(entry, here), where=here)}
+        _keep(kept, f"p:{out['model_version']}", _items(entry, here))
         if isinstance(entry.get("score"), (int, float)):
             out["score"] = entry["score"]
         row["predictions"].append(out)
@@ -148,6 +200,8 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
         author = _user(entry.get("created_username") or entry.get("user") or entry.get("completed_by")) or "unknown"
         row["predictions"].append({"model_version": f"draft:{author}"[:200],
                                    "result": from_items(schema, data, _items(entry, here), where=here)})
+    if kept:
+        row["meta"] = {**row.get("meta", {}), ITEMS_META: kept}
     return row
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from labelwise.store.models import Annotation, GoldAnswer, Prediction, Task
 from tests.factories import add_member, make_user
-from tests.formats.test_labelstudio_migration import CONFIG, REGIONS, SNAPSHOT
+from tests.formats.test_labelstudio_migration import CONFIG, OTHERS, REGIONS, SNAPSHOT
 
 
 def test_a_label_studio_project_moves_over_and_back(client, session):
@@ -53,6 +53,8 @@ def test_a_label_studio_project_moves_over_and_back(client, session):
     for original in REGIONS:
         written_item = items[(original.get("id"), original.get("from_name"), original.get("from_id"))]
         assert {k: written_item[k] for k in original} == original
+    for original in OTHERS:  # classification items too, ids and all
+        assert items[(original["id"], original["from_name"], None)] == original
 
 
 def test_a_label_studio_coco_export_imports_annotations_without_an_image_root(client, session):

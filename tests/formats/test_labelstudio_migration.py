@@ -37,11 +37,11 @@ DATA = {"text": "Ann works at Acme.", "options": [{"value": "happy"}, {"value": 
                   {"id": "c", "title": "C", "body": "z"}]}
 
 REGIONS = [
-    {"id": "n1", "from_name": "ner", "to_name": "text", "type": "labels",
+    {"id": "n1", "from_name": "ner", "to_name": "text", "type": "labels", "origin": "manual",
      "value": {"start": 0, "end": 3, "text": "Ann", "labels": ["PER"]}},
     {"id": "n2", "from_name": "ner", "to_name": "text", "type": "labels",
      "value": {"start": 13, "end": 17, "text": "Acme", "labels": ["ORG"]}},
-    {"id": "s1", "from_name": "speech", "to_name": "audio", "type": "labels",
+    {"id": "s1", "from_name": "speech", "to_name": "audio", "type": "labels", "original_length": 12.4,
      "value": {"start": -0.05, "end": 2.5, "channel": 0, "labels": ["Speech"]}},
     {"id": "s1", "from_name": "transcript", "to_name": "audio", "type": "textarea",
      "value": {"start": -0.05, "end": 2.5, "channel": 0, "text": ["hello there"]}},
@@ -55,7 +55,8 @@ REGIONS = [
     {"from_id": "n1", "to_id": "n2", "type": "relation", "direction": "bi", "labels": []},
 ]
 OTHERS = [
-    {"id": "c1", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["sad"]}},
+    {"id": "c1", "from_name": "sentiment", "to_name": "text", "type": "choices", "origin": "manual",
+     "value": {"choices": ["sad"]}},
     {"id": "r1", "from_name": "rank", "to_name": "items", "type": "ranker",
      "value": {"ranker": {"good": ["b"], "bad": ["c"]}}},  # 'a' left out: it stayed in the list
 ]
@@ -137,9 +138,8 @@ def test_writing_back_gives_label_studio_equal_region_items():
         for field, value in original.items():
             assert written[field] == pytest.approx(value) if isinstance(value, float) else written[field] == value, (
                 key, field, written[field], value)
-    written = {(i["from_name"], i["type"]): i["value"] for i in items if "from_name" in i}
-    assert written[("sentiment", "choices")] == OTHERS[0]["value"]
-    assert written[("rank", "ranker")] == OTHERS[1]["value"]
+    for original in OTHERS:  # classification items keep their ids and extra fields through meta
+        assert by_key[(original["id"], original["from_name"], None, None)] == original
     assert task["annotations"][0]["lead_time"] == 42.5
     assert task["annotations"][0]["created_at"] == "2025-05-02T11:12:13.456789Z"
 
