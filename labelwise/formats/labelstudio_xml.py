@@ -2,7 +2,8 @@
 
 The reverse of `labelstudio_config.convert`, for talking to Label Studio ML backends, which read the
 config to learn their `from_name`, `to_name` and labels. Controls Label Studio has no tag for (masks,
-tracks, pairwise, ranking) are left out; `left_out` names them.
+tracks, pairwise, ranking, edit) are left out; `left_out` names them. Per-message controls on a chat are
+written as Label Studio writes them: `perRegion` inside a `<View whenRole=...>`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from labelwise.schema import LabelSchema
 
 _OBJECT_TAGS = {"text": "Text", "image": "Image", "audio": "Audio", "video": "Video", "timeseries": "TimeSeries",
-                "table": "Table", "paragraphs": "Paragraphs", "pdf": "Image"}
+                "table": "Table", "paragraphs": "Paragraphs", "pdf": "Image", "chat": "Chat"}
 _REGION_TAGS = {"spans": "Labels", "boxes": "RectangleLabels", "polygons": "PolygonLabels",
                 "polylines": "PolygonLabels", "keypoints": "KeyPointLabels", "segments": "Labels"}
 
@@ -50,6 +51,13 @@ def to_label_config(schema: LabelSchema) -> tuple[str, list[str]]:
                 SubElement(tag, "Relation", value=label)
         else:
             left_out.append(name)
+            continue
+        if getattr(spec, "per_message", False):
+            tag = view[-1]  # a chat's messages are Label Studio's regions of a Chat
+            tag.set("perRegion", "true")
+            if spec.roles:
+                view.remove(tag)
+                SubElement(view, "View", visibleWhen="region-selected", whenRole=",".join(spec.roles)).append(tag)
     return tostring(view, encoding="unicode"), left_out
 
 

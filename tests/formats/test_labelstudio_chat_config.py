@@ -3,6 +3,7 @@
 import pytest
 
 from labelwise.formats.labelstudio_config import convert
+from labelwise.formats.labelstudio_xml import to_label_config
 from labelwise.schema import parse_schema, validate_result
 
 # In the style of Label Studio's "Chatbot Evaluation" / "Evaluate Production Conversations for RLHF" templates.
@@ -102,3 +103,15 @@ def test_editable_roles(editable, roles):
     edit = schema["controls"].get("c_edit")
     assert (edit or {}).get("roles") == roles if roles else edit is None
 
+
+
+def test_a_chat_schema_written_as_label_studio_xml_converts_back():
+    schema = parse_schema(convert(CHATBOT_EVALUATION)[0])
+    xml, left_out = to_label_config(schema)
+    assert left_out == ["chat_edit"]
+    back, _ = convert(xml)
+
+    def shape(controls):
+        keep = ("type", "object", "per_message", "roles", "options", "multiple")
+        return {name: {k: v for k, v in spec.items() if k in keep} for name, spec in controls.items() if name != "chat_edit"}
+    assert shape(back["controls"]) == shape(schema.to_dict()["controls"])
