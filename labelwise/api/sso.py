@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from labelwise.api.deps import SessionDep, SettingsDep, set_session_cookie
+from labelwise.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, set_session_cookie
 from labelwise.api.schemas import SsoOut
 from labelwise.core.accounts import users
 from labelwise.core.sso import config, oidc, provisioning
@@ -67,6 +67,9 @@ def finish(request: Request, session: SessionDep, settings: SettingsDep):
                                     policy=config.policy(settings))
     except LabelwiseError as error:
         return _back_to_login(error.message, settings)
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # someone else's session in this browser ends here, not at its expiry
+        users.revoke_secret(session, previous)
     _, secret = users.issue_token(session, user, name="single sign-on", kind="session", days=settings.session_days,
                                   id_token=result.id_token)
     response = RedirectResponse(f"{LOGIN_PAGE}?sso=done&next={quote(pending.next, safe='/')}", status_code=303)

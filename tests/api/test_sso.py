@@ -9,7 +9,7 @@ import pytest
 
 from labelwise.core.sso import oidc
 from tests.conftest import LiveServer
-from tests.factories import add_tasks, make_project, make_user
+from tests.factories import PASSWORD, add_tasks, make_project, make_user
 from tests.oidc.flow import browser, last_error, sign_in, submit, to_callback
 
 
@@ -79,7 +79,11 @@ def test_a_user_without_groups_gets_an_account_but_no_project(sso_server, oidc_p
     reviews = make_project(session, owner.user, name="Reviews")
     oidc_provider.add_account("nobody", email="nobody@example.com", email_verified=True)
     with browser(sso_server.url) as client:
+        client.post("/api/v1/auth/login", json={"username": "owner", "password": PASSWORD})
+        owners_session = client.cookies["labelwise_session"]
         sign_in(client, "nobody")
+        assert httpx.get(f"{sso_server.url}/api/v1/auth/me",
+                         headers={"Authorization": f"Bearer {owners_session}"}).status_code == 401  # ended
         assert client.get("/api/v1/auth/me").json()["username"] == "nobody"
         assert client.get("/api/v1/projects").json() == []
         assert client.get(f"/api/v1/projects/{reviews.id}").status_code == 404

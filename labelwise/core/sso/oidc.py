@@ -3,7 +3,8 @@ ID token checks and the provider's logout URL.
 
 The checks that make it safe come from Authlib and joserfc (the `sso` extra): the S256 code challenge,
 the ID token's signature against the provider's published keys, and its claims (issuer, audience,
-expiry, nonce, at_hash). HTTP goes through httpx like the rest of labelwise. A provider that cannot be
+expiry, nonce, at_hash). HTTP goes through httpx like the rest of labelwise (Authlib 1.9's own httpx client
+prefers the separate `httpx2` package and deprecates plain httpx, so it is not used). A provider that cannot be
 reached raises `ProviderUnavailable`; anything refused along the way raises `SignInFailed`, both with a
 message for the person at the login page.
 """
