@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import (
+    AnnotatedHolding,
     AnnotatedNext,
     AnnotationIn,
     AnnotationOut,
@@ -20,12 +21,12 @@ router = APIRouter(tags=["annotations"])
 
 @router.post("/tasks/{task_id}/annotations", response_model=AnnotationOut | AnsweredNextOut, status_code=201, responses=errors(409))
 def submit(task_id: int, body: AnnotationIn, user: UserDep, session: SessionDep, settings: SettingsDep,
-           next: AnnotatedNext = False):
+           next: AnnotatedNext = False, holding: AnnotatedHolding = []):
     """Store the caller's answer: the annotation, or with `next=true` `{"annotation", "next", "next_refused"}`."""
     annotation = annotations.submit(session, user, task_id, result=body.result, lead_time_ms=body.lead_time_ms)
     if not next:
         return annotation
-    return answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds)
+    return answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds, holding=holding)
 
 
 @router.get("/annotations/{annotation_id}", response_model=AnnotationOut)

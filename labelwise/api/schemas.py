@@ -258,6 +258,9 @@ AnnotatedNext = Annotated[bool, Query(description=(
     "Also lease the caller's next task in the same project and return it: the response becomes "
     "`{\"annotation\": ..., \"next\": {task, lease_expires_at} or null, \"next_refused\": ...}`. "
     "Nothing is served when the answer is refused."))]
+AnnotatedHolding = Annotated[list[int], Query(max_length=4, description=(
+    "Ids of leased tasks the caller already holds and has loaded: another task is served instead, so a "
+    "client can work one task ahead (the labeling page does)."))]
 
 
 class AnsweredNextOut(BaseModel):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.schemas import (
+    AnnotatedHolding,
     AnnotatedNext,
     AnnotationOut,
     AnsweredNextOut,
@@ -75,9 +76,10 @@ def tasks_page(
 
 
 @router.get("/projects/{project_id}/next", response_model=NextTaskOut, responses={204: {"description": "No task left"}})
-def next_task(project_id: int, user: UserDep, session: SessionDep, settings: SettingsDep):
+def next_task(project_id: int, user: UserDep, session: SessionDep, settings: SettingsDep,
+              holding: AnnotatedHolding = []):
     """The caller's next task, leased to them; 204 when the queue has nothing left for them."""
-    served = queue.next_task(session, user, project_id, default_lease_seconds=settings.lease_seconds)
+    served = queue.next_task(session, user, project_id, default_lease_seconds=settings.lease_seconds, holding=holding)
     if served is None:
         return Response(status_code=204)
     return next_out(session, user, served)
@@ -106,12 +108,12 @@ def _duplicate_of(found: list[duplicate_clusters.Membership]) -> list[DuplicateO
 
 @router.post("/tasks/{task_id}/skip", response_model=AnnotationOut | AnsweredNextOut, status_code=201, responses=errors(409))
 def skip_task(task_id: int, user: UserDep, session: SessionDep, settings: SettingsDep, body: SkipIn | None = None,
-              next: AnnotatedNext = False):
+              next: AnnotatedNext = False, holding: AnnotatedHolding = []):
     """Skip the task; with `next=true` the response also carries the caller's next leased task."""
     annotation = annotations.skip(session, user, task_id, lead_time_ms=body.lead_time_ms if body else None)
     if not next:
         return AnnotationOut.model_validate(annotation)
-    return answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds)
+    return answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds, holding=holding)
 
 
 @router.post("/projects/{project_id}/predictions", response_model=PredictionsOut, status_code=201)

@@ -48,13 +48,15 @@ def next_out(session: Session, user: User, served: queue.Served) -> NextTaskOut:
     return NextTaskOut(task=task_detail(view), lease_expires_at=served.assignment.expires_at)
 
 
-def answered_next(session: Session, user: User, annotation: Annotation, *, default_lease_seconds: int) -> AnsweredNextOut:
+def answered_next(session: Session, user: User, annotation: Annotation, *, default_lease_seconds: int,
+                  holding: list[int]) -> AnsweredNextOut:
     """The stored answer plus the caller's next lease. The answer is committed already, so a refusal to serve
     more (paused, qualifying without gold left) is reported beside it rather than as an error status that
     would make a client retry a submit that succeeded."""
     answer = AnnotationOut.model_validate(annotation)
     try:
-        served = queue.next_task(session, user, annotation.project_id, default_lease_seconds=default_lease_seconds)
+        served = queue.next_task(session, user, annotation.project_id, default_lease_seconds=default_lease_seconds,
+                                 holding=holding)
     except (Forbidden, TooManyRequests) as refused:  # a worker link's quota or rate limit
         return AnsweredNextOut(annotation=answer, next=None, next_refused=str(refused))
     return AnsweredNextOut(annotation=answer, next=None if served is None else next_out(session, user, served))

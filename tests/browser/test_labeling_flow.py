@@ -125,8 +125,9 @@ def test_labeling_inside_the_app_shell(page, web_server, web_session):
     assert ctx.results()[0].result == {"sentiment": "positive"}
 
 
-def test_submit_and_skip_bring_the_next_task_in_one_round_trip(page, web_server, web_session):
+def test_submit_and_skip_show_the_task_leased_ahead_and_bring_the_next_in_the_same_round_trip(page, web_server, web_session):
     ctx = open_labeling(page, web_server, web_session, TEXT_SCHEMA, [{"text": "one"}, {"text": "two"}, {"text": "three"}])
+    page.wait_for_function("() => document.querySelector('lw-labeling').ahead")  # the second task, leased ahead
     requests: list[str] = []
     page.on("request", lambda request: requests.append(f"{request.method} {request.url}"))
     first = current_task_id(page)
@@ -142,9 +143,10 @@ def test_submit_and_skip_bring_the_next_task_in_one_round_trip(page, web_server,
     page.get_by_text("No more tasks").wait_for()
 
     api_calls = [r for r in requests if "/api/v1/" in r and "/suggestion" not in r]
-    assert not [r for r in api_calls if r.startswith("GET") and r.endswith("/next")], api_calls
+    assert not [r for r in api_calls if r.startswith("GET") and "/next" in r], api_calls  # no extra round trip
     assert [r.split("/api/v1")[1] for r in api_calls if r.startswith("POST")] == [
-        f"/tasks/{first}/annotations?next=true", f"/tasks/{second}/skip?next=true", f"/tasks/{third}/annotations?next=true"]
+        f"/tasks/{first}/annotations?next=true&holding={second}", f"/tasks/{second}/skip?next=true&holding={third}",
+        f"/tasks/{third}/annotations?next=true"]
     ids = ctx.task_ids()
     stored = {ids[position]: (a.status, a.result) for position, a in ctx.results().items()}
     assert stored[first] == ("submitted", {"sentiment": "positive"})

@@ -66,8 +66,11 @@ def current_task_id(page) -> int | None:
 
 
 def wait_next_task(page, previous: int | None) -> None:
+    """Until another task is on screen and the answer to the previous one has landed (the page shows the task
+    leased ahead at once, while the answer is still on its way)."""
     page.wait_for_function(
-        "prev => { const p = document.querySelector('lw-labeling'); return p && p.dataset.taskId !== String(prev) && p.phase !== 'loading'; }",
+        "prev => { const p = document.querySelector('lw-labeling');"
+        " return p && p.dataset.taskId !== String(prev) && p.phase !== 'loading' && !p.sending; }",
         arg=previous,
     )
 

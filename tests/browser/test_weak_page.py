@@ -53,7 +53,7 @@ def test_rule_preview_label_model_and_suggestion(page, web_session, console):
         if "song" in page.locator("lw-labeling").inner_text():
             break
         page.keyboard.press("s")
-        page.wait_for_function(f"() => document.querySelector('lw-labeling').dataset.taskId !== '{task_id}'")
+        page.wait_for_function(f"() => {{ const p = document.querySelector('lw-labeling'); return p.dataset.taskId !== '{task_id}' && !p.sending; }}")
     expect(suggestion).to_be_visible()
     expect(suggestion).to_contain_text("weak/majority_vote/")
     expect(suggestion).to_contain_text("ham")

@@ -10,6 +10,7 @@ mixed in at the project's `gold_ratio`, and only gold while they qualify (see `c
 """
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +23,7 @@ from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.core.projects.queue_order import PAUSED_RANK
-from labelwise.errors import Conflict, Forbidden
+from labelwise.errors import Conflict, Forbidden, Invalid
 from labelwise.store.models import Annotation, Assignment, GoldAnswer, Member, Project, Task, User
 
 CANDIDATES = 16
@@ -44,8 +45,17 @@ class Served:
     fresh: bool = False
 
 
-def next_task(session: Session, user: User, project_id: int, *, default_lease_seconds: int) -> Served | None:
-    """The caller's current lease if they hold one, else a newly leased task, else None (queue empty)."""
+MAX_HOLDING = 4
+
+
+def next_task(session: Session, user: User, project_id: int, *, default_lease_seconds: int,
+              holding: Collection[int] = ()) -> Served | None:
+    """The caller's current lease if they hold one, else a newly leased task, else None (queue empty).
+
+    `holding` names leased tasks the caller has already loaded: they are not served again, so a client can
+    lease one task ahead (the labeling page shows it the moment the current answer is sent)."""
+    if len(holding) > MAX_HOLDING:
+        raise Invalid(f"'holding' may name at most {MAX_HOLDING} tasks", field="holding")
     project, role = authorize(session, user, project_id, Role.ANNOTATOR)
     settings = ProjectSettings.model_validate(project.settings)
     lease = timedelta(seconds=settings.lease_seconds or default_lease_seconds)
@@ -61,6 +71,7 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
             Assignment.user_id == user.id,
             Assignment.status == "leased",
             Assignment.expires_at > now,
+            *([Assignment.task_id.not_in(holding)] if holding else []),
         )
         .order_by(Assignment.id)
         .limit(1)

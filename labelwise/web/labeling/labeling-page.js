@@ -5,6 +5,7 @@
 
 import { api } from "../api.js";
 import { renderMarkdown } from "../components/markdown.js";
+import { MediaPrefetcher } from "./prefetch.js";
 import { el, ensureStyles, isTyping, keyName } from "./util.js";
 import "./task-editor.js";
 
@@ -61,11 +62,16 @@ export class LabelingPage extends HTMLElement {
     this.current = null; // {task, shownAt, annotationId?}
     this.done = [];      // [{taskId, annotationId}] submitted in this session, newest last
     this.stash = new Map(); // unsent work on the leased task while the annotator edits an older one
+    this.ahead = null;      // the task after the current one, leased ahead ({task, lease_expires_at}), media warmed
+    this.aheadAsked = false;
+    this.sending = null;    // the previous answer, still on its way after its next task was shown
     this.phase = "idle";
     this.attempt = 0;
     this.submitted = 0;
     this._onKey = (event) => this.onKey(event);
     this._onOnline = () => { if (this.retry) this.retry(); };
+    // Leaving while an answer is still on its way (or waiting to retry) would lose it: ask first.
+    this._onLeave = (event) => { if (this.sending || this.phase === "retrying") event.preventDefault(); };
   }
 
   get projectId() { return Number(this.getAttribute("project-id")); }
@@ -76,12 +82,14 @@ export class LabelingPage extends HTMLElement {
     this.build();
     document.addEventListener("keydown", this._onKey);
     window.addEventListener("online", this._onOnline);
+    window.addEventListener("beforeunload", this._onLeave);
     this.start();
   }
 
   disconnectedCallback() {
     document.removeEventListener("keydown", this._onKey);
     window.removeEventListener("online", this._onOnline);
+    window.removeEventListener("beforeunload", this._onLeave);
     clearTimeout(this.retryTimer);
   }
 
@@ -120,6 +128,7 @@ export class LabelingPage extends HTMLElement {
     }
     this.titleEl.textContent = this.project.name;
     this.editor.schema = this.project.label_schema;
+    this.prefetcher = new MediaPrefetcher();
     this.fillGuidelines();
     await this.loadNext();
   }
@@ -177,11 +186,36 @@ export class LabelingPage extends HTMLElement {
     }
     this.attempt = 0;
     this.showLeased(payload);
+    this.leaseAhead();
+  }
+
+  // Lease the task after the current one now (GET /next?holding=current), so Enter shows it at once
+  // while the answer travels. Best effort: without it, Enter waits for the server's next task as before.
+  async leaseAhead() {
+    const current = this.current;
+    if (this.ahead || this.aheadAsked || !current || current.annotationId) return;
+    this.aheadAsked = true;
+    let payload = null;
+    try {
+      payload = await api(`/projects/${this.projectId}/next?holding=${current.task.id}`);
+    } catch {
+      return;
+    } finally {
+      this.aheadAsked = false;
+    }
+    if (!payload || (this.current && payload.task.id === this.current.task.id)) return;
+    this.setAhead(payload);
+  }
+
+  setAhead(payload) {
+    this.ahead = payload;
+    if (payload) this.prefetcher.warmTask(this.project.label_schema, payload.task);
   }
 
   // A leased task as `GET /next` and `?next=true` answers give it (null: the queue is empty for us).
   showLeased(payload) {
     if (!payload) { this.showEmpty(); return; }
+    if (this.ahead && this.ahead.task.id === payload.task.id) this.ahead = null;
     const stashed = this.stash.get(payload.task.id);
     this.stash.delete(payload.task.id);
     this.show(payload.task, { value: stashed });
@@ -191,6 +225,7 @@ export class LabelingPage extends HTMLElement {
   showAnswered(answer) {
     this.showLeased(answer.next);
     if (answer.next_refused) this.say(`Saved. ${answer.next_refused}`, "warning");
+    else this.leaseAhead();
   }
 
   show(task, { value, annotationId = null } = {}) {
@@ -200,12 +235,17 @@ export class LabelingPage extends HTMLElement {
     this.editor.task = task;
     if (value) this.editor.value = value;
     this.dataset.taskId = String(task.id);
-    this.info.textContent = `${annotationId ? "Editing" : "Task"} #${task.id}${task.external_id ? ` (${task.external_id})` : ""} · ${this.submitted} submitted this session`;
+    this.describe();
     this.showSuggestion(task);
     this.phase = "labeling";
     this.say(annotationId ? "You are editing an answer you already submitted; Enter saves it as a new revision." : "", "info");
     this.updateButtons();
     this.dispatchEvent(new CustomEvent("lw-task-shown", { detail: { taskId: task.id, at: performance.now() } }));
+  }
+
+  describe() {
+    const { task, annotationId } = this.current;
+    this.info.textContent = `${annotationId ? "Editing" : "Task"} #${task.id}${task.external_id ? ` (${task.external_id})` : ""} · ${this.submitted} submitted this session`;
   }
 
   showEmpty() {
@@ -287,27 +327,41 @@ export class LabelingPage extends HTMLElement {
     }
     this.phase = "submitting";
     this.updateButtons();
+    if (this.sending) await this.sending; // the answer before this one is still on its way
+    if (this.current !== current) return; // ... and was refused: its task came back to the screen
     const body = { result: this.editor.value, lead_time_ms: Math.max(0, Math.round(performance.now() - current.shownAt)) };
+    const ahead = current.annotationId ? null : this.ahead;
+    if (ahead) { // show the task leased ahead at once; the answer travels meanwhile
+      this.ahead = null;
+      this.showLeased(ahead);
+    }
+    this.sending = this.send(current, body, ahead);
+    try { await this.sending; } finally { this.sending = null; }
+  }
+
+  async send(current, body, ahead) {
     let saved;
     let answered = null; // a new answer brings the next task back in the same round trip
     try {
       if (current.annotationId) {
         saved = await api(`/annotations/${current.annotationId}`, { method: "PATCH", body });
       } else {
-        answered = await api(`/tasks/${current.task.id}/annotations?next=true`, { method: "POST", body });
+        const holding = ahead ? `&holding=${ahead.task.id}` : "";
+        answered = await api(`/tasks/${current.task.id}/annotations?next=true${holding}`, { method: "POST", body });
         saved = answered.annotation;
       }
     } catch (error) {
       if (error.status === 409 && !current.annotationId) {
         saved = null; // an earlier attempt landed before the connection dropped
-      } else if (error.isNetwork || error.status >= 500) {
-        this.phase = "retrying";
-        this.scheduleRetry(() => this.submit(), "Your answer was not saved yet: the connection was lost. Your work is kept on this page.");
-        this.updateButtons();
-        return;
       } else {
-        this.phase = "labeling";
-        this.rejected(error);
+        if (ahead) this.bringBack(current, ahead, body.result);
+        if (error.isNetwork || error.status >= 500) {
+          this.phase = "retrying";
+          this.scheduleRetry(() => this.submit(), "Your answer was not saved yet: the connection was lost. Your work is kept on this page.");
+        } else {
+          this.phase = "labeling";
+          this.rejected(error);
+        }
         this.updateButtons();
         return;
       }
@@ -320,8 +374,25 @@ export class LabelingPage extends HTMLElement {
       const shown = this.latestPrediction(current.task);
       if (saved && shown) this.reportSuggestion(saved.id, shown.id, current.acceptedPrediction === shown.id);
     }
-    if (answered) this.showAnswered(answered);
-    else await this.loadNext();
+    if (ahead) {
+      if (this.current) this.describe();
+      if (answered && answered.next) this.setAhead(answered.next);
+      if (answered && answered.next_refused) this.say(`Saved. ${answered.next_refused}`, "warning");
+      this.updateButtons();
+    } else if (answered) {
+      this.showAnswered(answered);
+    } else {
+      await this.loadNext();
+    }
+  }
+
+  // The answer did not land: its task comes back to the screen with the answer as it was sent, and the
+  // task shown meanwhile goes back to being the one ahead, with whatever was already done on it.
+  bringBack(current, ahead, result) {
+    if (this.current && this.current.task.id === ahead.task.id) this.stash.set(ahead.task.id, this.editor.value);
+    this.show(current.task, { value: result });
+    Object.assign(this.current, { shownAt: current.shownAt, acceptedPrediction: current.acceptedPrediction });
+    this.ahead = ahead;
   }
 
   rejected(error) {
@@ -348,15 +419,25 @@ export class LabelingPage extends HTMLElement {
     this.phase = "submitting";
     this.updateButtons();
     let answered = null;
+    const ahead = this.ahead;
     try {
-      answered = await api(`/tasks/${current.task.id}/skip?next=true`, { method: "POST", body: { lead_time_ms: Math.round(performance.now() - current.shownAt) } });
+      const holding = ahead ? `&holding=${ahead.task.id}` : "";
+      answered = await api(`/tasks/${current.task.id}/skip?next=true${holding}`, { method: "POST", body: { lead_time_ms: Math.round(performance.now() - current.shownAt) } });
     } catch (error) {
       this.phase = "labeling";
       this.updateButtons();
       if (error.status !== 409) { this.say(`Could not skip: ${error.message}`, error.isNetwork ? "warning" : "error"); return; }
     }
-    if (answered) this.showAnswered(answered);
-    else await this.loadNext();
+    if (ahead) {
+      this.ahead = null;
+      this.showLeased(ahead);
+      if (answered && answered.next) this.setAhead(answered.next);
+      if (answered && answered.next_refused) this.say(`Skipped. ${answered.next_refused}`, "warning");
+    } else if (answered) {
+      this.showAnswered(answered);
+    } else {
+      await this.loadNext();
+    }
   }
 
   async back() {
