@@ -716,6 +716,7 @@ class _Converter:
             value, color = child.get("alias") or child.get("value"), child.get("background")
             if child.tag.lower() != "label" or value not in labels or not color:
                 continue
+            color = _hex(color)
             if _is_color(color):
                 colors[value] = color
             else:
@@ -746,6 +747,16 @@ class _Converter:
                 continue
             why = _NOT_KEPT.get(key, "not supported")
             self.warn(element, f"attribute {attr}={element.get(attr)!r}: {why}; ignored")
+
+
+def _hex(color: str) -> str:
+    """rgb()/rgba() as #rrggbb(aa), the form schemas take; anything else unchanged."""
+    match = re.fullmatch(r"\s*rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([\d.]+)\s*)?\)\s*", color)
+    if not match or any(int(part) > 255 for part in match.groups()[:3]):
+        return color
+    alpha = match.group(4)
+    tail = "" if alpha is None else f"{round(min(1.0, float(alpha)) * 255):02x}"
+    return "#" + "".join(f"{int(part):02x}" for part in match.groups()[:3]) + tail
 
 
 def _is_color(color: str) -> bool:

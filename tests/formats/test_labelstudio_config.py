@@ -163,10 +163,11 @@ def test_ner_labels_become_spans_and_relations_keep_their_labels():
         "type": "spans",
         "object": "text",
         "labels": ["Organization", "Person", "Datetime"],
-        "colors": {"Organization": "orange", "Person": "#00ff00"},
+        "colors": {"Organization": "orange", "Person": "#00ff00", "Datetime": "#0000ff80"},
     }
     assert schema["controls"]["relations"] == {"type": "relations", "labels": ["org:founded_by", "org:founded"]}
-    assert any("rgba(0, 0, 255, 0.5)" in w for w in warnings)
+    assert schema["controls"]["label"]["colors"]["Datetime"] == "#0000ff80"  # rgba() becomes #rrggbbaa
+    assert warnings == []
 
 
 def test_rectangle_labels_become_boxes_that_rotate_unless_told_not_to():
