@@ -6,7 +6,9 @@ Accepted per row (JSON Lines, a JSON array, or Parquet such as a Hugging Face da
   text parts; `developer` becomes `system` and the legacy `function` role becomes `tool`;
 - Hugging Face chat columns: a `messages`, `conversations` or `conversation` column of role/content
   dicts, or of ShareGPT `{"from", "value"}` dicts (`human`, `gpt`, `system`, `tool`, ...);
-- a bare list of messages, or a labelwise task (`{"data": {...}}`) whose chat field holds any of these.
+- a bare list of messages, or a labelwise task (`{"data": {...}}`) whose chat field holds any of these;
+- a preference pair, `{"prompt"?, "chosen", "rejected"}` as text or messages (TRL's shapes): a chat whose
+  last turn offers the two replies as alternatives, for labeling the preference again.
 
 Each row becomes task data with the chat under the object's field; the row's other columns stay as
 task data. A message's keys that a chat message does not have go into its `metadata`. Anything that
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import hashlib
+import json
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -82,6 +86,8 @@ def _convert(value: Any, field: str, line: int) -> Any:
 def _task_data(data: dict, field: str, line: int, prefix: str) -> dict:
     data = {key: _plain(cell) for key, cell in data.items()}
     source = field if field in data else next((c for c in CHAT_COLUMNS if c in data), None)
+    if source is None and "chosen" in data and "rejected" in data:
+        return _preference_row(data, field, line, prefix)
     if source is None:
         return data  # the import's own check names the missing field
     chat = data.pop(source)
@@ -91,6 +97,46 @@ def _task_data(data: dict, field: str, line: int, prefix: str) -> dict:
     elif isinstance(chat, list):
         chat = _messages(chat, where, line)
     data[field] = chat
+    return data
+
+
+def _preference_row(data: dict, field: str, line: int, prefix: str) -> dict:
+    """A preference pair (TRL's standard or conversational shape) as a chat whose last turn offers the two
+    replies, in an order set by the content (not chosen-first, which would bias annotators); which one was
+    chosen stays in each alternative's metadata as `source_label`."""
+    prompt, chosen, rejected = data.pop("prompt", None), data.pop("chosen"), data.pop("rejected")
+    if isinstance(prompt, str):
+        prompt = [{"role": "user", "content": prompt}]
+    elif prompt is not None and not isinstance(prompt, list):
+        raise Invalid(f"row {line}: {prefix}prompt: must be text or a list of messages", field=f"{prefix}prompt",
+                      line=line)
+    replies = {}
+    for label, value in (("chosen", chosen), ("rejected", rejected)):
+        where = f"{prefix}{label}"
+        messages = [{"role": "assistant", "content": value}] if isinstance(value, str) else value
+        if not isinstance(messages, list) or not messages:
+            raise Invalid(f"row {line}: {where}: must be text or a list of messages", field=where, line=line)
+        replies[label] = _messages(messages, where, line)
+    if prompt is None:  # conversational pairs without a prompt repeat it in both
+        shared = 0
+        while (shared < min(len(replies["chosen"]), len(replies["rejected"])) - 1
+               and replies["chosen"][shared] == replies["rejected"][shared]):
+            shared += 1
+        prompt = replies["chosen"][:shared]
+        replies = {label: messages[shared:] for label, messages in replies.items()}
+    alternatives = []
+    for label, messages in replies.items():
+        if len(messages) != 1 or not isinstance(messages[0], dict) or messages[0].get("role") != "assistant":
+            where = f"{prefix}{label}"
+            raise Invalid(f"row {line}: {where}: the reply must be one assistant message after the prompt",
+                          field=where, line=line)
+        reply = messages[0]
+        alternatives.append({**{k: reply[k] for k in ("content", "model") if k in reply},
+                             "metadata": {**(reply.get("metadata") or {}), "source_label": label}})
+    digest = hashlib.sha256(json.dumps([a["content"] for a in alternatives], default=str).encode()).digest()
+    if digest[0] % 2:
+        alternatives.reverse()
+    data[field] = [*_messages(prompt, f"{prefix}prompt", line), {"role": "assistant", "alternatives": alternatives}]
     return data
 
 

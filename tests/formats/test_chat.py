@@ -182,3 +182,33 @@ def test_without_pyarrow_the_ratings_export_is_a_clear_error(monkeypatch):
     buffer = io.BytesIO()
     exporters.write("dpo", lambda _: _labelled(), buffer, schema=SCHEMA)  # needs nothing optional
     assert buffer.getvalue()
+
+
+def test_preference_pairs_import_as_a_turn_with_two_alternatives():
+    rows = [
+        {"prompt": "Capital of France?", "chosen": "Paris.", "rejected": "Lyon."},  # TRL standard
+        {"chosen": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],  # UltraFeedback-like
+         "rejected": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Go away."}], "score": 7},
+        {"prompt": [{"role": "user", "content": "2+2?"}], "chosen": [{"role": "assistant", "content": "4"}],
+         "rejected": [{"role": "assistant", "content": "5"}]},  # TRL conversational
+    ]
+    values = _read("".join(json.dumps(r) + "\n" for r in rows))
+    for value, prompt in zip(values, ("Capital of France?", "Hi", "2+2?")):
+        check_task_data(SCHEMA, value)
+        *before, turn = value["conversation"]
+        assert before == [{"role": "user", "content": prompt}]
+        labels = sorted(a["metadata"]["source_label"] for a in turn["alternatives"])
+        assert turn["role"] == "assistant" and labels == ["chosen", "rejected"]
+    assert values[1]["score"] == 7 and "chosen" not in values[1]
+    # the order follows the content, so the chosen reply is not always first
+    firsts = {v["conversation"][-1]["alternatives"][0]["metadata"]["source_label"] for v in _read("".join(
+        json.dumps({"prompt": f"q{i}", "chosen": f"good {i}", "rejected": f"bad {i}"}) + "\n" for i in range(12)))}
+    assert firsts == {"chosen", "rejected"}
+
+
+def test_a_preference_pair_with_a_longer_reply_fails_naming_the_field():
+    row = {"prompt": "Hi", "chosen": [{"role": "assistant", "content": "a"}, {"role": "user", "content": "b"}],
+           "rejected": "c"}
+    with pytest.raises(Invalid) as info:
+        _read(json.dumps(row) + "\n")
+    assert info.value.field == "chosen" and "one assistant message" in info.value.message
