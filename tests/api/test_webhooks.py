@@ -205,3 +205,19 @@ def test_a_batch_completes_when_its_last_task_gets_the_batch_overlap(client, ses
     assert events[-1][0] == "batch.completed"
     done = next(e for e in receiver.delivered if e["event"] == "batch.completed")["data"]
     assert done["tasks"] == 2 and done["submitted"] == 2 and done["name"] == "first"
+
+
+def test_answers_through_a_worker_link_fire_with_the_worker_as_actor(client, team):
+    manager, _, _, _, project = team
+    link = client.post(f"/api/v1/projects/{project.id}/worker-links", json={"name": "crowd"},
+                       headers=manager.headers).json()
+    joined = client.post(f"/api/v1/links/{link['token']}/join", json={"worker_id": "A1WORKER"}).json()
+    worker = type("Worker", (), {"headers": {"Authorization": f"Bearer {joined['token']}"}})()
+    with Receiver() as receiver:
+        add_hook(client, manager, project.id, receiver.url, events=["annotation.created"])
+        task = next_task(client, worker, project.id)
+        assert client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": {"sentiment": "positive"}},
+                           headers=worker.headers).status_code == 201
+        receiver.wait_for(lambda r: r.delivered)
+    data = receiver.delivered[0]["data"]
+    assert data["task_id"] == task["id"] and data["actor"] == f"ext-p{project.id}-A1WORKER"

@@ -99,13 +99,14 @@ def _audit_event(action: str, before: dict[str, Any] | None) -> str | None:
 def _hooks(session: Session, project_id: int) -> list[tuple[int, frozenset[str]]]:
     cache = session.info.setdefault(_CACHE_KEY, {})
     if project_id not in cache:
-        project = session.get(Project, project_id)  # usually loaded already by the service's authorization
-        if project is None or not project.has_webhooks:
-            cache[project_id] = []
-        else:
-            rows = session.execute(select(Webhook.id, Webhook.events)
-                                   .where(Webhook.project_id == project_id, Webhook.active.is_(True)))
-            cache[project_id] = [(hook_id, frozenset(events or ())) for hook_id, events in rows]
+        with session.no_autoflush:  # a look-up from inside a service's transaction must not flush its rows early
+            project = session.get(Project, project_id)  # usually loaded already by the service's authorization
+            if project is None or not project.has_webhooks:
+                cache[project_id] = []
+            else:
+                rows = session.execute(select(Webhook.id, Webhook.events)
+                                       .where(Webhook.project_id == project_id, Webhook.active.is_(True)))
+                cache[project_id] = [(hook_id, frozenset(events or ())) for hook_id, events in rows]
     return cache[project_id]
 
 
