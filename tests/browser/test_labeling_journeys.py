@@ -1,8 +1,8 @@
 """Annotator journeys: for every template that can be labeled without a pointer, ten tasks labeled by
 keyboard only, as an annotator would, and every stored result read back through the API.
 
-(The image and video templates need a pointer to draw; their keyboard parts are covered by
-test_labeling_image.py, test_labeling_media.py and test_labeling_keyboard.py.)"""
+(The templates that draw on images and video have theirs in test_labeling_pointer_journeys.py, through
+the keyboard pointer.)"""
 
 import math
 

@@ -4,6 +4,7 @@
 // the active one receives the pointer.
 
 import { el, mediaOf, safeMediaUrl, svg } from "../util.js";
+import { KeyboardPointer } from "./keyboard-pointer.js";
 
 export class ImageViewer {
   constructor(editor, name, spec, value) {
@@ -26,6 +27,7 @@ export class ImageViewer {
     this.preview = svg("g", { class: "lw-preview" });
     this.content.append(this.imageNode, this.masks, this.overlay, this.preview);
     this.svg.append(this.content);
+    this.pointer = new KeyboardPointer(this, this.content);
     this.stage = el("div", { class: "lw-stage", tabindex: "0" }, this.svg);
     this.problem = el("p", { class: "lw-error", role: "alert", hidden: true });
     this.zoomInfo = el("span", { class: "lw-zoom" });
@@ -171,9 +173,16 @@ export class ImageViewer {
     }
     if (event.button !== 0 && event.button !== 2) return;
     this.stage.focus({ preventScroll: true });
-    const p = this.toImage(event);
     const target = event.target.closest && event.target.closest("[data-region]");
     const handle = event.target.closest && event.target.closest("[data-handle]");
+    this.drag = this.press(this.toImage(event), event, target, handle);
+    if (this.drag) this.svg.setPointerCapture(event.pointerId);
+  }
+
+  // A press at image point p, on `target` (a region's node) and `handle` if any: the mouse's and the
+  // keyboard pointer's one way in. Returns the drag it starts, if any.
+  press(p, event, target, handle) {
+    let drag = null;
     let control = this.activeControl();
     if (!control && !target) {
       const first = this.editor.regionControlsOn(this.name)[0];
@@ -181,18 +190,18 @@ export class ImageViewer {
     }
     if (handle && target && !this.editor.readonly) {
       const owner = this.editor.regionOwner(target.dataset.region);
-      this.drag = owner.startHandle(target.dataset.region, handle.dataset.handle, p, this);
+      drag = owner.startHandle(target.dataset.region, handle.dataset.handle, p, this);
     } else if (control && !this.editor.readonly && control.pointerDown) {
-      this.drag = control.pointerDown(p, event, this, target ? target.dataset.region : null);
+      drag = control.pointerDown(p, event, this, target ? target.dataset.region : null);
     }
-    if (!this.drag && target) {
+    if (!drag && target) {
       const owner = this.editor.regionOwner(target.dataset.region);
       if (owner) {
         this.editor.select(owner.name, target.dataset.region);
-        if (!this.editor.readonly && owner.startMove) this.drag = owner.startMove(target.dataset.region, p, this);
+        if (!this.editor.readonly && owner.startMove) drag = owner.startMove(target.dataset.region, p, this);
       }
     }
-    if (this.drag) this.svg.setPointerCapture(event.pointerId);
+    return drag;
   }
 
   _move(event) {
@@ -221,6 +230,7 @@ export class ImageViewer {
 
   // --- keys ------------------------------------------------------------------------------------------
   handleKey(event, key) {
+    if (this.pointer.handleKey(key)) return true;
     if (key === "space") {
       this.space = true;
       this.stage.classList.add("lw-space");
@@ -239,6 +249,7 @@ export class ImageViewer {
       { key: "Space+drag, middle button", what: `${this.name}: pan` },
       { key: "f", what: `${this.name}: fit the image` },
       ...(this.isPdf ? [{ key: "PageUp / PageDown", what: `${this.name}: previous / next page` }] : []),
+      ...this.pointer.keys(),
     ];
   }
 

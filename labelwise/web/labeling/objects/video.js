@@ -5,6 +5,7 @@
 import { el, mediaOf, safeMediaUrl, stepOf, svg } from "../util.js";
 import { TimeAxis } from "../controls/segments.js";
 import { boxAt } from "../controls/tracks.js";
+import { KeyboardPointer } from "./keyboard-pointer.js";
 
 export class VideoViewer {
   constructor(editor, name, spec, value) {
@@ -27,6 +28,7 @@ export class VideoViewer {
     this.content = svg("g", { class: "lw-content" });
     this.preview = svg("g", { class: "lw-preview" });
     this.svg.append(this.content, this.preview);
+    this.pointer = new KeyboardPointer(this, this.svg);
     this.wrap = el("div", { class: "lw-video-wrap" }, this.video, this.svg);
     this.timeline = el("div", { class: "lw-timeline" });
     this.frameInfo = el("span", { class: "lw-frame" });
@@ -89,9 +91,15 @@ export class VideoViewer {
 
   _down(event) {
     if (event.button !== 0) return;
-    const p = this.toVideo(event);
     const target = event.target.closest && event.target.closest("[data-region]");
     const handle = event.target.closest && event.target.closest("[data-handle]");
+    this.drag = this.press(this.toVideo(event), event, target, handle);
+    if (this.drag) this.svg.setPointerCapture(event.pointerId);
+  }
+
+  // A press at frame point p, on `target` (a region's node) and `handle` if any: the mouse's and the
+  // keyboard pointer's one way in. Returns the drag it starts, if any.
+  press(p, event, target, handle) {
     let control = this.activeControl();
     if (!control) {
       control = this.editor.regionControlsOn(this.name).find((c) => c.spec.type !== "segments");
@@ -99,19 +107,16 @@ export class VideoViewer {
     }
     if (!control || this.editor.readonly) {
       if (target) { const owner = this.editor.regionOwner(target.dataset.region); if (owner) this.editor.select(owner.name, target.dataset.region); }
-      return;
+      return null;
     }
     // a box of a frame (not a track): select it, then move it or drag its handle, as on images
     const owner = target && this.editor.regionOwner(target.dataset.region);
     if (owner && owner.startMove) {
       const id = target.dataset.region;
       this.editor.select(owner.name, id);
-      this.drag = handle ? owner.startHandle(id, handle.dataset.handle, p, this) : owner.startMove(id, p, this);
-      if (this.drag) this.svg.setPointerCapture(event.pointerId);
-      return;
+      return handle ? owner.startHandle(id, handle.dataset.handle, p, this) : owner.startMove(id, p, this);
     }
-    this.drag = control.pointerDown(p, event, this, target ? target.dataset.region : null, handle ? handle.dataset.handle : null);
-    if (this.drag) this.svg.setPointerCapture(event.pointerId);
+    return control.pointerDown(p, event, this, target ? target.dataset.region : null, handle ? handle.dataset.handle : null);
   }
 
   // --- time ------------------------------------------------------------------------------------------
@@ -193,6 +198,7 @@ export class VideoViewer {
   }
 
   handleKey(event, key) {
+    if (this.pointer.handleKey(key)) return true;
     const step = stepOf(event, key, 10);
     if (step) { this.goFrame(this.frame + step); return true; }
     if (key === "space") { this.toggle(); return true; }
@@ -203,7 +209,7 @@ export class VideoViewer {
 
   keys() {
     return [{ key: ", / . (Shift: 10)", what: `${this.name}: previous / next frame` }, { key: "Space", what: `${this.name}: play / pause` },
-      { key: "Home / End", what: `${this.name}: first / last frame` }];
+      { key: "Home / End", what: `${this.name}: first / last frame` }, ...this.pointer.keys()];
   }
 
   reveal(control, region) {
