@@ -5,9 +5,10 @@ Throughput is the rate of answers in each of the 168 hours of the week, observed
 window: answers that fell in that hour-of-week divided by how many such hours the window held, shrunk
 (one hour of prior weight) towards a day-of-week x hour-of-day product, so that an hour seen once or
 never does not swing the forecast. The expected completion time walks forward hour by hour through that profile
-until the remaining answers are covered. The interval resamples the work sessions (an annotator's run
-of answers with no gap over `SESSION_GAP`) with replacement and walks again: sessions, not single
-answers, are what vary between weeks.
+until the remaining answers are covered. The interval resamples with replacement the annotators (with
+five or more; else the work sessions, an annotator's run of answers with no gap over `SESSION_GAP`),
+scales each resample by how busy recent days were against the profile, and walks again: who turns up
+and how much each does, not single answers, is what varies.
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ SESSION_GAP = 30 * 60.0  # seconds without an answer that end a work session
 WINDOW = 28 * 24 * 3600.0  # the history that counts: the last four weeks
 HORIZON_HOURS = 365 * 24  # a forecast past a year is reported as none
 PRIOR_HOURS = 1.0
+MIN_WORKERS_TO_RESAMPLE = 5
 
 
 @dataclass
@@ -76,9 +78,14 @@ def forecast(
                         eta_high_seconds=None, sessions=0)
     session = sessions_of(times, workers)
     n_sessions = int(session.max()) + 1
+    # what the bootstrap resamples: annotators once there are enough of them (who turns up, and how much
+    # each does, is what varies most in crowd work), else the work sessions of the few there are
+    names, by_worker = np.unique(workers.astype(str), return_inverse=True)
+    unit = by_worker if len(names) >= MIN_WORKERS_TO_RESAMPLE else session
+    n_units = int(unit.max()) + 1
     slot = hour_of_week(times)
-    counts = np.zeros((n_sessions, HOURS_PER_WEEK))
-    np.add.at(counts, (session, slot), 1.0)
+    counts = np.zeros((n_units, HOURS_PER_WEEK))
+    np.add.at(counts, (unit, slot), 1.0)
     start = times.min()
     exposure = _exposure(start, now)
     future = _future_slots(now)
@@ -88,8 +95,8 @@ def forecast(
     if np.isfinite(point[0]):  # resamples slower than four times the point estimate count as "never"
         future = future[:int(min(HORIZON_HOURS, np.ceil(point[0]) * 4 + HOURS_PER_WEEK))]
     rng = np.random.default_rng(seed)
-    picked = rng.multinomial(n_sessions, np.full(n_sessions, 1.0 / n_sessions), size=samples)
-    boot_counts = picked @ counts  # each row: the hour-of-week counts of one resample of the sessions
+    picked = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=samples)
+    boot_counts = picked @ counts  # each row: the hour-of-week counts of one resample
     boot_profiles = _profile(boot_counts, exposure) * _levels(times, start, now, point_profile, point[0], rng,
                                                               samples)[:, None]
     boot = _eta_hours(boot_profiles, future, first_fraction, remaining)
