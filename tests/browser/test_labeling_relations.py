@@ -81,3 +81,39 @@ def test_relations_between_boxes_are_arrows_over_the_image(page, web_server, web
     result = ctx.results()[0].result
     by_label = {b["label"]: b["id"] for b in result["objects"]}
     assert result["links"] == [{"from": by_label["person"], "to": by_label["bike"], "label": "rides"}]
+
+
+def test_relations_between_boxes_on_a_pdf_page_follow_the_page(page, web_server, web_session):
+    """On a paged document an arrow shows while both of its regions are on the page shown."""
+    from tests.browser.test_labeling_support import png_data_uri
+
+    schema = {"objects": {"doc": {"type": "pdf"}},
+              "controls": {"fields": {"type": "boxes", "object": "doc", "labels": ["key", "value"]},
+                           "links": {"type": "relations", "controls": ["fields"], "labels": ["has_value"]}}}
+    pages = [{"src": png_data_uri(400, 520), "width": 400, "height": 520} for _ in range(2)]
+    ctx = open_labeling(page, web_server, web_session, schema, [{"doc": pages}])
+    task = current_task_id(page)
+    page.wait_for_function("() => document.querySelector('lw-task-editor').viewers.doc.width > 0")
+    page.keyboard.press("PageDown")  # the second page
+    # by the keyboard pointer: a key box from the centre, then a value box four steps to the right
+    for key in ["1", "Alt+Enter", "Alt+ArrowRight", "Alt+ArrowDown", "Alt+Enter", "2",
+                *["Alt+ArrowRight"] * 3, "Alt+Enter", "Alt+ArrowRight", "Alt+ArrowDown", "Alt+Enter"]:
+        page.keyboard.press(key)
+    for key in ["Tab", "r", "Tab", "r"]:  # from the key to the value
+        page.keyboard.press(key)
+    arrow = page.locator(".lw-relation-arrows .lw-relation-arrow")
+    expect(arrow).to_have_count(1)
+    expect(arrow.locator("text")).to_have_text("has_value")
+    page.keyboard.press("Escape")
+    page.keyboard.press("PageUp")  # the first page: its regions are not drawn, nor is the arrow
+    expect(arrow).to_have_count(0)
+    page.keyboard.press("PageDown")
+    expect(arrow).to_have_count(1)
+    screenshot(page, "relations-pdf")
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    result = ctx.results()[0].result
+    by_label = {b["label"]: b for b in result["fields"]}
+    assert {b["page"] for b in result["fields"]} == {1}
+    assert by_label["value"]["x"] > by_label["key"]["x"] + by_label["key"]["width"]
+    assert result["links"] == [{"from": by_label["key"]["id"], "to": by_label["value"]["id"], "label": "has_value"}]
