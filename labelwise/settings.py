@@ -103,6 +103,9 @@ class Settings(BaseSettings):
                                       "each further attempt (with random jitter), up to webhook_backoff_max_seconds.")
     webhook_backoff_max_seconds: float = Field(
         default=3600, gt=0, description="The longest wait between two attempts of a webhook delivery.")
+    webhook_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Webhook deliveries each process sends at once, so that one slow "
+                                            "receiver does not hold up the others.")
     webhook_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often an idle webhook dispatcher looks for deliveries that are due.")
     webhook_allow_link_local: bool = Field(

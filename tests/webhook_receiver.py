@@ -1,4 +1,4 @@
-"""A real HTTP receiver for webhook tests: records every POST, and answers 500 to the first `fail_first`."""
+"""A real HTTP receiver for webhook tests: records every POST, answers 500 to the first `fail_first`, and can be\nslow (`delay` seconds before each answer)."""
 
 import json
 import threading
@@ -7,8 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    def __init__(self, *, fail_first: int = 0, fail_status: int = 500) -> None:
+    def __init__(self, *, fail_first: int = 0, fail_status: int = 500, delay: float = 0) -> None:
         self.fail_first = fail_first
+        self.delay = delay
         self.fail_status = fail_status
         self.received: list[dict] = []  # every request, failed ones too: {"headers", "body", "status"}
         self._lock = threading.Lock()
@@ -17,6 +18,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(receiver.delay)
                 with receiver._lock:
                     status = receiver.fail_status if len(receiver.received) < receiver.fail_first else 200
                     receiver.received.append({"headers": dict(self.headers), "body": body, "status": status,

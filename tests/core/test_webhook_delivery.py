@@ -257,3 +257,19 @@ def test_projects_know_whether_an_active_webhook_listens(session, owner, project
     assert hooks.ping(session, owner.user, first.id)  # a ping is queued even so; it waits for the webhook
     hooks.update_webhook(session, owner.user, first.id, {"active": True})
     assert flag() is True
+
+
+def test_a_slow_receiver_does_not_hold_up_the_others(app, settings, session, owner, project):
+    settings = settings.model_copy(update={"webhook_concurrency": 2, "webhook_poll_seconds": 0.02})
+    with Receiver(delay=3) as slow, Receiver() as fast:
+        slow_hook = add_hook(session, owner, project, slow.url)
+        fast_hook = add_hook(session, owner, project, fast.url)
+        hooks.ping(session, owner.user, slow_hook.id)  # due first
+        hooks.ping(session, owner.user, fast_hook.id)
+        dispatcher = WebhookDispatcher(app.state.session_factory, settings=settings)
+        started = time.monotonic()
+        dispatcher.start()
+        fast.wait_for(lambda r: r.delivered, timeout=2.5)
+        assert time.monotonic() - started < 2.5 and not slow.delivered
+        slow.wait_for(lambda r: r.delivered, timeout=10)
+        dispatcher.stop()

@@ -1,7 +1,7 @@
 """Sending the webhook outbox: claim a due delivery, POST it signed, record the outcome, retry with backoff.
 
 A `WebhookDispatcher` runs beside the job runner, in every server process (when
-`run_jobs_in_server`) and in every `labelwise worker`. Claiming a delivery is one conditional UPDATE
+`run_jobs_in_server`) and in every `labelwise worker`, with `webhook_concurrency` sending threads. Claiming a delivery is one conditional UPDATE
 (with `FOR UPDATE SKIP LOCKED` on PostgreSQL) that counts the attempt and moves `next_attempt_at` a
 lease ahead, so any number of dispatchers can run, and a delivery whose dispatcher died mid-send is
 simply due again when its lease runs out: pending deliveries resume after a restart, at least once.
@@ -89,19 +89,23 @@ class WebhookDispatcher:
                                   transport=transport, headers={"User-Agent": f"labelwise-webhooks/{__version__}"})
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     # -- the loop ---------------------------------------------------------------------------------------
 
-    def start(self) -> threading.Thread:
-        self._thread = threading.Thread(target=self.run_forever, name=f"labelwise-webhooks-{self.name}", daemon=True)
-        self._thread.start()
-        return self._thread
+    def start(self) -> list[threading.Thread]:
+        """`webhook_concurrency` sending threads, so one slow receiver does not hold up the others."""
+        self._threads = [threading.Thread(target=self.run_forever, name=f"labelwise-webhooks-{self.name}-{n}",
+                                          daemon=True) for n in range(self.settings.webhook_concurrency)]
+        for thread in self._threads:
+            thread.start()
+        return self._threads
 
     def stop(self, timeout: float = 10) -> None:
         self.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._http.close()
 
     def request_stop(self) -> None:
@@ -118,7 +122,7 @@ class WebhookDispatcher:
             except Exception:  # a lost database must not kill the dispatcher; try again after a pause
                 log.exception("webhook dispatcher %s: claiming failed", self.name)
                 sent = 0
-            if not sent:
+            if not sent and not self._stop.is_set():
                 self._wake.wait(self.settings.webhook_poll_seconds)
                 self._wake.clear()
 
