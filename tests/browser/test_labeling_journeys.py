@@ -105,3 +105,10 @@ def test_ten_tasks_by_keyboard(page, web_server, web_session, template):
         detail = page.request.get(f"{web_server.url}/api/v1/tasks/{ids[i]}").json()
         (annotation,) = detail["annotations"]
         assert annotation["status"] == "submitted" and check(annotation["result"]), (i, annotation["result"])
+
+
+def test_every_template_has_a_keyboard_journey():
+    from tests.browser.test_labeling_pointer_journeys import JOURNEYS as DRAWING
+
+    missing = set(TEMPLATES) - {name[1:] for name in JOURNEYS} - set(DRAWING)
+    assert not missing, f"templates no keyboard journey labels: {sorted(missing)}"
