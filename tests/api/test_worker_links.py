@@ -158,3 +158,19 @@ def test_batch_link_serves_only_its_batch_and_pause_rules_hold(client, session):
     assert paused.status_code == 200, paused.text
     refused = client.get(f"/api/v1/projects/{project.id}/next", headers=other.headers)
     assert refused.status_code == 403 and "too fast" in refused.json()["message"]
+
+
+def test_qualification_and_gold_apply_to_workers_as_to_members(client, session):
+    manager = make_user(session, "m")
+    project = make_project(session, manager.user, settings={"qualification_gold": 1, "qualification_accuracy": 1.0})
+    add_tasks(session, manager.user, project, [{"data": {"text": "gold one"}, "gold": {"sentiment": "negative"}},
+                                               *texts(2)])
+    link = _link(client, manager, project.id)
+    worker = Worker(client, link, "Q1")
+    members = client.get(f"/api/v1/projects/{project.id}/members", headers=manager.headers).json()
+    assert any(m["username"] == f"ext-p{project.id}-Q1" for m in members)
+    first = next_task(client, worker, project.id)
+    assert first["data"] == {"text": "gold one"}  # qualifying: the test task comes first
+    assert _answer(client, worker.headers, first["id"], label="positive").status_code == 201  # wrong
+    refused = client.get(f"/api/v1/projects/{project.id}/next", headers=worker.headers)
+    assert refused.status_code == 403 and "paused" in refused.json()["message"]
