@@ -13,7 +13,7 @@ from labelwise.api import (
 )
 from labelwise.api import jobs as jobs_api
 from labelwise.api import batches, duplicates, label_errors, media, ml_backends, model_versions, sso, weak, webhooks
-from labelwise.api import forecasts, worker_links
+from labelwise.api import forecasts, pilots, worker_links
 from labelwise.api.guards import BodyLimit, SameOrigin
 from labelwise.core.job_kinds import default_handlers
 from labelwise.core.platform.job_runner import JobRunner
@@ -74,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (auth, sso, users, projects, tasks, imports, annotations, reviews, exports, snapshots, schema, quality):
         api.include_router(module.router)
     for module in (media, duplicates, jobs_api, ml_backends, weak, model_versions, label_errors, batches, webhooks,
-                   worker_links, forecasts):
+                   worker_links, forecasts, pilots):
         api.include_router(module.router)
     api.add_api_route("/health", _health, methods=["GET"], tags=["meta"])
     app.include_router(api)

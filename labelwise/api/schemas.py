@@ -500,3 +500,16 @@ class ReannotateOut(BaseModel):
     annotations: int
     tasks: int
     applied: bool
+
+
+class PilotIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    annotators: list[str] = Field(description="Usernames of the members who all label the pilot's tasks (2-50).")
+    task_ids: list[int] | None = Field(None, description="The pilot's tasks; or give `sample`.")
+    sample: int | None = Field(None, description="Take the first N tasks nobody has been given yet.")
+    lease_days: int = Field(7, description="How long the pilot's tasks stay leased to its annotators (1-90).")
+
+
+class PilotCommentIn(_In):
+    task_id: int
+    text: str = Field(max_length=5000)

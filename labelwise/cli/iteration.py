@@ -99,3 +99,46 @@ def schema_reannotate(
                                      dry_run=dry_run)
         verb = "sent back" if done.applied else "would go back"
         out.print(f"{done.annotations} answers on {done.tasks} tasks {verb} ({done.mode})", highlight=False)
+
+
+pilot_app = typer.Typer(help="Pilot rounds: chosen annotators label the same items; reports and comparisons.")
+
+
+@pilot_app.command("start")
+def pilot_start(
+    project_id: int,
+    name: str,
+    annotators: Annotated[str, typer.Option(help="Comma-separated usernames (2 or more).")],
+    sample: Annotated[Optional[int], typer.Option(help="Take the first N tasks nobody has been given.")] = None,
+    tasks: Annotated[Optional[str], typer.Option(help="Comma-separated task ids (instead of --sample).")] = None,
+    lease_days: Annotated[int, typer.Option(help="Days the pilot tasks stay leased to its annotators.")] = 7,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Start a pilot round: every annotator gets every pilot task."""
+    from labelwise.core.iteration import pilots
+
+    try:
+        task_ids = [int(t) for t in tasks.split(",") if t.strip()] if tasks else None
+    except ValueError:
+        raise Invalid("--tasks takes comma-separated task ids", field="tasks") from None
+    with open_session(settings_for(database, data_dir)) as session:
+        pilot = pilots.create_pilot(session, acting_user(session, actor), project_id, name=name,
+                                    annotators=[a.strip() for a in annotators.split(",") if a.strip()],
+                                    task_ids=task_ids, sample=sample, lease_days=lease_days)
+        out.print(f"pilot {pilot.id} '{pilot.name}': {len(pilot.task_ids)} tasks x {len(pilot.annotator_ids)} "
+                  "annotators", highlight=False)
+
+
+@pilot_app.command("report")
+def pilot_report(pilot_id: int, compare: Annotated[Optional[int], typer.Option(
+                     help="Another pilot of the project to compare with (this one as 'before').")] = None,
+                 actor: ActorOption = None, database: DatabaseOption = None, data_dir: DataDirOption = None) -> None:
+    """Print a pilot's report (or the comparison of two pilots) as JSON."""
+    from labelwise.core.iteration import pilots
+
+    with open_session(settings_for(database, data_dir)) as session:
+        user = acting_user(session, actor)
+        found = pilots.compare(session, user, pilot_id, compare) if compare else pilots.report(session, user, pilot_id)
+        print(json.dumps(found, indent=2))

@@ -51,6 +51,7 @@ from labelwise.quality.method_choice import (
     choose_method,
     make_aggregator,
 )
+from labelwise.quality.pilot import compare_reports, control_report
 from labelwise.quality.simulate import SimulatedCrowd, simulate_crowd
 from labelwise.quality.spatial_agreement import (
     MatchScore,
@@ -68,6 +69,8 @@ from labelwise.quality.spatial_agreement import (
 )
 
 __all__ = [
+    "compare_reports",
+    "control_report",
     "GLAD",
     "MACE",
     "AggregatedSpan",

@@ -115,6 +115,26 @@ class Client:
         return self._call("POST", f"/projects/{project_id}/reannotate",
                           json={"mode": mode, "dry_run": dry_run, **selection})
 
+    # pilot rounds
+    def create_pilot(self, project_id: int, name: str, annotators: list[str], *, task_ids: list[int] | None = None,
+                     sample: int | None = None, lease_days: int = 7) -> JSON:
+        """Start a pilot: every annotator (usernames) labels the same tasks (`task_ids`, or a `sample` of fresh ones)."""
+        return self._call("POST", f"/projects/{project_id}/pilots", json={
+            "name": name, "annotators": annotators, "task_ids": task_ids, "sample": sample, "lease_days": lease_days})
+
+    def list_pilots(self, project_id: int) -> list[JSON]:
+        return self._call("GET", f"/projects/{project_id}/pilots")
+
+    def pilot_report(self, pilot_id: int) -> JSON:
+        """Per control: agreement, confusion matrix, most confused pairs with items, deviations; comments."""
+        return self._call("GET", f"/pilots/{pilot_id}")
+
+    def compare_pilots(self, before: int, after: int) -> JSON:
+        return self._call("GET", f"/pilots/{before}/compare/{after}")
+
+    def comment_pilot(self, pilot_id: int, task_id: int, text: str) -> JSON:
+        return self._call("POST", f"/pilots/{pilot_id}/comments", json={"task_id": task_id, "text": text})
+
     def delete_project(self, project_id: int) -> None:
         self._call("DELETE", f"/projects/{project_id}")
 

@@ -149,6 +149,36 @@ class ProjectVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class PilotRound(Base):
+    """A pilot: every chosen annotator labels the same tasks (leased to each of them when it starts)."""
+
+    __tablename__ = "pilot_rounds"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    task_ids: Mapped[list[int]] = mapped_column(JSON)
+    annotator_ids: Mapped[list[int]] = mapped_column(JSON)
+    schema_version: Mapped[int] = mapped_column(Integer)
+    guidelines_version: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PilotComment(Base):
+    """A pilot annotator's note on one item (what was unclear), shown in the pilot report."""
+
+    __tablename__ = "pilot_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pilot_id: Mapped[int] = mapped_column(ForeignKey("pilot_rounds.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Member(Base):
     """A user's role in a project, and their standing as an annotator there (`active`, `qualifying`, `paused`)."""
 

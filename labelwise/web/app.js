@@ -28,6 +28,7 @@ const ROUTES = [
   [/^\/app\/projects\/(?<id>\d+)\/crowd\/?$/, "crowd"],
   [/^\/app\/projects\/(?<id>\d+)\/review\/?$/, "review"],
   [/^\/app\/projects\/(?<id>\d+)\/quality\/?$/, "quality"],
+  [/^\/app\/projects\/(?<id>\d+)\/pilots\/?$/, "pilots"],
   [/^\/app\/projects\/(?<id>\d+)\/adjudication\/?$/, "adjudication"],
   [/^\/app\/projects\/(?<id>\d+)\/label\/?$/, "label"],
   [/^\/app\/notifications\/?$/, "notifications"],

@@ -38,3 +38,23 @@ def test_change_schema_with_a_rename_migration(live_server, session):
         with pytest.raises(ApiError) as refused:
             sdk.reannotate(project["id"])
         assert refused.value.status == 422 and refused.value.field == "selection"
+
+
+def test_pilot_round_through_the_sdk(live_server, session):
+    admin = make_user(session, "admin", admin=True)
+    with Client(live_server.url, token=admin.token) as sdk:
+        project = sdk.create_project("Reviews", TEXT_SCHEMA)
+        sdk.import_tasks(project["id"], [{"text": "fine"}, {"text": "meh"}, {"text": "bad"}])
+        make_user(session, "bob")
+        sdk.add_member(project["id"], "admin", "manager")
+        sdk.add_member(project["id"], "bob", "annotator")
+        pilot = sdk.create_pilot(project["id"], "round 1", ["admin", "bob"], sample=2)
+        assert pilot["expected"] == 4
+        for task_id in pilot["task_ids"]:
+            sdk.submit(task_id, {"sentiment": "neutral"})
+        sdk.comment_pilot(pilot["id"], pilot["task_ids"][0], "meh is neutral?")
+        report = sdk.pilot_report(pilot["id"])
+        assert report["answered"] == 2 and report["comments"][0]["annotator"] == "admin"
+        assert [p["name"] for p in sdk.list_pilots(project["id"])] == ["round 1"]
+        second = sdk.create_pilot(project["id"], "round 2", ["admin", "bob"], task_ids=[3])
+        assert sdk.compare_pilots(pilot["id"], second["id"])["after"]["name"] == "round 2"

@@ -8,6 +8,7 @@ const TABS = [
   { key: "review", label: "Review", path: "/review", min: "reviewer" },
   { key: "adjudication", label: "Adjudicate", path: "/adjudication", min: "reviewer" },
   { key: "quality", label: "Quality", path: "/quality", min: "reviewer" },
+  { key: "pilots", label: "Pilots", path: "/pilots", min: "reviewer" },
   { key: "model", label: "Model", path: "/model", min: "manager" },
   { key: "weak", label: "Rules", path: "/weak", min: "manager" },
   { key: "import", label: "Import", path: "/import", min: "manager" },

@@ -9,8 +9,8 @@ import { toYaml } from "./yaml.js";
 const KINDS = ["annotations", "predictions", "gold"];
 
 /** The "Label schema" card of the settings page; `onApplied(project)` after a change is saved. */
-export function schemaChangeCard(project, { onApplied = () => {} } = {}) {
-  const editor = schemaEditor(toYaml(project.label_schema));
+export function schemaChangeCard(project, { onApplied = () => {}, merge = null } = {}) {
+  const editor = schemaEditor(toYaml(merge ? withoutLabel(project.label_schema, merge) : project.label_schema));
   const previewButton = h("button", { type: "button", class: "btn" }, "Preview change");
   const report = h("div", { class: "schema-report", "aria-live": "polite" });
   const card = h("section", { class: "card schema-change" }, h("h2", null, "Label schema"),
@@ -124,7 +124,17 @@ export function schemaChangeCard(project, { onApplied = () => {} } = {}) {
   }
 
   previewButton.addEventListener("click", () => preview());
+  if (merge) preview([{ op: "rename_label", control: merge.control, from: merge.from, to: merge.to }]);
   return { el: card, editor };
+}
+
+/** The schema with one label taken out of a control (a pilot's "merge A into B"). */
+function withoutLabel(schema, { control, from }) {
+  const copy = JSON.parse(JSON.stringify(schema));
+  const spec = copy.controls?.[control];
+  if (spec?.options) spec.options = spec.options.filter((o) => o !== from);
+  if (spec?.labels) spec.labels = spec.labels.filter((l) => l !== from);
+  return copy;
 }
 
 function preset(select, step, value) {

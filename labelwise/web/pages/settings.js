@@ -20,6 +20,9 @@ export default async function settingsPage(view, ctx) {
   const description = h("textarea", { name: "description", rows: 2 });
   description.value = project.description;
   const guidelines = guidelinesField(project.guidelines);
+  // From a pilot report's "Clarify in guidelines": the note is appended, ready to edit and save.
+  const note = ctx.query.get("guideline");
+  if (note) guidelines.input.value = `${project.guidelines.trimEnd()}\n\n${note}`.trimStart();
   const settings = settingsFieldset(project.settings);
   const message = h("div", { class: "form-message", "aria-live": "assertive" });
   const save = h("button", { type: "submit", class: "btn btn-primary" }, "Save changes");
@@ -55,7 +58,11 @@ export default async function settingsPage(view, ctx) {
   });
 
   const versions = await versionsCard(project, { signal: ctx.signal });
-  const schema = schemaChangeCard(project, { onApplied: () => versions.reload() }).el;
+  // From a pilot report's "Merge": the schema without the label, previewed with the merge migration.
+  let merge = null;
+  try { merge = ctx.query.get("merge") ? JSON.parse(ctx.query.get("merge")) : null; } catch { merge = null; }
+  const schemaCard = schemaChangeCard(project, { onApplied: () => versions.reload(), merge });
+  const schema = schemaCard.el;
 
   const del = h("button", { type: "button", class: "btn btn-danger" }, "Delete project…");
   del.addEventListener("click", async () => {
@@ -77,4 +84,6 @@ export default async function settingsPage(view, ctx) {
     h("p", null, "Deleting a project removes its data for good."), del);
 
   view.append(projectHeader(project, "settings", { title: `Settings · ${project.name}` }), form, schema, versions.el, danger);
+  if (note) guidelines.input.focus();
+  if (merge) schema.scrollIntoView();
 }
