@@ -44,8 +44,10 @@ def ls_name(schema: LabelSchema, name: str) -> str:
     return name
 
 
-_VALUE_KEYS = {"choices": "choices", "taxonomy": "taxonomy", "text": "text", "rating": "rating", "number": "number"}
-_ITEM_TYPES = {"choices": "choices", "taxonomy": "taxonomy", "text": "textarea", "rating": "rating", "number": "number"}
+_VALUE_KEYS = {"choices": "choices", "taxonomy": "taxonomy", "text": "text", "rating": "rating", "number": "number",
+               "datetime": "datetime"}
+_ITEM_TYPES = {"choices": "choices", "taxonomy": "taxonomy", "text": "textarea", "rating": "rating", "number": "number",
+               "datetime": "datetime"}
 
 
 def _answer_value(kind: str, value: Any) -> dict[str, Any]:
@@ -78,7 +80,7 @@ def to_items(schema: LabelSchema, data: Mapping[str, Any], result: Mapping[str, 
             items.append({**base, "type": "taxonomy", "value": {"taxonomy": value}})
         elif kind == "text":
             items.append({**base, "type": "textarea", "value": {"text": [value]}})
-        elif kind in ("rating", "number"):
+        elif kind in ("rating", "number", "datetime"):
             items.append({**base, "type": kind, "value": {kind: value}})
         elif kind == "ranking":
             ranked = dict(value) if spec.buckets else {to_name: list(value)}

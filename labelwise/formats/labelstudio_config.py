@@ -86,7 +86,6 @@ _TOOLS = {
 _UNSUPPORTED_TAGS = {
     "ellipse": "ellipses have no labelwise region type (boxes, polygons, keypoints, masks are)",
     "ellipselabels": "ellipses have no labelwise region type (boxes, polygons, keypoints, masks are)",
-    "datetime": "dates have no labelwise control; use a text or number control",
     "pdf": "a PDF file is not an object here yet (labelwise's pdf object takes page images)",
     "ocrlabels": "OCR regions on PDF pages are not supported yet",
     "bitmask": "bitmask regions have no labelwise equivalent; brush masks (run-length) do",
@@ -95,7 +94,7 @@ _UNSUPPORTED_TAGS = {
     "vectorlabels": "vector (Bezier) paths have no labelwise equivalent; polylines do",
     "shortcut": "text shortcuts (insert a snippet into a TextArea) are not supported",
 }
-CONTROL_TAGS = ({"choices", "taxonomy", "relations", "textarea", "rating", "number", "ranker", "pairwise"}
+CONTROL_TAGS = ({"choices", "taxonomy", "relations", "textarea", "rating", "number", "ranker", "pairwise", "datetime"}
                 | set(_REGION_TAGS) | set(_TOOLS) | set(_UNSUPPORTED_TAGS))
 # Pure layout and display: nothing to convert, nothing lost for labeling.
 _LAYOUT = {"view", "style", "filter", "collapse", "panel"}
@@ -130,7 +129,6 @@ _NOT_KEPT = {
     "valuelist": "several media in one object need a plain $variable naming a list of images",
     "isEditable".lower(): "options added by annotators are not supported",
     "labeling": "taxonomy as region labels is not supported; the taxonomy is one answer per task",
-    "only": "date parts are not supported",
     "framerate": "the frame rate comes from the task data (video frame_rate), not the config",
     "allownested": "nested choices are not supported; flat options",
 }
@@ -592,6 +590,25 @@ class _Converter:
             del spec["min"], spec["max"]
         self._add(element, name, spec, {"min", "max", "step"})
 
+    def _datetime(self, element: Element) -> None:
+        started = self._start(element, "datetime")
+        if started is None:
+            return
+        name, spec = started
+        parts = {p.strip().lower() for p in (element.get("only") or "").split(",") if p.strip()}
+        kinds = {frozenset(): "datetime", frozenset({"date", "time"}): "datetime", frozenset({"date"}): "date",
+                 frozenset({"time"}): "time", frozenset({"month"}): "month", frozenset({"year"}): "year"}
+        kind = kinds.get(frozenset(parts))
+        if kind is None:
+            kind = "datetime"
+            self.warn(element, f"only={element.get('only')!r}: this combination of parts is asked as a date and time")
+        if kind != "datetime":
+            spec["format"] = kind
+        for attr in ("min", "max"):
+            if element.get(attr):
+                spec[attr] = element.get(attr)
+        self._add(element, name, spec, {"only", "min", "max", "format"})
+
     def _ranker(self, element: Element) -> None:
         started = self._start(element, "ranking")
         if started is None:
@@ -772,6 +789,7 @@ _CONTROL_HANDLERS = {
     "number": _Converter._number,
     "ranker": _Converter._ranker,
     "pairwise": _Converter._pairwise,
+    "datetime": _Converter._datetime,
     **{tool: _Converter._tool for tool in _TOOLS},
 }
 

@@ -29,7 +29,7 @@ _ANNOTATION_KEYS = ("annotator", "annotation_id", "created_at", "updated_at", "l
 _LABEL_KEYS = ("labels", "rectanglelabels", "polygonlabels", "keypointlabels", "brushlabels", "hypertextlabels",
                "paragraphlabels", "timeserieslabels", "ellipselabels", "timelinelabels")
 _KINDS = {"choices": "choices", "taxonomy": "taxonomy", "text": "textarea", "rating": "rating", "number": "number",
-          "ranking": "ranker", "pairwise": "pairwise"}
+          "ranking": "ranker", "pairwise": "pairwise", "datetime": "datetime"}
 
 
 def read(fp: IO[bytes], *, schema: LabelSchema, **options: Any) -> Iterator[Row]:

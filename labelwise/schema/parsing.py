@@ -17,12 +17,14 @@ import yaml
 from pydantic import ValidationError
 
 from labelwise.errors import Invalid
+from labelwise.schema import datetimes
 from labelwise.schema.safe_yaml import NoAliasLoader
 from labelwise.schema.specs import (
     CONTROL_CLASSES,
     OBJECT_CLASSES,
     ChoicesControl,
     ControlSpec,
+    DatetimeControl,
     EditControl,
     KeypointsControl,
     MessageScoped,
@@ -286,6 +288,12 @@ def _check_control(name: str, spec: ControlSpec, objects: dict, controls: dict) 
         if spec.buckets and objects[spec.object].type == "chat":
             raise Invalid(f"{owner}: buckets sort a paragraphs object's items; on a chat, ranking orders each "
                           "turn's alternatives", field=f"{path}.buckets")
+    if isinstance(spec, DatetimeControl):
+        for key in ("min", "max"):
+            value = getattr(spec, key)
+            if value is not None and not datetimes.is_valid(spec.format, value):
+                raise Invalid(f"{owner}: '{key}' {value!r} is not a {spec.format} like "
+                              f"{datetimes.EXAMPLES[spec.format]}", field=f"{path}.{key}")
     if isinstance(spec, KeypointsControl):
         _check_skeleton(spec, owner, path)
     elif isinstance(spec, RelationsControl):

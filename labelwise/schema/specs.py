@@ -48,6 +48,7 @@ __all__ = [
     "TextControl",
     "RatingControl",
     "NumberControl",
+    "DatetimeControl",
     "RankingControl",
     "PairwiseControl",
     "EditControl",
@@ -342,6 +343,16 @@ class NumberControl(PerRegionMixin, ObjectControl, MessageScoped):
     integer: StrictBool = False
 
 
+class DatetimeControl(PerRegionMixin, ObjectControl):
+    """A date and/or time as ISO 8601 text: `datetime` 2024-05-01T13:30, `date` 2024-05-01, `time` 13:30,
+    `month` 2024-05, `year` 2024; `min`/`max` in the same form (Label Studio's DateTime)."""
+
+    type: Literal["datetime"]
+    format: Literal["datetime", "date", "time", "month", "year"] = "datetime"
+    min: Annotated[str, Strict()] | None = None
+    max: Annotated[str, Strict()] | None = None
+
+
 class RankingBucket(Spec):
     name: _Name
     title: Annotated[str, Strict()] | None = None
@@ -391,6 +402,7 @@ CONTROL_CLASSES: dict[str, type[ControlSpec]] = {
     "text": TextControl,
     "rating": RatingControl,
     "number": NumberControl,
+    "datetime": DatetimeControl,
     "ranking": RankingControl,
     "pairwise": PairwiseControl,
     "edit": EditControl,

@@ -12,11 +12,13 @@ from labelwise.errors import Invalid
 from labelwise.schema._checking import _Context, _count, _Here, _is_number, _kind, _list, _mapping, _option
 from labelwise.schema.chat import message_keyed
 from labelwise.schema.chat_results import check_by_message
+from labelwise.schema import datetimes
 from labelwise.schema.dynamic import is_shown, options_for
 from labelwise.schema.regions import REGION_CHECKERS
 from labelwise.schema.specs import (
     ChoicesControl,
     ControlSpec,
+    DatetimeControl,
     LabelSchema,
     NumberControl,
     PairwiseControl,
@@ -167,6 +169,17 @@ def _check_number(here: _Here, value: Any) -> int | float:
     return int(value) if control.integer else value
 
 
+def _check_datetime(here: _Here, value: Any) -> str:
+    control: DatetimeControl = here.control
+    if not datetimes.is_valid(control.format, value):
+        raise here.fail(f"expects a {control.format} like {datetimes.EXAMPLES[control.format]}, not {value!r}")
+    if control.min is not None and value < control.min:
+        raise here.fail(f"{value} is before the minimum {control.min}")
+    if control.max is not None and value > control.max:
+        raise here.fail(f"{value} is after the maximum {control.max}")
+    return value
+
+
 def _check_ranking(here: _Here, value: Any) -> list[str] | dict[str, list[str]]:
     control: RankingControl = here.control
     if control.buckets:
@@ -300,6 +313,7 @@ _CHECKERS: dict[type[ControlSpec], Callable[[_Here, Any], Any]] = {
     TextControl: _check_text,
     RatingControl: _check_rating,
     NumberControl: _check_number,
+    DatetimeControl: _check_datetime,
     RankingControl: _check_ranking,
     PairwiseControl: _check_pairwise,
     **REGION_CHECKERS,

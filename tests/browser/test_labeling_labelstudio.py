@@ -14,6 +14,7 @@ CONFIG = """
            whenLabelValue="Person"><Choice value="real"/><Choice value="fictional"/></Choices>
   <Choices name="topic" toName="text" value="$topics"/>
   <TextArea name="why" toName="text" visibleWhen="choice-selected" whenTagName="topic" whenChoiceValue="other"/>
+  <DateTime name="when" toName="text" only="date"/>
   <List name="items" value="$items"/>
   <Ranker name="rank" toName="items"><Bucket name="good" title="Good"/><Bucket name="bad" title="Bad"/></Ranker>
 </View>
@@ -44,6 +45,7 @@ def test_label_studio_features_on_the_labeling_page(page, web_server, web_sessio
     page.click("[data-control=kind] .lw-choice[data-option=fictional]")
 
     page.select_option("[data-control=rank] select[data-item=i2]", "good")
+    page.fill("[data-control=when] input", "2024-02-29")
     page.click("[data-control=topic] .lw-control-title")
     page.keyboard.press("Enter")
     wait_next_task(page, first)
@@ -54,6 +56,7 @@ def test_label_studio_features_on_the_labeling_page(page, web_server, web_sessio
     assert result["kind"] == {span["id"]: "fictional"}
     assert result["topic"] == "other" and result["why"] == "none fits"
     assert result["rank"] == {"good": ["i2"]}
+    assert result["when"] == "2024-02-29"
 
 
 def test_hypertext_shows_its_text_and_spans_count_in_it(page, web_server, web_session):

@@ -352,6 +352,12 @@ TEMPLATES = {
     <Label value="Stamp" background="blue"/>
   </RectangleLabels>
 </View>""",
+    "event_dates": """
+<View>
+  <Text name="text" value="$text"/>
+  <DateTime name="when" toName="text" only="date" min="2000-01-01" required="true"/>
+  <DateTime name="at" toName="text"/>
+</View>""",
     "styled_layout": """
 <View>
   <Style>.lw { color: red; }</Style>
@@ -367,8 +373,6 @@ TEMPLATES = {
 UNSUPPORTED = {
     "ellipse": '<View><Image name="i" value="$i"/><EllipseLabels name="e" toName="i"><Label value="a"/>'
                '</EllipseLabels><Choices name="c" toName="i"><Choice value="x"/></Choices></View>',
-    "datetime": '<View><Text name="t" value="$t"/><DateTime name="d" toName="t" only="date"/>'
-                '<Choices name="c" toName="t"><Choice value="x"/></Choices></View>',
     "pdf": '<View><Pdf name="p" value="$pdf"/><Text name="t" value="$t"/>'
            '<Choices name="c" toName="t"><Choice value="x"/></Choices></View>',
 }

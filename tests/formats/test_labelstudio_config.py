@@ -235,7 +235,8 @@ def test_dialogue_paragraphs_taxonomy_and_multiple_choices():
     ("config", "words"),
     [
         ('<View><Image name="i" value="$i"/><Ellipse name="e" toName="i"/></View>', "ellipses have no labelwise"),
-        ('<View><Text name="t" value="$t"/><DateTime name="d" toName="t"/></View>', "dates have no labelwise control"),
+        ('<View><Text name="t" value="$t"/><DateTime name="d" toName="t" only="year,time"/></View>',
+         "this combination of parts"),
         ('<View><Text name="t" value="$t"/><Foo name="x"/></View>', "not a Label Studio tag this converter knows"),
         ('<View><Text name="t" value="$t"/><Choices name="c" toName="nope"><Choice value="a"/></Choices></View>',
          "not a supported object"),

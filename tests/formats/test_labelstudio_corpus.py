@@ -159,3 +159,14 @@ def test_per_region_text_answers_for_the_regions_of_every_tool_on_the_object():
               "transcription": {"b": "hello", "p": "world"}}
     assert validate_result(parsed, data, result)["transcription"] == {"b": "hello", "p": "world"}
     assert warnings == []
+
+
+def test_datetime_controls_keep_their_format_and_bounds():
+    schema = parse_schema(convert(TEMPLATES["event_dates"])[0])
+    when = schema.controls["when"]
+    assert (when.format, when.min, when.required) == ("date", "2000-01-01", True)
+    data = {"text": "t"}
+    assert validate_result(schema, data, {"when": "2024-02-29", "at": "2024-05-01T13:30"})["when"] == "2024-02-29"
+    for bad, words in (("2023-02-29", "expects a date"), ("1999-12-31", "before the minimum")):
+        with pytest.raises(Invalid, match=words):
+            validate_result(schema, data, {"when": bad})

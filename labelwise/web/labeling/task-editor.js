@@ -28,6 +28,7 @@ import { TracksControl } from "./controls/tracks.js";
 import { TextInputControl } from "./controls/text-input.js";
 import { RatingControl } from "./controls/rating.js";
 import { NumberControl } from "./controls/number.js";
+import { DatetimeControl } from "./controls/datetime.js";
 import { RankingControl } from "./controls/ranking.js";
 import { PairwiseControl } from "./controls/pairwise.js";
 import { EditControl } from "./controls/edit.js";
@@ -41,7 +42,7 @@ const CONTROLS = {
   choices: ChoicesControl, taxonomy: TaxonomyControl, spans: SpansControl, relations: RelationsControl,
   boxes: BoxesControl, polygons: PolygonsControl, polylines: PolylinesControl, keypoints: KeypointsControl,
   masks: MasksControl, segments: SegmentsControl, tracks: TracksControl, text: TextInputControl,
-  rating: RatingControl, number: NumberControl, ranking: RankingControl, pairwise: PairwiseControl,
+  rating: RatingControl, number: NumberControl, datetime: DatetimeControl, ranking: RankingControl, pairwise: PairwiseControl,
   edit: EditControl,
 };
 

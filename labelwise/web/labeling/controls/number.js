@@ -16,10 +16,10 @@ export class NumberControl extends Control {
 
   _read() {
     const text = this.input.value.trim();
-    if (text === "") { this.error.textContent = ""; this.editor.set(this.name, null); return; }
+    if (text === "") { this.error.textContent = ""; this.value = null; return; }
     const n = Number(text);
     this.error.textContent = Number.isFinite(n) ? this.problem(n) || "" : "Not a number.";
-    this.editor.set(this.name, Number.isFinite(n) ? n : null);
+    this.value = Number.isFinite(n) ? n : null; // through `value`: per-region and per-message numbers too
   }
 
   problem(n) {
