@@ -156,6 +156,8 @@ class WebhookDispatcher:
                   "last_attempt_at": now}
         with self.factory() as session:
             if self.sqlite:
+                if session.scalar(pick) is None:  # a read takes no write lock: idle polling never blocks writers
+                    return None
                 delivery_id = session.scalar(update(WebhookDelivery)
                                              .where(WebhookDelivery.id == pick.scalar_subquery(), *due)
                                              .values(**values).returning(WebhookDelivery.id))
