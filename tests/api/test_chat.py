@@ -135,3 +135,15 @@ def test_the_quality_report_of_a_chat_project_works(client, session, owner):
     assert report.json()["control"] == "verdict" and report.json()["controls"] == ["verdict"]
     session.expire_all()
     assert session.get(Task, task.id).consensus == result
+
+
+def test_a_repeated_conversation_is_a_near_duplicate_at_import(client, session, owner):
+    project = make_project(session, owner.user, schema=SCHEMA)
+    words = " ".join(f"word{i}" for i in range(40))
+    chat = {"messages": [{"role": "user", "content": f"Please summarise: {words}"},
+                         {"role": "assistant", "content": f"Summary of {words}."}]}
+    again = {"messages": [{"role": "user", "content": f"Please summarise: {words}!"},
+                          {"role": "assistant", "content": f"Summary of {words}."}]}
+    response = post(client, owner, project.id, jsonl([chat, again]), duplicates="skip")
+    assert response.status_code == 201, response.text
+    assert response.json()["imported"] == 1 and response.json()["near_duplicates"] == 1

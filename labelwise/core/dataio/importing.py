@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.dataio import import_annotations
+from labelwise.core.duplicates.duplicates import TEXT_OBJECTS
 from labelwise.core.duplicates.import_duplicates import DuplicateGate, DuplicateMode, check_mode
 from labelwise.core.platform import events
 from labelwise.core.platform.access import Role, authorize
@@ -95,7 +96,7 @@ def import_tasks(
     flagged = 0
     tally = import_annotations.Tally(user, project_id)
     gate = DuplicateGate(project_id, check_mode(duplicates), text_fields=[  # exact and near: allow, skip or flag
-        spec.field for spec in schema.objects.values() if spec.type in ("text", "paragraphs")])
+        spec.field for spec in schema.objects.values() if spec.type in TEXT_OBJECTS])
 
     def write(pending: list[_Pending]) -> None:
         kept = gate.filter(session, pending)

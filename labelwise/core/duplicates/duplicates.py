@@ -30,6 +30,8 @@ from labelwise.store.models import Task, User
 Kind = Literal["exact", "near_text", "near_image"]
 KINDS = ("exact", "near_text", "near_image")
 _FETCH = 2000
+# Object types whose text near-duplicate scans compare (a chat: its messages' contents).
+TEXT_OBJECTS = ("text", "paragraphs", "chat")
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def scan(session: Session, user: User, project_id: int, *, options: ScanOptions 
     options = options or ScanOptions()
     started = time.perf_counter()
     schema = project_schema(project)
-    text_fields = [spec.field for spec in schema.objects.values() if spec.type in ("text", "paragraphs")]
+    text_fields = [spec.field for spec in schema.objects.values() if spec.type in TEXT_OBJECTS]
     image_fields = [spec.field for spec in schema.objects.values() if spec.type == "image"]
     clusters = exact_clusters(session, project_id)
     if text_fields:
@@ -147,11 +149,22 @@ def task_text(data: dict[str, Any], fields: list[str]) -> str:
     parts = []
     for name in fields:
         value = data.get(name)
+        if isinstance(value, dict) and isinstance(value.get("messages"), list):  # a chat object
+            value = value["messages"]
         if isinstance(value, str):
             parts.append(value)
-        elif isinstance(value, list):  # paragraphs: [{"text": ...}] or strings
-            parts.extend(p.get("text", "") if isinstance(p, dict) else str(p) for p in value)
+        elif isinstance(value, list):  # paragraphs: [{"text": ...}] or strings; chats: [{"content": ...}]
+            parts.extend(_item_text(p) for p in value)
     return "\n".join(parts)
+
+
+def _item_text(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    if isinstance(item.get("alternatives"), list):
+        return "\n".join(_item_text(a) for a in item["alternatives"])
+    text = item.get("text", item.get("content"))
+    return text if isinstance(text, str) else ""
 
 
 def image_hash_of(data: dict[str, Any], meta: dict[str, Any] | None, fields: list[str], storage) -> int | None:
