@@ -365,7 +365,9 @@ class TestBootstrap:
             assert elapsed < 3
 
 
-def test_alpha_over_a_million_ratings_takes_seconds(capsys):
+def test_alpha_over_a_million_ratings_costs_at_most_twenty_sorts_of_them(capsys):
+    """Measured against sorting the same ratings in the same run (the machine may be busy): the ratio
+    level over ~1M distinct values, the slowest, took about 9 sorts here; the others about one."""
     rng = np.random.default_rng(0)
     n_items, n_raters = 220_000, 5
     truth = rng.integers(0, 10, n_items)
@@ -376,13 +378,22 @@ def test_alpha_over_a_million_ratings_takes_seconds(capsys):
     assert len(values) >= 1_000_000
     floats = values + rng.normal(0, 0.5, len(values)) + 10  # ~1M distinct values
     for level, data in [(level, values) for level in LEVELS] + [("ratio", floats), ("interval", floats)]:
+        sort = min(_sort_seconds(items, raters, data) for _ in range(3))
         started = time.perf_counter()
         alpha = krippendorff_alpha(items, raters, data, level=level)
         elapsed = time.perf_counter() - started
         with capsys.disabled():
-            print(f"\nalpha {level} over {len(data):,} ratings ({len(np.unique(data)):,} distinct values): {elapsed:.2f} s")
+            print(f"\nalpha {level} over {len(data):,} ratings ({len(np.unique(data)):,} distinct values): "
+                  f"{elapsed:.2f} s, {elapsed / sort:.1f}x a sort of them ({sort:.2f} s)")
         assert 0 < alpha < 1
-        assert elapsed < 10
+        assert elapsed < 20 * sort
+
+
+def _sort_seconds(items, raters, data) -> float:
+    started = time.perf_counter()
+    np.lexsort((data, raters, items))
+    np.unique(data, return_inverse=True)
+    return time.perf_counter() - started
 
 
 def test_exports_match_all():
