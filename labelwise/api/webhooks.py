@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.core.platform.webhook_outbox import EVENTS
 from labelwise.core.webhooks import hooks
@@ -135,7 +136,8 @@ def get_delivery(delivery_id: int, user: UserDep, session: SessionDep):
     return hooks.get_delivery(session, user, delivery_id).__dict__
 
 
-@router.post("/webhook-deliveries/{delivery_id}/redeliver", response_model=DeliveryOut, status_code=201)
+@router.post("/webhook-deliveries/{delivery_id}/redeliver", response_model=DeliveryOut, status_code=201,
+             responses=errors(409))
 def redeliver(delivery_id: int, request: Request, user: UserDep, session: SessionDep):
     """Send a delivered or failed delivery again, as a new delivery of the same event (409 while pending)."""
     delivery = hooks.redeliver(session, user, delivery_id)

@@ -221,3 +221,19 @@ def test_answers_through_a_worker_link_fire_with_the_worker_as_actor(client, tea
         receiver.wait_for(lambda r: r.delivered)
     data = receiver.delivered[0]["data"]
     assert data["task_id"] == task["id"] and data["actor"] == f"ext-p{project.id}-A1WORKER"
+
+
+def test_an_adjudication_changes_consensus_for_webhooks(client, team):
+    manager, ann, _, rev, project = team
+    task = next_task(client, ann, project.id)
+    client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": {"sentiment": "positive"}},
+                headers=ann.headers)
+    with Receiver() as receiver:
+        add_hook(client, manager, project.id, receiver.url, events=["consensus.changed"])
+        decided = client.post(f"/api/v1/tasks/{task['id']}/adjudicate", json={"result": {"sentiment": "neutral"}},
+                              headers=rev.headers)
+        assert decided.status_code == 200, decided.text
+        receiver.wait_for(lambda r: r.delivered)
+    data = receiver.delivered[0]["data"]
+    assert (data["task_id"], data["reason"], data["actor"]) == (task["id"], "adjudicated", "rev")
+    assert data["consensus"] == {"sentiment": "neutral"} and data["previous"] == {"sentiment": "positive"}

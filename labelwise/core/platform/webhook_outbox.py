@@ -73,8 +73,7 @@ def from_audit(session: Session, *, actor: User | None, action: str, object_type
     if event == "review.created":
         data["verdict"] = action.removeprefix("review.")
     if event == "consensus.changed":
-        data["reason"] = "adjudicated"
-        data["confidence"] = 1.0
+        data.update(reason="adjudicated", confidence=1.0, previous=(before or {}).get("consensus"))
     data.update(after or {})
     emit(session, project_id, event, data)
 
