@@ -29,6 +29,40 @@ from labelwise.storage import make_storage
 snapshot_app = typer.Typer(help="Dataset versions: create, list, export and diff snapshots.")
 
 
+@app.command("import-labelstudio")
+def import_labelstudio_command(
+    url: Annotated[str, typer.Argument(help="The Label Studio address, e.g. http://localhost:8080.")],
+    token: Annotated[str, typer.Option(help="A Label Studio access token (Account & Settings).",
+                                       envvar="LABEL_STUDIO_TOKEN")],
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Copy a whole Label Studio instance: projects (configs converted), users, tasks, annotations, predictions."""
+    from labelwise.core.dataio.labelstudio_pull import pull
+
+    def report(item) -> None:
+        if item.error:
+            err.print(f"project {item.source_id} {item.title!r}: failed: {item.error}", markup=False, soft_wrap=True)
+            return
+        s = item.summary
+        out.print(f"project {item.source_id} {item.title!r} -> {item.project_id}: {s.imported} tasks, "
+                  f"{s.annotations} annotations, {s.predictions} predictions, {s.gold} gold, "
+                  f"{s.out_of_range} flagged out of range, {len(item.warnings)} config warning(s)", markup=False,
+                  soft_wrap=True)
+        for warning in item.warnings:
+            err.print(f"  warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+
+    with open_session(settings_for(database, data_dir)) as session:
+        pulled = pull(session, acting_user(session, actor), url, token, on_project=report)
+    done = [p for p in pulled if not p.error]
+    out.print(f"copied {len(done)} of {len(pulled)} projects, "
+              f"{sum(p.summary.imported for p in done)} tasks, {sum(p.summary.annotations for p in done)} annotations",
+              markup=False, soft_wrap=True)
+    if len(done) < len(pulled):
+        raise typer.Exit(1)
+
+
 @app.command("import")
 def import_command(
     project_id: int,

@@ -1,0 +1,128 @@
+"""Pull a whole Label Studio instance through its HTTP API: every project's config (converted, with its
+warnings), its users (as labelwise users, members of the projects they annotated in) and its tasks with
+annotations, predictions and drafts (its full JSON export, read by `formats.labelstudio_json`).
+
+Label Studio answers `/api/projects` and `/api/users` either as a list or as pages
+(`{"results", "next"}`); both are followed. Users are created without a usable password (a random one):
+an administrator sets one. Media stay where Label Studio's tasks point (URLs); files uploaded into Label
+Studio itself are not copied.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from labelwise.core.dataio.import_files import import_file
+from labelwise.core.dataio.importing import ImportSummary
+from labelwise.core.accounts import users
+from labelwise.core.projects.projects import create_project, set_member
+from labelwise.errors import Invalid, LabelwiseError
+from labelwise.formats import labelstudio_config
+from labelwise.store.models import User
+
+__all__ = ["PulledProject", "pull"]
+
+
+@dataclass
+class PulledProject:
+    source_id: int
+    title: str
+    project_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    summary: ImportSummary | None = None
+    error: str | None = None
+
+
+def pull(session: Session, importer: User, url: str, token: str, *, transport: httpx.BaseTransport | None = None,
+         on_project: Callable[[PulledProject], None] | None = None) -> list[PulledProject]:
+    """Copy every project of the Label Studio at `url`; a project that fails is reported and the rest go on."""
+    headers = {"Authorization": f"Token {token}"}
+    with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=120, transport=transport) as http:
+        people = {person["id"]: person for person in _all(http, "/api/users")}
+        pulled = []
+        for source in _all(http, "/api/projects"):
+            item = PulledProject(source_id=source["id"], title=source.get("title") or f"Label Studio {source['id']}")
+            try:
+                _pull_project(session, importer, http, source, people, item)
+            except LabelwiseError as exc:
+                session.rollback()
+                item.error = str(getattr(exc, "message", exc))
+            pulled.append(item)
+            if on_project is not None:
+                on_project(item)
+        return pulled
+
+
+def _pull_project(session: Session, importer: User, http: httpx.Client, source: dict, people: dict,
+                  item: PulledProject) -> None:
+    schema, item.warnings = labelstudio_config.convert(source.get("label_config") or "")
+    project = create_project(session, importer, name=item.title[:200], label_schema=schema,
+                             description=source.get("description") or "",
+                             guidelines=source.get("expert_instruction") or "")
+    item.project_id = project.id
+    tasks = _get(http, f"/api/projects/{source['id']}/export", params={"exportType": "JSON",
+                                                                        "download_all_tasks": "true"})
+    if not isinstance(tasks, list):
+        raise Invalid(f"Label Studio project {source['id']}: its export is not a list of tasks")
+    authors = set()
+    for task in tasks:  # annotators become users and members; drafts stay predictions named after theirs
+        for entry in task.get("annotations") or ():
+            if isinstance(entry, dict):
+                entry["completed_by"] = _author(entry.get("completed_by"), people)
+                authors.add(entry["completed_by"]["username"])
+    for name in sorted(authors):
+        set_member(session, importer, project.id, member=_user(session, name), role="annotator")
+    session.commit()
+    item.summary = import_file(session, importer, project.id, io.BytesIO(json.dumps(tasks).encode()), "labelstudio")
+
+
+def _author(raw: Any, people: dict) -> dict:
+    """`completed_by` as a username: Label Studio's user id, or its object, become the user's email."""
+    person = people.get(raw.get("id") if isinstance(raw, dict) else raw)
+    if person is None and isinstance(raw, dict):
+        person = raw
+    name = (person or {}).get("email") or (person or {}).get("username") or str(raw)
+    return {"username": name}
+
+
+def _user(session: Session, name: str) -> User:
+    existing = session.scalar(select(User).where(User.username == name))
+    if existing is not None:
+        return existing
+    return users.create_user(session, username=name, password=secrets.token_urlsafe(24), email=name if "@" in name else None)
+
+
+def _all(http: httpx.Client, path: str) -> Iterator[dict]:
+    page: Any = _get(http, path)
+    while True:
+        if isinstance(page, list):
+            yield from page
+            return
+        yield from page.get("results") or ()
+        if not page.get("next"):
+            return
+        page = _get(http, page["next"])
+
+
+def _get(http: httpx.Client, path: str, **options: Any) -> Any:
+    try:
+        response = http.get(path, **options)
+    except httpx.HTTPError as exc:
+        raise Invalid(f"Label Studio at {http.base_url} cannot be reached ({exc})", field="url") from None
+    if response.status_code in (401, 403):
+        raise Invalid(f"Label Studio refused the token ({response.status_code}) for {path}", field="token")
+    if response.status_code != 200:
+        raise Invalid(f"Label Studio answered {response.status_code} for {path}", field="url")
+    try:
+        return response.json()
+    except ValueError:
+        raise Invalid(f"Label Studio's answer for {path} is not JSON", field="url") from None
