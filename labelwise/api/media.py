@@ -18,11 +18,11 @@ from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserD
 from labelwise.core.accounts.users import resolve_token
 from labelwise.core.dataio import import_yolo, media_import
 from labelwise.core.duplicates.import_duplicates import DuplicateMode
-from labelwise.core.media import signing
+from labelwise.core.media import pdf_pages, signing
 from labelwise.core.media.media import MediaLimits
 from labelwise.core.platform.access import Role, authorize, role_in
 from labelwise.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
-from labelwise.storage import Storage, check_key, project_of
+from labelwise.storage import Storage, check_key, pdf, project_of
 
 router = APIRouter(tags=["media"])
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -58,7 +58,7 @@ _UPLOAD_BODY = {
                 "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
             "application/zip": {"schema": {"type": "string", "format": "binary"}},
         },
-        "description": "Media files (images, audio, video) and/or zip archives of them, or one zip as the body.",
+        "description": "Media files (images, audio, video, PDF) and/or zip archives of them, or one zip as the body.",
     }
 }
 
@@ -136,6 +136,41 @@ _CACHED = {304: {"description": "Not modified (If-None-Match matched the ETag)"}
 _ANY_FILE = {"schema": {"type": "string", "format": "binary"}}
 
 
+_PDF_KEY = "/media/{project_id}/{blob}"
+
+
+@router.get(_PDF_KEY + "/pages/{page}.png", response_class=Response, responses={
+    **file_download(["image/png"], "The page rendered at `scale` pixels per PDF point"),
+    304: _CACHED[304], **errors(401, 403, 404, 422)})
+def get_pdf_page(
+    project_id: str, blob: str, page: int, request: Request, session: SessionDep,
+    scale: Annotated[float, Query(gt=0, le=16, description="Pixels per PDF point (1 = 72 dpi); rendered in "
+                                  f"steps of 1/4 from {pdf.MIN_SCALE} to {pdf.MAX_SCALE}.")] = 1.0,
+    expires: int | None = None, signature: str | None = None,
+):
+    """Page `page` (1 = the first) of a stored PDF as PNG, rendered on demand and cached on the server."""
+    key = f"{project_id}/{blob}"
+    max_age = _authorize_request(request, session, key, expires, signature)
+    session.close()
+    headers = {"Cache-Control": f"private, max-age={max_age}",
+               "ETag": f'"{PurePosixPath(blob).stem}-{page}-{pdf.clamp_scale(scale)}"'}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    png, _ = pdf_pages.page_png(request.app.state.storage, key, page - 1, scale)
+    return Response(png, media_type="image/png", headers=headers)
+
+
+@router.get(_PDF_KEY + "/pages/{page}/text", responses=errors(401, 403, 404, 422))
+def get_pdf_text(project_id: str, blob: str, page: int, request: Request, session: SessionDep,
+                 expires: int | None = None, signature: str | None = None) -> dict:
+    """The text layer of page `page` (1 = the first): `text`, and `boxes[i] = [x, y, w, h]` of `text[i]` in
+    PDF points from the page's top-left corner (zeros for characters without ink), with the page's size."""
+    key = f"{project_id}/{blob}"
+    _authorize_request(request, session, key, expires, signature)
+    session.close()
+    return pdf_pages.page_text(request.app.state.storage, key, page - 1)
+
+
 @router.get("/media/{key:path}", response_class=Response, responses={
     **file_download(["*/*"], "The file, in its stored media type"),
     206: {"description": "Partial content (Range)", "content": {"*/*": _ANY_FILE}},
@@ -152,21 +187,8 @@ def get_media(
     signature: str | None = None,
 ):
     """Stream a stored media file to a member of its project, or to anyone holding a valid signed URL."""
-    try:
-        check_key(key)
-    except Invalid:
-        raise NotFound("no such media") from None
+    max_age = _authorize_request(request, session, key, expires, signature)
     signed = expires is not None or signature is not None
-    if signed:
-        if not (expires and signature and signing.verify(request.app.state.media_secret, key, expires, signature)):
-            raise Forbidden("this media link is invalid or has expired; ask for a new one")
-        max_age = max(0, int(expires - time.time()))
-    else:
-        secret = credentials(request)
-        if not secret:
-            raise Unauthorized("log in first, or use a signed media URL")
-        _authorize_key(session, resolve_token(session, secret), key)
-        max_age = 3600
     session.close()  # nothing more to read; do not hold a connection while streaming
     storage: Storage = request.app.state.storage
     if signed and settings.s3_presigned_redirect and hasattr(storage, "presigned_url"):
@@ -188,6 +210,23 @@ def get_media(
     if path is not None:
         return FileResponse(path, media_type=blob.content_type, headers=headers, content_disposition_type="inline")
     return _ranged(storage, key, blob.size, blob.content_type, request.headers.get("range"), headers)
+
+
+def _authorize_request(request: Request, session, key: str, expires: int | None, signature: str | None) -> int:
+    """Check a member's credentials or a signed URL for `key`; return how long the answer may be cached."""
+    try:
+        check_key(key)
+    except Invalid:
+        raise NotFound("no such media") from None
+    if expires is not None or signature is not None:
+        if not (expires and signature and signing.verify(request.app.state.media_secret, key, expires, signature)):
+            raise Forbidden("this media link is invalid or has expired; ask for a new one")
+        return max(0, int(expires - time.time()))
+    secret = credentials(request)
+    if not secret:
+        raise Unauthorized("log in first, or use a signed media URL")
+    _authorize_key(session, resolve_token(session, secret), key)
+    return 3600
 
 
 def _authorize_key(session, user, key: str) -> None:

@@ -7,6 +7,7 @@ CONTENT_TYPES = {
     "aac": "audio/aac", "opus": "audio/ogg", "weba": "audio/webm",
     "mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "mkv": "video/x-matroska",
     "avi": "video/x-msvideo", "ogv": "video/ogg",
+    "pdf": "application/pdf",
 }
 
 

@@ -29,7 +29,7 @@ from labelwise.formats.rows import Row
 from labelwise.storage import Storage, make_key
 from labelwise.store.models import Project, Task, User
 
-MEDIA_OBJECT_TYPES = ("image", "audio", "video")
+MEDIA_OBJECT_TYPES = ("image", "audio", "video", "pdf")
 # Tiny entries (label files, headers) compress absurdly well; each may unpack to this much whatever its ratio.
 RATIO_FLOOR = 64 * 1024
 _COPY_CHUNK = 1024 * 1024
@@ -182,7 +182,7 @@ def import_media(
     targets = _media_fields(project_schema(project), object_name)
     files = list(files)
     if not files:
-        raise Invalid("no media files to import (accepted: images, audio and video by extension)", field="files")
+        raise Invalid("no media files to import (accepted: images, audio, video and PDF by extension)", field="files")
     inspected: list[tuple[MediaFile, MediaInfo]] = []
     errors: list[LabelwiseError] = []
     for item in files:
@@ -274,11 +274,11 @@ def _media_fields(schema, object_name: str | None) -> dict[str, str]:
     media = {name: spec for name, spec in schema.objects.items() if spec.type in MEDIA_OBJECT_TYPES}
     if object_name is not None:
         if object_name not in media:
-            raise Invalid(f"'{object_name}' is not an image, audio or video object of this project's schema",
+            raise Invalid(f"'{object_name}' is not an image, audio, video or pdf object of this project's schema",
                           field="object")
         return {media[object_name].type: media[object_name].field}
     if not media:
-        raise Invalid("the project's schema shows no image, audio or video object to import media into",
+        raise Invalid("the project's schema shows no image, audio, video or pdf object to import media into",
                       field="object")
     others = [name for name, spec in schema.objects.items() if spec.type not in MEDIA_OBJECT_TYPES]
     if others:

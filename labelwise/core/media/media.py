@@ -1,4 +1,5 @@
-"""What a media file is: images decoded and measured with Pillow, audio and video told by their magic bytes.
+"""What a media file is: images decoded and measured with Pillow, audio and video told by their magic bytes,
+PDF documents opened with pdfium (page count and sizes; encrypted and corrupt files refused).
 
 `inspect_file` either returns a `MediaInfo` (kind, extension we store it under, content type, the task
 data fields such as width/height or duration, a perceptual hash for images) or raises `Invalid`
@@ -13,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from labelwise.errors import Invalid
+from labelwise.storage import pdf
 from labelwise.storage.mime import CONTENT_TYPES
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 AUDIO_EXTENSIONS = {".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".aac", ".opus", ".weba"}
 VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".ogv"}
+PDF_EXTENSIONS = {".pdf"}
 _PIL_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "WEBP": "webp", "TIFF": "tif", "MPO": "jpg"}
 _HASH_CHUNK = 1024 * 1024
 
@@ -40,7 +43,7 @@ class MediaLimits:
 
 @dataclass(frozen=True)
 class MediaInfo:
-    kind: str  # image, audio or video
+    kind: str  # image, audio, video or pdf
     ext: str
     content_type: str
     sha256: str
@@ -58,6 +61,8 @@ def media_kind(name: str) -> str | None:
         return "audio"
     if suffix in VIDEO_EXTENSIONS:
         return "video"
+    if suffix in PDF_EXTENSIONS:
+        return "pdf"
     return None
 
 
@@ -74,6 +79,8 @@ def inspect_file(path: Path, name: str, *, limits: MediaLimits) -> MediaInfo:
     digest = _sha256(path)
     if kind == "image":
         ext, fields, phash = _inspect_image(path, name, limits)
+    elif kind == "pdf":
+        ext, fields, phash = "pdf", _pdf_fields(path, name), None
     else:
         with path.open("rb") as fp:
             head = fp.read(64)
@@ -115,6 +122,14 @@ def _inspect_image(path: Path, name: str, limits: MediaLimits) -> tuple[str, dic
     if ext is None:
         raise Invalid(f"{name}: image format {fmt} is not accepted", field=name)
     return ext, {"width": width, "height": height}, hashed
+
+
+def _pdf_fields(path: Path, name: str) -> dict[str, Any]:
+    with path.open("rb") as fp:
+        if b"%PDF-" not in fp.read(1024):
+            raise Invalid(f"{name}: the content is not a PDF (no %PDF- header)", field=name)
+    info = pdf.inspect_pdf(path, name)
+    return {"pages": info.pages, "page_sizes": [list(size) for size in info.page_sizes]}
 
 
 def _sniff_av(head: bytes, kind: str, suffix: str) -> str | None:
