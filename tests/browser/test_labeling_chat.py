@@ -109,3 +109,16 @@ def test_the_chat_templates_are_offered_and_render(page, web_server, web_session
     page.goto("/app/projects/new")
     expect(page.get_by_role("radio", name="LLM chat evaluation", exact=True)).to_have_count(1)
     expect(page.get_by_role("radio", name="Preference (RLHF)", exact=True)).to_have_count(1)
+
+
+def test_chat_markdown_is_sanitised(page, web_server, web_session):
+    chat = [{"role": "user", "content": 'Hi <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script>'},
+            {"role": "assistant", "content": "[click](javascript:window.pwned=3) and **bold** `code`",
+             "model": "<b>m</b>", "tool_calls": [{"id": "<i>c</i>", "type": "function"}]}]
+    open_labeling(page, web_server, web_session, SCHEMA, [{"chat": chat}])
+    page.click(".lw-msg[data-message='1'] a, .lw-msg[data-message='1'] strong")
+    assert page.evaluate("window.pwned") is None
+    assert page.locator(".lw-chat img, .lw-chat script, .lw-chat a[href^='javascript']").count() == 0
+    assert page.locator(".lw-msg[data-message='1'] .lw-model").inner_text() == "<b>m</b>"
+    assert "<i>c</i>" in page.inner_text(".lw-tool-calls")
+    assert "<img" in page.inner_text(".lw-msg[data-message='0'] .lw-msg-body")  # raw HTML shown as text
