@@ -12,7 +12,7 @@ router = APIRouter(tags=["batches"])
 
 _FILTER_KEYS = {"status": "status", "external_id": "external_id", "q": "search", "annotator": "annotator_id",
                 "has_predictions": "has_predictions", "gold": "is_gold", "duplicates": "duplicates",
-                "duplicate_cluster": "duplicate_cluster", "label_error": "label_error"}
+                "duplicate_cluster": "duplicate_cluster", "label_error": "label_error", "batch": "batch_id"}
 
 
 def _out(session, batch) -> BatchOut:

@@ -162,6 +162,7 @@ class TaskOut(_Out):
     annotation_count: int
     consensus: dict[str, Any] | None
     confidence: float | None
+    batch_id: int | None = None
     created_at: Timestamp
     duplicate_of: list[DuplicateOfOut] = Field(
         default_factory=list, description="Stored duplicate clusters holding this task (reviewers and managers).")

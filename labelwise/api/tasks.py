@@ -55,11 +55,12 @@ def tasks_page(
                                                 "schema version; reviewers and managers.")] = None,
     guidelines_version: Annotated[int | None, Query(ge=1, description="Only tasks with an answer made under this "
                                                     "guidelines version; reviewers and managers.")] = None,
+    batch: Annotated[int | None, Query(description="Only the tasks of this batch.")] = None,
 ):
     filters = TaskFilter(status=status, external_id=external_id, search=q, annotator_id=annotator,
                          has_predictions=has_predictions, is_gold=gold,
                          duplicates=duplicates, duplicate_cluster=duplicate_cluster, label_error=label_error,
-                         schema_version=schema_version, guidelines_version=guidelines_version)
+                         schema_version=schema_version, guidelines_version=guidelines_version, batch_id=batch)
     page = list_tasks(session, user, project_id, filters=filters, sort=sort, after=after, limit=limit)
     items = [TaskOut.model_validate(t) for t in page.tasks]
     if role_in(session, user, project_id) == Role.ANNOTATOR:

@@ -107,6 +107,9 @@ def test_tasks_by_filter_and_by_import(client, session):
     assert _add(client, manager, by_filter["id"], filter={"q": "old number 1"}) == 1
     listed = client.get(f"/api/v1/projects/{project.id}/batches", headers=manager.headers).json()
     assert [(b["name"], b["progress"]["tasks"]) for b in listed] == [("latest import", 2), ("searched", 1)]
+    page = client.get(f"/api/v1/projects/{project.id}/tasks?batch={by_import['id']}", headers=manager.headers).json()
+    assert [t["data"]["text"] for t in page["items"]] == ["new number 0", "new number 1"]
+    assert {t["batch_id"] for t in page["items"]} == {by_import["id"]}
 
 
 def test_bad_batch_input_names_the_field(client, session):

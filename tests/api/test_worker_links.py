@@ -48,6 +48,13 @@ def test_worker_labels_through_the_queue_and_is_seen_by_worker_id(client, sessio
     assert [a["username"] for a in detail["annotations"]] == [f"ext-p{project.id}-A1WORKER"]
     exported = client.get(f"/api/v1/projects/{project.id}/export?format=jsonl", headers=manager.headers).text
     assert f"ext-p{project.id}-A1WORKER" in exported
+    # the member answers too: agreement and consensus weigh the worker like any annotator
+    for _ in range(2):
+        task = next_task(client, member, project.id)
+        assert _answer(client, member.headers, task["id"], label="negative").status_code == 201
+    quality = client.get(f"/api/v1/projects/{project.id}/quality", headers=manager.headers)
+    assert quality.status_code == 200, quality.text
+    assert f"ext-p{project.id}-A1WORKER" in quality.text
     me = client.get("/api/v1/worker/me", headers=worker.headers).json()
     assert me["tasks_done"] == 2 and me["completion_code"]
     verified = client.post(f"/api/v1/worker-links/{link['id']}/verify", json={"code": me["completion_code"]},

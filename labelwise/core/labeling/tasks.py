@@ -46,6 +46,7 @@ class TaskFilter:
     duplicates: bool | None = None  # the task is in a stored duplicate cluster (a scan or a flagging import)
     duplicate_cluster: int | None = None  # the task is a member of this cluster
     label_error: bool | None = None  # the last label-error detection flagged the task (reviewers and managers)
+    batch_id: int | None = None  # the task is in this batch
     schema_version: int | None = None  # the task has a submitted answer made under this label schema version
     guidelines_version: int | None = None  # ... under this guidelines version
 
@@ -192,6 +193,8 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
         raise Invalid(f"unknown status '{filters.status}'", field="status")
     if filters.external_id is not None:
         stmt = stmt.where(Task.external_id == filters.external_id)
+    if filters.batch_id is not None:
+        stmt = stmt.where(Task.batch_id == filters.batch_id)
     if filters.search:
         stmt = stmt.where(_search_clause(session, filters.search))
     if filters.annotator_id is not None:
