@@ -74,3 +74,16 @@ def test_a_label_studio_coco_export_imports_annotations_without_an_image_root(cl
     task = session.scalars(select(Task).where(Task.project_id == project.id)).one()
     assert task.data["image"]["src"] == "images/3f2a-car.jpg"
     assert session.scalars(select(Annotation).where(Annotation.task_id == task.id)).one().result["label"][0]["x"] == 10
+
+
+def test_every_corpus_template_makes_a_project_whose_warnings_come_back(client, session):
+    from tests.formats.ls_templates import TEMPLATES
+    owner = make_user(session, "owner")
+    for key, config in TEMPLATES.items():
+        response = client.post("/api/v1/projects/from-labelstudio", headers=owner.headers,
+                               json={"name": key, "label_config_xml": config})
+        assert response.status_code == 201, (key, response.text)
+        assert isinstance(response.json()["warnings"], list)
+    assert client.post("/api/v1/projects/from-labelstudio", headers=owner.headers,
+                       json={"name": "x", "label_config_xml": TEMPLATES["question_answering"]}
+                       ).json()["warnings"][0].startswith('<Label name="">: alias \'answer\'')
