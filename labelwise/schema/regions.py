@@ -17,6 +17,7 @@ from labelwise.schema.dynamic import labels_for
 from labelwise.schema.html_text import html_text
 from labelwise.schema._checking import _count, _Here, _is_count, _is_number, _list, _mapping, _option
 from labelwise.schema.chat import message_text, messages_of
+from labelwise.schema.pdf_regions import check_pdf_span, page_size
 from labelwise.schema.specs import (
     BoxesControl,
     ControlSpec,
@@ -69,6 +70,8 @@ def _region_keys(here: _Here, extra_keys: dict[str, Any]) -> tuple[tuple[str, ..
     obj_type = here.ctx.schema.objects[here.control.object].type
     if obj_type == "pdf":
         required.append("page")
+        if isinstance(here.control, SpansControl):
+            optional.append("boxes")
     elif obj_type == "video" and not isinstance(here.control, (TracksControl, SegmentsControl)):
         required.append("frame")
     elif obj_type == "paragraphs":
@@ -81,6 +84,8 @@ def _region_keys(here: _Here, extra_keys: dict[str, Any]) -> tuple[tuple[str, ..
 
 @_regions({"start": False, "end": False, "text": True})
 def _check_spans(here: _Here, index: int, span: dict, where: str) -> dict:
+    if here.ctx.schema.objects[here.control.object].type == "pdf":
+        return check_pdf_span(here, index, span, where)
     text = _span_text(here, span, where)
     start, end = span["start"], span["end"]
     for key in ("start", "end"):
@@ -295,11 +300,7 @@ def _image_size(here: _Here, region: dict, where: str) -> tuple[float, float] | 
     spec = here.ctx.schema.objects[here.control.object]
     value = here.object_value()
     if spec.type == "pdf":
-        page = region["page"]
-        if not _is_count(page) or (isinstance(value, list) and page >= len(value)):
-            pages = f"; the document has {len(value)} pages" if isinstance(value, list) else ""
-            raise here.fail(f"page {page!r} does not exist{pages}", f"{where}.page")
-        value = value[page] if isinstance(value, list) else None
+        return page_size(here, value, region["page"], where)
     if spec.type == "video" and "frame" in region:
         _check_frame(here, region["frame"], f"{where}.frame")
     if isinstance(value, dict) and _is_number(value.get("width")) and _is_number(value.get("height")):
@@ -396,7 +397,8 @@ def _time_range(here: _Here) -> tuple[float | None, float | None]:
 
 def _overlaps(here: _Here, regions: list[dict]) -> None:
     def block(region: dict) -> tuple:
-        return region.get("paragraph", 0), region.get("message", 0), region.get("alternative", -1)
+        return (region.get("paragraph", 0), region.get("message", 0), region.get("alternative", -1),
+                region.get("page", 0))
 
     keyed = sorted(enumerate(regions), key=lambda pair: (block(pair[1]), pair[1]["start"]))
     for (i, a), (j, b) in zip(keyed, keyed[1:]):

@@ -149,7 +149,8 @@ class ParagraphsObject(ObjectSpec):
 
 
 class PdfObject(ObjectSpec):
-    """Value: a list of page images, each a URL or `{"src", "width", "height"}`."""
+    """Value: a stored PDF `{"src", "pages", "page_sizes"}` (pages rendered by the server, sizes in points),
+    or a list of page images, each a URL or `{"src", "width", "height"}`."""
 
     type: Literal["pdf"]
 
@@ -271,7 +272,7 @@ class TaxonomyControl(PerRegionMixin, ObjectControl):
 
 
 class SpansControl(RegionControl):
-    object_types = ("text", "paragraphs", "chat")
+    object_types = ("text", "paragraphs", "chat", "pdf")
     type: Literal["spans"]
     allow_overlap: StrictBool = True
 

@@ -188,7 +188,7 @@ BAD_SCHEMAS = [
     (_with_control({"type": "choices", "object": "review", "options": ["a"], "hotkeys": {"a": "two keys"}}),
      "controls.c.hotkeys.a", "not valid"),
     (_with_control({"type": "spans", "object": "photo", "labels": ["a"]}), "controls.c.object",
-     "spans cannot apply to image object 'photo'; it needs an object of type text, paragraphs or chat"),
+     "spans cannot apply to image object 'photo'; it needs an object of type text, paragraphs, chat or pdf"),
     (_with_control({"type": "boxes", "object": "review", "labels": ["a"]}), "controls.c.object", "image, pdf or video"),
     (_with_control({"type": "segments", "object": "photo", "labels": ["a"]}), "controls.c.object", "audio, video or timeseries"),
     (_with_control({"type": "tracks", "object": "photo", "labels": ["a"]}), "controls.c.object", "video"),

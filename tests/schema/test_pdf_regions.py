@@ -1,0 +1,63 @@
+"""Regions on a stored PDF document: boxes and spans with their page, spans carrying page boxes."""
+
+import pytest
+
+from labelwise.errors import Invalid
+from labelwise.schema import parse_schema, validate_result
+
+SCHEMA = parse_schema({
+    "objects": {"doc": {"type": "pdf"}},
+    "controls": {
+        "fields": {"type": "boxes", "object": "doc", "labels": ["question", "answer"]},
+        "entities": {"type": "spans", "object": "doc", "labels": ["total", "date"], "allow_overlap": False},
+    },
+})
+DATA = {"doc": {"src": "/api/v1/media/1/" + "a" * 64 + ".pdf", "pages": 3, "page_sizes": [[612, 792]] * 3}}
+
+
+def span(**changes) -> dict:
+    return {"start": 34, "end": 48, "page": 1, "label": "total", "boxes": [[72.0, 112.5, 101.2, 10.3]], **changes}
+
+
+def test_a_span_on_a_page_keeps_its_offsets_and_boxes():
+    result = validate_result(SCHEMA, DATA, {"entities": [span()]})
+    [kept] = result["entities"]
+    assert (kept["start"], kept["end"], kept["page"], kept["boxes"]) == (34, 48, 1, [[72.0, 112.5, 101.2, 10.3]])
+
+
+def test_boxes_on_a_pdf_page_are_checked_against_that_pages_size():
+    box = {"x": 10, "y": 10, "width": 50, "height": 20, "page": 2, "label": "answer"}
+    assert validate_result(SCHEMA, DATA, {"fields": [box]})["fields"][0]["page"] == 2
+    with pytest.raises(Invalid, match="extends past the image"):
+        validate_result(SCHEMA, DATA, {"fields": [{**box, "x": 600}]})
+    with pytest.raises(Invalid, match="page 3 does not exist; the document has 3 pages"):
+        validate_result(SCHEMA, DATA, {"fields": [{**box, "page": 3}]})
+
+
+@pytest.mark.parametrize("changes, words, field", [
+    ({"page": 5}, "page 5 does not exist", "entities[0].page"),
+    ({"page": None}, "page None does not exist", "entities[0].page"),
+    ({"start": 50}, "the end must be after the start", "entities[0].end"),
+    ({"start": 1.5}, "whole number", "entities[0].start"),
+    ({"boxes": [[1, 2, 3]]}, "must be [x, y, w, h]", "entities[0].boxes[0]"),
+    ({"boxes": [[600, 10, 50, 10]]}, "outside page 1", "entities[0].boxes[0]"),
+    ({"boxes": "72,112"}, "list of [x, y, w, h]", "entities[0].boxes"),
+])
+def test_bad_pdf_spans_are_refused_naming_the_field(changes, words, field):
+    with pytest.raises(Invalid, match=words.replace("[", r"\[")) as error:
+        validate_result(SCHEMA, DATA, {"entities": [span(**changes)]})
+    assert error.value.field.endswith(field)
+
+
+def test_spans_overlap_only_on_the_same_page():
+    other_page = span(page=2)
+    validate_result(SCHEMA, DATA, {"entities": [span(), other_page]})
+    with pytest.raises(Invalid, match="overlap"):
+        validate_result(SCHEMA, DATA, {"entities": [span(), span(start=40, end=50, label="date")]})
+
+
+def test_a_span_without_page_is_refused():
+    bad = span()
+    del bad["page"]
+    with pytest.raises(Invalid, match="page"):
+        validate_result(SCHEMA, DATA, {"entities": [bad]})
