@@ -215,17 +215,25 @@ def _curve(point_profile, boot_profiles, future, first_fraction, remaining, eta_
 
 
 def _annotators(times: np.ndarray, workers: np.ndarray, session: np.ndarray) -> dict[str, dict[str, float]]:
-    """Per annotator: answers in the window, hours in work sessions, and answers per working hour."""
-    out: dict[str, dict[str, float]] = {}
-    for worker in np.unique(workers):
-        mine = workers == worker
-        active = 0.0
-        for sid in np.unique(session[mine]):
-            t = times[mine & (session == sid)]
-            # a session of n answers spans n intervals: add one median interval for the first answer
-            gaps = np.diff(np.sort(t))
-            active += (t.max() - t.min()) + (float(np.median(gaps)) if len(gaps) else 60.0)
-        hours = active / 3600.0
-        out[str(worker)] = {"answers": int(mine.sum()), "active_hours": round(hours, 3),
-                            "per_hour": round(float(mine.sum()) / hours, 2) if hours > 0 else 0.0}
-    return out
+    """Per annotator: answers in the window, hours in work sessions, and answers per working hour.
+
+    A session of n answers spans n - 1 intervals, so each session also counts one median interval (of all
+    sessions; 60 s when none has two answers) for its first answer."""
+    order = np.lexsort((times, session))
+    t, sid = times[order], session[order]
+    inside = np.diff(sid) == 0
+    gaps = np.diff(t)[inside]
+    typical = float(np.median(gaps)) if len(gaps) else 60.0
+    n_sessions = int(session.max()) + 1
+    first = np.full(n_sessions, np.inf)
+    last = np.full(n_sessions, -np.inf)
+    np.minimum.at(first, session, times)
+    np.maximum.at(last, session, times)
+    owner = np.empty(n_sessions, dtype=np.int64)
+    names, by_worker = np.unique(workers.astype(str), return_inverse=True)
+    owner[session] = by_worker
+    active = np.bincount(owner, weights=(last - first) + typical, minlength=len(names)) / 3600.0
+    answers = np.bincount(by_worker, minlength=len(names))
+    return {str(name): {"answers": int(answers[i]), "active_hours": round(float(active[i]), 3),
+                        "per_hour": round(float(answers[i] / active[i]), 2) if active[i] > 0 else 0.0}
+            for i, name in enumerate(names)}
