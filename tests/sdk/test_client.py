@@ -22,7 +22,7 @@ def sdk(live_server, admin):
 
 
 def test_exports_match_all():
-    assert set(sdk_exports) == {"ApiError", "Client"}
+    assert set(sdk_exports) == {"ApiError", "Client", "WebhookSignatureError", "parse_webhook", "verify_signature"}
     assert labelwise.Client is Client
 
 
