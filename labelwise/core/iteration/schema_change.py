@@ -8,7 +8,7 @@ one audit event. A change that would still leave results invalid is refused with
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.dataio.snapshots import create_snapshot
@@ -17,6 +17,7 @@ from labelwise.core.platform import events
 from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects import projects, versions
+from labelwise.core.projects.projects import ProjectSettings
 from labelwise.core.projects.schema_check import ChangePlan, SchemaConflict, by_kind, plan_change
 from labelwise.core.review.consensus import recompute_tasks
 from labelwise.errors import Invalid
@@ -50,13 +51,18 @@ def apply_change(session: Session, user: User, project_id: int, label_schema: An
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     old, new = projects.project_schema(project), projects.checked_schema(label_schema)
     steps = parse_migration(migration, old, new)
-    plan = plan_change(session, project_id, old, new, steps, collect=True)
+    plan = plan_change(session, project_id, old, new, steps)
     if not plan.allowed:
         raise SchemaConflict(plan)
     number = project.schema_version + 1
     snapshot = create_snapshot(session, user, project_id, name=f"before schema version {number} "
                                                                f"({utcnow():%Y-%m-%d %H:%M:%S})")
     project, _ = authorize(session, user, project_id, Role.MANAGER)
+    # planned again after the snapshot, so that answers given while it was taken are migrated too
+    plan = plan_change(session, project_id, old, new, steps, collect=True)
+    if not plan.allowed:
+        session.rollback()
+        raise SchemaConflict(plan)
     before = project.label_schema
     project.label_schema = new.to_dict()
     project.updated_at = utcnow()  # also what re-parses the cached schema for the consensus below
@@ -87,12 +93,18 @@ def _rewrite(session: Session, project: Project, user: User, plan: ChangePlan) -
     for start in range(0, len(predictions), BATCH):
         session.execute(update(Prediction), [{"id": r.row_id, "result": r.result}
                                              for r in predictions[start:start + BATCH]])
+    overlap = ProjectSettings.model_validate(project.settings).overlap
     for rewrite in grouped.get("gold", []):
         gold = session.get(GoldAnswer, rewrite.row_id)
         if rewrite.result:
             gold.result = rewrite.result
-        else:  # a split took its only answer out: the task is an ordinary one again
-            session.delete(gold)
+            continue
+        # a split took its only answer out: the task is an ordinary one again and rejoins the queue
+        session.delete(gold)
+        submitted = session.scalar(select(func.count()).select_from(Annotation).where(
+            Annotation.task_id == rewrite.task_id, Annotation.status == "submitted")) or 0
+        session.execute(update(Task).where(Task.id == rewrite.task_id)
+                        .values(remaining=max(overlap - submitted, 0)))
     for rewrite in relabel:
         annotation = session.get(Annotation, rewrite.row_id)
         if annotation.status == "submitted":
