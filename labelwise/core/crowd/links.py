@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts.users import issue_token
@@ -126,6 +127,14 @@ def verify_code(session: Session, user: User, link_id: int, code: str) -> LinkWo
 def join(session: Session, token: str, worker_id: str | None) -> tuple[WorkerLink, LinkWorker, str]:
     """Open a worker session through a link: get or create the worker's external user and their
     membership, and issue a session token. Returns the link, the worker and the token's secret."""
+    try:
+        return _join(session, token, worker_id)
+    except IntegrityError:  # the same new worker joined from another tab a moment ago: they exist now
+        session.rollback()
+        return _join(session, token, worker_id)
+
+
+def _join(session: Session, token: str, worker_id: str | None) -> tuple[WorkerLink, LinkWorker, str]:
     link = session.scalar(select(WorkerLink).where(WorkerLink.token == token))
     if link is None:
         raise NotFound("this worker link does not exist; check that the whole link was copied", field="link")
@@ -143,7 +152,7 @@ def join(session: Session, token: str, worker_id: str | None) -> tuple[WorkerLin
         worker = LinkWorker(link_id=link.id, worker_id=worker_id, user_id=user.id, tasks_done=0, created_at=now,
                             last_seen_at=now)
         session.add(worker)
-        link.workers += 1
+        link.workers = WorkerLink.workers + 1  # in SQL: concurrent joins each count
         events.record(session, actor=user, action="worker_link.joined", object_type="worker_link",
                       object_id=link.id, project_id=link.project_id, after={"worker_id": worker_id})
     worker.last_seen_at = now
