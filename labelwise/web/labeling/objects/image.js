@@ -5,6 +5,7 @@
 
 import { el, mediaOf, safeMediaUrl, svg } from "../util.js";
 import { KeyboardPointer } from "./keyboard-pointer.js";
+import { pageUrl, pagesOf, renderScale, ThumbStrip } from "./pdf-pages.js";
 
 export class ImageViewer {
   constructor(editor, name, spec, value) {
@@ -12,7 +13,7 @@ export class ImageViewer {
     this.name = name;
     this.spec = spec;
     this.isPdf = spec.type === "pdf";
-    this.pages = this.isPdf ? (Array.isArray(value) ? value.map(mediaOf) : []) : [mediaOf(value)];
+    this.pages = this.isPdf ? pagesOf(value) : [mediaOf(value)];
     this.page = 0;
     this.width = 0;
     this.height = 0;
@@ -40,7 +41,8 @@ export class ImageViewer {
       this.isPdf ? el("button", { type: "button", text: "◀ page", onclick: () => this.goPage(this.page - 1) }) : null,
       this.isPdf ? el("button", { type: "button", text: "page ▶", onclick: () => this.goPage(this.page + 1) }) : null,
       this.zoomInfo, this.pageInfo, this.toolInfo);
-    this.el = el("div", { class: "lw-image-viewer" }, this.problem, this.stage, bar);
+    this.thumbs = this.isPdf && this.pages.length > 1 ? new ThumbStrip(this.pages, (i) => this.goPage(i)) : null;
+    this.el = el("div", { class: "lw-image-viewer" }, this.problem, this.stage, bar, this.thumbs?.el);
     this.stage.addEventListener("wheel", (e) => this._wheel(e), { passive: false });
     this.svg.addEventListener("pointerdown", (e) => this._down(e));
     this.svg.addEventListener("pointermove", (e) => this._move(e));
@@ -65,17 +67,21 @@ export class ImageViewer {
     this.height = declared ? Number(media.height) : 0;
     this.loaded = false;
     this.problem.hidden = true;
-    const url = safeMediaUrl(media.src, "image");
+    this.thumbs?.show(this.page);
+    this.scale = media.document ? renderScale(this._pixelsPerPoint({ w: this.width, h: this.height })) : null;
+    const url = safeMediaUrl(pageUrl(media, this.scale), "image");
     if (!url) {
-      this._fail(media.src ? `This image's address is not allowed (${String(media.src).slice(0, 60)}): only http(s), data:image, blob: and same-site addresses are shown.`
+      this._fail(media.src || media.document ? `This image's address is not allowed (${String(media.src).slice(0, 60)}): only http(s), data:image, blob: and same-site addresses are shown.`
         : `This task has no image under "${this.spec.field || this.name}".`);
       if (declared) this.fit();
       return;
     }
     const probe = new Image();
     probe.onload = () => {
-      this.width = probe.naturalWidth || this.width;
-      this.height = probe.naturalHeight || this.height;
+      if (!media.document) {  // a stored PDF's page is measured in points, not in its rendering's pixels
+        this.width = probe.naturalWidth || this.width;
+        this.height = probe.naturalHeight || this.height;
+      }
       this.imageNode.setAttribute("href", url);
       this.loaded = true;
       this.fit();
@@ -117,6 +123,25 @@ export class ImageViewer {
     this.imageNode.setAttribute("width", this.width);
     this.imageNode.setAttribute("height", this.height);
     this.zoomInfo.textContent = `${Math.round((this.width / v.w) * 100)}%`;
+    this._sharpen();
+  }
+
+  _pixelsPerPoint(view) {
+    return Math.min(this.stage.clientWidth / (view.w || 1), this.stage.clientHeight / (view.h || 1));
+  }
+
+  // A stored PDF page zoomed past its rendering gets a sharper one, swapped in once it has loaded.
+  _sharpen() {
+    const media = this.media;
+    if (!media.document || !this.loaded || !this.view) return;
+    const scale = renderScale(this._pixelsPerPoint(this.view));
+    if (scale <= this.scale) return;
+    this.scale = scale;
+    const url = pageUrl(media, scale);
+    const page = this.page;
+    const probe = new Image();
+    probe.onload = () => { if (this.page === page) this.imageNode.setAttribute("href", url); };
+    probe.src = url;
   }
 
   zoomBy(factor, cx, cy) {

@@ -1,0 +1,42 @@
+"""A stored 3-page PDF in the viewer: pages rendered by the server, thumbnails, keyboard paging, a box drawn
+with the keyboard pointer on page 2 in PDF points, read back through the API."""
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.browser.test_labeling_support import current_task_id, open_labeling, screenshot, wait_next_task
+from tests.pdf_helpers import PDF_SCHEMA, make_pdf
+
+
+def test_a_box_on_page_two_of_a_stored_pdf_drawn_by_keyboard(page, web_server, web_session):
+    ctx = open_labeling(page, web_server, web_session, PDF_SCHEMA, [], wait_for_task=False)
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        files=[("files", ("invoice.pdf", make_pdf(3), "application/pdf"))])
+    assert upload.status_code == 201, upload.text
+    page.reload()
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    task = current_task_id(page)
+    viewer = "document.querySelector('lw-task-editor').viewers.doc"
+    page.wait_for_function(f"() => {viewer}.loaded && {viewer}.width === 612")
+    thumbs = page.locator(".lw-thumbs .lw-thumb")
+    expect(thumbs).to_have_count(3)
+    expect(page.locator(".lw-thumb-current")).to_have_text("1")
+    page.keyboard.press("PageDown")
+    expect(page.locator(".lw-page")).to_have_text("page 2 of 3")
+    expect(page.locator(".lw-thumb-current")).to_have_text("2")
+    page.wait_for_function(f"() => {viewer}.loaded && {viewer}.page === 1")
+    href = page.get_attribute(".lw-image-svg image", "href")
+    assert "/pages/2.png?scale=" in href
+    assert page.evaluate("(url) => fetch(url).then((r) => r.headers.get('content-type'))", href) == "image/png"
+    for key in ["2", "Alt+Enter", *["Alt+ArrowRight"] * 2, *["Alt+ArrowDown"] * 2, "Alt+Enter"]:
+        page.keyboard.press(key)  # a "question" box from the centre, down and to the right
+    for _ in range(3):
+        page.keyboard.press("+")  # zoom in past the rendering: a sharper one is asked for
+    page.wait_for_function(f"() => {viewer}.scale > 1")
+    screenshot(page, "pdf-document")
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
+    [box] = stored["annotations"][0]["result"]["fields"]
+    assert box["page"] == 1 and box["label"] == "question"
+    assert box["x"] >= 300 and box["y"] >= 390 and box["x"] + box["width"] <= 612 and box["y"] + box["height"] <= 792
