@@ -116,8 +116,14 @@ def _with_region_geometry(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return items
 
 
-def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *, where: str) -> dict[str, Any]:
-    """Our result from Label Studio result items; raise `Invalid` naming `where` and the item."""
+class _Unsized(ValueError):
+    """Percentages without a size to turn them into pixels."""
+
+
+def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *, where: str,
+               unsized: list[dict] | None = None) -> dict[str, Any]:
+    """Our result from Label Studio result items; raise `Invalid` naming `where` and the item. With a list as
+    `unsized`, items whose percentages have no image or frame size to scale by go there instead of failing."""
     result: dict[str, Any] = {}
     relations = [name for name, spec in schema.controls.items() if spec.type == "relations"]
     keypoint_groups: dict[str, dict[str, dict]] = {}
@@ -142,6 +148,11 @@ def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *
             raise Invalid(f"{here}: 'value' must be an object", field=f"{here}.value")
         try:
             _merge(result, name, spec, schema, data, item, value, keypoint_groups)
+        except _Unsized:
+            if unsized is None:
+                raise Invalid(f"{here}: a {item['type']} item without original_width/original_height, and the "
+                              "task data gives no size to turn its percentages into pixels", field=here) from None
+            unsized.append(dict(item))
         except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError) as exc:
             raise Invalid(f"{here}: a {item['type']} item that does not fit control '{name}' ({exc!r})", field=here) from None
     for name, groups in keypoint_groups.items():
@@ -332,7 +343,7 @@ def _item_size(item: Mapping, data_value: Any) -> tuple[float, float]:
         return float(item["original_width"]), float(item["original_height"])
     if isinstance(data_value, Mapping) and data_value.get("width") and data_value.get("height"):
         return float(data_value["width"]), float(data_value["height"])
-    raise ValueError("no original_width/original_height to turn percentages into pixels")
+    raise _Unsized("no original_width/original_height to turn percentages into pixels")
 
 
 def _merge_keypoint(name: str, spec: Any, item: Mapping, value: Mapping, groups: dict) -> None:

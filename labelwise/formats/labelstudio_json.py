@@ -75,6 +75,7 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
     full_data = record.get("data") or {}
     meta = dict(record.get("meta") or {})
     kept = meta.pop(ITEMS_META, None) or {}
+    unsized = meta.pop(UNSIZED_META, None) or {}
     ours = {key: value for key, value in (("id", record.get("id")), ("external_id", record.get("external_id")),
                                           ("media", media)) if value}
     if ours:
@@ -85,7 +86,8 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
             "id": annotation.get("id"),
             "completed_by": {"username": annotation.get("user")},
             "result": _restore(kept, f"a:{annotation.get('user')}",
-                               to_items(schema, full_data, annotation.get("result") or {})),
+                               to_items(schema, full_data, annotation.get("result") or {}))
+                      + list(unsized.get(f"a:{annotation.get('user')}", ())),
             "was_cancelled": annotation.get("status") == "skipped",
             "ground_truth": record.get("gold") is not None and annotation.get("result") == record.get("gold"),
             "created_at": annotation.get("created_at"),
@@ -96,11 +98,17 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
         task["annotations"].append(entry)
     task["predictions"] = [
         {"model_version": p.get("model_version"), "score": p.get("score"),
-         "result": _restore(kept, f"p:{p.get('model_version')}", to_items(schema, full_data, p.get("result") or {}))}
+         "result": _restore(kept, f"p:{p.get('model_version')}", to_items(schema, full_data, p.get("result") or {}))
+                   + list(unsized.get(f"p:{p.get('model_version')}", ()))}
         for p in record.get("predictions") or ()
     ]
     return task
 
+
+# Task meta key holding, by author, result items kept as Label Studio wrote them because their percentages
+# have no size to become pixels (video rectangles without original_width/height on a video of unknown
+# size); an export writes them back. Giving the video's width and height in the task data converts them.
+UNSIZED_META = "labelstudio_unsized"
 
 # Task meta key holding what Label Studio's result items carry that our results have no place for (the ids of
 # classification items, `origin`, `original_length`, ...), by author and item, so an export writes them back.
@@ -163,6 +171,7 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
         _restore_sizes(schema, data, [item for entry in annotations + predictions + drafts for item in _items(entry)])
     row: dict[str, Any] = {"data": data}
     kept: dict[str, Any] = {}
+    unsized: dict[str, list] = {}
     external_id = ours.get("external_id") if ours else task.get("id")
     if external_id is not None:
         row["external_id"] = str(external_id)
@@ -171,8 +180,11 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     row["annotations"] = []
     for index, entry in enumerate(annotations):
         here = f"{where}.annotations[{index}]"
-        out: dict[str, Any] = {"result": from_items(schema, data, _items(entry, here), where=here)}
+        left: list[dict] = []
+        out: dict[str, Any] = {"result": from_items(schema, data, _items(entry, here), where=here, unsized=left)}
         user = _user(entry.get("completed_by"))
+        if left:
+            unsized[f"a:{user}"] = left
         if user is not None:
             out["user"] = user
         _keep(kept, f"a:{user}", _items(entry, here))
@@ -189,8 +201,11 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     row["predictions"] = []
     for index, entry in enumerate(predictions):
         here = f"{where}.predictions[{index}]"
+        left = []
         out = {"model_version": str(entry.get("model_version") or "unknown"),
-               "result": from_items(schema, data, _items(entry, here), where=here)}
+               "result": from_items(schema, data, _items(entry, here), where=here, unsized=left)}
+        if left:
+            unsized[f"p:{out['model_version']}"] = left
         _keep(kept, f"p:{out['model_version']}", _items(entry, here))
         if isinstance(entry.get("score"), (int, float)):
             out["score"] = entry["score"]
@@ -198,10 +213,15 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     for index, entry in enumerate(drafts):  # no drafts here: a draft becomes a prediction named after its author
         here = f"{where}.drafts[{index}]"
         author = _user(entry.get("created_username") or entry.get("user") or entry.get("completed_by")) or "unknown"
+        left = []
         row["predictions"].append({"model_version": f"draft:{author}"[:200],
-                                   "result": from_items(schema, data, _items(entry, here), where=here)})
+                                   "result": from_items(schema, data, _items(entry, here), where=here, unsized=left)})
+        if left:
+            unsized[f"p:draft:{author}"[:202]] = left
     if kept:
         row["meta"] = {**row.get("meta", {}), ITEMS_META: kept}
+    if unsized:
+        row["meta"] = {**row.get("meta", {}), UNSIZED_META: unsized}
     return row
 
 

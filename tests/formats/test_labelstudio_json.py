@@ -162,7 +162,7 @@ def test_a_label_studio_export_imports():
     ('[{"data": {}}, {"data": {}, "annotations": [{"result": [{"type": "choices", "from_name": "nope", '
      '"value": {"choices": ["x"]}}]}]}]', "task 2.annotations[0].result[0]: from_name 'nope'"),
     ('[{"data": {}, "annotations": [{"result": [{"type": "rectanglelabels", "from_name": "boxes", '
-     '"value": {"x": 1, "y": 1, "width": 1, "height": 1, "rectanglelabels": ["car"]}}]}]}]',
+     '"original_width": 10, "original_height": 10, "value": {"x": 1, "y": 1, "width": 1, "height": 1}}]}]}]',
      "task 1.annotations[0].result[0]: a rectanglelabels item that does not fit"),
     ('[{"data": {}}, {"data": ', "task 2: not valid JSON"),
     ('[{"nodata": 1}]', "task 1: a Label Studio task is an object with a 'data' object"),

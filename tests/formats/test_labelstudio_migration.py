@@ -229,3 +229,25 @@ def test_hypertext_spans_count_in_the_html_text_like_global_offsets_and_write_ba
     assert task["annotations"][0]["result"] == [item]
     with pytest.raises(Exception, match="characters 6..13"):
         validate_result(schema, row["data"], {"ner": [{"start": 6, "end": 13, "text": "<b>Ann", "label": "PER"}]})
+
+
+def test_video_rectangles_without_a_size_are_kept_as_written_and_written_back():
+    schema = parse_schema(convert('<View><Video name="video" value="$video"/><Labels name="l" toName="video">'
+                                  '<Label value="Man"/></Labels><VideoRectangle name="box" toName="video"/></View>')[0])
+    item = {"id": "v1", "from_name": "box", "to_name": "video", "type": "videorectangle", "origin": "manual",
+            "value": {"framesCount": 100, "duration": 4, "labels": ["Man"], "sequence": [
+                {"frame": 1, "enabled": True, "rotation": 0, "x": 10, "y": 10, "width": 20, "height": 20, "time": 0.04}]}}
+    export = [{"id": 1, "data": {"video": "https://e.com/v.mp4"},
+               "annotations": [{"completed_by": {"username": "ann"}, "result": [item]}]}]
+    [row] = [r.value for r in ls.read(io.BytesIO(json.dumps(export).encode()), schema=schema)]
+    assert row["annotations"][0]["result"] == {}
+    assert row["meta"]["labelstudio_unsized"] == {"a:ann": [item]}
+    task = ls.to_task({"id": 1, "data": row["data"], "meta": row["meta"], "annotations": [
+        {"user": "ann", "result": {}}]}, schema=schema)
+    assert task["annotations"][0]["result"] == [item]
+    sized = json.loads(json.dumps(export))
+    sized[0]["data"]["video"] = "https://e.com/v.mp4"
+    sized[0]["annotations"][0]["result"][0]["original_width"] = 1280
+    sized[0]["annotations"][0]["result"][0]["original_height"] = 720
+    [row] = [r.value for r in ls.read(io.BytesIO(json.dumps(sized).encode()), schema=schema)]
+    assert row["annotations"][0]["result"]["box"][0]["keyframes"][0]["x"] == 128
