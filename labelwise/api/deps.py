@@ -1,9 +1,11 @@
 """Request-scoped dependencies: settings, a database session, and the authenticated caller."""
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from labelwise.core.accounts.users import resolve_token
@@ -12,6 +14,7 @@ from labelwise.settings import Settings
 from labelwise.store.models import User
 
 SESSION_COOKIE = "labelwise_session"
+log = logging.getLogger("labelwise")
 
 
 def set_session_cookie(response: Response, secret: str, settings: Settings) -> None:
@@ -31,8 +34,18 @@ def get_session_factory(request: Request) -> sessionmaker[Session]:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.session_factory() as session:
+    session = request.app.state.session_factory()
+    try:
         yield session
+    finally:
+        try:
+            session.close()
+        except OperationalError as exc:
+            # The database dropped the connection (restart, pg_terminate_backend) and the closing rollback cannot
+            # reach it. Nothing is left to roll back there; the answer may already be on its way, so an error here
+            # would cut it off. Discard the connection; the pool opens a fresh one for the next request.
+            log.warning("closing a session whose database connection was lost: %s", exc.orig)
+            session.invalidate()
 
 
 async def bounded_body(request: Request, limit: int) -> AsyncIterator[bytes]:

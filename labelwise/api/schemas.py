@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+
+TIMESTAMP_EXAMPLE = "2026-05-01T12:00:00Z"
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -14,7 +16,9 @@ def _as_utc(value: datetime) -> datetime:
 
 
 # Every time in an answer: RFC 3339 with its offset, always UTC, as OpenAPI's `date-time` format requires.
-Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
+# (The example marks it in the document: tests/api/test_openapi_contract.py finds answers' times without it.)
+Timestamp = Annotated[datetime, AfterValidator(_as_utc),
+                      WithJsonSchema({"type": "string", "format": "date-time", "examples": [TIMESTAMP_EXAMPLE]})]
 
 
 class _Out(BaseModel):
@@ -446,9 +450,9 @@ class WorkerLinkOut(_Out):
     tasks_done: int
     workers: int
     blocked: list[str]
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    created_at: datetime
+    expires_at: Timestamp | None
+    revoked_at: Timestamp | None
+    created_at: Timestamp
 
 
 class WorkerIdIn(_In):
@@ -464,8 +468,8 @@ class LinkWorkerOut(BaseModel):
     user_id: int
     tasks_done: int
     completion_code: str
-    created_at: datetime
-    last_seen_at: datetime
+    created_at: Timestamp
+    last_seen_at: Timestamp
 
 
 class WorkerJoinIn(_In):

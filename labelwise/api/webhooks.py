@@ -1,6 +1,5 @@
 """Webhooks of a project (add, list, change, remove, ping) and their delivery log with redelivery (managers)."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -8,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
+from labelwise.api.schemas import Timestamp
 from labelwise.core.platform.webhook_outbox import EVENTS
 from labelwise.core.webhooks import hooks
 
@@ -43,8 +43,8 @@ class WebhookOut(BaseModel):
     secret_hint: str = Field(description="The secret's last four characters.")
     secret: str | None = Field(description="The signing secret, only in the answer that made it.")
     deliveries: dict[str, int] = Field(description="How many deliveries are pending, delivered and failed.")
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class DeliveryOut(BaseModel):
@@ -55,14 +55,14 @@ class DeliveryOut(BaseModel):
     event_id: str = Field(description="The event's id, the same in every delivery (and redelivery) of it.")
     status: str = Field(description="pending, delivered or failed")
     attempts: int
-    next_attempt_at: datetime | None = Field(description="When a pending delivery is tried next (UTC).")
+    next_attempt_at: Timestamp | None = Field(description="When a pending delivery is tried next (UTC).")
     last_status_code: int | None = Field(description="The receiver's HTTP status on the last attempt.")
     last_latency_ms: int | None
     last_error: str | None = Field(description="Why the last attempt failed, in words.")
-    last_attempt_at: datetime | None
+    last_attempt_at: Timestamp | None
     redelivery_of: int | None = Field(description="The delivery this one sends again.")
-    created_at: datetime
-    delivered_at: datetime | None
+    created_at: Timestamp
+    delivered_at: Timestamp | None
     payload: dict[str, Any] | None = Field(description="The body as sent (single-delivery view only).")
 
 

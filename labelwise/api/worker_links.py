@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, UserDep
 from labelwise.api.schemas import (
     CompletionCodeIn,
@@ -91,7 +92,7 @@ def join(token: str, body: WorkerJoinIn, session: SessionDep):
                            token=secret)
 
 
-@router.get("/worker/me", response_model=WorkerStatusOut)
+@router.get("/worker/me", response_model=WorkerStatusOut, responses=errors(404))
 def worker_me(user: UserDep, session: SessionDep):
     """The worker's progress and, once they have done a task, their completion code."""
     return WorkerStatusOut(**links.worker_status(session, user))

@@ -8,7 +8,7 @@ import warnings
 import pytest
 from pydantic import ValidationError
 
-from labelwise.api.schemas import ErrorOut
+from labelwise.api.schemas import TIMESTAMP_EXAMPLE, ErrorOut
 from labelwise.app import create_app
 from tests.factories import add_tasks, make_project, make_user, texts
 
@@ -59,14 +59,15 @@ def test_each_route_documents_the_errors_it_can_return(document):
     for path, method, operation in operations(document):
         documented = set(operation["responses"])
         where = f"{method.upper()} {path}"
-        if path in ("/api/v1/health", "/api/v1/auth/sso"):  # answered without the database
+        if path in ("/api/v1/health", "/api/v1/auth/sso", "/api/v1/webhooks/events"):  # answered without the database
             assert documented == {"200"}
             continue
         if path == "/api/v1/auth/sso/login":  # a redirect: to the provider, or to the login page with the reason
             assert documented == {"303", "422"}
             continue
         assert "503" in documented, where  # every other route reads the database
-        if path not in ("/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/auth/sso/callback"):
+        if path not in ("/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/auth/sso/callback",
+                        "/api/v1/links/{token}/join"):  # the public ones
             assert "401" in documented, where
         if "{" in path:
             assert {"403", "404", "422"} <= documented, where
@@ -81,12 +82,35 @@ def test_each_route_documents_the_errors_it_can_return(document):
     assert {"401", "429"} <= set(document["paths"]["/api/v1/auth/login"]["post"]["responses"])
 
 
+def answer_schemas(document: dict) -> set[str]:
+    """The component schemas that answers (responses) use, directly or nested."""
+    schemas = document["components"]["schemas"]
+    found: set[str] = set()
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/") and (name := ref.rsplit("/", 1)[1]) not in found:
+                found.add(name)
+                visit(schemas[name])
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    for _, _, operation in operations(document):
+        visit(operation["responses"])
+    return found
+
+
 def test_times_are_documented_and_answered_with_their_offset(client, session, document):
-    for name, schema in document["components"]["schemas"].items():
-        for field, spec in schema.get("properties", {}).items():
-            if field.endswith("_at"):
-                formats = {spec.get("format")} | {s.get("format") for s in spec.get("anyOf", [])}
-                assert "date-time" in formats, (name, field)
+    for name in answer_schemas(document):
+        for field, spec in document["components"]["schemas"][name].get("properties", {}).items():
+            variants = [spec, *spec.get("anyOf", [])]
+            if field.endswith("_at") or any(v.get("format") == "date-time" for v in variants):
+                assert any(v.get("examples") == [TIMESTAMP_EXAMPLE] for v in variants), (
+                    f"{name}.{field}: a time in an answer must be labelwise.api.schemas.Timestamp (UTC with offset)")
     admin = make_user(session, "admin", admin=True)
     project = make_project(session, admin.user)
     add_tasks(session, admin.user, project, texts(1))
@@ -136,3 +160,12 @@ def test_error_answers_have_the_one_error_model(client, session, request_args):
     except ValidationError as error:
         pytest.fail(f"{method} {path} answered {answered.status_code} {answered.text}: {error}")
     assert body.detail == body.message and body.message
+
+
+def test_the_labeling_workflow_is_linked(document):
+    paths = document["paths"]
+    annotate = paths["/api/v1/tasks/{task_id}/annotations"]["post"]["operationId"]
+    links = paths["/api/v1/projects/{project_id}/next"]["get"]["responses"]["200"]["links"]
+    assert links["Annotate"] == {"operationId": annotate, "parameters": {"task_id": "$response.body#/task/id"}}
+    assert "ImportTasks" in paths["/api/v1/projects"]["post"]["responses"]["201"]["links"]
+    assert "GetAnnotation" in paths["/api/v1/tasks/{task_id}/annotations"]["post"]["responses"]["201"]["links"]

@@ -1,0 +1,95 @@
+"""A real `labelwise serve` process that a test can kill -9 and start again on the same database and data folder."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from labelwise.store.session import make_engine, make_session_factory
+
+
+
+class ServerProcess:
+    def __init__(self, database_url: str, data_dir, temp_dir) -> None:
+        self.database_url = database_url
+        self.env = {**os.environ, "LABELWISE_DATA_DIR": str(data_dir), "TMPDIR": str(temp_dir),
+                    # a dead runner's job is recovered after this long without a heartbeat (PostgreSQL)
+                    "LABELWISE_JOB_LEASE_SECONDS": "3", "LABELWISE_JOB_HEARTBEAT_SECONDS": "1"}
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> "ServerProcess":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "labelwise", "serve", self.database_url, "--port", str(port)],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                raise RuntimeError(f"server did not start: {self.process.stderr.read().decode()[-3000:]}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no rollback, no cleanup."""
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def restart(self) -> "ServerProcess":
+        self.kill()
+        return self.start()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def client(self, token: str, timeout: float = 120) -> httpx.Client:
+        return httpx.Client(base_url=f"{self.url}/api/v1", headers={"Authorization": f"Bearer {token}"},
+                            timeout=timeout)
+
+
+@pytest.fixture
+def db(database_url) -> Iterator:
+    """A session factory on the test's database, for setting up and for looking at what was stored."""
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def server(database_url, tmp_path) -> Iterator[ServerProcess]:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "tmp").mkdir()
+    process = ServerProcess(database_url, tmp_path / "data", tmp_path / "tmp").start()
+    yield process
+    process.stop()
+
+
+def wait_until(condition, timeout: float = 60, what: str = "the condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
