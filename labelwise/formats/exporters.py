@@ -32,6 +32,7 @@ from labelwise.formats import (
     coco,
     conll,
     delimited,
+    documents,
     hf_parquet,
     jsonl,
     labelstudio_json,
@@ -266,6 +267,10 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("chat-ratings", "application/vnd.apache.parquet", ".parquet", _binary(chat_exports.write_ratings),
                  description="chat ratings per message and per conversation, a datasets-readable Parquet",
                  needs="pyarrow"),
+        Exporter("funsd", "application/json", ".json", _text(documents.write_funsd),
+                 description="FUNSD-style forms per PDF page: entities (boxes, spans) with words, boxes, labels, links"),
+        Exporter("coco-pages", "application/json", ".json", _text(documents.write_page_coco),
+                 description="COCO instances JSON with one image per PDF page (boxes and polygons)"),
     )
 }
 
