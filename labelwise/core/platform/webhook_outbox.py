@@ -82,14 +82,15 @@ def from_audit(session: Session, *, actor: User | None, action: str, object_type
 AUDIT_EVENTS = {
     "annotation.submitted": "annotation.created",
     "annotation.edited": "annotation.updated",
+    "review.accept": "review.created",
+    "review.reject": "review.created",
+    "review.fix": "review.created",
     "snapshot.created": "snapshot.created",
     "task.adjudicated": "consensus.changed",
 }
 
 
 def _audit_event(action: str, before: dict[str, Any] | None) -> str | None:
-    if action.startswith("review."):
-        return "review.created"
     if action == "annotation.submitted" and before is not None:
         return "annotation.updated"
     return AUDIT_EVENTS.get(action)
