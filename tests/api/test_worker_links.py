@@ -181,3 +181,13 @@ def test_qualification_and_gold_apply_to_workers_as_to_members(client, session):
     assert _answer(client, worker.headers, first["id"], label="positive").status_code == 201  # wrong
     refused = client.get(f"/api/v1/projects/{project.id}/next", headers=worker.headers)
     assert refused.status_code == 403 and "paused" in refused.json()["message"]
+
+
+def test_the_worker_page_may_be_framed_by_a_marketplace(client, session):
+    manager = make_user(session, "m")
+    project = make_project(session, manager.user)
+    link = _link(client, manager, project.id)
+    page = client.get(f"/w/{link['token']}?workerId=W1")
+    assert page.status_code == 200 and "work.js" in page.text
+    assert "frame-ancestors *" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in client.get("/").headers["content-security-policy"]
