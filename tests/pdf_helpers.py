@@ -58,3 +58,12 @@ def make_pdf(pages: int = 3, *, lines=page_lines, encrypt: bool = False) -> byte
 
 def corrupt_pdf() -> bytes:
     return b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nthis is not a pdf any more"
+
+
+FORM_SCHEMA = {
+    "objects": {"doc": {"type": "pdf"}},
+    "controls": {
+        "entities": {"type": "spans", "object": "doc", "labels": ["total", "date"]},
+        "fields": {"type": "boxes", "object": "doc", "labels": ["question", "answer"]},
+    },
+}

@@ -66,8 +66,8 @@ def render_page(source: Path | bytes, name: str, page: int, scale: float) -> byt
 def page_text(source: Path | bytes, name: str, page: int) -> dict:
     """The text layer of one page: `{"page", "width", "height", "text", "boxes"}`.
 
-    `boxes[i]` is `[x, y, w, h]` of `text[i]` in points from the top-left (zeros for characters
-    without ink, such as spaces pdfium generates), so spans' character offsets map to geometry.
+    `boxes[i]` is `[x, y, w, h]` of `text[i]` in points from the top-left (zeros for spaces and
+    other characters without ink), so spans' character offsets map to geometry.
     """
     with _LOCK:
         document = _open(source, name)
@@ -91,6 +91,7 @@ def page_text(source: Path | bytes, name: str, page: int) -> dict:
     if len(text) != len(boxes):  # pdfium counts a surrogate pair as two chars; keep offsets in code points
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
         boxes = boxes[: len(text)] + [[0, 0, 0, 0]] * max(0, len(text) - len(boxes))
+    boxes = [[0, 0, 0, 0] if char.isspace() else box for char, box in zip(text, boxes)]  # spaces have no ink
     return {"page": page, "width": round(width, 2), "height": round(height, 2), "text": text, "boxes": boxes}
 
 

@@ -40,3 +40,37 @@ def test_a_box_on_page_two_of_a_stored_pdf_drawn_by_keyboard(page, web_server, w
     [box] = stored["annotations"][0]["result"]["fields"]
     assert box["page"] == 1 and box["label"] == "question"
     assert box["x"] >= 300 and box["y"] >= 390 and box["x"] + box["width"] <= 612 and box["y"] + box["height"] <= 792
+
+
+def test_spans_over_the_text_layer_keep_offsets_and_boxes(page, web_server, web_session):
+    from tests.browser.test_labeling_support import drag, image_point
+    from tests.pdf_helpers import FORM_SCHEMA
+
+    ctx = open_labeling(page, web_server, web_session, FORM_SCHEMA, [], wait_for_task=False)
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        files=[("files", ("invoice.pdf", make_pdf(3), "application/pdf"))])
+    assert upload.status_code == 201, upload.text
+    page.reload()
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    task = current_task_id(page)
+    viewer = "document.querySelector('lw-task-editor').viewers.doc"
+    page.keyboard.press("PageDown")
+    page.wait_for_function(f"() => {viewer}.loaded && {viewer}.page === 1 && {viewer}.textLayer()")
+    page.click("[data-control=entities] .lw-control-title")
+    drag(page, image_point(page, ".lw-image-svg", 74, 115), image_point(page, ".lw-image-svg", 130, 115))
+    for key in ["Shift+ArrowRight"] * 4 + ["2"]:  # " EUR" from the keyboard, labelled date
+        page.keyboard.press(key)
+    expect(page.locator(".lw-pdf-span")).to_have_count(2)
+    screenshot(page, "pdf-spans")
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
+    spans = {s["text"]: s for s in stored["annotations"][0]["result"]["entities"]}
+    layer = httpx.get(f"{web_server.url}/api/v1/media/" + stored["data"]["doc"]["src"].split("/media/", 1)[1]
+                      + "/pages/2/text", headers=ctx.owner_headers).json()
+    total, eur = spans["Total: 101"], spans["EUR"]
+    assert total["label"] == "total" and eur["label"] == "date" and total["page"] == eur["page"] == 1
+    assert layer["text"][total["start"]:total["end"]] == "Total: 101" and layer["text"][eur["start"]:eur["end"]] == "EUR"
+    assert len(total["boxes"]) == 1, total["boxes"]
+    [[x, y, w, h]] = total["boxes"]
+    assert 71 < x < 74 and 105 < y < 112 and 58 < w < 66 and 0 < h < 15

@@ -32,6 +32,7 @@ import { DatetimeControl } from "./controls/datetime.js";
 import { RankingControl } from "./controls/ranking.js";
 import { PairwiseControl } from "./controls/pairwise.js";
 import { EditControl } from "./controls/edit.js";
+import { PdfSpansControl } from "./controls/pdf-spans.js";
 
 const VIEWERS = {
   text: TextViewer, paragraphs: ParagraphsViewer, table: TableViewer, image: ImageViewer, pdf: ImageViewer,
@@ -367,7 +368,8 @@ export class TaskEditor extends HTMLElement {
       }
     }
     for (const [name, spec] of Object.entries(this._schema.controls)) {
-      const Control = CONTROLS[spec.type];
+      const onPdf = spec.type === "spans" && this._schema.objects[spec.object]?.type === "pdf";
+      const Control = onPdf ? PdfSpansControl : CONTROLS[spec.type];
       if (!Control) continue;
       const control = new Control(this, name, spec);
       control.build();

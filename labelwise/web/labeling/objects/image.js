@@ -68,6 +68,7 @@ export class ImageViewer {
     this.loaded = false;
     this.problem.hidden = true;
     this.thumbs?.show(this.page);
+    this._loadText(media);
     this.scale = media.document ? renderScale(this._pixelsPerPoint({ w: this.width, h: this.height })) : null;
     const url = safeMediaUrl(pageUrl(media, this.scale), "image");
     if (!url) {
@@ -100,6 +101,20 @@ export class ImageViewer {
     this.problem.textContent = message;
     this.problem.hidden = false;
     this.el.classList.add("lw-media-failed");
+  }
+
+  // The text layer of the page shown ({text, boxes}), once fetched; spans controls on a stored PDF ask for it.
+  textLayer() { return this.texts?.[this.page] ?? null; }
+
+  _loadText(media) {
+    const wanted = media.document && Object.values(this.editor._schema?.controls || {}).some((c) => c.type === "spans" && c.object === this.name);
+    if (!wanted) return;
+    this.texts ??= {};
+    if (this.texts[media.index] !== undefined) return;
+    this.texts[media.index] = null;
+    fetch(`${media.document}/pages/${media.index + 1}/text`, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((layer) => { if (layer) { this.texts[media.index] = layer; this.render(); } });
   }
 
   goPage(n) {
