@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from labelwise.core.assist.ml_client import KINDS, BackendClient, BackendError
 from labelwise.core.platform import events
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
-from labelwise.errors import Conflict, Invalid, NotFound
+from labelwise.errors import Conflict, Invalid
 from labelwise.formats.labelstudio_xml import to_label_config
 from labelwise.store.models import MlBackend, Project, User
 
@@ -81,12 +81,7 @@ def list_backends(session: Session, user: User, project_id: int) -> list[Backend
 
 def get_backend(session: Session, user: User, backend_id: int) -> MlBackend:
     backend = session.get(MlBackend, backend_id)
-    if backend is None:
-        raise NotFound(f"ML backend {backend_id} not found")
-    try:
-        authorize(session, user, backend.project_id, Role.MANAGER)
-    except NotFound:
-        raise NotFound(f"ML backend {backend_id} not found") from None
+    authorize_row(session, user, backend, f"ML backend {backend_id}", Role.MANAGER)
     return backend
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from labelwise.core.accounts.users import issue_token
 from labelwise.core.labeling.worker_gate import LinkClosed, check_open, completion_code, take_rate
 from labelwise.core.platform import events
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import parse_when, utcnow
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.errors import Conflict, Invalid, NotFound
@@ -58,12 +58,7 @@ def list_links(session: Session, user: User, project_id: int) -> list[WorkerLink
 
 def get_link(session: Session, user: User, link_id: int) -> WorkerLink:
     link = session.get(WorkerLink, link_id)
-    if link is None:
-        raise NotFound(f"worker link {link_id} not found")
-    try:
-        authorize(session, user, link.project_id, Role.MANAGER)
-    except NotFound:
-        raise NotFound(f"worker link {link_id} not found") from None
+    authorize_row(session, user, link, f"worker link {link_id}", Role.MANAGER)
     return link
 
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, aliased
 
 from labelwise.core.dataio.exporting import ExportOptions, iter_records, split_of
 from labelwise.core.platform import events
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import utcnow
-from labelwise.errors import Conflict, Invalid, NotFound
+from labelwise.errors import Conflict, Invalid
 from labelwise.formats.labels import SOURCES, final_result
 from labelwise.schema import LabelSchema, parse_schema
 from labelwise.store.models import Snapshot, SnapshotItem, User
@@ -197,12 +197,7 @@ def _canonical(value: Any) -> bytes:
 
 def _load(session: Session, user: User, snapshot_id: int) -> Snapshot:
     snapshot = session.get(Snapshot, snapshot_id)
-    if snapshot is None:
-        raise NotFound(f"snapshot {snapshot_id} not found")
-    try:
-        authorize(session, user, snapshot.project_id, Role.MANAGER)
-    except NotFound:
-        raise NotFound(f"snapshot {snapshot_id} not found") from None
+    authorize_row(session, user, snapshot, f"snapshot {snapshot_id}", Role.MANAGER)
     return snapshot
 
 

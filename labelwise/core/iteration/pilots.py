@@ -14,20 +14,13 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.platform import events
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
 from labelwise.core.review.controls import canonical
 from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.quality.pilot import compare_reports, control_report
-from labelwise.schema import (
-    ChoicesControl,
-    ControlSpec,
-    PairwiseControl,
-    RatingControl,
-    RegionControl,
-    TaxonomyControl,
-)
+from labelwise.schema import ChoicesControl, ControlSpec, PairwiseControl, RatingControl, RegionControl, TaxonomyControl
 from labelwise.schema.changes import control_labels
 from labelwise.store.models import (
     Annotation,
@@ -204,12 +197,7 @@ def _summary(session: Session, pilot: PilotRound) -> dict[str, Any]:
 
 def _load(session: Session, user: User, pilot_id: int, minimum: Role) -> PilotRound:
     pilot = session.get(PilotRound, pilot_id)
-    if pilot is None:
-        raise NotFound(f"pilot {pilot_id} not found")
-    try:
-        authorize(session, user, pilot.project_id, minimum)
-    except NotFound:
-        raise NotFound(f"pilot {pilot_id} not found") from None
+    authorize_row(session, user, pilot, f"pilot {pilot_id}", minimum)
     return pilot
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from labelwise.core.assist import retrain
 from labelwise.core.labeling import answer_hooks, batches, queue, worker_gate
 from labelwise.core.platform import events, webhook_outbox
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize_row
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings, project_schema
 from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
@@ -117,12 +117,7 @@ def edit(
 ) -> Annotation:
     """A new revision of the caller's own annotation. A skipped or rejected one becomes submitted again."""
     annotation = session.get(Annotation, annotation_id)
-    if annotation is None:
-        raise NotFound(f"annotation {annotation_id} not found")
-    try:
-        _, role = authorize(session, user, annotation.project_id, Role.ANNOTATOR)
-    except NotFound:
-        raise NotFound(f"annotation {annotation_id} not found") from None
+    _, role = authorize_row(session, user, annotation, f"annotation {annotation_id}", Role.ANNOTATOR)
     if annotation.user_id != user.id:
         if role == Role.ANNOTATOR:
             raise NotFound(f"annotation {annotation_id} not found")
@@ -136,12 +131,7 @@ def edit(
 
 def get_annotation(session: Session, user: User, annotation_id: int) -> Annotation:
     annotation = session.get(Annotation, annotation_id)
-    if annotation is None:
-        raise NotFound(f"annotation {annotation_id} not found")
-    try:
-        _, role = authorize(session, user, annotation.project_id, Role.ANNOTATOR)
-    except NotFound:
-        raise NotFound(f"annotation {annotation_id} not found") from None
+    _, role = authorize_row(session, user, annotation, f"annotation {annotation_id}", Role.ANNOTATOR)
     if role == Role.ANNOTATOR and annotation.user_id != user.id:
         raise NotFound(f"annotation {annotation_id} not found")
     return annotation
@@ -186,12 +176,7 @@ def _load_for_work(
     """The task, the caller's role, their assignment and their annotation of it, if any. Annotators may only
     work on tasks served to them."""
     task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    try:
-        _, role = authorize(session, user, task.project_id, Role.ANNOTATOR)
-    except NotFound:
-        raise NotFound(f"task {task_id} not found") from None
+    _, role = authorize_row(session, user, task, f"task {task_id}", Role.ANNOTATOR)
     # every annotation is written beside its assignment, so one outer join answers both in the common case
     row = session.execute(
         select(Assignment, Annotation)

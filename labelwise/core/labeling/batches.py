@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from labelwise.core.labeling.tasks import TaskFilter, matching_ids
 from labelwise.core.platform import events
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import parse_when, utcnow
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.core.projects.queue_order import MAX_BATCH_PRIORITY, batch_rank
-from labelwise.errors import Conflict, Invalid, NotFound
+from labelwise.errors import Conflict, Invalid
 from labelwise.store.models import Annotation, Assignment, Batch, Event, GoldAnswer, Project, Task, User
 
 EDITABLE = ("name", "priority", "deadline", "overlap", "pay_per_task", "pay_per_second", "budget", "status")
@@ -65,12 +65,7 @@ def list_batches(session: Session, user: User, project_id: int) -> list[Batch]:
 
 def get_batch(session: Session, user: User, batch_id: int, minimum: Role = Role.REVIEWER) -> Batch:
     batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise NotFound(f"batch {batch_id} not found")
-    try:
-        authorize(session, user, batch.project_id, minimum)
-    except NotFound:
-        raise NotFound(f"batch {batch_id} not found") from None
+    authorize_row(session, user, batch, f"batch {batch_id}", minimum)
     return batch
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.errors import Forbidden, Invalid, NotFound
 from labelwise.store import search
@@ -128,12 +128,7 @@ def count_tasks(session: Session, user: User, project_id: int, *, filters: TaskF
 
 def get_task(session: Session, user: User, task_id: int) -> TaskView:
     task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    try:
-        project, role = authorize(session, user, task.project_id, Role.ANNOTATOR)
-    except NotFound:
-        raise NotFound(f"task {task_id} not found") from None
+    project, role = authorize_row(session, user, task, f"task {task_id}", Role.ANNOTATOR)
     if role == Role.ANNOTATOR:
         assigned = session.scalar(
             select(Assignment.id).where(Assignment.task_id == task_id, Assignment.user_id == user.id)

@@ -5,6 +5,7 @@ Projects the caller is not a member of are reported as not found, so their exist
 """
 
 from enum import IntEnum
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,17 @@ def authorize(session: Session, user: User, project_id: int, minimum: Role = Rol
     if role < minimum:
         raise Forbidden(f"this needs the {minimum.label} role in project {project_id}; you are {role.label}")
     return project, role
+
+
+def authorize_row(session: Session, user: User, row: Any, what: str, minimum: Role = Role.ANNOTATOR) -> tuple[Project, Role]:
+    """`authorize` for a row of a project's table (one with `project_id`). A missing row and a row of a project
+    the caller may not see are both "<what> not found", so the ids of other projects' rows do not leak."""
+    if row is None:
+        raise NotFound(f"{what} not found")
+    try:
+        return authorize(session, user, row.project_id, minimum)
+    except NotFound:
+        raise NotFound(f"{what} not found") from None
 
 
 def _pin(session: Session, obj):

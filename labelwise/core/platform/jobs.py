@@ -22,9 +22,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.platform import webhook_outbox
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import utcnow
-from labelwise.errors import Conflict, NotFound
+from labelwise.errors import Conflict
 from labelwise.store.models import Job, User
 
 KIND_IMPORT = "import"
@@ -223,10 +223,5 @@ def _write(path: Path, text: str) -> None:
 
 def _authorized(session: Session, user: User, job_id: int) -> Job:
     job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound(f"job {job_id} not found")
-    try:
-        authorize(session, user, job.project_id, Role.MANAGER)
-    except NotFound:
-        raise NotFound(f"job {job_id} not found") from None
+    authorize_row(session, user, job, f"job {job_id}", Role.MANAGER)
     return job

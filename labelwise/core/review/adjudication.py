@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from labelwise.core.labeling.annotations import checked_result
 from labelwise.core.platform import events
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import iso_utc, utcnow
-from labelwise.errors import Conflict, Invalid, NotFound
+from labelwise.errors import Conflict, Invalid
 from labelwise.store.models import Annotation, GoldAnswer, Task, User
 
 MAX_PAGE = 200
@@ -69,12 +69,7 @@ def adjudication_queue(session: Session, user: User, project_id: int, *, limit: 
 def adjudicate(session: Session, user: User, task_id: int, *, result: Any) -> Task:
     """Make `result` the task's final label (reviewers and managers). Commits."""
     task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    try:
-        authorize(session, user, task.project_id, Role.REVIEWER)
-    except NotFound:
-        raise NotFound(f"task {task_id} not found") from None
+    authorize_row(session, user, task, f"task {task_id}", Role.REVIEWER)
     if session.get(GoldAnswer, task_id) is not None:
         raise Conflict(f"task {task_id} is gold: its final label is its gold answer; change that instead")
     values = checked_result(session, task, result)

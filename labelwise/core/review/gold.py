@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.core.platform import events
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.platform.notifications import notify
 from labelwise.core.projects.projects import ProjectSettings, project_schema
@@ -283,12 +283,7 @@ def _store(session: Session, user: User, task: Task, result: dict[str, Any], *, 
 
 def _task_for_manager(session: Session, user: User, task_id: int) -> tuple[Task, Project]:
     task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    try:
-        project, _ = authorize(session, user, task.project_id, Role.MANAGER)
-    except NotFound:
-        raise NotFound(f"task {task_id} not found") from None
+    project, _ = authorize_row(session, user, task, f"task {task_id}", Role.MANAGER)
     return task, project
 
 

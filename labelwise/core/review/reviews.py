@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session, aliased
 
 from labelwise.core.labeling.annotations import add_revision, checked_result, stamp
 from labelwise.core.platform import events
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.core.review import routing
-from labelwise.errors import Invalid, NotFound
+from labelwise.errors import Invalid
 from labelwise.store.models import Annotation, Assignment, LabelErrorFlag, Review, Task, User
 
 Verdict = Literal["accept", "reject", "fix"]
@@ -38,12 +38,7 @@ def review(
     default_lease_seconds: int = 900,
 ) -> ReviewOutcome:
     annotation = session.get(Annotation, annotation_id)
-    if annotation is None:
-        raise NotFound(f"annotation {annotation_id} not found")
-    try:
-        project, _ = authorize(session, reviewer, annotation.project_id, Role.REVIEWER)
-    except NotFound:
-        raise NotFound(f"annotation {annotation_id} not found") from None
+    project, _ = authorize_row(session, reviewer, annotation, f"annotation {annotation_id}", Role.REVIEWER)
     if verdict not in VERDICTS:
         raise Invalid(f"unknown verdict '{verdict}'; expected accept, reject or fix", field="verdict")
     if annotation.status != "submitted":

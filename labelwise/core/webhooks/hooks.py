@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from labelwise.core.platform import events as audit
 from labelwise.core.platform import webhook_outbox
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role, authorize, authorize_row
 from labelwise.core.platform.clock import utcnow
-from labelwise.errors import Conflict, Invalid, NotFound
+from labelwise.errors import Conflict, Invalid
 from labelwise.store.models import Project, User, Webhook, WebhookDelivery
 
 MAX_URL = 2000
@@ -295,21 +295,11 @@ def _audit(hook: Webhook) -> dict[str, Any]:
 
 def _authorized(session: Session, user: User, webhook_id: int) -> Webhook:
     hook = session.get(Webhook, webhook_id)
-    if hook is None:
-        raise NotFound(f"webhook {webhook_id} not found")
-    try:
-        authorize(session, user, hook.project_id, Role.MANAGER)
-    except NotFound:
-        raise NotFound(f"webhook {webhook_id} not found") from None
+    authorize_row(session, user, hook, f"webhook {webhook_id}", Role.MANAGER)
     return hook
 
 
 def _authorized_delivery(session: Session, user: User, delivery_id: int) -> WebhookDelivery:
     row = session.get(WebhookDelivery, delivery_id)
-    if row is None:
-        raise NotFound(f"webhook delivery {delivery_id} not found")
-    try:
-        authorize(session, user, row.project_id, Role.MANAGER)
-    except NotFound:
-        raise NotFound(f"webhook delivery {delivery_id} not found") from None
+    authorize_row(session, user, row, f"webhook delivery {delivery_id}", Role.MANAGER)
     return row
