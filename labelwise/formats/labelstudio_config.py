@@ -86,7 +86,8 @@ _TOOLS = {
 _UNSUPPORTED_TAGS = {
     "ellipse": "ellipses have no labelwise region type (boxes, polygons, keypoints, masks are)",
     "ellipselabels": "ellipses have no labelwise region type (boxes, polygons, keypoints, masks are)",
-    "pdf": "a PDF file is not an object here yet (labelwise's pdf object takes page images)",
+    "pdf": "a PDF by URL is not converted: upload the PDF files into a pdf object (media import) to render "
+           "their pages here (docs/documents.md)",
     "ocrlabels": "OCR regions on PDF pages are not supported yet",
     "bitmask": "bitmask regions have no labelwise equivalent; brush masks (run-length) do",
     "bitmasklabels": "bitmask regions have no labelwise equivalent; brush masks (run-length) do",

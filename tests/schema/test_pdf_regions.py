@@ -61,3 +61,21 @@ def test_a_span_without_page_is_refused():
     del bad["page"]
     with pytest.raises(Invalid, match="page"):
         validate_result(SCHEMA, DATA, {"entities": [bad]})
+
+
+def test_a_document_level_choice_and_key_value_links_between_boxes_and_spans_across_pages():
+    schema = parse_schema({
+        "objects": {"doc": {"type": "pdf"}},
+        "controls": {
+            "kind": {"type": "choices", "object": "doc", "options": ["invoice", "receipt"]},
+            "fields": {"type": "boxes", "object": "doc", "labels": ["key", "value"]},
+            "entities": {"type": "spans", "object": "doc", "labels": ["total"]},
+            "links": {"type": "relations", "controls": ["fields", "entities"], "labels": ["has_value"]},
+        },
+    })
+    key = {"id": "k", "x": 72, "y": 100, "width": 40, "height": 12, "page": 0, "label": "key"}
+    result = validate_result(schema, DATA, {"kind": "invoice", "fields": [key], "entities": [span(id="v")],
+                                            "links": [{"from": "k", "to": "v", "label": "has_value"}]})
+    assert result["kind"] == "invoice" and result["links"][0]["to"] == "v"
+    with pytest.raises(Invalid, match="no-such"):
+        validate_result(schema, DATA, {"fields": [key], "links": [{"from": "k", "to": "no-such", "label": "has_value"}]})
