@@ -80,3 +80,20 @@ def test_the_hour_of_week_profile_waits_for_working_hours():
     done = friday_evening + result.eta_seconds
     assert hour_of_week(np.array([done]))[0] < 24  # Monday
     assert result.eta_low_seconds <= result.eta_high_seconds
+
+
+def test_the_interval_widens_by_the_projects_own_past_errors():
+    """A job whose pace halves after a while: the bootstrap of the recent pace alone is narrow, the forecasts
+    the same model would have made earlier were too early by about 2x, and the upper bound says so."""
+    from labelwise.core.crowd import forecast_model
+
+    rng = np.random.default_rng(3)
+    start = 1_700_000_000.0
+    gaps = np.concatenate([rng.exponential(60.0, 600), rng.exponential(120.0, 600), rng.exponential(240.0, 600)])
+    times = start + np.cumsum(gaps)
+    workers = rng.integers(0, 20, len(times)).astype(str)
+    now = float(times[-1]) + 1.0
+    result = forecast(times, workers, now=now, remaining=300)
+    errors = forecast_model._past_errors(times, now, 300, forecast_model.WINDOW)
+    assert len(errors) >= 3 and np.median(errors) > np.log(1.3)  # the past forecasts came too early
+    assert result.eta_high_seconds >= result.eta_seconds * np.exp(np.quantile(errors, 0.9)) * 0.999
