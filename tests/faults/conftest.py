@@ -1,17 +1,20 @@
 """A real `labelwise serve` process that a test can kill -9 and start again on the same database and data folder."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from labelwise.store.session import make_engine, make_session_factory
+from tests.conftest import BACKENDS
 
 
 
@@ -67,21 +70,40 @@ class ServerProcess:
                             timeout=timeout)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_database_url(request, tmp_path_factory) -> str:
+    """One database per test module and backend, shared by its tests (each uses its own names), so that they
+    can share one server: starting `labelwise serve` is the slow part of a kill test."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("faults") / "labelwise.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="module")
+def server(shared_database_url, tmp_path_factory) -> Iterator[ServerProcess]:
+    """A server a test may kill; whoever kills it starts it again, and the next test finds it running."""
+    root = tmp_path_factory.mktemp("server")
+    (root / "data").mkdir()
+    (root / "tmp").mkdir()
+    process = ServerProcess(shared_database_url, root / "data", root / "tmp").start()
+    yield process
+    process.stop()
+
+
 @pytest.fixture
-def db(database_url) -> Iterator:
-    """A session factory on the test's database, for setting up and for looking at what was stored."""
-    engine = make_engine(database_url)
+def db(server) -> Iterator:
+    """A session factory on the server's database, for setting up and for looking at what was stored."""
+    if server.process.poll() is not None:  # an earlier test failed between its kill and its restart
+        server.start()
+    engine = make_engine(server.database_url)
     yield make_session_factory(engine)
     engine.dispose()
 
 
-@pytest.fixture
-def server(database_url, tmp_path) -> Iterator[ServerProcess]:
-    (tmp_path / "data").mkdir()
-    (tmp_path / "tmp").mkdir()
-    process = ServerProcess(database_url, tmp_path / "data", tmp_path / "tmp").start()
-    yield process
-    process.stop()
+def unique(name: str) -> str:
+    return f"{name}-{uuid.uuid4().hex[:8]}"
 
 
 def wait_until(condition, timeout: float = 60, what: str = "the condition"):

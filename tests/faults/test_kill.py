@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from labelwise.store.models import Annotation, Snapshot, SnapshotItem, Task
 from tests.factories import add_member, add_tasks, make_project, make_user, texts
-from tests.faults.conftest import wait_until
+from tests.faults.conftest import unique, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(300)]
 ROWS = 60_000
@@ -49,7 +49,7 @@ def jsonl(rows: int) -> bytes:
 @pytest.fixture
 def manager(db):
     with db() as session:
-        caller = make_user(session, "manager")
+        caller = make_user(session, unique("manager"))
         project = make_project(session, caller.user)
         return caller.token, project.id
 
@@ -95,12 +95,12 @@ def test_kill_during_an_async_import_fails_its_job_which_a_retry_completes(serve
 def test_kill_during_labeling_keeps_every_acknowledged_annotation(server, db):
     annotators = 16
     with db() as session:
-        manager = make_user(session, "manager")
+        manager = make_user(session, unique("manager"))
         project = make_project(session, manager.user)
         add_tasks(session, manager.user, project, texts(2000))
         tokens = []
         for i in range(annotators):
-            caller = make_user(session, f"annotator{i}")
+            caller = make_user(session, unique(f"annotator{i}"))
             add_member(session, manager.user, project, caller.user)
             tokens.append((caller.user.id, caller.token))
     acknowledged: set[tuple[int, int]] = set()
