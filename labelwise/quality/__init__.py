@@ -3,7 +3,7 @@
 Nothing here imports FastAPI, SQLAlchemy or pandas; `labelwise.core` turns rows into the
 integer-coded arrays these functions take.
 
-The package re-exports the public names of `agreement`, `spatial_agreement` and `aggregation`,
+The package re-exports the public names of `agreement`, `spatial_agreement`, `cuboids` and `aggregation`,
 and the entry points of `method_choice` (which aggregation method the evidence favours) and
 `simulate` (crowds with known truth).
 
@@ -51,6 +51,7 @@ from labelwise.quality.method_choice import (
     choose_method,
     make_aggregator,
 )
+from labelwise.quality.cuboids import cuboid_agreement, cuboid_corners, cuboid_f1, cuboid_iou
 from labelwise.quality.pilot import compare_reports, control_report
 from labelwise.quality.simulate import SimulatedCrowd, simulate_crowd
 from labelwise.quality.spatial_agreement import (
@@ -71,6 +72,10 @@ from labelwise.quality.spatial_agreement import (
 __all__ = [
     "compare_reports",
     "control_report",
+    "cuboid_agreement",
+    "cuboid_corners",
+    "cuboid_f1",
+    "cuboid_iou",
     "GLAD",
     "MACE",
     "AggregatedSpan",
