@@ -2,10 +2,9 @@
 error statuses it can return.
 
 Most statuses follow from what a route is built on (`error_statuses`): credentials give 401, a path id 404,
-any parameter or body 422, a write 403 (the cross-site guard), 413 (the body limit) and 507 (disk full), the
-database 503; a malformed write
-body 400. A route lists the ones only its own code raises (409, a 401 from the login) with
-`responses=errors(409)`.
+any parameter or body 422, a write 400 (a malformed body), 403 (the cross-site guard), 413 (the body limit)
+and 507 (disk full), the database 503. A route lists the ones only its own code raises (409, a 401 from the
+login) with `responses=errors(409)`. The workflow's OpenAPI links are in `LINKS`.
 """
 
 from collections.abc import Iterator

@@ -5,15 +5,18 @@ Needs root (mount); skipped without it.
 """
 
 import errno
+import shutil
 import subprocess
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from labelwise.api.errors import DISK_FULL, READ_ONLY
+from labelwise.app import create_app
 from labelwise.settings import Settings
-from labelwise.store.models import Task
-from tests.factories import make_project, make_user
+from labelwise.store.models import Annotation, Task
+from tests.factories import add_tasks, make_project, make_user, texts
 from tests.media_helpers import IMAGE_SCHEMA, png
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
@@ -50,7 +53,7 @@ def fill(directory) -> None:
                 filler.write(b"\0" * 65536)
                 filler.flush()
         except OSError as error:
-            assert error.errno == 28  # ENOSPC
+            assert error.errno == errno.ENOSPC
 
 
 def count_tasks(session, project_id: int) -> int:
@@ -102,13 +105,8 @@ def test_a_full_disk_under_the_sqlite_database_answers_507_and_keeps_acknowledge
                                                                                         database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("the PostgreSQL server's disk is not ours to fill")
-    from fastapi.testclient import TestClient
-
-    from labelwise.app import create_app
-    from tests.factories import add_tasks, texts
-
     database = mounted / "labelwise.db"
-    database.write_bytes(open(database_url.removeprefix("sqlite:///"), "rb").read())
+    shutil.copyfile(database_url.removeprefix("sqlite:///"), database)
     app = create_app(Settings(data_dir=tmp_path / "other", database_url=f"sqlite:///{database}"))
     with TestClient(app) as client, app.state.session_factory() as session:
         owner = make_user(session, "owner")
@@ -131,11 +129,9 @@ def test_a_full_disk_under_the_sqlite_database_answers_507_and_keeps_acknowledge
         assert 507 in statuses and statuses <= {201, 507}, statuses
         (mounted / "filler").unlink()
         session.expire_all()
-        from labelwise.store.models import Annotation
         stored = set(session.scalars(select(Annotation.task_id).where(Annotation.project_id == project.id)))
         assert set(answered) <= stored
         task = client.get(f"/api/v1/projects/{project.id}/next", headers=owner.headers).json()["task"]
         assert client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": {"sentiment": "negative"}},
                            headers=owner.headers).status_code == 201
     app.state.engine.dispose()
-    assert errno.ENOSPC == 28
