@@ -158,8 +158,9 @@ def _kind(value: Any) -> str:
 
 def message_keyed(schema: Any, control: Any) -> bool:
     """Whether a control's answer is keyed by message index: per-message controls, edits, and pairwise
-    or ranking on a chat (one answer per turn with alternatives)."""
-    if getattr(control, "per_message", False) or control.type == "edit":
+    or ranking on a chat (one answer per turn with alternatives). Per-page controls on a pdf object
+    (`per_page`) are keyed the same way, by page index, so consensus and gold treat both alike."""
+    if getattr(control, "per_message", False) or getattr(control, "per_page", False) or control.type == "edit":
         return True
     target = getattr(control, "object", None)
     return control.type in ("pairwise", "ranking") and target in schema.objects and schema.objects[target].type == "chat"

@@ -338,6 +338,13 @@ def _check_message_scope(spec: ControlSpec, objects: dict, owner: str, path: str
         _check_unique(spec.roles, owner, f"{path}.roles", what="role")
     if isinstance(spec, PerRegionMixin) and spec.per_message and spec.per_region:
         raise Invalid(f"{owner}: a {spec.type} is per_message or per_region, not both", field=f"{path}.per_region")
+    if getattr(spec, "per_page", False):
+        if objects[spec.object].type != "pdf":
+            raise Invalid(f"{owner}: per_page needs a pdf object; '{spec.object}' is {objects[spec.object].type}",
+                          field=f"{path}.per_page")
+        if spec.per_message or spec.per_region:
+            raise Invalid(f"{owner}: a {spec.type} is per_page, per_message or per_region, only one",
+                          field=f"{path}.per_page")
 
 
 def _check_object_ref(owner: str, path: str, spec: ControlSpec, name: str, objects: dict) -> None:

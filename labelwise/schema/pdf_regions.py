@@ -9,9 +9,9 @@ file, not the task data, so a span's `text` is kept as given rather than compare
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from labelwise.schema._checking import _Here, _is_count, _is_number
+from labelwise.schema._checking import _Here, _is_count, _is_number, _kind
 
 
 def page_count(value: Any) -> int | None:
@@ -67,3 +67,21 @@ def check_pdf_span(here: _Here, index: int, span: dict, where: str) -> dict:
             here.beyond(f"span {index} box {number} {box} is outside page {span['page']}", path)
     span["boxes"] = [list(box) for box in boxes]
     return span
+
+
+def check_per_page(here: _Here, value: Any, check: Callable) -> dict:
+    """`{"<page index>": answer}` of a per-page control (page classification); each answer checked as the
+    control's own, each page one the document has."""
+    if not isinstance(value, dict):
+        raise here.fail(f"takes an object of page index to answer (per_page is true), not {_kind(value)}")
+    count = page_count(here.object_value())
+    out = {}
+    for key, answer in value.items():
+        where = f"{here.path}.{key}"
+        if not (isinstance(key, str) and key.isdigit() and str(int(key)) == key):
+            raise here.fail(f"'{key}' is not a page index (a whole number from 0 as text, e.g. \"0\")", where)
+        if count is not None and int(key) >= count:
+            raise here.fail(f"page {key} does not exist; the document has {count} pages", where)
+        if answer is not None:
+            out[key] = check(_Here(here.name, here.control, where, here.ctx), answer)
+    return out

@@ -241,7 +241,14 @@ class MessageScoped(Spec):
     roles: tuple[_Role, ...] | None = None
 
 
-class ChoicesControl(PerRegionMixin, ObjectControl, MessageScoped):
+class PageScoped(Spec):
+    """Options of a control that may be asked once per page of a pdf object (`per_page: true`), then
+    answered `{"<page index>": value}` (0-based, as regions' `page`)."""
+
+    per_page: StrictBool = False
+
+
+class ChoicesControl(PerRegionMixin, ObjectControl, MessageScoped, PageScoped):
     """`options_field` names a task-data key whose list adds options per task (strings or `{"value": ...}`)."""
 
     type: Literal["choices"]
@@ -326,17 +333,17 @@ class RelationsControl(ControlSpec):
     max: _Count | None = None
 
 
-class TextControl(PerRegionMixin, ObjectControl, MessageScoped):
+class TextControl(PerRegionMixin, ObjectControl, MessageScoped, PageScoped):
     type: Literal["text"]
     max_length: Annotated[StrictInt, Field(ge=1)] | None = None
 
 
-class RatingControl(PerRegionMixin, ObjectControl, MessageScoped):
+class RatingControl(PerRegionMixin, ObjectControl, MessageScoped, PageScoped):
     type: Literal["rating"]
     max: Annotated[StrictInt, Field(ge=1, le=100)] = 5
 
 
-class NumberControl(PerRegionMixin, ObjectControl, MessageScoped):
+class NumberControl(PerRegionMixin, ObjectControl, MessageScoped, PageScoped):
     type: Literal["number"]
     min: _Number | None = None
     max: _Number | None = None

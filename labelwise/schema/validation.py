@@ -11,6 +11,7 @@ from typing import Any, Callable
 from labelwise.errors import Invalid
 from labelwise.schema._checking import _Context, _count, _Here, _is_number, _kind, _list, _mapping, _option
 from labelwise.schema.chat import message_keyed
+from labelwise.schema.pdf_regions import check_per_page
 from labelwise.schema.chat_results import check_by_message
 from labelwise.schema import datetimes
 from labelwise.schema.dynamic import is_shown, options_for
@@ -62,7 +63,9 @@ def validate_result(schema: LabelSchema, data: dict, result: dict, *, out_of_ran
         if name in answers:
             here = _Here(name, control, f"result.{name}", ctx)
             check = _CHECKERS.get(type(control))
-            if message_keyed(schema, control):
+            if getattr(control, "per_page", False):
+                out[name] = check_per_page(here, answers[name], check)
+            elif message_keyed(schema, control):
                 by_message = check_by_message(here, answers[name], check)
                 if by_message:
                     out[name] = by_message

@@ -74,3 +74,29 @@ def test_spans_over_the_text_layer_keep_offsets_and_boxes(page, web_server, web_
     assert len(total["boxes"]) == 1, total["boxes"]
     [[x, y, w, h]] = total["boxes"]
     assert 71 < x < 74 and 105 < y < 112 and 58 < w < 66 and 0 < h < 15
+
+
+def test_page_level_and_document_level_classification(page, web_server, web_session):
+    schema = {"objects": {"doc": {"type": "pdf"}},
+              "controls": {"page_kind": {"type": "choices", "object": "doc", "per_page": True, "options": ["cover", "table"]},
+                           "kind": {"type": "choices", "object": "doc", "options": ["invoice", "receipt"]}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [], wait_for_task=False)
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        files=[("files", ("invoice.pdf", make_pdf(3), "application/pdf"))])
+    assert upload.status_code == 201, upload.text
+    page.reload()
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    task = current_task_id(page)
+    page_kind = page.locator("[data-control=page_kind]")
+    page_kind.locator("[data-option=cover]").click()
+    page.locator("[data-control=kind] [data-option=invoice]").click()
+    page.locator(".lw-image-svg").focus()
+    page.keyboard.press("PageDown")
+    page.keyboard.press("PageDown")
+    expect(page_kind.locator(".lw-scope")).to_have_text("for page 3 (PageUp / PageDown)")
+    expect(page_kind.locator("[aria-checked=true]")).to_have_count(0)  # page 3 is not answered yet
+    page_kind.locator("[data-option=table]").click()
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
+    assert stored["annotations"][0]["result"] == {"page_kind": {"0": "cover", "2": "table"}, "kind": "invoice"}

@@ -79,3 +79,30 @@ def test_a_document_level_choice_and_key_value_links_between_boxes_and_spans_acr
     assert result["kind"] == "invoice" and result["links"][0]["to"] == "v"
     with pytest.raises(Invalid, match="no-such"):
         validate_result(schema, DATA, {"fields": [key], "links": [{"from": "k", "to": "no-such", "label": "has_value"}]})
+
+
+PAGED = {
+    "objects": {"doc": {"type": "pdf"}},
+    "controls": {"page_kind": {"type": "choices", "object": "doc", "per_page": True, "options": ["cover", "table"]},
+                 "kind": {"type": "choices", "object": "doc", "options": ["invoice", "receipt"]}},
+}
+
+
+def test_page_level_and_document_level_classification():
+    schema = parse_schema(PAGED)
+    result = validate_result(schema, DATA, {"page_kind": {"0": "cover", "2": "table"}, "kind": "invoice"})
+    assert result == {"page_kind": {"0": "cover", "2": "table"}, "kind": "invoice"}
+    with pytest.raises(Invalid, match="page 3 does not exist; the document has 3 pages") as error:
+        validate_result(schema, DATA, {"page_kind": {"3": "cover"}})
+    assert error.value.field == "result.page_kind.3"
+    with pytest.raises(Invalid, match="not a page index"):
+        validate_result(schema, DATA, {"page_kind": {"first": "cover"}})
+    with pytest.raises(Invalid, match="'cover page'"):
+        validate_result(schema, DATA, {"page_kind": {"0": "cover page"}})
+
+
+def test_per_page_needs_a_pdf_object():
+    with pytest.raises(Invalid, match="per_page needs a pdf object") as error:
+        parse_schema({"objects": {"t": {"type": "text"}},
+                      "controls": {"c": {"type": "choices", "object": "t", "per_page": True, "options": ["a"]}}})
+    assert error.value.field == "controls.c.per_page"

@@ -66,10 +66,11 @@ export class Control {
   }
 
   get readonly() { return this.editor.readonly; }
-  get chat() { return this.keyed ? this.editor.viewers[this.spec.object] : null; }
+  get chat() { return this.keyed && this.keyed !== "page" ? this.editor.viewers[this.spec.object] : null; }
 
   // The message index (as a string) the control answers for now, or null when it cannot answer here.
   key() {
+    if (this.keyed === "page") return String(this.editor.viewers[this.spec.object]?.page ?? 0);
     const chat = this.chat;
     if (!chat || !chat.messages) return null;
     if (this.keyed === "turn") {
@@ -86,6 +87,7 @@ export class Control {
   scopeText() {
     const chat = this.chat;
     const key = this.key();
+    if (this.keyed === "page") return `for page ${Number(key) + 1} (PageUp / PageDown)`;
     if (key !== null) return this.keyed === "turn" ? `for the alternatives of message #${key}` : `for message #${key} (${chat.message(Number(key)).role})`;
     if (this.keyed === "turn") return "this chat has no turn with alternatives";
     const roles = this.spec.roles || (this.spec.type === "edit" ? ["assistant"] : null);
@@ -117,6 +119,7 @@ export class Control {
 
 function keyedBy(editor, spec) {
   const object = spec.object && editor.objectSpec(spec.object);
+  if (object && object.type === "pdf" && spec.per_page) return "page"; // {"<page index>": answer}
   if (!object || object.type !== "chat") return null;
   if (spec.per_message || spec.type === "edit") return "message";
   if (spec.type === "pairwise" || spec.type === "ranking") return "turn";
