@@ -284,4 +284,34 @@ TEMPLATES: dict[str, dict] = {
                                      "label": "wrong"}]},
         },
     },
+    "document_form": {
+        "title": "Documents and forms (PDF)",
+        "description": "Upload PDF files: classify the document and each page, box the fields of a form, mark "
+                       "entities in the text layer (offsets and boxes), and link questions to answers; exports "
+                       "FUNSD-style forms and per-page COCO.",
+        "schema": {
+            "objects": {"document": {"type": "pdf"}},
+            "controls": {
+                "fields": {"type": "boxes", "object": "document", "labels": ["question", "answer", "header"]},
+                "entities": {"type": "spans", "object": "document", "labels": ["date", "total", "party"]},
+                "links": {"type": "relations", "controls": ["fields", "entities"], "labels": ["answer_of"]},
+                "doc_type": {"type": "choices", "object": "document", "options": ["invoice", "form", "other"]},
+                "page_type": {"type": "choices", "object": "document", "per_page": True,
+                              "options": ["text", "table"], "description": "What this page mostly holds"},
+            },
+        },
+        "example": {
+            "data": {"document": {"src": "/api/v1/media/1/" + "0" * 64 + ".pdf", "pages": 2,
+                                  "page_sizes": [[612, 792], [612, 792]]}},
+            "result": {
+                "fields": [{"id": "q1", "page": 0, "x": 72, "y": 110, "width": 40, "height": 12, "rotation": 0,
+                            "label": "question"}],
+                "entities": [{"id": "t1", "page": 0, "start": 41, "end": 51, "label": "total", "text": "101.00 EUR",
+                              "boxes": [[120, 110, 70, 12]]}],
+                "links": [{"from": "q1", "to": "t1", "label": "answer_of"}],
+                "doc_type": "invoice",
+                "page_type": {"0": "table"},
+            },
+        },
+    },
 }

@@ -1,4 +1,5 @@
-"""Annotator journeys for the templates that draw (boxes, polygons with masks, keypoints, video tracks):
+"""Annotator journeys for the templates that draw (boxes, polygons with masks, keypoints, video tracks, boxes on
+PDF pages with page and document classification):
 ten tasks each labeled by keyboard only, through the keyboard pointer (Alt+arrows move a crosshair,
 Alt+Enter presses it), and every stored result read back through the API.
 
@@ -78,7 +79,19 @@ def _video_tracking(i, media):
     return {"video": media}, keys, check
 
 
-JOURNEYS = {"image_boxes": _image_boxes, "image_segmentation": _image_segmentation, "keypoints": _keypoints,
+def _document_form(i, _media):
+    label, kind, doc = ["question", "answer"][i % 2], ["text", "table"][i % 2], ["invoice", "form"][i % 2]
+    keys = ["PageDown", str(i % 2 + 1), "Alt+Enter", *["Alt+ArrowRight"] * 2, "Alt+ArrowDown", "Alt+Enter",
+            "w" if kind == "text" else "y", str(i % 2 + 8)]  # the second page's type, the document's type
+
+    def check(r):
+        (box,) = r["fields"]
+        return (box["label"] == label and box["page"] == 1 and (box["x"], box["y"]) == CENTRE
+                and close(box["width"], 2 * box["height"]) and r["page_type"] == {"1": kind} and r["doc_type"] == doc)
+    return {"document": [IMAGE, IMAGE]}, keys, check
+
+
+JOURNEYS = {"document_form": _document_form, "image_boxes": _image_boxes, "image_segmentation": _image_segmentation, "keypoints": _keypoints,
             "video_tracking": _video_tracking}
 
 

@@ -15,6 +15,7 @@ EXPECTED = {
     "llm_comparison",
     "llm_chat_evaluation",
     "preference_rlhf",
+    "document_form",
 }
 
 
