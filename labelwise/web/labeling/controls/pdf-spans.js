@@ -73,7 +73,7 @@ export class PdfSpansControl extends RegionControl {
   create(start, end, label = this.currentLabel) {
     const layer = this.layer();
     if (!layer) return null;
-    const text = layer.text;
+    const text = layer.chars; // code points: offsets and boxes count them, as the server does
     while (start < end && /\s/u.test(text[start])) start++;
     while (end > start && /\s/u.test(text[end - 1])) end--;
     if (end <= start) return null;
@@ -82,7 +82,7 @@ export class PdfSpansControl extends RegionControl {
       this.editor.say(`This span overlaps another; ${this.name} does not allow overlapping spans.`);
       return null;
     }
-    return this.add({ start, end, page, label, text: text.slice(start, end), boxes: lineBoxes(layer.boxes, start, end) });
+    return this.add({ start, end, page, label, text: text.slice(start, end).join(""), boxes: lineBoxes(layer.boxes, start, end) });
   }
 
   handleKey(event, key) {
@@ -93,11 +93,11 @@ export class PdfSpansControl extends RegionControl {
         const last = this.regions().filter((r) => r.page === page).reduce((m, r) => Math.max(m, r.end), 0);
         this.kb = { page, anchor: last, caret: last };
       }
-      const length = this.layer().text.length;
+      const length = this.layer().chars.length;
       this.kb.caret = Math.max(0, Math.min(length, this.kb.caret + moves[key][0]));
       this.viewer().render();
       const [s, e] = [Math.min(this.kb.anchor, this.kb.caret), Math.max(this.kb.anchor, this.kb.caret)];
-      this.editor.say(`Selected "${this.layer().text.slice(s, e)}": press a label key`);
+      this.editor.say(`Selected "${this.layer().chars.slice(s, e).join("")}": press a label key`);
       return true;
     }
     const label = this.labelForKey(key);

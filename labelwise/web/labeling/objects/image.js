@@ -114,7 +114,7 @@ export class ImageViewer {
     this.texts[media.index] = null;
     fetch(`${media.document}/pages/${media.index + 1}/text`, { credentials: "same-origin" })
       .then((r) => (r.ok ? r.json() : null))
-      .then((layer) => { if (layer) { this.texts[media.index] = layer; this.render(); } });
+      .then((layer) => { if (layer) { this.texts[media.index] = { ...layer, chars: Array.from(layer.text) }; this.render(); } });
   }
 
   goPage(n) {
