@@ -97,3 +97,24 @@ def test_a_large_import_shows_job_progress(page, web_session, tmp_path):
     expect(page.locator(".import-progress progress")).to_be_attached()
     expect(page.locator(".import-count")).to_have_text("Imported 20,000 tasks", timeout=60_000)
     assert _count(web_session, project.id) == 20000
+
+
+def test_pdf_files_upload_from_the_import_page_and_a_corrupt_one_is_named(page, web_session, tmp_path, console):
+    from tests.pdf_helpers import PDF_SCHEMA, corrupt_pdf, make_pdf
+
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user, schema=PDF_SCHEMA)
+    good, bad = tmp_path / "invoice.pdf", tmp_path / "broken.pdf"
+    good.write_bytes(make_pdf(3))
+    bad.write_bytes(corrupt_pdf())
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/import")
+    page.get_by_label("Choose files or zips").set_input_files([str(good), str(bad)])
+    page.get_by_role("button", name="Upload media").click()
+    expect(page.locator(".media-form [role=alert]")).to_contain_text("broken.pdf: not a readable PDF")
+    assert _count(web_session, project.id) == 0
+    console.errors.clear()  # the browser logged the 422 response
+    page.get_by_label("Choose files or zips").set_input_files([str(good)])
+    page.get_by_role("button", name="Upload media").click()
+    expect(page.locator(".media-count")).to_contain_text("Imported 1 media task")
+    assert _count(web_session, project.id) == 1

@@ -151,14 +151,14 @@ async function followJob(job, place, signal) {
   }
 }
 
-// Images, audio or video files (or zips of them): each file becomes a task holding the stored media.
+// Images, audio, video or PDF files (or zips of them): each file becomes a task holding the stored media.
 function mediaForm(project) {
-  const input = h("input", { type: "file", name: "media", multiple: true, accept: "image/*,audio/*,video/*,.zip" });
+  const input = h("input", { type: "file", name: "media", multiple: true, accept: "image/*,audio/*,video/*,.pdf,application/pdf,.zip" });
   const submit = h("button", { type: "submit", class: "btn" }, "Upload media");
   const out = h("div", { class: "import-result", "aria-live": "polite" });
   const form = h("form", { class: "card media-form", novalidate: true },
     h("h2", null, "Media files"),
-    h("p", null, "Each image, audio or video file (or each one inside a zip) becomes a task; the files are stored ",
+    h("p", null, "Each image, audio, video or PDF file (or each one inside a zip) becomes a task; the files are stored ",
       "by this server and shown only to members of the project."),
     field("Choose files or zips", input).wrap,
     h("div", { class: "actions" }, submit), out);
