@@ -3,6 +3,7 @@
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from labelwise.schema.templates import TEMPLATES
 from labelwise.store.models import Project
 from tests.browser.screenshots import save_screenshot
 from tests.browser.pages_helpers import allow_http_errors, login, screenshot
@@ -14,7 +15,7 @@ def test_create_a_project_from_a_template(page, web_session, console):
     login(page, "alice")
     page.get_by_role("link", name="New project").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New project")
-    expect(page.locator(".template")).to_have_count(12)
+    expect(page.locator(".template")).to_have_count(len(TEMPLATES))
 
     # A schema typed by hand is checked as you type; the server's message and field are shown.
     schema = page.get_by_label("Label schema (YAML or JSON)")
@@ -51,7 +52,7 @@ def test_every_template_round_trips_through_the_yaml_editor(page, web_session):
     make_user(web_session, "alice")
     login(page, "alice")
     page.goto("/app/projects/new")
-    expect(page.locator(".template")).to_have_count(12)
+    expect(page.locator(".template")).to_have_count(len(TEMPLATES))
     results = page.evaluate("""async () => {
         const { toYaml } = await import('/static/components/yaml.js');
         const templates = await (await fetch('/api/v1/schema/templates')).json();
