@@ -73,6 +73,7 @@ def test_train_prelabel_accept_by_keyboard_and_active_learning_reorders(page, we
     page.keyboard.press("Shift+A")
     page.keyboard.press("Enter")
     expect(page.locator(f"[data-task-id='{served}']")).to_have_count(0, timeout=15_000)
+    page.wait_for_function("() => !document.querySelector('lw-labeling').sending")  # the answer has landed
     [answer] = [a for a in page.request.get(f"/api/v1/tasks/{served}").json()["annotations"]
                 if a["status"] == "submitted"]
     assert answer["result"] == prediction["result"]
