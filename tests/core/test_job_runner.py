@@ -195,3 +195,26 @@ def test_two_workers_never_run_the_same_job(settings, session, owner, project):
     session.expire_all()
     assert {jobs.get_job(session, owner.user, i, progress_dir=settings.data_dir / "jobs").status for i in ids} == {
         "succeeded"}
+
+
+def test_progress_and_cancel_written_at_once_from_two_threads_both_land(tmp_path):
+    """The runner thread writes progress while a request thread writes the cancel marker for the same job."""
+    errors: list[BaseException] = []
+
+    def write(step) -> None:
+        try:
+            for i in range(300):
+                step(i)
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(lambda i: jobs.write_progress(tmp_path, 7, done=i, rows=i, total=300),)),
+               threading.Thread(target=write, args=(lambda i: jobs._write(jobs.cancel_marker(tmp_path, 7), "bob"),))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert jobs.read_progress(tmp_path, 7)["done"] == 299
+    assert jobs.cancel_marker(tmp_path, 7).read_text() == "bob"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["7.cancel", "7.json"]

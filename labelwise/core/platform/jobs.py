@@ -13,6 +13,7 @@ SQLite file runs on the same machine and reads them there.
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -215,9 +216,12 @@ def clear_signals(progress_dir: Path, job_id: int) -> None:
 
 
 def _write(path: Path, text: str) -> None:
+    """Write atomically; the temporary file is unique, since a job's progress and its cancel marker are written
+    from different threads of one process at the same time."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text(text)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
+    with os.fdopen(descriptor, "w") as out:
+        out.write(text)
     os.replace(temporary, path)
 
 
