@@ -25,11 +25,13 @@ _ROTATE_KEYS = ("e", "q")
 _OBJECT_KEYS: dict[str, tuple[str, ...]] = {
     "image": ("f", "+", "-", "=", "pageup", "pagedown"), "pdf": ("f", "+", "-", "=", "pageup", "pagedown"),
     "audio": (",", ".", "<", ">"), "video": (",", ".", "<", ">", "home", "end"), "timeseries": (",", ".", "<", ">", "+", "-", "="),
+    "pointcloud": (",", ".", "pageup", "pagedown", "c", "n", "q", "e", "+", "-", "="),
 }
 _POOL: tuple[str, ...] = (
     *"1234567890", *"wyuiopdjlzv", *"bcehknqxfm",
 )
-_LABEL_TYPES = {"choices", "spans", "boxes", "polygons", "polylines", "keypoints", "masks", "segments", "tracks", "relations"}
+_LABEL_TYPES = {"choices", "spans", "boxes", "polygons", "polylines", "keypoints", "masks", "segments", "tracks", "relations",
+                "cuboids"}
 
 
 def _get(spec: Any, key: str) -> Any:

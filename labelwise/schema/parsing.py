@@ -75,6 +75,11 @@ _TYPE_HINTS = {
     "time_series": "timeseries",
     "rich_text": "paragraphs",
     "dialogue": "paragraphs",
+    "cuboid": "cuboids",
+    "bbox3d": "cuboids",
+    "cuboids3d": "cuboids",
+    "point_cloud": "pointcloud",
+    "lidar": "pointcloud",
 }
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")

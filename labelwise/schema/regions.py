@@ -13,14 +13,16 @@ import uuid
 from typing import Any, Callable
 
 from labelwise.schema import rle
-from labelwise.schema.dynamic import labels_for
-from labelwise.schema.html_text import html_text
 from labelwise.schema._checking import _count, _Here, _is_count, _is_number, _list, _mapping, _option
 from labelwise.schema.chat import message_text, messages_of
+from labelwise.schema.cuboid_regions import check_cuboid, check_cuboid_track
+from labelwise.schema.dynamic import labels_for
+from labelwise.schema.html_text import html_text
 from labelwise.schema.pdf_regions import check_pdf_span, page_size
 from labelwise.schema.specs import (
     BoxesControl,
     ControlSpec,
+    CuboidsControl,
     KeypointsControl,
     MasksControl,
     ParagraphsObject,
@@ -79,6 +81,8 @@ def _region_keys(here: _Here, extra_keys: dict[str, Any]) -> tuple[tuple[str, ..
     elif obj_type == "chat":
         required.append("message")
         optional.append("alternative")
+    elif obj_type == "pointcloud" and isinstance(here.control, CuboidsControl):
+        optional.append("frame")
     return tuple(required), tuple(optional)
 
 
@@ -203,8 +207,16 @@ def _check_segment(here: _Here, index: int, segment: dict, where: str) -> dict:
     return segment
 
 
+@_regions({"x": False, "y": False, "z": False, "length": False, "width": False, "height": False, "yaw": False,
+           "pitch": True, "roll": True})
+def _check_cuboid(here: _Here, index: int, cuboid: dict, where: str) -> dict:
+    return check_cuboid(here, index, cuboid, where)
+
+
 @_regions({"keyframes": False})
 def _check_track(here: _Here, index: int, track: dict, where: str) -> dict:
+    if here.ctx.schema.objects[here.control.object].type == "pointcloud":
+        return check_cuboid_track(here, index, track, where)
     frames = here.object_value().get("frames") if isinstance(here.object_value(), dict) else None
     frames = frames if _is_count(frames) else None
     keyframes = track["keyframes"]
@@ -430,4 +442,5 @@ REGION_CHECKERS: dict[type[ControlSpec], Callable[[_Here, Any], list[dict]]] = {
     MasksControl: _check_mask,
     SegmentsControl: _no_overlap_unless_allowed(_check_segment),
     TracksControl: _check_track,
+    CuboidsControl: _check_cuboid,
 }

@@ -31,6 +31,7 @@ __all__ = [
     "ParagraphsObject",
     "PdfObject",
     "ChatObject",
+    "PointcloudObject",
     "ControlSpec",
     "RegionControl",
     "ChoicesControl",
@@ -45,6 +46,7 @@ __all__ = [
     "MasksControl",
     "SegmentsControl",
     "TracksControl",
+    "CuboidsControl",
     "TextControl",
     "RatingControl",
     "NumberControl",
@@ -161,6 +163,15 @@ class ChatObject(ObjectSpec):
     type: Literal["chat"]
 
 
+class PointcloudObject(ObjectSpec):
+    """Value: a LIDAR sweep, a URL or a stored file `{"src", "points"}` (KITTI .bin, PCD, PLY, LAS/LAZ), or a
+    sequence for tracking, `{"frames": [sweep, ...]}`; the server decodes stored files (see
+    `docs/point_clouds.md`). `color_by` is how points are coloured at first (the viewer's c key toggles)."""
+
+    type: Literal["pointcloud"]
+    color_by: Literal["height", "intensity"] = "height"
+
+
 OBJECT_CLASSES: dict[str, type[ObjectSpec]] = {
     "text": TextObject,
     "image": ImageObject,
@@ -171,6 +182,7 @@ OBJECT_CLASSES: dict[str, type[ObjectSpec]] = {
     "paragraphs": ParagraphsObject,
     "pdf": PdfObject,
     "chat": ChatObject,
+    "pointcloud": PointcloudObject,
 }
 OBJECT_TYPES: tuple[str, ...] = tuple(OBJECT_CLASSES)
 
@@ -319,8 +331,21 @@ class SegmentsControl(RegionControl):
 
 
 class TracksControl(RegionControl):
-    object_types = ("video",)
+    """Boxes on a video's keyframes, or cuboids on a point-cloud sequence's keyframes (`pitch_roll` as for
+    cuboids), interpolated between keyframes."""
+
+    object_types = ("video", "pointcloud")
     type: Literal["tracks"]
+    pitch_roll: StrictBool = False
+
+
+class CuboidsControl(RegionControl):
+    """3D boxes in a point cloud: centre `x, y, z`, size `length, width, height`, heading `yaw` (radians,
+    about z); `pitch` and `roll` only with `pitch_roll: true`; `frame` on a sequence."""
+
+    object_types = ("pointcloud",)
+    type: Literal["cuboids"]
+    pitch_roll: StrictBool = False
 
 
 class RelationsControl(ControlSpec):
@@ -407,6 +432,7 @@ CONTROL_CLASSES: dict[str, type[ControlSpec]] = {
     "masks": MasksControl,
     "segments": SegmentsControl,
     "tracks": TracksControl,
+    "cuboids": CuboidsControl,
     "text": TextControl,
     "rating": RatingControl,
     "number": NumberControl,

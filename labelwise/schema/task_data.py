@@ -68,6 +68,15 @@ def _check_value(object_type: str, value: Any, *, field: str, line: int | None) 
         for index, page in enumerate(pages):
             url = page.get("src") if isinstance(page, dict) else page
             check_media_url(url, kind="image", field=f"{field}[{index}]", line=line)
+    elif object_type == "pointcloud":
+        frames = value.get("frames") if isinstance(value, dict) and "frames" in value else value
+        sweeps = frames if isinstance(frames, list) else [frames]
+        if not sweeps:
+            raise Invalid(_at(line, f"'{field}' has no frames"), field=field, line=line)
+        for index, sweep in enumerate(sweeps):
+            url = sweep.get("src") if isinstance(sweep, dict) else sweep
+            where = f"{field}.frames[{index}]" if isinstance(frames, list) else field
+            check_media_url(url, kind="application", field=where, line=line)
     elif object_type == "timeseries" and isinstance(value, str):  # a CSV address
         check_media_url(value, kind="text", field=field, line=line)
     elif object_type in ("timeseries", "table"):

@@ -18,6 +18,7 @@ EVERY_TYPE = {
         "left": {"type": "text"},
         "right": {"type": "text"},
         "conversation": {"type": "chat"},
+        "sweep": {"type": "pointcloud", "color_by": "intensity"},
     },
     "controls": {
         "sentiment": {"type": "choices", "object": "review", "options": ["pos", "neg"], "required": True,
@@ -39,6 +40,7 @@ EVERY_TYPE = {
         "speech": {"type": "segments", "object": "clip", "labels": ["speech", "music"]},
         "anomaly": {"type": "segments", "object": "sensor", "labels": ["spike"]},
         "players": {"type": "tracks", "object": "movie", "labels": ["player"]},
+        "boxes3d": {"type": "cuboids", "object": "sweep", "labels": ["car"], "pitch_roll": True},
         "caption": {"type": "text", "object": "photo", "max_length": 200},
         "transcript": {"type": "text", "object": "clip", "per_region": True, "regions_of": "speech"},
         "quality": {"type": "rating", "object": "review", "max": 10},

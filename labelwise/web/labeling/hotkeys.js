@@ -17,12 +17,14 @@ const ROTATE_KEYS = ["e", "q"];
 const OBJECT_KEYS = {
   image: ["f", "+", "-", "=", "pageup", "pagedown"], pdf: ["f", "+", "-", "=", "pageup", "pagedown"],
   audio: [",", ".", "<", ">"], video: [",", ".", "<", ">", "home", "end"], timeseries: [",", ".", "<", ">", "+", "-", "="],
+  pointcloud: [",", ".", "pageup", "pagedown", "c", "n", "q", "e", "+", "-", "="],
 };
 
 const POOL = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "w", "y", "u", "i", "o", "p", "d", "j", "l", "z", "v",
   "b", "c", "e", "h", "k", "n", "q", "x", "f", "m"];
 
-const LABEL_TYPES = new Set(["choices", "spans", "boxes", "polygons", "polylines", "keypoints", "masks", "segments", "tracks", "relations"]);
+const LABEL_TYPES = new Set(["choices", "spans", "boxes", "polygons", "polylines", "keypoints", "masks", "segments", "tracks", "relations",
+  "cuboids"]);
 
 export function labelsOf(spec) {
   if (!LABEL_TYPES.has(spec.type)) return [];
