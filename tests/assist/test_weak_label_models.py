@@ -6,6 +6,7 @@ import pytest
 
 from labelwise.assist.weak import (
     DawidSkeneLabelModel,
+    EnsembleLabelModel,
     LabelingFunctionError,
     MajorityVoteLabelModel,
     MatrixCompletionLabelModel,
@@ -18,6 +19,8 @@ MODELS = [
     pytest.param(lambda: MatrixCompletionLabelModel(), id="mc"),
     pytest.param(lambda: MatrixCompletionLabelModel(class_balance="learn", abstain_evidence=True),
                  id="mc-learn"),
+    pytest.param(lambda: EnsembleLabelModel(), id="ensemble"),
+    pytest.param(lambda: DawidSkeneLabelModel(fit_on="all"), id="ds-all"),
 ]
 
 
@@ -147,3 +150,16 @@ def test_errors():
 def test_repr_shows_hyperparameters_only():
     model = DawidSkeneLabelModel(smoothing=0.5).fit(np.array([[0, 1], [1, 1]]), n_classes=2)
     assert repr(model).startswith("DawidSkeneLabelModel(class_balance=") and "probas_" not in repr(model)
+
+
+def test_ensemble_is_the_weighted_mean_of_its_members(varied):
+    ds, mv = DawidSkeneLabelModel().fit(varied.votes, n_classes=3), MajorityVoteLabelModel().fit(varied.votes, n_classes=3)
+    ens = EnsembleLabelModel([DawidSkeneLabelModel(), MajorityVoteLabelModel()], weights=[3, 1]).fit(
+        varied.votes, n_classes=3)
+    assert np.allclose(ens.probas_, 0.75 * ds.probas_ + 0.25 * mv.probas_)
+    assert np.allclose(ens.predict_proba(varied.votes[:10]), ens.probas_[:10])
+    with pytest.raises(LabelingFunctionError) as err:
+        EnsembleLabelModel([DawidSkeneLabelModel()], weights=[1, 2]).fit(varied.votes)
+    assert err.value.field == "weights"
+    with pytest.raises(LabelingFunctionError):
+        DawidSkeneLabelModel(fit_on="some")

@@ -17,13 +17,9 @@ functions rarely overlap). On YouTube test: label model 0.852 (majority vote 0.8
 under random ties, matrix completion 0.864), end model on its labels 0.944.
 """
 
-from labelwise.assist.weak.analysis import (
-    VoteAnalysis,
-    analyze_votes,
-    conflicting_tasks,
-    wilson_interval,
-)
+from labelwise.assist.weak.analysis import VoteAnalysis, analyze_votes, conflicting_tasks, wilson_interval
 from labelwise.assist.weak.dawid_skene import DawidSkeneLabelModel
+from labelwise.assist.weak.ensemble import EnsembleLabelModel
 from labelwise.assist.weak.errors import LabelingFunctionError
 from labelwise.assist.weak.functions import (
     ABSTAIN,
@@ -45,6 +41,7 @@ __all__ = [
     "ABSTAIN",
     "CONDITION_OPS",
     "DawidSkeneLabelModel",
+    "EnsembleLabelModel",
     "FieldCondition",
     "GivenVotes",
     "Keywords",

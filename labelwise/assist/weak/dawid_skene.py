@@ -34,6 +34,8 @@ class DawidSkeneLabelModel(LabelModel):
     silence is their vote for "not my class") and not for functions that vote several classes
     (whose coverage is then modelled as the same for every class, as in crowd aggregation);
     ``True``/``False`` for all functions. ``abstain_evidence_`` says which functions it was.
+    ``fit_on``: ``"covered"`` (default) fits on the tasks some function voted on, ``"all"`` on
+    every task (all-abstain rows included); either way a task without votes gets the class balance.
     ``accuracy_prior`` adds that many extra pseudo-counts to each function's "votes its own
     class correctly" cells, the weak belief (shared with Snorkel's ``prec_init``) that a rule
     is better than chance, which keeps EM from swapping classes. Learned:
@@ -42,13 +44,17 @@ class DawidSkeneLabelModel(LabelModel):
     """
 
     def __init__(self, *, class_balance="learn", smoothing: float = 1.0, accuracy_prior: float = 1.0,
-                 abstain_evidence: str | bool = "unipolar", n_iter: int = 200, tol: float = 1e-7) -> None:
+                 abstain_evidence: str | bool = "unipolar", fit_on: str = "covered", n_iter: int = 200,
+                 tol: float = 1e-7) -> None:
         if smoothing < 0 or accuracy_prior < 0 or tol < 0 or n_iter < 0:
             raise LabelingFunctionError("smoothing, accuracy_prior, tol and n_iter must be >= 0.")
+        if fit_on not in ("covered", "all"):
+            raise LabelingFunctionError("fit_on must be 'covered' or 'all'.", field="fit_on")
         if abstain_evidence not in ("unipolar", True, False):
             raise LabelingFunctionError("abstain_evidence must be 'unipolar', True or False.",
                                         field="abstain_evidence")
         self.class_balance = class_balance
+        self.fit_on = fit_on
         self.smoothing = smoothing
         self.accuracy_prior = accuracy_prior
         self.abstain_evidence = abstain_evidence
@@ -58,7 +64,7 @@ class DawidSkeneLabelModel(LabelModel):
     def fit(self, votes: ArrayLike, *, n_classes: int | None = None) -> DawidSkeneLabelModel:
         full, k = check_votes(votes, n_classes)
         m = full.shape[1]
-        arr = full[(full >= 0).any(axis=1)]
+        arr = full if self.fit_on == "all" else full[(full >= 0).any(axis=1)]
         n = arr.shape[0]
         fixed = class_prior(self.class_balance, k)
         codes = _indicators(np.where(arr < 0, k, arr), k)
