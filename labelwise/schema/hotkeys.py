@@ -24,6 +24,7 @@ _CONTROL_KEYS: dict[str, tuple[str, ...]] = {
 _ROTATE_KEYS = ("e", "q")
 _OBJECT_KEYS: dict[str, tuple[str, ...]] = {
     "image": ("f", "+", "-", "=", "pageup", "pagedown"), "pdf": ("f", "+", "-", "=", "pageup", "pagedown"),
+    "dicom": ("pageup", "pagedown", "home", "end", "v", "w"),
     "audio": (",", ".", "<", ">"), "video": (",", ".", "<", ">", "home", "end"), "timeseries": (",", ".", "<", ">", "+", "-", "="),
     "pointcloud": (",", ".", "pageup", "pagedown", "c", "n", "q", "e", "+", "-", "="),
 }

@@ -34,6 +34,7 @@ from labelwise.schema.specs import (
     TimeseriesObject,
     TracksControl,
 )
+from labelwise.schema.volume_regions import check_slice, volume_length_mm
 
 __all__ = ["REGION_CHECKERS"]
 
@@ -76,6 +77,10 @@ def _region_keys(here: _Here, extra_keys: dict[str, Any]) -> tuple[tuple[str, ..
             optional.append("boxes")
     elif obj_type == "video" and not isinstance(here.control, (TracksControl, SegmentsControl)):
         required.append("frame")
+    elif obj_type == "dicom":
+        required.append("slice")
+        if isinstance(here.control, PolylinesControl):
+            optional.append("length_mm")
     elif obj_type == "paragraphs":
         required.append("paragraph")
     elif obj_type == "chat":
@@ -146,6 +151,8 @@ def _check_polygon(here: _Here, index: int, shape: dict, where: str) -> dict:
     shape["points"] = [
         _point(here, point, f"{what} {index}", f"{where}.points[{i}]", size, dims=2) for i, point in enumerate(points)
     ]
+    if "slice" in shape:
+        shape["length_mm"] = volume_length_mm(here.object_value(), shape["points"])
     return shape
 
 
@@ -313,6 +320,8 @@ def _image_size(here: _Here, region: dict, where: str) -> tuple[float, float] | 
     value = here.object_value()
     if spec.type == "pdf":
         return page_size(here, value, region["page"], where)
+    if spec.type == "dicom":
+        check_slice(here, value, region["slice"], where)
     if spec.type == "video" and "frame" in region:
         _check_frame(here, region["frame"], f"{where}.frame")
     if isinstance(value, dict) and _is_number(value.get("width")) and _is_number(value.get("height")):

@@ -30,6 +30,7 @@ __all__ = [
     "TableObject",
     "ParagraphsObject",
     "PdfObject",
+    "DicomObject",
     "ChatObject",
     "PointcloudObject",
     "ControlSpec",
@@ -157,6 +158,14 @@ class PdfObject(ObjectSpec):
     type: Literal["pdf"]
 
 
+class DicomObject(ObjectSpec):
+    """Value: a stored volume `{"src", "width", "height", "slices", "spacing": [x, y, z] mm, "modality",
+    "window": [center, width]}` (a DICOM series or NIfTI file imported; slices rendered by the server).
+    Regions on it carry `slice` (an axial slice index from 0) and pixel coordinates on that slice."""
+
+    type: Literal["dicom"]
+
+
 class ChatObject(ObjectSpec):
     """Value: a list of messages `{"role", "content", ...}` or `{"messages": [...]}` (see `schema.chat`)."""
 
@@ -183,6 +192,7 @@ OBJECT_CLASSES: dict[str, type[ObjectSpec]] = {
     "pdf": PdfObject,
     "chat": ChatObject,
     "pointcloud": PointcloudObject,
+    "dicom": DicomObject,
 }
 OBJECT_TYPES: tuple[str, ...] = tuple(OBJECT_CLASSES)
 
@@ -297,7 +307,7 @@ class SpansControl(RegionControl):
 
 
 class BoxesControl(RegionControl):
-    object_types = ("image", "pdf", "video")
+    object_types = ("image", "pdf", "video", "dicom")
     type: Literal["boxes"]
     rotatable: StrictBool = False
 
@@ -308,7 +318,9 @@ class PolygonsControl(RegionControl):
 
 
 class PolylinesControl(RegionControl):
-    object_types = ("image", "pdf")
+    """On a dicom object each polyline also gets `length_mm`, its length in millimetres from the pixel spacing."""
+
+    object_types = ("image", "pdf", "dicom")
     type: Literal["polylines"]
 
 
@@ -320,7 +332,10 @@ class KeypointsControl(RegionControl):
 
 
 class MasksControl(RegionControl):
-    object_types = ("image", "pdf")
+    """On a dicom object a mask is one label on one axial `slice`; a label's masks over all slices make
+    its 3D label volume (run-length encoded slice by slice)."""
+
+    object_types = ("image", "pdf", "dicom")
     type: Literal["masks"]
 
 

@@ -77,6 +77,9 @@ def _check_value(object_type: str, value: Any, *, field: str, line: int | None) 
             url = sweep.get("src") if isinstance(sweep, dict) else sweep
             where = f"{field}.frames[{index}]" if isinstance(frames, list) else field
             check_media_url(url, kind="application", field=where, line=line)
+    elif object_type == "dicom":
+        url = value.get("src") if isinstance(value, dict) else value
+        check_media_url(url, kind="application", field=field, line=line)
     elif object_type == "timeseries" and isinstance(value, str):  # a CSV address
         check_media_url(value, kind="text", field=field, line=line)
     elif object_type in ("timeseries", "table"):

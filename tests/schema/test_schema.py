@@ -19,6 +19,7 @@ EVERY_TYPE = {
         "right": {"type": "text"},
         "conversation": {"type": "chat"},
         "sweep": {"type": "pointcloud", "color_by": "intensity"},
+        "volume": {"type": "dicom"},
     },
     "controls": {
         "sentiment": {"type": "choices", "object": "review", "options": ["pos", "neg"], "required": True,
@@ -191,7 +192,7 @@ BAD_SCHEMAS = [
      "controls.c.hotkeys.a", "not valid"),
     (_with_control({"type": "spans", "object": "photo", "labels": ["a"]}), "controls.c.object",
      "spans cannot apply to image object 'photo'; it needs an object of type text, paragraphs, chat or pdf"),
-    (_with_control({"type": "boxes", "object": "review", "labels": ["a"]}), "controls.c.object", "image, pdf or video"),
+    (_with_control({"type": "boxes", "object": "review", "labels": ["a"]}), "controls.c.object", "image, pdf, video or dicom"),
     (_with_control({"type": "segments", "object": "photo", "labels": ["a"]}), "controls.c.object", "audio, video or timeseries"),
     (_with_control({"type": "tracks", "object": "photo", "labels": ["a"]}), "controls.c.object", "video"),
     (_with_control({"type": "ranking", "object": "review"}), "controls.c.object", "paragraphs"),
