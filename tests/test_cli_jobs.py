@@ -102,3 +102,29 @@ def test_backend_and_prelabel_commands(monkeypatch, capsys, settings, session):
         server.stop()
     code, _, err = run(monkeypatch, capsys, "backend", "check", str(backend["id"]), *common)
     assert code == 1 and "cannot reach the ML backend 'kw'" in err
+
+
+def test_ocr_command_queues_a_job_a_worker_runs(monkeypatch, capsys, settings, session, tmp_path):
+    pytest.importorskip("rapidocr", reason="the ocr extra is not installed")
+    from tests.pdf_helpers import make_pdf
+
+    owner = make_user(session, "owner", admin=True)
+    schema = {"objects": {"doc": {"type": "pdf"}},
+              "controls": {"bbox": {"type": "boxes", "object": "doc", "labels": ["Text"]},
+                           "words": {"type": "text", "object": "doc", "per_region": True, "regions_of": "bbox"}}}
+    project = make_project(session, owner.user, schema=schema)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "typed.pdf").write_bytes(make_pdf(2))  # a text layer: read without recognising, so this stays fast
+    common = ["-d", settings.resolved_database_url, "--data-dir", str(settings.data_dir)]
+    assert run(monkeypatch, capsys, "import-media", str(project.id), str(folder), *common)[0] == 0
+    code, out, _ = run(monkeypatch, capsys, "ocr", str(project.id), "--level", "words", *common)
+    assert code == 0 and "reading the text of up to 1 tasks" in out, out
+    job_id = out.split()[1].rstrip(":")
+    assert run(monkeypatch, capsys, "worker", "--burst", *common)[0] == 0
+    code, out, _ = run(monkeypatch, capsys, "jobs", "show", job_id, *common)
+    result = json.loads(out)["result"]
+    assert (result["predicted"], result["pages"], result["level"]) == (1, 2, "words")
+    assert result["regions"] == 2 * len("Invoice page 1 Date: 2026-12-01 Total: 100 EUR".split())
+    code, _, err = run(monkeypatch, capsys, "ocr", str(project.id), "--level", "letters", *common)
+    assert code == 1 and "level must be one of lines, words" in err

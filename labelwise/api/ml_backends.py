@@ -1,6 +1,6 @@
 """ML backends of a project (add, list, change, remove, check) and pre-labeling through one of them."""
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -10,9 +10,9 @@ from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
 from labelwise.api.schemas import Timestamp
-from labelwise.core.platform import jobs
-from labelwise.core.assist import backends, prelabel, train_backend
+from labelwise.core.assist import backends, ocr, prelabel, train_backend
 from labelwise.core.assist import jobs as builtin_jobs
+from labelwise.core.platform import jobs
 
 router = APIRouter(tags=["ml backends"])
 
@@ -111,6 +111,27 @@ def start_prelabel(project_id: int, body: PrelabelIn, request: Request, user: Us
     else:
         job = prelabel.queue_prelabel(session, user, project_id, backend_id=body.backend_id,
                                       batch_size=body.batch_size, all_tasks=body.all_tasks)
+    return _accepted(request, session, user, settings, job.id)
+
+
+class OcrIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    object: str | None = Field(None, description="The image or pdf object to read (default: the first with a boxes "
+                                                 "control).")
+    label: str | None = Field(None, description="Label of the boxes (default: the boxes control's first label).")
+    level: Literal["lines", "words"] = Field("lines", description="One region per line of text, or per word.")
+    all_tasks: bool = Field(False, description="Also read tasks that already have annotations.")
+
+
+@router.post("/projects/{project_id}/ocr", status_code=202, response_model=JobOut, responses={
+    202: {"description": "The OCR job; follow it at GET /jobs/{id}"}, **errors(403, 404, 422)})
+def start_ocr(project_id: int, body: OcrIn, request: Request, user: UserDep, session: SessionDep,
+              settings: SettingsDep):
+    """Read the text of the project's images and PDF pages (OCR, or a PDF's own text layer) into predictions: a
+    box per line or word with its text per region, under the model version `rapidocr-<version>`. A 422 says
+    when the OCR engine (the `ocr` extra) is not installed or the schema has no boxes control to fill."""
+    job = ocr.queue_ocr(session, user, project_id, object_name=body.object, label=body.label, level=body.level,
+                        all_tasks=body.all_tasks)
     return _accepted(request, session, user, settings, job.id)
 
 

@@ -4,9 +4,7 @@ import json
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import (
-    MofNCompleteColumn,
-)
+from rich.progress import MofNCompleteColumn
 
 from labelwise.cli._app import app, err, out
 from labelwise.cli._shared import (
@@ -187,3 +185,24 @@ def prelabel(
         job = prelabeling.queue_prelabel(session, acting_user(session, actor), project_id, backend_id=backend,
                                          batch_size=batch_size, all_tasks=all_tasks)
     out.print(f"job {job.id}: pre-labeling up to {job.total} tasks")
+
+
+@app.command()
+def ocr(
+    project_id: int,
+    object_name: Annotated[Optional[str], typer.Option("--object", help="The image or pdf object to read.")] = None,
+    label: Annotated[Optional[str], typer.Option(help="Label of the boxes; default: the control's first.")] = None,
+    level: Annotated[str, typer.Option(help="'lines' (a box per line of text) or 'words'.")] = "lines",
+    all_tasks: Annotated[bool, typer.Option("--all-tasks", help="Also read tasks that have annotations.")] = False,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Queue an OCR job over the project's images and PDF pages (a runner or `labelwise worker` runs it): boxes
+    with their text per region, as predictions. Needs the ocr extra; follow it with `jobs show ID -f`."""
+    from labelwise.core.assist import ocr as reading
+
+    with open_session(settings_for(database, data_dir)) as session:
+        job = reading.queue_ocr(session, acting_user(session, actor), project_id, object_name=object_name,
+                                label=label, level=level, all_tasks=all_tasks)
+    out.print(f"job {job.id}: reading the text of up to {job.total} tasks")

@@ -2,7 +2,7 @@
 
 It sits at the top of core, above the domains whose handlers it names, so no domain imports another for it."""
 
-from labelwise.core.assist import prelabel
+from labelwise.core.assist import ocr, prelabel
 from labelwise.core.assist.jobs import KIND_TRAIN, run_train
 from labelwise.core.assist.train_backend import KIND_TRAIN_BACKEND, run_training
 from labelwise.core.dataio.import_job import run_import
@@ -18,4 +18,5 @@ def default_handlers() -> dict[str, Handler]:
         prelabel.KIND_PRELABEL: prelabel.run_prelabel,  # through an ML backend, or a built-in model version
         KIND_TRAIN_BACKEND: run_training,
         KIND_APPLY: run_apply_job,
+        ocr.KIND_OCR: ocr.run_ocr,  # text of scanned pages and images as boxes with text per region
     }

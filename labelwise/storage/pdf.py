@@ -111,3 +111,42 @@ def _page(document, page: int, name: str):
     if not 0 <= page < len(document):
         raise Invalid(f"{name}: page {page + 1} does not exist (the PDF has {len(document)} pages)", field="page")
     return document[page]
+
+
+def text_lines(layer: dict) -> list[dict]:
+    """The words of a page's text layer (`page_text`) grouped in lines, each with the box around its
+    characters: `[{"text", "box", "words": [{"text", "box", "score", "start", "end"}]}]`, boxes `[x, y, w, h]`.
+
+    Words are runs of characters between white space; a line ends at a line break of the text layer.
+    `start`/`end` are the word's offsets in the page's text, as spans count them.
+    """
+    text, boxes = layer["text"], layer["boxes"]
+    lines: list[dict] = []
+    words: list[dict] = []
+    start = None
+
+    def close_word(end: int) -> None:
+        inked = [boxes[i] for i in range(start, end) if boxes[i][2] > 0 and boxes[i][3] > 0]
+        if inked:
+            words.append({"text": text[start:end], "box": _union(inked), "score": 1.0, "start": start, "end": end})
+
+    for index, char in enumerate(text + "\n"):
+        if char.isspace():
+            if start is not None:
+                close_word(index)
+                start = None
+            if char in "\r\n" and words:
+                lines.append({"text": " ".join(w["text"] for w in words), "box": _union([w["box"] for w in words]),
+                              "words": words})
+                words = []
+        elif start is None:
+            start = index
+    return lines
+
+
+def _union(boxes: list) -> list[float]:
+    left = min(b[0] for b in boxes)
+    top = min(b[1] for b in boxes)
+    right = max(b[0] + b[2] for b in boxes)
+    bottom = max(b[1] + b[3] for b in boxes)
+    return [round(left, 2), round(top, 2), round(right - left, 2), round(bottom - top, 2)]

@@ -1,5 +1,6 @@
 // ML backends of a project: add one (our protocol or a Label Studio ML backend), check it, pre-label
-// the unlabeled tasks or train it; the jobs those start are followed on the Jobs page.
+// the unlabeled tasks or train it, or read text with the built-in OCR; the jobs those start are followed on the
+// Jobs page.
 import { api } from "/static/api.js";
 import { errorBox, infoBox, toast, toastError } from "/static/components/alerts.js";
 import { field, formatDate, h } from "/static/components/dom.js";
@@ -24,10 +25,27 @@ export default async function mlBackendsPage(view, ctx) {
     h("div", { class: "row" }, field("Name", name).wrap, field("URL", url).wrap, field("Protocol", kind).wrap,
       h("div", { class: "field" }, h("button", { type: "submit", class: "btn btn-primary" }, "Add backend"))),
     message);
+  // OCR: the built-in engine reads images and PDF pages into boxes with their text (predictions to correct).
+  const level = h("select", { name: "ocr-level" },
+    h("option", { value: "lines" }, "a box per line"), h("option", { value: "words" }, "a box per word"));
+  const everyTask = h("input", { type: "checkbox", name: "ocr-all-tasks" });
+  const ocrButton = h("button", { type: "submit", class: "btn btn-primary", "data-action": "ocr" }, "Read text (OCR)");
+  const ocrForm = h("form", { class: "card ocr-form inline-form", novalidate: true },
+    h("h2", null, "Read text (OCR)"),
+    h("p", { class: "muted small" }, "Recognises the text of scanned pages and images with the built-in engine (PDF "
+      + "pages with a text layer use it): each line or word becomes a box with its text, as a prediction annotators "
+      + "correct. Needs a boxes control with a per-region text control."),
+    h("div", { class: "row" }, field("Regions", level).wrap,
+      h("div", { class: "field" }, h("label", null, everyTask, " also tasks that have annotations")),
+      h("div", { class: "field" }, ocrButton)));
+  ocrForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    startJob(`/projects/${project.id}/ocr`, { level: level.value, all_tasks: everyTask.checked }, "OCR");
+  });
   const list = h("section", { class: "card" }, h("h2", null, "ML backends"));
   const body = h("div");
   list.append(body);
-  view.append(form, list);
+  view.append(form, ocrForm, list);
 
   const load = async () => {
     try {
