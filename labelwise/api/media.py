@@ -18,7 +18,7 @@ from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserD
 from labelwise.core.accounts.users import resolve_token
 from labelwise.core.dataio import import_yolo, media_import
 from labelwise.core.duplicates.import_duplicates import DuplicateMode
-from labelwise.core.media import pdf_pages, signing
+from labelwise.core.media import pdf_pages, point_clouds, signing
 from labelwise.core.media.media import MediaLimits
 from labelwise.core.platform.access import Role, authorize, role_in
 from labelwise.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
@@ -58,7 +58,8 @@ _UPLOAD_BODY = {
                 "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
             "application/zip": {"schema": {"type": "string", "format": "binary"}},
         },
-        "description": "Media files (images, audio, video, PDF) and/or zip archives of them, or one zip as the body.",
+        "description": "Media files (images, audio, video, PDF, point clouds) and/or zip archives of them, or one "
+                       "zip as the body.",
     }
 }
 
@@ -79,6 +80,8 @@ async def upload_media(
                     "classes.txt; the images become tasks and their label files boxes and polygons.")] = "media",
     into: Annotated[Literal["predictions", "annotations", "gold"], Query(
         description="format=yolo: what the labels become.")] = "predictions",
+    sequence: Annotated[bool, Query(
+        description="Point clouds: the files become the frames of one task, in the order of their names.")] = False,
 ):
     """Import media files as tasks, one task per file, all or nothing. Files are validated before storing.
 
@@ -112,7 +115,7 @@ async def upload_media(
                 return media_import.import_media(
                     import_session, user, project_id, collected.files, storage=storage, limits=limits,
                     object_name=object, duplicates=duplicates, batch_size=settings.import_batch_size,
-                    max_errors=settings.max_import_errors, ignored=collected.ignored,
+                    max_errors=settings.max_import_errors, ignored=collected.ignored, sequence=sequence,
                 )
 
         summary = await run_in_threadpool(run)
@@ -169,6 +172,24 @@ def get_pdf_text(project_id: str, blob: str, page: int, request: Request, sessio
     _authorize_request(request, session, key, expires, signature)
     session.close()
     return pdf_pages.page_text(request.app.state.storage, key, page - 1)
+
+
+@router.get(_PDF_KEY + "/points", response_class=Response, responses={
+    **file_download(["application/octet-stream"], "n x 4 little-endian float32: x, y, z, intensity"),
+    304: _CACHED[304], **errors(401, 403, 404, 422)})
+def get_points(project_id: str, blob: str, request: Request, session: SessionDep,
+               expires: int | None = None, signature: str | None = None):
+    """The points of a stored point cloud (KITTI .bin, PCD, PLY, LAS/LAZ) decoded on the server into one compact
+    form: x, y, z, intensity as little-endian float32, 16 bytes a point; `X-Point-Count` says how many."""
+    key = f"{project_id}/{blob}"
+    max_age = _authorize_request(request, session, key, expires, signature)
+    session.close()
+    headers = {"Cache-Control": f"private, max-age={max_age}", "ETag": f'"{PurePosixPath(blob).stem}-points"'}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    decoded = point_clouds.points_f32(request.app.state.storage, key)
+    headers["X-Point-Count"] = str(point_clouds.point_count(decoded))
+    return Response(decoded, media_type="application/octet-stream", headers=headers)
 
 
 @router.get("/media/{key:path}", response_class=Response, responses={

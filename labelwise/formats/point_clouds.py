@@ -1,7 +1,8 @@
-"""Read LIDAR sweeps into one array of points: KITTI `.bin`, PCD (ascii and binary) and PLY (ascii and
-binary), each point as x, y, z and intensity (0 where the file has none).
+"""Read LIDAR sweeps into one array of points: KITTI `.bin`, PCD (ascii and binary), PLY (ascii and
+binary) and LAS/LAZ, each point as x, y, z and intensity (0 where the file has none).
 
-Pure numpy; a file that is truncated, malformed or of a layout not supported here raises `Invalid`
+Pure numpy; LAS/LAZ through the optional `laspy` (with its `lazrs` backend for LAZ), imported only for
+those files, and refused by name with the install hint when it is missing. A file that is truncated, malformed or of a layout not supported here raises `Invalid`
 naming the file and what is wrong, so an import can refuse it before anything is stored.
 """
 
@@ -13,9 +14,10 @@ import numpy as np
 
 from labelwise.errors import Invalid
 
-__all__ = ["POINT_CLOUD_SUFFIXES", "read_point_cloud"]
+__all__ = ["LAS_SUFFIXES", "POINT_CLOUD_SUFFIXES", "read_point_cloud"]
 
-POINT_CLOUD_SUFFIXES = (".bin", ".pcd", ".ply")
+LAS_SUFFIXES = (".las", ".laz")
+POINT_CLOUD_SUFFIXES = (".bin", ".pcd", ".ply", *LAS_SUFFIXES)
 _PCD_TYPES = {("F", 4): "f4", ("F", 8): "f8", ("I", 1): "i1", ("I", 2): "i2", ("I", 4): "i4", ("I", 8): "i8",
               ("U", 1): "u1", ("U", 2): "u2", ("U", 4): "u4", ("U", 8): "u8"}
 _PLY_TYPES = {"char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1", "short": "i2", "int16": "i2",
@@ -33,7 +35,31 @@ def read_point_cloud(name: str, content: bytes) -> np.ndarray:
         return _pcd(name, content)
     if suffix == ".ply":
         return _ply(name, content)
-    raise Invalid(f"{name}: not a point cloud this reads (KITTI .bin, .pcd or .ply)", field="file")
+    if suffix in LAS_SUFFIXES:
+        return _las(name, content)
+    raise Invalid(f"{name}: not a point cloud this reads (KITTI .bin, .pcd, .ply, .las or .laz)", field="file")
+
+
+def _las(name: str, content: bytes) -> np.ndarray:
+    try:
+        import laspy
+    except ImportError:
+        raise Invalid(f"{name}: reading LAS/LAZ needs the optional laspy library, not installed on this server "
+                      "(pip install 'labelwise[lidar]')", field="file") from None
+    import io
+
+    try:
+        las = laspy.read(io.BytesIO(content))
+    except laspy.errors.LaspyException as exc:
+        raise Invalid(f"{name}: not a readable LAS/LAZ file ({exc})", field="file") from None
+    except (ValueError, EOFError, OSError) as exc:
+        raise Invalid(f"{name}: the LAS/LAZ file is truncated or corrupt ({exc})", field="file") from None
+    intensity = np.asarray(las.intensity, dtype=np.float32) if "intensity" in las.point_format.dimension_names \
+        else np.zeros(len(las.x), np.float32)
+    # Coordinates come scaled to metres; georeferenced ones far from 0 lose precision in float32 (see
+    # docs/point_clouds.md): shift such tiles to a local origin before import.
+    return _xyzi(name, {"x": np.asarray(las.x), "y": np.asarray(las.y), "z": np.asarray(las.z),
+                        "intensity": intensity})
 
 
 def _kitti(name: str, content: bytes) -> np.ndarray:

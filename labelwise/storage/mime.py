@@ -8,6 +8,8 @@ CONTENT_TYPES = {
     "mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "mkv": "video/x-matroska",
     "avi": "video/x-msvideo", "ogv": "video/ogg",
     "pdf": "application/pdf",
+    "bin": "application/octet-stream", "pcd": "application/octet-stream", "ply": "application/octet-stream",
+    "las": "application/vnd.las", "laz": "application/vnd.laszip",
 }
 
 

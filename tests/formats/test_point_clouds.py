@@ -91,7 +91,8 @@ def test_points_without_a_return_are_dropped_and_missing_intensity_is_zero():
     ("nohead.pcd", b"FIELDS x y z\n", "DATA"),
     ("nothing.ply", b"not a ply", "not a PLY"),
     ("noz.ply", b"ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nend_header\n1 2\n", "no z"),
-    ("cloud.las", b"LASF", "not a point cloud"),
+    ("cloud.las", b"LASF", "LAS/LAZ"),
+    ("cloud.xyz", b"1 2 3", "not a point cloud"),
 ])
 def test_broken_files_are_refused_by_name(name, content, says):
     with pytest.raises(Invalid) as error:

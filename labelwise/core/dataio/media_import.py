@@ -29,7 +29,7 @@ from labelwise.formats.rows import Row
 from labelwise.storage import Storage, make_key
 from labelwise.store.models import Project, Task, User
 
-MEDIA_OBJECT_TYPES = ("image", "audio", "video", "pdf")
+MEDIA_OBJECT_TYPES = ("image", "audio", "video", "pdf", "pointcloud")
 # Tiny entries (label files, headers) compress absurdly well; each may unpack to this much whatever its ratio.
 RATIO_FLOOR = 64 * 1024
 _COPY_CHUNK = 1024 * 1024
@@ -171,18 +171,21 @@ def import_media(
     max_errors: int = 50,
     ignored: Iterable[str] = (),
     labels: Mapping[str, dict[str, Any]] | None = None,
+    sequence: bool = False,
 ) -> MediaImportSummary:
     """Validate, store and import media files as tasks, all or nothing.
 
     `labels` maps a file's name to more of its import row (external_id, predictions, annotations),
-    which is how label formats over media (YOLO) come in through this one path.
+    which is how label formats over media (YOLO) come in through this one path. With `sequence` the
+    point-cloud files become the frames of one task, in the order of their names (a LIDAR sequence).
     """
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     check_mode(duplicates)
     targets = _media_fields(project_schema(project), object_name)
     files = list(files)
     if not files:
-        raise Invalid("no media files to import (accepted: images, audio, video and PDF by extension)", field="files")
+        raise Invalid("no media files to import (accepted: images, audio, video, PDF and point clouds by extension)",
+                      field="files")
     inspected: list[tuple[MediaFile, MediaInfo]] = []
     errors: list[LabelwiseError] = []
     for item in files:
@@ -200,17 +203,22 @@ def import_media(
         raise MediaRejected(errors, stopped_early=len(errors) >= max_errors)
     added: list[str] = []
     try:
-        rows, reused = [], []
+        rows, reused, frames = [], [], []
         for line, (item, info) in enumerate(inspected, start=1):
             key = make_key(project_id, info.sha256, info.ext)
             if storage.put_file(key, item.path, content_type=info.content_type):
                 added.append(key)
             else:
                 reused.append((key, item, info))
+            if sequence and info.kind == "pointcloud":
+                frames.append((key, item, info))
+                continue
             row = _row(key, item, info, targets[info.kind])
             if labels and item.name in labels:
                 row.update({k: v for k, v in labels[item.name].items() if k not in ("data", "meta")})
             rows.append(Row(line, row))
+        if frames:
+            rows.append(Row(len(rows) + 1, _sequence_row(frames, targets["pointcloud"])))
         # From here to the commit, no failing import can delete a blob (see _delete_unreferenced); one that
         # did so between our put_file and now is undone by storing the bytes again.
         _lock_blobs(session, project_id)
@@ -269,16 +277,30 @@ def _row(key: str, item: MediaFile, info: MediaInfo, field_name: str) -> dict[st
             "meta": {"filename": item.name, "media": media}}
 
 
+def _sequence_row(frames: list[tuple[str, MediaFile, MediaInfo]], field_name: str) -> dict[str, Any]:
+    """One task whose point-cloud object is the sequence of these sweeps, ordered by file name."""
+    frames = sorted(frames, key=lambda frame: frame[1].name)
+    first = frames[0][2]
+    return {"data": {field_name: {"frames": [{"src": media_src(key), "name": PurePosixPath(item.name).name,
+                                              **info.fields} for key, item, info in frames]}},
+            "meta": {"filename": frames[0][1].name, "frames": [item.name for _, item, _ in frames],
+                     # the first frame's blob stands for the task where blobs are matched to tasks
+                     "media": {"sha256": first.sha256, "bytes": sum(i.size for _, _, i in frames),
+                               "content_type": first.content_type},
+                     "frame_sha256": [info.sha256 for _, _, info in frames]}}
+
+
 def _media_fields(schema, object_name: str | None) -> dict[str, str]:
     """Which task-data field receives each media kind."""
     media = {name: spec for name, spec in schema.objects.items() if spec.type in MEDIA_OBJECT_TYPES}
     if object_name is not None:
         if object_name not in media:
-            raise Invalid(f"'{object_name}' is not an image, audio, video or pdf object of this project's schema",
+            raise Invalid(f"'{object_name}' is not an image, audio, video, pdf or pointcloud object of this project's "
+                          "schema",
                           field="object")
         return {media[object_name].type: media[object_name].field}
     if not media:
-        raise Invalid("the project's schema shows no image, audio, video or pdf object to import media into",
+        raise Invalid("the project's schema shows no image, audio, video, pdf or pointcloud object to import media into",
                       field="object")
     others = [name for name, spec in schema.objects.items() if spec.type not in MEDIA_OBJECT_TYPES]
     if others:

@@ -1,5 +1,6 @@
 """What a media file is: images decoded and measured with Pillow, audio and video told by their magic bytes,
-PDF documents opened with pdfium (page count and sizes; encrypted and corrupt files refused).
+PDF documents opened with pdfium (page count and sizes; encrypted and corrupt files refused), point clouds
+decoded whole (`formats.point_clouds`: point count and bounds; truncated and garbled files refused).
 
 `inspect_file` either returns a `MediaInfo` (kind, extension we store it under, content type, the task
 data fields such as width/height or duration, a perceptual hash for images) or raises `Invalid`
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from labelwise.errors import Invalid
+from labelwise.formats.point_clouds import POINT_CLOUD_SUFFIXES, read_point_cloud
 from labelwise.storage import pdf
 from labelwise.storage.mime import CONTENT_TYPES
 
@@ -21,6 +23,7 @@ IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".
 AUDIO_EXTENSIONS = {".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".aac", ".opus", ".weba"}
 VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".ogv"}
 PDF_EXTENSIONS = {".pdf"}
+POINT_CLOUD_EXTENSIONS = set(POINT_CLOUD_SUFFIXES)
 _PIL_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "WEBP": "webp", "TIFF": "tif", "MPO": "jpg"}
 _HASH_CHUNK = 1024 * 1024
 
@@ -43,7 +46,7 @@ class MediaLimits:
 
 @dataclass(frozen=True)
 class MediaInfo:
-    kind: str  # image, audio, video or pdf
+    kind: str  # image, audio, video, pdf or pointcloud
     ext: str
     content_type: str
     sha256: str
@@ -63,6 +66,8 @@ def media_kind(name: str) -> str | None:
         return "video"
     if suffix in PDF_EXTENSIONS:
         return "pdf"
+    if suffix in POINT_CLOUD_EXTENSIONS:
+        return "pointcloud"
     return None
 
 
@@ -81,6 +86,8 @@ def inspect_file(path: Path, name: str, *, limits: MediaLimits) -> MediaInfo:
         ext, fields, phash = _inspect_image(path, name, limits)
     elif kind == "pdf":
         ext, fields, phash = "pdf", _pdf_fields(path, name), None
+    elif kind == "pointcloud":
+        ext, fields, phash = Path(name).suffix.lower()[1:], point_cloud_fields(path.read_bytes(), name), None
     else:
         with path.open("rb") as fp:
             head = fp.read(64)
@@ -130,6 +137,17 @@ def _pdf_fields(path: Path, name: str) -> dict[str, Any]:
             raise Invalid(f"{name}: the content is not a PDF (no %PDF- header)", field=name)
     info = pdf.inspect_pdf(path, name)
     return {"pages": info.pages, "page_sizes": [list(size) for size in info.page_sizes]}
+
+
+def point_cloud_fields(content: bytes, name: str) -> dict[str, Any]:
+    """`points` (the count with a return) and `bounds` `[[min x, y, z], [max x, y, z]]` of a sweep."""
+    points = read_point_cloud(name, content)
+    if not len(points):
+        raise Invalid(f"{name}: the point cloud holds no points", field=name)
+    xyz = points[:, :3]
+    low, high = xyz.min(axis=0), xyz.max(axis=0)
+    return {"points": int(len(points)),
+            "bounds": [[round(float(v), 3) for v in low], [round(float(v), 3) for v in high]]}
 
 
 def _sniff_av(head: bytes, kind: str, suffix: str) -> str | None:

@@ -32,6 +32,7 @@ const SAMPLES = {
   paragraphs: [[{ author: "user", text: "Where is my parcel?" }, { author: "agent", text: "It ships today." }],
     [{ author: "user", text: "Can I pay by card?" }, { author: "agent", text: "Yes." }]],
   image: [{ src: "https://example.com/street.jpg", width: 640, height: 480 }, "https://example.com/park.jpg"],
+  pointcloud: [{ src: "https://example.com/sweep-000000.bin" }, { frames: ["https://example.com/000000.pcd", "https://example.com/000001.pcd"] }],
   pdf: [["https://example.com/report-page-1.png", "https://example.com/report-page-2.png"], ["https://example.com/letter.png"]],
   audio: [{ src: "https://example.com/call.mp3", duration: 12.5 }, "https://example.com/voicemail.wav"],
   video: [{ src: "https://example.com/match.mp4", frame_rate: 25 }, "https://example.com/street.mp4"],
@@ -151,16 +152,20 @@ async function followJob(job, place, signal) {
   }
 }
 
-// Images, audio, video or PDF files (or zips of them): each file becomes a task holding the stored media.
+// Images, audio, video, PDF or point-cloud files (or zips of them): each file becomes a task holding the stored
+// media; point clouds may instead become the frames of one sequence task.
 function mediaForm(project) {
-  const input = h("input", { type: "file", name: "media", multiple: true, accept: "image/*,audio/*,video/*,.pdf,application/pdf,.zip" });
+  const input = h("input", { type: "file", name: "media", multiple: true,
+    accept: "image/*,audio/*,video/*,.pdf,application/pdf,.bin,.pcd,.ply,.las,.laz,.zip" });
+  const sequence = h("input", { type: "checkbox", name: "sequence" });
   const submit = h("button", { type: "submit", class: "btn" }, "Upload media");
   const out = h("div", { class: "import-result", "aria-live": "polite" });
   const form = h("form", { class: "card media-form", novalidate: true },
     h("h2", null, "Media files"),
-    h("p", null, "Each image, audio, video or PDF file (or each one inside a zip) becomes a task; the files are stored ",
-      "by this server and shown only to members of the project."),
+    h("p", null, "Each image, audio, video, PDF or point-cloud file (or each one inside a zip) becomes a task; the files ",
+      "are stored by this server and shown only to members of the project."),
     field("Choose files or zips", input).wrap,
+    h("label", { class: "check" }, sequence, " Point clouds are one sequence (frames in file-name order, for tracking)"),
     h("div", { class: "actions" }, submit), out);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -173,7 +178,7 @@ function mediaForm(project) {
     submit.disabled = true;
     out.replaceChildren(h("p", { class: "loading", role: "status" }, `Uploading ${input.files.length} file(s)…`));
     try {
-      const done = await api(`/projects/${project.id}/media`, { method: "POST", body });
+      const done = await api(`/projects/${project.id}/media${sequence.checked ? "?sequence=true" : ""}`, { method: "POST", body });
       out.replaceChildren(h("div", { class: "alert alert-success", role: "status" },
         h("strong", { class: "media-count" }, `Imported ${formatNumber(done.imported)} media task${done.imported === 1 ? "" : "s"}`),
         done.ignored.length ? ` (passed over, not media: ${done.ignored.join(", ")})` : "", ". ",
