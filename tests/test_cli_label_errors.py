@@ -38,3 +38,23 @@ def test_label_errors_command(monkeypatch, capsys, tmp_path, db):  # noqa: F811
     assert result["labeled"] == 90 and result["flagged"] >= 3 and len(result["flags"]) == 3
     assert {f["task_id"] for f in result["flags"]} == {ids[i] for i in WRONG}  # the worst three
     assert all(f["suspected"] != f["given"] for f in result["flags"])
+
+
+def test_duplicates_command_runs_a_scan_job(monkeypatch, capsys, tmp_path, db):  # noqa: F811
+    assert run(monkeypatch, capsys, "user", "create", "alice", "--admin", "-d", db)[0] == 0
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    assert run(monkeypatch, capsys, "project", "create", "Texts", "--schema", str(schema), "-d", db)[0] == 0
+    rows = tmp_path / "tasks.jsonl"
+    texts = ["the very same words", "the very same words", "a quick brown fox jumps over the lazy dog today",
+             "a quick brown fox jumps over the lazy dog today!", "something else entirely"]
+    rows.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    assert run(monkeypatch, capsys, "import", "1", str(rows), "-d", db)[0] == 0
+    code, out, err = run(monkeypatch, capsys, "duplicates", "1", "-d", db)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["tasks"] == 5 and result["by_kind"] == {"exact": 1, "near_text": 1}
+    assert sorted(c["task_ids"] for c in result["clusters"]) == [[1, 2], [3, 4]]
+    code, out, _ = run(monkeypatch, capsys, "jobs", "list", "1", "-d", db)
+    [job] = [json.loads(line) for line in out.splitlines()]
+    assert job["kind"] == "duplicates.scan" and job["status"] == "succeeded" and job["id"] == result["job_id"]

@@ -1,13 +1,14 @@
-"""Duplicates: scan a project for exact and near-duplicate clusters, and list them."""
+"""Duplicates: scan a project for exact and near-duplicate clusters (a background job), and list them."""
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
-from labelwise.core.duplicates import duplicate_clusters, duplicates
+from labelwise.api.deps import SessionDep, SettingsDep, UserDep
+from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
+from labelwise.core.duplicates import duplicate_clusters, duplicates, scan_job
+from labelwise.core.platform import jobs
 from labelwise.core.platform.access import Role, authorize
 
 router = APIRouter(tags=["duplicates"])
@@ -34,20 +35,16 @@ class ClustersOut(BaseModel):
     image_distance: int | None = None
 
 
-@router.post("/projects/{project_id}/duplicates/scan", response_model=ClustersOut)
-async def scan_duplicates(project_id: int, request: Request, user: UserDep, session: SessionDep,
-                          factory: SessionFactoryDep, body: ScanIn | None = None):
-    """Find the project's duplicate clusters now (exact, near text, near images), store them in place of the
-    last scan's, and return the first page."""
-    await run_in_threadpool(authorize, session, user, project_id, Role.MANAGER)
-    options = duplicates.ScanOptions(**(body or ScanIn()).model_dump())
-
-    def run() -> duplicate_clusters.ClusterPage:
-        with factory() as scan_session:
-            duplicates.scan(scan_session, user, project_id, options=options, storage=request.app.state.storage)
-            return duplicate_clusters.list_clusters(scan_session, user, project_id, limit=100)
-
-    return _out(await run_in_threadpool(run))
+@router.post("/projects/{project_id}/duplicates/scan", response_model=JobOut, status_code=202)
+def scan_duplicates(project_id: int, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep,
+                    body: ScanIn | None = None):
+    """Queue a `duplicates.scan` job (managers): find the project's duplicate clusters (exact, near text, near
+    images) with progress and cancel, and store them in place of the last scan's. Follow it at
+    `/jobs/{id}`; `GET .../duplicates` lists the clusters once it has succeeded."""
+    authorize(session, user, project_id, Role.MANAGER)
+    job = scan_job.queue_scan(session, user, project_id, options=duplicates.ScanOptions(**(body or ScanIn()).model_dump()))
+    wake_runner(request)
+    return job_out(jobs.get_job(session, user, job.id, progress_dir=progress_dir(settings)))
 
 
 @router.get("/projects/{project_id}/duplicates", response_model=ClustersOut)

@@ -1,20 +1,35 @@
-"""Exports of a project's tasks in every registered format: row formats stream as they are read, file
-formats are written to a temporary file in a worker thread and then streamed (and deleted)."""
+"""Exports of a project's tasks in every registered format.
+
+`GET .../export` answers at once: row formats stream as they are read, file formats are written to a
+temporary file in a worker thread and then streamed (and deleted). `POST .../exports` queues an `export`
+job instead (progress, cancel, a worker may run it), whose file `GET /jobs/{id}/file` downloads."""
 
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO, Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from labelwise.api.contract import file_download
-from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
-from labelwise.core.dataio.exporting import ExportOptions, authorize_export, export_options, iter_records, records_for, write_export
+from labelwise.api.contract import errors, file_download
+from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep
+from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
+from labelwise.core.dataio import export_job
+from labelwise.core.dataio.exporting import (
+    ExportOptions,
+    authorize_export,
+    export_options,
+    iter_records,
+    records_for,
+    write_export,
+)
+from labelwise.core.platform import jobs
 from labelwise.core.projects.projects import project_schema
+from labelwise.errors import NotFound
 from labelwise.formats import exporters
 
 router = APIRouter(tags=["export"])
@@ -76,6 +91,51 @@ async def export(
                          source=options.source, split=bool(options.split))
 
     return await file_response(write, media, name)
+
+
+class ExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: str = Field("jsonl", description=FORMAT_HELP)
+    source: str = Field("consensus", description="consensus (with confidence), first, or all annotations")
+    status: str | None = Field(None, description="Annotation statuses, comma-separated: submitted, skipped, rejected")
+    accepted_only: bool = False
+    since: str | None = None
+    until: str | None = None
+    annotator: str | None = None
+    label: str | None = None
+    split: str | None = Field(None, description="'true' or train,validation,test ratios (80,10,10).")
+    split_seed: str = ""
+    include_predictions: bool | None = Field(None, description="Default: on for labelstudio, off otherwise.")
+    include_skipped: bool = False
+    only_labeled: bool = False
+    schema_version: int | None = Field(None, ge=1)
+    guidelines_version: int | None = Field(None, ge=1)
+
+
+@router.post("/projects/{project_id}/exports", response_model=JobOut, status_code=202)
+def queue_export(project_id: int, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep,
+                 body: ExportIn | None = None):
+    """Queue an `export` job (managers) with the same options as `GET .../export`: it writes the file in the
+    background with progress and cancel; `GET /jobs/{id}/file` downloads it once the job has succeeded."""
+    body = body or ExportIn()
+    options = body.model_dump(exclude={"format"}, exclude_defaults=True)
+    if body.include_predictions is None:
+        options["include_predictions"] = body.format == "labelstudio"
+    job = export_job.queue_export(session, user, project_id, fmt=body.format, options=options)
+    wake_runner(request)
+    return job_out(jobs.get_job(session, user, job.id, progress_dir=progress_dir(settings)))
+
+
+@router.get("/jobs/{job_id}/file", response_class=Response, responses={**EXPORT_FILE, **errors(404, 409)})
+def export_job_file(job_id: int, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep):
+    """The file an `export` job wrote (managers of its project); 409 until the job has succeeded."""
+    found = export_job.export_file(session, user, job_id, progress_dir=progress_dir(settings))
+    storage = request.app.state.storage
+    if not storage.exists(found["file"]):
+        raise NotFound(f"the file of export job {job_id} is no longer stored; run the export again")
+    headers = {**_disposition(found["filename"]), "Content-Length": str(found["size"])}
+    return StreamingResponse(storage.stream(found["file"]), media_type=found["media_type"], headers=headers)
 
 
 async def file_response(write: Callable[[IO[bytes]], None], media_type: str, filename: str) -> StreamingResponse:

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
-from labelwise.core.platform.access import Role, authorize
+from labelwise.api.deps import SessionDep, SettingsDep, UserDep
+from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
+from labelwise.core.platform import jobs
 from labelwise.core.review import label_errors
 
 router = APIRouter(tags=["label errors"])
@@ -37,21 +37,18 @@ class FlagsOut(BaseModel):
     seconds: float = Field(0.0, description="How long the last run took.")
 
 
-@router.post("/projects/{project_id}/label-errors", response_model=FlagsOut)
-async def detect_label_errors(project_id: int, user: UserDep, session: SessionDep, factory: SessionFactoryDep,
-                              body: DetectIn | None = None):
-    """Cross-validate the built-in model on the project's labeled tasks, flag likely label errors by
-    confident learning, store them in place of the last run's, and return the first page."""
-    await run_in_threadpool(authorize, session, user, project_id, Role.MANAGER)
+@router.post("/projects/{project_id}/label-errors", response_model=JobOut, status_code=202)
+def detect_label_errors(project_id: int, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep,
+                        body: DetectIn | None = None):
+    """Queue a `label_errors.detect` job (managers): cross-validate the built-in model on the project's labeled
+    tasks (progress: folds done), flag likely label errors by confident learning and store them in place of
+    the last run's. A project it cannot check is a 422 now. `GET .../label-errors` lists the flags once the
+    job has succeeded."""
     options = body or DetectIn()
-
-    def run() -> label_errors.FlagPage:
-        with factory() as run_session:
-            label_errors.detect(run_session, user, project_id, control=options.control, folds=options.folds,
-                                seed=options.seed)
-            return label_errors.list_flags(run_session, user, project_id, limit=100)
-
-    return _out(await run_in_threadpool(run))
+    job = label_errors.queue_detect(session, user, project_id, control=options.control, folds=options.folds,
+                                    seed=options.seed)
+    wake_runner(request)
+    return job_out(jobs.get_job(session, user, job.id, progress_dir=progress_dir(settings)))
 
 
 @router.get("/projects/{project_id}/label-errors", response_model=FlagsOut)

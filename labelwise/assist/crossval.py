@@ -8,6 +8,7 @@ probabilities memorise the noisy labels and hide their errors. Works with any sk
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,14 +42,16 @@ def stratified_folds(labels: np.ndarray, *, n_folds: int = 5, seed: int | np.ran
 
 
 def cross_val_pred_proba(estimator: Any, X: Any, labels: np.ndarray, *, n_folds: int = 5,
-                         n_classes: int | None = None, seed: int | np.random.Generator = 0) -> np.ndarray:
+                         n_classes: int | None = None, seed: int | np.random.Generator = 0,
+                         on_fold: Callable[[int, int], None] | None = None) -> np.ndarray:
     """``(N, K)`` probabilities where row ``i`` comes from a model that never saw item ``i``.
 
     `labels` are integers in ``[0, K)``; `X` is a numpy array, a scipy sparse matrix or a sequence
     (a list of texts or task dicts, subset item by item). Columns follow the label codes, whatever subset of classes a training fold
     happens to contain; a class absent from a training fold (a class with a single item) gets
     probability 0 in that fold's predictions, and a training fold with one class predicts it with
-    probability 1. The estimator is cloned per fold, never fitted in place.
+    probability 1. The estimator is cloned per fold, never fitted in place. `on_fold(done, folds)` is
+    called after each fold (a caller's progress report; it may raise to stop).
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = len(labels)
@@ -61,16 +64,19 @@ def cross_val_pred_proba(estimator: Any, X: Any, labels: np.ndarray, *, n_folds:
         raise ValueError(f"label {labels.max()} is outside n_classes={k}")
     folds = stratified_folds(labels, n_folds=min(n_folds, n), seed=seed)
     out = np.zeros((n, k), dtype=np.float64)
-    for fold in np.unique(folds):
+    every = np.unique(folds)
+    for done, fold in enumerate(every, start=1):
         test = np.flatnonzero(folds == fold)
         train = np.flatnonzero(folds != fold)
         present = np.unique(labels[train])
         if len(present) == 1:
             out[test, present[0]] = 1.0
-            continue
-        model = clone(estimator).fit(_take(X, train), labels[train])
-        proba = np.asarray(model.predict_proba(_take(X, test)), dtype=np.float64)
-        out[np.ix_(test, np.asarray(model.classes_, dtype=np.int64))] = proba
+        else:
+            model = clone(estimator).fit(_take(X, train), labels[train])
+            proba = np.asarray(model.predict_proba(_take(X, test)), dtype=np.float64)
+            out[np.ix_(test, np.asarray(model.classes_, dtype=np.int64))] = proba
+        if on_fold is not None:
+            on_fold(done, len(every))
     return out
 
 

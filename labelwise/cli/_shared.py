@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from labelwise.cli._app import err
 from labelwise.core.accounts import users
-from labelwise.errors import Invalid, NotFound
+from labelwise.errors import Conflict, Invalid, NotFound
 from labelwise.settings import Settings
 from labelwise.store.migrate import upgrade
 from labelwise.store.models import User
@@ -72,6 +72,52 @@ def acting_user(session, username: str | None) -> User:
     return admin
 
 
+
+
+def run_job_here(settings: Settings, session, user: User, job_id: int, description: str):
+    """Run a job this command has just queued, here, and follow it with a progress bar until it ends;
+    returns its final view. A runner of a serving process that already holds this SQLite database's
+    runner lock (or a worker that claims it first) runs it instead, and this only follows. Ctrl-C asks
+    the job to stop and waits for it to say so. A job that does not succeed exits with its message."""
+    import threading
+    import time
+
+    from rich.progress import MofNCompleteColumn
+
+    from labelwise.core.job_kinds import default_handlers
+    from labelwise.core.platform import jobs
+    from labelwise.core.platform.job_runner import JobRunner
+    from labelwise.storage import make_storage
+
+    progress_dir = settings.data_dir / "jobs"
+    runner = JobRunner(make_session_factory(session.get_bind()), handlers=default_handlers(), settings=settings,
+                       storage=make_storage(settings), name=None)
+    worker = threading.Thread(target=runner.run_job, args=(job_id,), name=f"labelwise-cli-job-{job_id}", daemon=True)
+    worker.start()
+    view = jobs.get_job(session, user, job_id, progress_dir=progress_dir)
+    try:
+        with progress_bar(MofNCompleteColumn()) as bar:
+            task = bar.add_task(description, total=view.total)
+            while True:
+                try:
+                    while view.status in ("queued", "running"):
+                        bar.update(task, completed=view.done, total=view.total)
+                        time.sleep(0.1)
+                        session.expire_all()
+                        view = jobs.get_job(session, user, job_id, progress_dir=progress_dir)
+                    break
+                except KeyboardInterrupt:
+                    err.print(f"job {job_id}: asking it to stop…")
+                    try:
+                        jobs.cancel_job(session, user, job_id, progress_dir=progress_dir)
+                    except Conflict:  # it ended meanwhile
+                        pass
+    finally:
+        worker.join()
+        runner.stop()
+    if view.status != "succeeded":
+        fail(f"job {job_id} ({view.kind}) {view.status}: {(view.error or {}).get('message', '')}")
+    return view
 
 
 def read_text(path: Path, what: str) -> str:

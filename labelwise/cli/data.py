@@ -6,10 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import (
-    DownloadColumn,
-    MofNCompleteColumn,
-)
+from rich.progress import DownloadColumn
 
 from labelwise.cli._app import app, err, out
 from labelwise.cli._shared import (
@@ -21,6 +18,7 @@ from labelwise.cli._shared import (
     acting_user,
     open_session,
     progress_bar,
+    run_job_here,
     settings_for,
 )
 from labelwise.errors import Invalid
@@ -188,11 +186,8 @@ def export_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Export tasks with their labels in any format, filtered and optionally split."""
-    from labelwise.core.dataio.exporting import (
-        authorize_export,
-        export_options,
-        records_for,
-    )
+    from labelwise.core.dataio import export_job
+    from labelwise.core.dataio.exporting import authorize_export, export_options, records_for
     from labelwise.core.projects.projects import project_schema
     from labelwise.formats import exporters
 
@@ -206,26 +201,38 @@ def export_command(
     to_stdout = str(path) == "-"
     if to_stdout and not exporter.rows:
         raise Invalid(f"{format} is a file format; give a file name instead of '-'", field="path")
-    with open_session(settings_for(database, data_dir)) as session:
-        project = authorize_export(session, acting_user(session, actor), project_id, options)
+    settings = settings_for(database, data_dir)
+    with open_session(settings) as session:
+        user = acting_user(session, actor)
+        if not to_stdout:
+            # A file: an `export` job, run here with a progress bar (and listed on the project's jobs page).
+            given = {"source": source, "status": status, "accepted_only": accepted_only, "since": since,
+                     "until": until, "annotator": annotator, "label": label, "split": split,
+                     "split_seed": split_seed, "only_labeled": only_labeled, "schema_version": schema_version,
+                     "guidelines_version": guidelines_version, "include_predictions": options.include_predictions}
+            job = export_job.queue_export(session, user, project_id, fmt=format,
+                                          options={k: v for k, v in given.items() if v not in (None, "", False)})
+            view = run_job_here(settings, session, user, job.id, "exporting")
+            _copy_stored(make_storage(settings), view.result["file"], path)
+            out.print(f"exported {view.result['records']} task records to {path}")
+            return
+        project = authorize_export(session, user, project_id, options)
         schema = project_schema(project)
         counted = Counted(records_for(session, project_id, options))
-        with progress_bar(MofNCompleteColumn(), quiet=to_stdout) as progress:
-            bar = progress.add_task("exporting", total=None)
-            counted.report = lambda n: progress.update(bar, completed=n)
-            if to_stdout:
-                for chunk in exporters.stream(format, counted(None), schema=schema, source=options.source):
-                    sys.stdout.buffer.write(chunk)
-                sys.stdout.flush()
-                return
-            partial = path.with_name(path.name + ".partial")
-            try:
-                with partial.open("wb") as fp:
-                    exporters.write(format, counted, fp, schema=schema, source=options.source, split=bool(options.split))
-                partial.replace(path)
-            finally:
-                partial.unlink(missing_ok=True)
-    out.print(f"exported {counted.count} task records to {path}")
+        for chunk in exporters.stream(format, counted(None), schema=schema, source=options.source):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+
+
+def _copy_stored(storage, key: str, path: Path) -> None:
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("wb") as fp:
+            for chunk in storage.stream(key):
+                fp.write(chunk)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @snapshot_app.command("create")

@@ -1,4 +1,4 @@
-"""Models in the loop: `backend`, `model`, `prelabel` and `label-errors`."""
+"""Models in the loop: `backend`, `model`, `prelabel`, `label-errors`; and `duplicates` (a scan job)."""
 
 import json
 from typing import Annotated, Optional
@@ -16,6 +16,7 @@ from labelwise.cli._shared import (
     job_json,
     open_session,
     progress_bar,
+    run_job_here,
     settings_for,
 )
 from labelwise.errors import Invalid
@@ -35,16 +36,46 @@ def label_errors_command(
     folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds.")] = 5,
     limit: Annotated[int, typer.Option(min=1, help="Flags to print, most likely wrong first.")] = 20,
 ) -> None:
-    """Find likely label errors (cross-validation + confident learning), store them, print the worst as JSON."""
+    """Find likely label errors (cross-validation + confident learning) in a `label_errors.detect` job run here
+    with a progress bar (folds), store them, print the run and the worst flags as JSON."""
     from dataclasses import asdict
 
     from labelwise.core.review import label_errors
 
-    with open_session(settings_for(database, data_dir)) as session:
+    settings = settings_for(database, data_dir)
+    with open_session(settings) as session:
         user = acting_user(session, actor)
-        summary = label_errors.detect(session, user, project_id, control=control, folds=folds)
+        job = label_errors.queue_detect(session, user, project_id, control=control, folds=folds)
+        view = run_job_here(settings, session, user, job.id, "cross-validating")
         page = label_errors.list_flags(session, user, project_id, limit=limit)
-    print(json.dumps({**summary, "flags": [asdict(f) for f in page.flags]}, indent=2))
+    print(json.dumps({**(view.result or {}), "job_id": view.id, "flags": [asdict(f) for f in page.flags]}, indent=2))
+
+
+@app.command("duplicates")
+def duplicates_command(
+    project_id: int,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+    text_threshold: Annotated[float, typer.Option(min=0.5, max=1.0, help="Least shingle Jaccard of near-duplicate "
+                                                                          "texts.")] = 0.8,
+    image_distance: Annotated[int, typer.Option(min=0, max=32, help="Most differing pHash bits of near-duplicate "
+                                                                    "images.")] = 8,
+    limit: Annotated[int, typer.Option(min=1, help="Clusters to print.")] = 20,
+) -> None:
+    """Scan for exact and near-duplicate clusters in a `duplicates.scan` job run here with a progress bar,
+    store them, print the scan and the first clusters as JSON."""
+    from labelwise.core.duplicates import duplicate_clusters, duplicates, scan_job
+
+    settings = settings_for(database, data_dir)
+    with open_session(settings) as session:
+        user = acting_user(session, actor)
+        options = duplicates.ScanOptions(text_threshold=text_threshold, image_distance=image_distance)
+        job = scan_job.queue_scan(session, user, project_id, options=options)
+        view = run_job_here(settings, session, user, job.id, "scanning for duplicates")
+        page = duplicate_clusters.list_clusters(session, user, project_id, limit=limit)
+    print(json.dumps({**(view.result or {}), "job_id": view.id,
+                      "clusters": [c.__dict__ for c in page.clusters]}, indent=2))
 
 
 @backend_app.command("add")

@@ -404,20 +404,23 @@ class Client:
         _raise_for(response)
         return response.content
 
-    def duplicates(self, project_id: int, *, kind: str | None = None, scan: bool = False, **options: Any) -> JSON:
-        """Duplicate clusters (exact, near_text, near_image); `scan=True` recomputes them now."""
+    def duplicates(self, project_id: int, *, kind: str | None = None, scan: bool = False,
+                   timeout: float | None = None, **options: Any) -> JSON:
+        """Duplicate clusters (exact, near_text, near_image); `scan=True` runs a scan job first and waits for it."""
         if scan:
-            return self._call("POST", f"/projects/{project_id}/duplicates/scan", json=options or None)
+            job = self._call("POST", f"/projects/{project_id}/duplicates/scan", json=options or None)
+            self.wait_for_job(job["id"], timeout=timeout)
         return self._call("GET", f"/projects/{project_id}/duplicates", params=_params(kind=kind))
 
     def label_errors(self, project_id: int, *, run: bool = False, control: str | None = None, folds: int | None = None,
-                     seed: int | None = None, offset: int = 0, limit: int = 100) -> JSON:
+                     seed: int | None = None, offset: int = 0, limit: int = 100, timeout: float | None = None) -> JSON:
         """Tasks whose human label is likely wrong, with the suspected label and a quality score (lower
-        is worse); `run=True` runs detection now (cross-validation + confident learning) and returns
-        its first page."""
+        is worse); `run=True` first runs a detection job (cross-validation + confident learning) and
+        waits for it."""
         if run:
             body = _params(control=control, folds=folds, seed=seed)
-            return self._call("POST", f"/projects/{project_id}/label-errors", json=body or None)
+            job = self._call("POST", f"/projects/{project_id}/label-errors", json=body or None)
+            self.wait_for_job(job["id"], timeout=timeout)
         return self._call("GET", f"/projects/{project_id}/label-errors", params=_params(offset=offset, limit=limit))
 
     def iter_tasks(self, project_id: int, *, page_size: int = 500, **filters: Any) -> Iterator[JSON]:
@@ -572,6 +575,14 @@ class Client:
     def export_to(self, project_id: int, path: str | Path, *, format: str = "jsonl", **options: Any) -> Path:
         """Write an export straight to a file without holding it in memory."""
         return self._download(f"/projects/{project_id}/export", path, _params(format=format, **options))
+
+    def export_in_background(self, project_id: int, path: str | Path, *, format: str = "jsonl",
+                             timeout: float | None = None, **options: Any) -> Path:
+        """Run an `export` job (progress and cancel on the jobs page; a worker may write it), wait for it and
+        download its file to `path`. Options as for `export`."""
+        job = self._call("POST", f"/projects/{project_id}/exports", json={"format": format, **options})
+        self.wait_for_job(job["id"], timeout=timeout)
+        return self._download(f"/jobs/{job['id']}/file", path, {})
 
     def export_formats(self) -> list[JSON]:
         return self._call("GET", "/export-formats")

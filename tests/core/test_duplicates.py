@@ -1,5 +1,7 @@
 """Duplicates: exact ones at import (allow, skip, flag), and clusters on demand (exact, near text, near images)."""
 
+import time
+
 import numpy as np
 import pytest
 from sqlalchemy import select
@@ -104,13 +106,25 @@ class TestScan:
             duplicates.scan(session, annotator.user, project.id)
 
 
+def scan_job(client, caller, project, body=None):
+    """Queue a scan job, wait for it to succeed, and return the stored clusters' first page."""
+    queued = client.post(f"/api/v1/projects/{project.id}/duplicates/scan", headers=caller.headers, json=body)
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["kind"] == "duplicates.scan"
+    deadline = time.monotonic() + 30
+    while (job := client.get(f"/api/v1/jobs/{queued.json()['id']}", headers=caller.headers).json())["status"] in (
+            "queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job["status"] == "succeeded", job["error"]
+    assert job["total"] == job["done"] > 0 and job["result"]["clusters"] == sum(job["result"]["by_kind"].values())
+    return client.get(f"/api/v1/projects/{project.id}/duplicates", headers=caller.headers).json()
+
+
 class TestApi:
     def test_scan_then_list_with_kind_filter(self, client, session, owner, project):
         importing.import_tasks(session, owner.user, project.id, rows("same", "same", sentence(4), sentence(5)))
-        scanned = client.post(f"/api/v1/projects/{project.id}/duplicates/scan", headers=owner.headers,
-                              json={"text_threshold": 0.9})
-        assert scanned.status_code == 200, scanned.text
-        [cluster] = scanned.json()["clusters"]
+        scanned = scan_job(client, owner, project, {"text_threshold": 0.9})
+        [cluster] = scanned["clusters"]
         assert cluster["kind"] == "exact" and cluster["similarity"] == 1.0 and cluster["task_ids"] == [1, 2]
         listed = client.get(f"/api/v1/projects/{project.id}/duplicates", params={"kind": "near_text"},
                             headers=owner.headers).json()
@@ -118,7 +132,7 @@ class TestApi:
         importing.import_tasks(session, owner.user, project.id, rows(sentence(4)))
         stored = client.get(f"/api/v1/projects/{project.id}/duplicates", headers=owner.headers).json()
         assert [c["task_ids"] for c in stored["clusters"]] == [[1, 2]]  # stored: no rescan behind the caller's back
-        rescanned = client.post(f"/api/v1/projects/{project.id}/duplicates/scan", headers=owner.headers).json()
+        rescanned = scan_job(client, owner, project)
         assert rescanned["tasks"] == 5 and [c["task_ids"] for c in rescanned["clusters"]] == [[1, 2], [3, 5]]
         assert rescanned["total"] == 2  # replaced, not added to
 
@@ -139,7 +153,7 @@ class TestApi:
                  ("b.png", png(12)), ("a-again.png", encode(original))]
         parts = [("files", (name, data, "application/octet-stream")) for name, data in files]
         assert client.post(f"/api/v1/projects/{project.id}/media", files=parts, headers=owner.headers).status_code == 201
-        clusters = client.post(f"/api/v1/projects/{project.id}/duplicates/scan", headers=owner.headers).json()["clusters"]
+        clusters = scan_job(client, owner, project)["clusters"]
         kinds = {c["kind"]: c["task_ids"] for c in clusters}
         assert kinds == {"exact": [1, 4], "near_image": [1, 2, 4]}
 

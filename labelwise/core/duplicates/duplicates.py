@@ -10,7 +10,7 @@ pairs; a near cluster whose tasks all share one content hash is left to the exac
 
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -59,22 +59,34 @@ class ScanResult:
     options: ScanOptions
 
 
+Progress = Callable[[int, int], None]
+
+
 def scan(session: Session, user: User, project_id: int, *, options: ScanOptions | None = None,
-         storage=None) -> ScanResult:
+         storage=None, progress: Progress | None = None) -> ScanResult:
     """Find every duplicate cluster of the project and store them in place of the last scan's, in one
-    transaction (needs the reviewer role: it shows every task's id)."""
+    transaction (needs the reviewer role: it shows every task's id). `progress(done, total)` counts
+    tasks read, once per pass (exact, then near text and near images when the schema has them)."""
     project, _ = authorize(session, user, project_id, Role.REVIEWER)
     options = options or ScanOptions()
     started = time.perf_counter()
     schema = project_schema(project)
     text_fields = [spec.field for spec in schema.objects.values() if spec.type in TEXT_OBJECTS]
     image_fields = [spec.field for spec in schema.objects.values() if spec.type == "image"]
-    clusters = exact_clusters(session, project_id)
-    if text_fields:
-        clusters += near_text_clusters(session, project_id, text_fields, options)
-    if image_fields:
-        clusters += near_image_clusters(session, project_id, image_fields, options, storage)
     tasks = session.scalar(select(func.count()).select_from(Task).where(Task.project_id == project_id)) or 0
+    total = tasks * (1 + bool(text_fields) + bool(image_fields))
+    report = progress or (lambda done, total: None)
+    report(0, total)
+    clusters = exact_clusters(session, project_id)
+    report(tasks, total)
+    if text_fields:
+        clusters += near_text_clusters(session, project_id, text_fields, options,
+                                       progress=lambda n: report(tasks + n, total))
+    if image_fields:
+        passes = tasks * (1 + bool(text_fields))
+        clusters += near_image_clusters(session, project_id, image_fields, options, storage,
+                                        progress=lambda n: report(passes + n, total))
+    report(total, total)
     seconds = round(time.perf_counter() - started, 3)
     stored = duplicate_clusters.replace(session, user, project_id, clusters, info={
         "tasks": tasks, "seconds": seconds, "text_threshold": options.text_threshold,
@@ -99,7 +111,8 @@ def exact_clusters(session: Session, project_id: int) -> list[Cluster]:
                   key=lambda c: c.task_ids[0])
 
 
-def near_text_clusters(session: Session, project_id: int, fields: list[str], options: ScanOptions) -> list[Cluster]:
+def near_text_clusters(session: Session, project_id: int, fields: list[str], options: ScanOptions, *,
+                       progress: Callable[[int], None] | None = None) -> list[Cluster]:
     ids: list[int] = []
     digests: list[int] = []
 
@@ -109,6 +122,8 @@ def near_text_clusters(session: Session, project_id: int, fields: list[str], opt
         for task_id, digest, data in session.execute(stmt):
             ids.append(task_id)
             digests.append(int(digest[:15], 16))
+            if progress is not None and len(ids) % 500 == 0:
+                progress(len(ids))
             yield task_text(data, fields)
 
     lsh = MinHashLSH(threshold=options.text_threshold, num_perm=options.num_perm, ngram=options.ngram).fit(texts())
@@ -128,11 +143,13 @@ def near_text_clusters(session: Session, project_id: int, fields: list[str], opt
 
 
 def near_image_clusters(session: Session, project_id: int, fields: list[str], options: ScanOptions,
-                        storage) -> list[Cluster]:
+                        storage, *, progress: Callable[[int], None] | None = None) -> list[Cluster]:
     ids, hashes, digests = [], [], []
     stmt = (select(Task.id, Task.content_hash, Task.data, Task.meta).where(Task.project_id == project_id)
             .order_by(Task.id).execution_options(yield_per=_FETCH))
-    for task_id, digest, data, meta in session.execute(stmt):
+    for read, (task_id, digest, data, meta) in enumerate(session.execute(stmt), start=1):
+        if progress is not None and read % 100 == 0:
+            progress(read)
         value = image_hash_of(data, meta, fields, storage)
         if value is not None:
             ids.append(task_id)

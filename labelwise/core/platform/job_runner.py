@@ -142,6 +142,17 @@ class JobRunner:
         self.execute(job)
         return True
 
+    def run_job(self, job_id: int) -> bool:
+        """Claim and run this one job now, in the caller (the CLI runs what it queued this way); False when
+        another runner holds the SQLite lock or has already claimed it (then that runner runs it)."""
+        if not self.is_claimer():
+            return False
+        job = self.claim(job_id=job_id)
+        if job is None:
+            return False
+        self.execute(job)
+        return True
+
     # -- claiming ---------------------------------------------------------------------------------------
 
     def is_claimer(self) -> bool:
@@ -159,25 +170,28 @@ class JobRunner:
         self.recover(everything_running=True)
         return True
 
-    def claim(self) -> Job | None:
+    def claim(self, *, job_id: int | None = None) -> Job | None:
+        """Claim the oldest queued job of a kind this runner has (or exactly `job_id`, if still queued)."""
         kinds = list(self.handlers)
         now = utcnow()
         values = {"status": "running", "attempts": Job.attempts + 1, "worker": self.name, "heartbeat_at": now,
                   "started_at": now, "updated_at": now, "cancel_requested": False}
         with self.factory() as session:
             pick = select(Job.id).where(Job.status == "queued", Job.kind.in_(kinds)).order_by(Job.id).limit(1)
+            if job_id is not None:
+                pick = pick.where(Job.id == job_id)
             if self.sqlite:
                 # One statement, so no other writer can slip between the choice and the claim.
-                job_id = session.scalar(update(Job).where(Job.id == pick.scalar_subquery(), Job.status == "queued")
+                claimed = session.scalar(update(Job).where(Job.id == pick.scalar_subquery(), Job.status == "queued")
                                         .values(**values).returning(Job.id))
             else:
-                job_id = session.scalar(pick.with_for_update(skip_locked=True))
-                if job_id is not None:
-                    session.execute(update(Job).where(Job.id == job_id).values(**values))
+                claimed = session.scalar(pick.with_for_update(skip_locked=True))
+                if claimed is not None:
+                    session.execute(update(Job).where(Job.id == claimed).values(**values))
             session.commit()
-            if job_id is None:
+            if claimed is None:
                 return None
-            job = session.get(Job, job_id)
+            job = session.get(Job, claimed)
             session.expunge(job)
             return job
 

@@ -10,6 +10,7 @@ settings and timing in its audit event (`label_errors.detected`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,15 +21,17 @@ from sqlalchemy.orm import Session
 from labelwise.assist.crossval import cross_val_pred_proba
 from labelwise.assist.label_errors import ConfidentLearning
 from labelwise.assist.models.choose import model_for, supports
-from labelwise.core.platform import events
+from labelwise.core.platform import events, jobs
 from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
+from labelwise.core.platform.job_runner import JobContext
 from labelwise.core.projects.projects import project_schema
 from labelwise.errors import Invalid
 from labelwise.schema import ChoicesControl, LabelSchema
-from labelwise.store.models import Event, LabelErrorFlag, Task, User
+from labelwise.store.models import Event, Job, LabelErrorFlag, Task, User
 
 DETECTED = "label_errors.detected"
+KIND_DETECT = "label_errors.detect"
 MIN_LABELED = 10
 
 
@@ -48,28 +51,20 @@ class FlagPage:
 
 
 def detect(session: Session, user: User, project_id: int, *, control: str | None = None, folds: int = 5,
-           seed: int = 0) -> dict[str, Any]:
+           seed: int = 0, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Run detection on the project's labeled tasks, store the flags in place of the last run's and
-    commit once; returns the run's summary."""
+    commit once; returns the run's summary. `progress(done, total)` is called after each fold."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     schema = project_schema(project)
     name = _control(schema, control)
     spec = schema.controls[name]
     target = schema.objects[spec.object]
     options = [str(o) for o in spec.options]
-    rows = session.execute(
-        select(Task.id, Task.data, Task.consensus)
-        .where(Task.project_id == project_id, Task.consensus.is_not(None)).order_by(Task.id)
-    ).all()
-    labeled = [(r.id, r.data, str(r.consensus[name])) for r in rows
-               if isinstance(r.consensus, dict) and str(r.consensus.get(name)) in options]
-    codes = np.array([options.index(label) for _, _, label in labeled], dtype=np.int64)
-    if len(labeled) < MIN_LABELED or len(np.unique(codes)) < 2:
-        raise Invalid(f"label-error detection needs at least {MIN_LABELED} labeled tasks with two different "
-                      f"'{name}' labels; this project has {len(labeled)}", field="control")
+    labeled, codes = _labeled(session, project_id, name, options)
     start = time.perf_counter()
     probs = cross_val_pred_proba(model_for(target.type, "choices", field=target.field), [d for _, d, _ in labeled],
-                                 codes, n_folds=folds, n_classes=len(options), seed=seed)
+                                 codes, n_folds=folds, n_classes=len(options), seed=seed,
+                                 on_fold=progress)
     found = ConfidentLearning().fit(codes, probs)
     seconds = round(time.perf_counter() - start, 3)
     now = utcnow()
@@ -118,6 +113,22 @@ def last_run(session: Session, project_id: int) -> dict[str, Any]:
     return dict(after or {})
 
 
+def _labeled(session: Session, project_id: int, name: str,
+             options: list[str]) -> tuple[list[tuple[int, Any, str]], np.ndarray]:
+    """The tasks with a usable consensus on `name` and their label codes; 422 when too few to check."""
+    rows = session.execute(
+        select(Task.id, Task.data, Task.consensus)
+        .where(Task.project_id == project_id, Task.consensus.is_not(None)).order_by(Task.id)
+    ).all()
+    labeled = [(r.id, r.data, str(r.consensus[name])) for r in rows
+               if isinstance(r.consensus, dict) and str(r.consensus.get(name)) in options]
+    codes = np.array([options.index(label) for _, _, label in labeled], dtype=np.int64)
+    if len(labeled) < MIN_LABELED or len(np.unique(codes)) < 2:
+        raise Invalid(f"label-error detection needs at least {MIN_LABELED} labeled tasks with two different "
+                      f"'{name}' labels; this project has {len(labeled)}", field="control")
+    return labeled, codes
+
+
 def _control(schema: LabelSchema, control: str | None) -> str:
     """The single-choice control to check: the one named, or the first (required first) a built-in model
     can learn."""
@@ -139,3 +150,23 @@ def _control(schema: LabelSchema, control: str | None) -> str:
         raise Invalid("this project has no single-choice control over text or a table to check", field="control")
     required = [n for n in candidates if getattr(schema.controls[n], "required", False)]
     return (required or candidates)[0]
+
+
+def queue_detect(session: Session, user: User, project_id: int, *, control: str | None = None, folds: int = 5,
+                 seed: int = 0) -> Job:
+    """Queue a `label_errors.detect` job (managers); an unknown or unusable control is refused here."""
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    schema = project_schema(project)
+    name = _control(schema, control)
+    _labeled(session, project_id, name, [str(o) for o in schema.controls[name].options])
+    return jobs.enqueue(session, user, project_id, kind=KIND_DETECT,
+                        params={"control": control, "folds": folds, "seed": seed})
+
+
+def run_detect(ctx: JobContext) -> dict[str, Any]:
+    """The job handler: progress is cross-validation folds done; a cancelled run keeps the last run's flags."""
+    if ctx.user is None:
+        raise Invalid("the user who queued this detection no longer exists")
+    return detect(ctx.session, ctx.user, ctx.project_id, control=ctx.params.get("control"),
+                  folds=int(ctx.params.get("folds", 5)), seed=int(ctx.params.get("seed", 0)),
+                  progress=lambda done, total: ctx.progress(done, total=total))

@@ -3,6 +3,7 @@
 import { api } from "/static/api.js";
 import { errorBox } from "/static/components/alerts.js";
 import { debounce, field, formatDate, h } from "/static/components/dom.js";
+import { followJob } from "/static/components/job-progress.js";
 import { canDo, projectHeader } from "/static/components/project-nav.js";
 
 const SORTS = [
@@ -69,6 +70,10 @@ export default async function dataPage(view, ctx) {
     title: "Cross-validate the built-in model on the labeled tasks and flag labels it confidently disagrees with" },
   "Find label errors");
   const detectNote = h("small", { class: "hint", role: "status", "aria-live": "polite" });
+  const detectJob = h("div", { class: "label-error-job", "aria-live": "polite" });
+  const scan = h("button", { type: "button", class: "btn small", hidden: !canDo(project, "manager"),
+    title: "Find exact and near-duplicate tasks (a background job)" }, "Scan for duplicates");
+  const scanJob = h("div", { class: "duplicate-scan-job", "aria-live": "polite" });
   // A cluster comes from a row's "duplicate ×N" badge; it shows as a removable chip, not a form field.
   let cluster = /^\d+$/.test(q.get("duplicate_cluster") || "") ? q.get("duplicate_cluster") : "";
   const clusterChip = h("p", { class: "cluster-filter", hidden: !cluster });
@@ -86,7 +91,8 @@ export default async function dataPage(view, ctx) {
   filters.addEventListener("submit", (e) => { e.preventDefault(); reload(); });
   errs.closest(".field").hidden = !reviewer;
   schemaVersion.closest(".field").hidden = !reviewer;
-  errs.closest(".field").append(detect, detectNote);
+  errs.closest(".field").append(detect, detectNote, detectJob);
+  dupes.closest(".field").append(scan, scanJob);
 
   const tbody = h("tbody");
   const table = h("table", { class: "table tasks-table" },
@@ -211,15 +217,36 @@ export default async function dataPage(view, ctx) {
     detect.disabled = true;
     detectNote.textContent = "Looking for label errors…";
     try {
-      const run = await api(`/projects/${project.id}/label-errors`, { method: "POST", body: {} });
-      detectNote.textContent = `${run.total} likely label error${run.total === 1 ? "" : "s"} among ${run.labeled} labeled tasks`;
+      const queued = await api(`/projects/${project.id}/label-errors`, { method: "POST", body: {}, signal: ctx.signal });
+      const job = await followJob(queued, detectJob, { title: "Finding label errors", unit: "folds", signal: ctx.signal });
+      if (job.status !== "succeeded") { detectNote.textContent = ""; return; }
+      const run = job.result;
+      detectJob.replaceChildren();
+      detectNote.textContent = `${run.flagged} likely label error${run.flagged === 1 ? "" : "s"} among ${run.labeled} labeled tasks`;
       errs.value = "true";
       reload();
     } catch (error) {
       detectNote.textContent = "";
-      message.replaceChildren(errorBox(error, { title: "Label errors could not be checked." }));
+      if (error.name !== "AbortError") message.replaceChildren(errorBox(error, { title: "Label errors could not be checked." }));
     } finally {
       detect.disabled = false;
+    }
+  }
+
+  async function scanDuplicates() {
+    scan.disabled = true;
+    try {
+      const queued = await api(`/projects/${project.id}/duplicates/scan`, { method: "POST", body: {}, signal: ctx.signal });
+      const job = await followJob(queued, scanJob, { title: "Scanning for duplicates", unit: "tasks read", signal: ctx.signal });
+      if (job.status !== "succeeded") return;
+      scanJob.replaceChildren(h("small", { class: "hint", role: "status" },
+        `${job.result.clusters} duplicate cluster${job.result.clusters === 1 ? "" : "s"} among ${job.result.tasks} tasks`));
+      dupes.value = "true";
+      reload();
+    } catch (error) {
+      if (error.name !== "AbortError") message.replaceChildren(errorBox(error, { title: "The duplicate scan could not run." }));
+    } finally {
+      scan.disabled = false;
     }
   }
 
@@ -243,6 +270,7 @@ export default async function dataPage(view, ctx) {
   search.addEventListener("input", searchLater);
   for (const el of [status, preds, dupes, errs, annotator, sort, limit]) el.addEventListener("change", reload);
   detect.addEventListener("click", findLabelErrors);
+  scan.addEventListener("click", scanDuplicates);
   next.addEventListener("click", () => {
     if (!nextCursor) return;
     cursors = cursors.slice(0, pageIndex + 1);

@@ -2,6 +2,7 @@
 import { api } from "/static/api.js";
 import { errorBox, infoBox, toastError, toast } from "/static/components/alerts.js";
 import { field, formatDate, h } from "/static/components/dom.js";
+import { followJob } from "/static/components/job-progress.js";
 import { canDo, projectHeader } from "/static/components/project-nav.js";
 
 export default async function exportPage(view, ctx) {
@@ -30,19 +31,45 @@ export default async function exportPage(view, ctx) {
   };
   const accepted = h("input", { type: "checkbox", name: "accepted_only" });
   const link = h("a", { class: "btn btn-primary", download: "" }, "Download");
-  const update = () => {
+  // A large export runs better as a job: progress, cancel, and the file waits on the server for download.
+  const background = h("button", { type: "button", class: "btn", "data-action": "export-job" }, "Export in background");
+  const jobBox = h("div", { class: "export-job", "aria-live": "polite" });
+  const chosen = () => {
     const params = new URLSearchParams({ format: format.value, source: source.value });
     for (const [name, input] of Object.entries(inputs)) if (input.value.trim()) params.set(name, input.value.trim());
     if (accepted.checked) params.set("accepted_only", "true");
-    link.href = `/api/v1/projects/${project.id}/export?${params}`;
+    return params;
   };
+  const update = () => {
+    link.href = `/api/v1/projects/${project.id}/export?${chosen()}`;
+  };
+  background.addEventListener("click", async () => {
+    background.disabled = true;
+    try {
+      const body = {};
+      for (const [name, value] of chosen()) {
+        body[name] = name.endsWith("_version") ? Number(value) : name === "accepted_only" ? value === "true" : value;
+      }
+      const queued = await api(`/projects/${project.id}/exports`, { method: "POST", body, signal: ctx.signal });
+      const job = await followJob(queued, jobBox, { title: "Exporting", unit: "tasks", signal: ctx.signal });
+      if (job.status === "succeeded") {
+        jobBox.replaceChildren(h("p", { class: "export-ready" }, `${job.result.records} task records ready: `,
+          h("a", { class: "btn btn-primary", href: `/api/v1/jobs/${job.id}/file`, download: job.result.filename },
+            `Download ${job.result.filename}`)));
+      }
+    } catch (error) {
+      if (error.name !== "AbortError") jobBox.replaceChildren(errorBox(error, { title: "The export could not be queued." }));
+    } finally {
+      background.disabled = false;
+    }
+  });
   const form = h("form", { class: "card export-form" }, h("h2", null, "Export"),
     h("div", { class: "row" }, field("Format", format).wrap, field("Labels", source).wrap),
     missing.length ? h("p", { class: "small muted export-missing" }, "Not available in this install: ",
       missing.map((f) => `${f.name} (needs ${f.needs})`).join("; "), ".") : null,
     h("div", { class: "row" }, ...Object.entries(inputs).map(([name, input]) => field(name.replace("_", " "), input).wrap)),
     h("label", null, accepted, " only annotations a reviewer accepted"),
-    h("div", { class: "row" }, link));
+    h("div", { class: "row" }, link, background), jobBox);
   form.addEventListener("input", update);
   form.addEventListener("change", update);
   update();
