@@ -9,7 +9,9 @@ and choices listed in task data (`value="$options"`), controls pointing at sever
 controls become one control per object, named `<name>_<object>`), per-region answers, conditional
 display (`visibleWhen` on a control or a `<View>` around it), Ranker buckets, literal `<Header>`s
 (the description of the control that follows, or a fixed text), and `<Image valueList="$pages">` (a
-pdf object: a list of page images, whose regions carry `page` = Label Studio's `item_index`).
+pdf object: a list of page images, whose regions carry `page` = Label Studio's `item_index`), `<Pdf>` (a pdf
+object; `perItem` classification on it answers per page, `<Labels>` on it are spans over the text layer)
+and `<OcrLabels>` (boxes on the document with a per-region text control for each box's text).
 
 The XML is parsed with defusedxml (no entities, no DTDs), since configs come from users.
 """
@@ -59,6 +61,7 @@ OBJECT_TAGS = {
     "table": "table",
     "list": "paragraphs",
     "chat": "chat",
+    "pdf": "pdf",  # a PDF by URL or stored; its pages are rendered by the server (docs/documents.md)
 }
 # Tag -> our control type, for tags whose labels are <Label> children.
 _REGION_TAGS = {
@@ -72,6 +75,7 @@ _REGION_TAGS = {
     "timeserieslabels": "segments",
     "audiolabels": "segments",
     "timelinelabels": "segments",
+    "ocrlabels": "boxes",  # boxes on document pages, each with its text (a per-region text control is added)
 }
 _CHAT_ROLES = ("system", "user", "assistant", "tool")
 # Drawing tools whose labels come from a separate <Labels> on the same object.
@@ -86,9 +90,6 @@ _TOOLS = {
 _UNSUPPORTED_TAGS = {
     "ellipse": "ellipses have no labelwise region type (boxes, polygons, keypoints, masks are)",
     "ellipselabels": "ellipses have no labelwise region type (boxes, polygons, keypoints, masks are)",
-    "pdf": "a PDF by URL is not converted: upload the PDF files into a pdf object (media import) to render "
-           "their pages here (docs/documents.md)",
-    "ocrlabels": "OCR regions on PDF pages are not supported yet",
     "bitmask": "bitmask regions have no labelwise equivalent; brush masks (run-length) do",
     "bitmasklabels": "bitmask regions have no labelwise equivalent; brush masks (run-length) do",
     "vector": "vector (Bezier) paths have no labelwise equivalent; polylines do",
@@ -150,10 +151,12 @@ class _Converter:
         self._conditions: dict[str, tuple[Element, dict[str, str]]] = {}
         self._edits: dict[str, list[str]] = {}  # chat object -> roles its editable attribute allows
         self._roles: list[str] | None = None  # whenRole of the <View> being walked
+        self._ocr_boxes: list[str] = []  # boxes controls made from <OcrLabels>: each region carries its text
 
     def schema(self) -> dict:
         self._flush_header()
         self._resolve_per_region()
+        self._ocr_texts()
         self._resolve_conditions()
         regional = [name for name, c in self.controls.items()
                     if ("labels" in c or "labels_field" in c) and c["type"] != "relations"]
@@ -367,6 +370,9 @@ class _Converter:
                                     if r.strip() in _CHAT_ROLES]
             if roles:
                 spec["roles"] = roles
+        if (kind in ("choices", "text", "rating", "number") and element.get("perItem", "").lower() == "true"
+                and self.objects[spec["object"]]["type"] == "pdf"):
+            spec["per_page"] = True  # one answer per page of the document, as perItem is per image of a list
         if suffix is not None:  # one control per object of toName="a,b": the others are <name>_<object>
             return self._own_name(element, f"{self._clean(source)}_{suffix}", self.controls, quiet=True), spec
         return self._own_name(element, source, self.controls), spec
@@ -382,6 +388,8 @@ class _Converter:
         return last or next(iter(self._names), None)
 
     def _add(self, element: Element, name: str, spec: dict, handled: set[str]) -> None:
+        if spec.get("per_page"):
+            handled = handled | {"peritem"}
         self._attributes(element, handled | {"name", "toname", "required", "perregion", "visiblewhen",
                                              "whentagname", "whenchoicevalue", "whenlabelvalue", "whenrole"})
         if element.get("perRegion", "").lower() == "true" and not spec.get("per_message"):
@@ -451,6 +459,8 @@ class _Converter:
             if name:
                 made.append(name)
         self._region_names[element.get("name", "")] = made
+        if element.tag.lower() == "ocrlabels":
+            self._ocr_boxes += made
 
     def _region_control(self, element: Element, kind: str | None, target: str | None, *, first: bool) -> str | None:
         ours = self._names.get(target or "")
@@ -458,8 +468,8 @@ class _Converter:
         if kind is None:  # plain <Labels>: its target decides
             if ours in self._tooled:
                 return None  # the labels of a drawing tool on the same object, merged there
-            if target_type in ("text", "paragraphs", "chat"):
-                kind = "spans"
+            if target_type in ("text", "paragraphs", "chat", "pdf"):
+                kind = "spans"  # on a pdf: spans over a page's text layer
             elif target_type in ("audio", "video", "timeseries"):
                 kind = "segments"
             elif target_type is not None:
@@ -660,6 +670,17 @@ class _Converter:
                                    "per task")
                 continue
             spec.update(per_region=True, regions_of=regional[0] if len(regional) == 1 else regional)
+
+    def _ocr_texts(self) -> None:
+        """Each OcrLabels region holds its recognised text: a per-region text control `<name>_text`, unless a
+        TextArea perRegion already answers for those regions."""
+        answered = {region for spec in self.controls.values() if spec["type"] == "text" and spec.get("per_region")
+                    for region in ([spec["regions_of"]] if isinstance(spec["regions_of"], str) else spec["regions_of"])}
+        for name in self._ocr_boxes:
+            if name in self.controls and name not in answered:
+                text = self._own_name(self._root, f"{name}_text", self.controls, quiet=True)
+                self.controls[text] = {"type": "text", "object": self.controls[name]["object"], "per_region": True,
+                                       "regions_of": name}
 
     def _condition_of(self, element: Element) -> dict[str, str] | None:
         when = element.get("visibleWhen")

@@ -192,6 +192,36 @@ TEMPLATES = {
   <TextArea name="transcription" toName="image" editable="true" perRegion="true" required="true"
             maxSubmissions="1" rows="5" placeholder="Recognized Text" displayMode="region-list"/>
 </View>""",
+    "pdf_classification": """
+<View>
+  <Pdf name="pdf" value="$pdf"/>
+  <Header value="What kind of document is this?"/>
+  <Choices name="doc_type" toName="pdf" choice="single" showInline="true">
+    <Choice value="Invoice"/>
+    <Choice value="Contract"/>
+    <Choice value="Form"/>
+  </Choices>
+  <Choices name="page_type" toName="pdf" perItem="true">
+    <Choice value="Cover"/>
+    <Choice value="Body"/>
+    <Choice value="Signature"/>
+  </Choices>
+</View>""",
+    "pdf_ocr": """
+<View>
+  <Pdf name="document" value="$document"/>
+  <OcrLabels name="fields" toName="document">
+    <Label value="Question" background="#1f77b4"/>
+    <Label value="Answer" background="#2ca02c"/>
+  </OcrLabels>
+  <Labels name="entities" toName="document">
+    <Label value="Company"/>
+    <Label value="Amount"/>
+  </Labels>
+  <Relations>
+    <Relation value="answer_of"/>
+  </Relations>
+</View>""",
     "image_captioning": """
 <View>
   <Image name="image" value="$captioning"/>
@@ -373,6 +403,4 @@ TEMPLATES = {
 UNSUPPORTED = {
     "ellipse": '<View><Image name="i" value="$i"/><EllipseLabels name="e" toName="i"><Label value="a"/>'
                '</EllipseLabels><Choices name="c" toName="i"><Choice value="x"/></Choices></View>',
-    "pdf": '<View><Pdf name="p" value="$pdf"/><Text name="t" value="$t"/>'
-           '<Choices name="c" toName="t"><Choice value="x"/></Choices></View>',
 }

@@ -18,6 +18,7 @@ TAG_REFERENCE = {
     "Rating", "Number", "Ranker", "Bucket", "Taxonomy", "Relations", "Relation", "Pairwise", "RectangleLabels",
     "Rectangle", "PolygonLabels", "Polygon", "KeyPointLabels", "BrushLabels", "MagicWand", "HyperTextLabels",
     "ParagraphLabels", "TimeSeriesLabels", "VideoRectangle", "TimelineLabels", "EllipseLabels", "DateTime", "Pdf",
+    "OcrLabels",
 }
 
 
@@ -59,11 +60,9 @@ def test_what_cannot_be_kept_is_named_in_a_warning(key):
     assert warnings
 
 
-def test_value_list_with_an_expression_and_pdf_warnings_name_the_attribute():
+def test_value_list_with_an_expression_warns_naming_the_attribute():
     _, warnings = convert('<View><Image name="i" valueList="$a.b"/><Rating name="r" toName="i"/></View>')
     assert any("valueList='$a.b'" in w for w in warnings)
-    _, warnings = convert(UNSUPPORTED["pdf"])
-    assert any(w.startswith('<Pdf name="p">: Pdf is not supported') for w in warnings)
 
 
 def test_options_and_labels_from_task_data():
