@@ -13,7 +13,7 @@ from labelwise.api.schemas import (
     AnsweredNextOut,
     RevisionOut,
 )
-from labelwise.api.views import answered_next
+from labelwise.api.views import annotation_out, answered_next, json_response
 from labelwise.core.labeling import annotations
 
 router = APIRouter(tags=["annotations"])
@@ -25,8 +25,9 @@ def submit(task_id: int, body: AnnotationIn, user: UserDep, session: SessionDep,
     """Store the caller's answer: the annotation, or with `next=true` `{"annotation", "next", "next_refused"}`."""
     annotation = annotations.submit(session, user, task_id, result=body.result, lead_time_ms=body.lead_time_ms)
     if not next:
-        return annotation
-    return answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds, holding=holding)
+        return json_response(annotation_out(annotation), 201)
+    return json_response(answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds,
+                                       holding=holding), 201)
 
 
 @router.get("/annotations/{annotation_id}", response_model=AnnotationOut)

@@ -20,7 +20,7 @@ from labelwise.api.schemas import (
     TaskOut,
     TaskPageOut,
 )
-from labelwise.api.views import answered_next, blind_fields, next_out, task_detail
+from labelwise.api.views import annotation_out, answered_next, blind_fields, json_response, next_out, task_detail
 from labelwise.core.assist import predictions
 from labelwise.core.duplicates import duplicate_clusters
 from labelwise.core.labeling import annotations, queue
@@ -83,7 +83,7 @@ def next_task(project_id: int, user: UserDep, session: SessionDep, settings: Set
     served = queue.next_task(session, user, project_id, default_lease_seconds=settings.lease_seconds, holding=holding)
     if served is None:
         return Response(status_code=204)
-    return next_out(session, user, served)
+    return json_response(next_out(session, user, served))
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetailOut)
@@ -113,8 +113,9 @@ def skip_task(task_id: int, user: UserDep, session: SessionDep, settings: Settin
     """Skip the task; with `next=true` the response also carries the caller's next leased task."""
     annotation = annotations.skip(session, user, task_id, lead_time_ms=body.lead_time_ms if body else None)
     if not next:
-        return AnnotationOut.model_validate(annotation)
-    return answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds, holding=holding)
+        return json_response(annotation_out(annotation), 201)
+    return json_response(answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds,
+                                       holding=holding), 201)
 
 
 @router.post("/projects/{project_id}/predictions", response_model=PredictionsOut, status_code=201)

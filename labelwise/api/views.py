@@ -1,16 +1,13 @@
 """Response bodies assembled from core views."""
 
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Response
 from sqlalchemy.orm import Session
 
-from labelwise.api.schemas import (
-    AnnotationOut,
-    AnsweredNextOut,
-    NextTaskOut,
-    PredictionOut,
-    ReviewOut,
-    TaskDetailOut,
-    TaskOut,
-)
+from labelwise.api.schemas import AnnotationOut, NextTaskOut, PredictionOut, ReviewOut, TaskDetailOut, TaskOut
 from labelwise.core.labeling import queue
 from labelwise.core.labeling.tasks import TaskView, describe_task
 from labelwise.core.platform.access import Role
@@ -43,20 +40,55 @@ def task_detail(view: TaskView) -> TaskDetailOut:
     )
 
 
-def next_out(session: Session, user: User, served: queue.Served) -> NextTaskOut:
-    view = describe_task(session, user, served.task, served.project, served.role, unanswered=served.fresh)
-    return NextTaskOut(task=task_detail(view), lease_expires_at=served.assignment.expires_at)
+def next_out(session: Session, user: User, served: queue.Served) -> dict[str, Any]:
+    """The body of a served task (NextTaskOut's shape), ready for `json_response`. A task just claimed by an
+    annotator is written straight from its row: there is nothing else they may see of it yet."""
+    task = served.task
+    if served.fresh and served.role == Role.ANNOTATOR and not served.config.settings.show_predictions:
+        body = {"id": task.id, "project_id": task.project_id, "external_id": task.external_id, "data": task.data,
+                "meta": task.meta, "content_hash": task.content_hash, **blind_fields(0), "batch_id": task.batch_id,
+                "created_at": task.created_at, "duplicate_of": [], "label_error": None, "annotations": [],
+                "predictions": [], "gold": None}
+        return {"task": body, "lease_expires_at": served.assignment.expires_at}
+    view = describe_task(session, user, task, served.config.settings, served.role, unanswered=served.fresh)
+    return NextTaskOut(task=task_detail(view), lease_expires_at=served.assignment.expires_at).model_dump(mode="json")
+
+
+ANNOTATION_FIELDS = ("id", "task_id", "user_id", "username", "status", "result", "lead_time_ms", "revision",
+                     "created_at", "updated_at", "schema_version", "guidelines_version", "review")
+
+
+def annotation_out(annotation: Any) -> dict[str, Any]:
+    """AnnotationOut's shape of a stored answer without a validation pass; an ORM row may carry a review."""
+    if isinstance(annotation, Annotation):
+        return AnnotationOut.model_validate(annotation).model_dump(mode="json")
+    return {name: getattr(annotation, name) for name in ANNOTATION_FIELDS}
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    """Serialise a body of plain values once (times as RFC 3339 UTC, as the response models write them)."""
+    return Response(json.dumps(body, default=_encode, separators=(",", ":"), ensure_ascii=False),
+                    status_code=status_code, media_type="application/json")
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def answered_next(session: Session, user: User, annotation: Annotation, *, default_lease_seconds: int,
-                  holding: list[int]) -> AnsweredNextOut:
+                  holding: list[int]) -> dict[str, Any]:
     """The stored answer plus the caller's next lease. The answer is committed already, so a refusal to serve
     more (paused, qualifying without gold left) is reported beside it rather than as an error status that
     would make a client retry a submit that succeeded."""
-    answer = AnnotationOut.model_validate(annotation)
+    answer = annotation_out(annotation)
     try:
         served = queue.next_task(session, user, annotation.project_id, default_lease_seconds=default_lease_seconds,
                                  holding=holding)
     except (Forbidden, TooManyRequests) as refused:  # a worker link's quota or rate limit
-        return AnsweredNextOut(annotation=answer, next=None, next_refused=str(refused))
-    return AnsweredNextOut(annotation=answer, next=None if served is None else next_out(session, user, served))
+        return {"annotation": answer, "next": None, "next_refused": str(refused)}
+    return {"annotation": answer, "next": None if served is None else next_out(session, user, served),
+            "next_refused": None}

@@ -47,7 +47,7 @@ from labelwise.schema.specs import (
 )
 from labelwise.schema.task_data import check_task_data
 from labelwise.schema.templates import TEMPLATES
-from labelwise.schema.validation import validate_result
+from labelwise.schema.validation import compile_result_validator, validate_result
 
 __all__ = [
     "CONTROL_TYPES",
@@ -92,5 +92,6 @@ __all__ = [
     "check_task_data",
     "message_keyed",
     "parse_schema",
+    "compile_result_validator",
     "validate_result",
 ]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from labelwise.errors import Invalid
+from labelwise.schema import datetimes
 from labelwise.schema._checking import _Context, _count, _Here, _is_number, _kind, _list, _mapping, _option
 from labelwise.schema.chat import message_keyed
-from labelwise.schema.pdf_regions import check_per_page
 from labelwise.schema.chat_results import check_by_message
-from labelwise.schema import datetimes
 from labelwise.schema.dynamic import is_shown, options_for
+from labelwise.schema.pdf_regions import check_per_page
 from labelwise.schema.regions import REGION_CHECKERS
 from labelwise.schema.specs import (
     ChoicesControl,
@@ -33,7 +33,61 @@ from labelwise.schema.specs import (
     TextControl,
 )
 
-__all__ = ["validate_result"]
+__all__ = ["compile_result_validator", "validate_result"]
+
+
+def compile_result_validator(schema: LabelSchema) -> Callable[[dict, Any], dict]:
+    """`validate_result` for one schema with the per-control decisions taken once: which checker, whether the
+    answer is per page, keyed by message or per region, the region-first order. Returns `check(data, result)`,
+    the same normalised copy or `Invalid` as `validate_result(schema, data, result)`."""
+    ordered = sorted(schema.controls, key=lambda name: not isinstance(schema.controls[name], RegionControl))
+    plan = []
+    for name in ordered:
+        control = schema.controls[name]
+        if getattr(control, "per_page", False):
+            kind = "page"
+        elif message_keyed(schema, control):
+            kind = "message"
+        elif getattr(control, "per_region", False):
+            kind = "region"
+        else:
+            kind = "plain"
+        plan.append((name, control, f"result.{name}", kind, _CHECKERS.get(type(control))))
+    required = [(name, control) for name, control in schema.controls.items() if control.required]
+    order = list(schema.controls)
+    known = ", ".join(schema.controls)
+
+    def check(data: dict, result: Any) -> dict:
+        if not isinstance(result, dict):
+            raise Invalid(f"the result must be a JSON object keyed by control name, not {_kind(result)}", field="result")
+        if not isinstance(data, dict):
+            raise Invalid(f"the task data must be a JSON object, not {_kind(data)}", field="data")
+        for name in result:
+            if name not in schema.controls:
+                raise Invalid(f"unknown control '{name}'; the schema's controls are: {known}", field=f"result.{name}")
+        ctx = _Context(schema=schema, data=data, out_of_range=None)
+        out: dict = {}
+        for name, control, path, kind, checker in plan:
+            value = result.get(name)
+            if value is None:
+                continue
+            here = _Here(name, control, path, ctx)
+            if kind == "page":
+                out[name] = check_per_page(here, value, checker)
+            elif kind == "message":
+                by_message = check_by_message(here, value, checker)
+                if by_message:
+                    out[name] = by_message
+            elif kind == "region":
+                out[name] = _check_per_region(here, value)
+            else:
+                out[name] = checker(here, value)
+        for name, control in required:  # a control hidden by its visible_when is not required
+            if _is_empty(out.get(name)) and is_shown(control, out):
+                raise Invalid(f"control '{name}' is required", field=f"result.{name}")
+        return {name: out[name] for name in order if name in out}
+
+    return check
 
 
 def validate_result(schema: LabelSchema, data: dict, result: dict, *, out_of_range: list[str] | None = None) -> dict:

@@ -19,12 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from labelwise.core.labeling import worker_gate
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform.access import Role
 from labelwise.core.platform.clock import utcnow
+from labelwise.core.projects.config import ProjectConfig, project_access
 from labelwise.core.projects.projects import ProjectSettings
 from labelwise.core.projects.queue_order import PAUSED_RANK
 from labelwise.errors import Conflict, Forbidden, Invalid
-from labelwise.store.models import Annotation, Assignment, GoldAnswer, Member, Project, Task, User
+from labelwise.store.models import Annotation, Assignment, GoldAnswer, Member, Task, User
 
 CANDIDATES = 16
 CLAIM_ATTEMPTS = 5
@@ -39,7 +40,7 @@ NOT_PAUSED = Task.queue_rank > literal_column(str(PAUSED_RANK))
 class Served:
     task: Task
     assignment: Assignment
-    project: Project
+    config: ProjectConfig
     role: Role
     # claimed from the queue, which never serves a task the caller holds an assignment (so an answer) for
     fresh: bool = False
@@ -56,13 +57,13 @@ def next_task(session: Session, user: User, project_id: int, *, default_lease_se
     lease one task ahead (the labeling page shows it the moment the current answer is sent)."""
     if len(holding) > MAX_HOLDING:
         raise Invalid(f"'holding' may name at most {MAX_HOLDING} tasks", field="holding")
-    project, role = authorize(session, user, project_id, Role.ANNOTATOR)
-    settings = ProjectSettings.model_validate(project.settings)
+    access = project_access(session, user, project_id, Role.ANNOTATOR)
+    project, role, settings = access.config, access.role, access.config.settings
     lease = timedelta(seconds=settings.lease_seconds or default_lease_seconds)
     now = utcnow()
     # a crowd worker is held to their link's rules and, on a batch's link, to that batch's tasks
     scope = worker_gate.admit(session, user, project_id, now) if user.is_external else None
-    standing = _standing(session, project_id, user, settings)
+    standing = _standing(session, project_id, user, settings, access.member_status)
     held = session.execute(
         select(Task, Assignment)
         .join(Assignment, Assignment.task_id == Task.id)
@@ -253,17 +254,18 @@ def _claim_skipped(
     return None
 
 
-def _standing(session: Session, project_id: int, user: User, settings: ProjectSettings) -> str:
+def _standing(session: Session, project_id: int, user: User, settings: ProjectSettings, status: str | None) -> str:
     """The caller's status in the project; a paused member is refused with the reason, never an empty queue."""
-    member = session.get(Member, (project_id, user.id))
-    if member is None:  # a site admin who is not a member
+    if status is None:  # a site admin who is not a member
         return "active"
-    if member.status == "paused":
-        reason = member.status_reason or "a manager paused your work"
+    if status == "paused":
+        reason = session.scalar(select(Member.status_reason).where(Member.project_id == project_id,
+                                                                   Member.user_id == user.id))
+        reason = reason or "a manager paused your work"
         raise Forbidden(f"you are paused in project {project_id}: {reason}. A project manager can resume you.")
-    if member.status == "qualifying" and settings.qualification_gold == 0:
+    if status == "qualifying" and settings.qualification_gold == 0:
         return "active"  # qualification was switched off
-    return member.status
+    return status
 
 
 def _gold_due(session: Session, user: User, project_id: int, ratio: float) -> bool:

@@ -24,7 +24,6 @@ from labelwise.store.models import (
     GoldAnswer,
     LabelErrorFlag,
     Prediction,
-    Project,
     Review,
     Task,
     User,
@@ -135,15 +134,14 @@ def get_task(session: Session, user: User, task_id: int) -> TaskView:
         )
         if assigned is None:
             raise NotFound(f"task {task_id} not found")
-    return describe_task(session, user, task, project, role)
+    return describe_task(session, user, task, ProjectSettings.model_validate(project.settings), role)
 
 
 def describe_task(
-    session: Session, user: User, task: Task, project: Project, role: Role, *, unanswered: bool = False
+    session: Session, user: User, task: Task, settings: ProjectSettings, role: Role, *, unanswered: bool = False
 ) -> TaskView:
     """What `user`, already authorised with `role`, may see of `task`. `unanswered`: the caller is known to
     hold no annotation of it (a task just claimed from the queue), which an annotator's view needs no query for."""
-    settings = ProjectSettings.model_validate(project.settings)
     annotations: list[Annotation] = []
     if not (unanswered and role == Role.ANNOTATOR):
         annotations_stmt = select(Annotation).where(Annotation.task_id == task.id).order_by(Annotation.id)
