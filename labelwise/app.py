@@ -9,15 +9,39 @@ from fastapi.staticfiles import StaticFiles
 
 from labelwise import __version__
 from labelwise.api import (
-    annotations, auth, contract, docs, errors, exports, imports, projects, quality, reviews, schema, snapshots, tasks, users,
+    annotations,
+    auth,
+    batches,
+    contract,
+    docs,
+    duplicates,
+    errors,
+    exports,
+    forecasts,
+    imports,
+    label_errors,
+    media,
+    ml_backends,
+    model_versions,
+    pilots,
+    projects,
+    quality,
+    reviews,
+    schema,
+    snapshots,
+    sso,
+    tasks,
+    users,
+    weak,
+    webhooks,
+    worker_links,
 )
 from labelwise.api import jobs as jobs_api
-from labelwise.api import batches, duplicates, label_errors, media, ml_backends, model_versions, sso, weak, webhooks
-from labelwise.api import forecasts, pilots, worker_links
 from labelwise.api.guards import BodyLimit, SameOrigin
 from labelwise.core.job_kinds import default_handlers
-from labelwise.core.platform.job_runner import JobRunner
+from labelwise.core.labeling import answer_hooks
 from labelwise.core.media.signing import load_secret
+from labelwise.core.platform.job_runner import JobRunner
 from labelwise.core.webhooks.delivery import WebhookDispatcher
 from labelwise.settings import Settings
 from labelwise.storage import make_storage
@@ -41,7 +65,13 @@ def create_app(settings: Settings) -> FastAPI:
             dispatcher.start()
         app.state.job_runner = runner
         app.state.webhook_dispatcher = dispatcher
+        # consensus, dynamic overlap and gold standing of answers, off their write transactions
+        followups = None if answer_hooks.synchronous else answer_hooks.FollowupRunner(app.state.session_factory)
+        if followups is not None:
+            followups.start()
         yield
+        if followups is not None:
+            followups.stop()
         app.state.job_runner = app.state.webhook_dispatcher = None
         if runner is not None:
             runner.stop()

@@ -22,6 +22,17 @@ from labelwise.store.session import make_engine
 PG_URL = os.environ.get("LABELWISE_TEST_DATABASE_URL")
 
 
+@pytest.fixture(autouse=True)
+def _synchronous_followups():
+    """Consensus, dynamic overlap and gold standing follow each answer at once (core.labeling.answer_hooks),
+    so tests read them right after the answer; tests of the deferred catch-up switch this off."""
+    from labelwise.core.labeling import answer_hooks
+
+    answer_hooks.synchronous = True
+    yield
+    answer_hooks.synchronous = True
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashing():
     """Argon2 at its production cost takes ~0.25 s a hash; tests create many users."""

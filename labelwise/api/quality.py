@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, UserDep
 from labelwise.api.schemas import TaskOut, Timestamp
+from labelwise.core.labeling import answer_hooks
 from labelwise.core.platform import notifications
+from labelwise.core.platform.clock import utcnow
 from labelwise.core.review import adjudication, consensus, gold, quality_report
 
 router = APIRouter(tags=["quality"])
@@ -95,8 +97,20 @@ class NotificationOut(BaseModel):
 def project_quality(project_id: int, user: UserDep, session: SessionDep,
                     control: str | None = Query(None, description="Single-choice control to measure.")) -> dict[str, Any]:
     """Agreement (overall, per label, per annotator pair), annotator table, confusion with consensus, and
-    quality per day. Undefined numbers are null and `notes` says why."""
-    return quality_report.quality_report(session, user, project_id, control=control)
+    quality per day. Undefined numbers are null and `notes` says why. `freshness` says how current the
+    consensus and gold figures are: tasks whose new answers wait for the catch-up, and since when."""
+    report = quality_report.quality_report(session, user, project_id, control=control)
+    fresh = answer_hooks.freshness(session, project_id)
+    report["freshness"] = {
+        "pending_tasks": fresh.pending_tasks,
+        "oldest_pending_at": _utc(fresh.oldest_pending_at),
+        "computed_at": _utc(utcnow()),
+    }
+    return report
+
+
+def _utc(value) -> str | None:
+    return None if value is None else value.isoformat() + "Z"
 
 
 @router.post("/projects/{project_id}/quality/refit", response_model=RefitOut)

@@ -321,6 +321,20 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class AnswerFollowup(Base):
+    """A changed answer whose task still needs its consensus, dynamic overlap and gold standing brought up to
+    date: written in the answer's own transaction, deleted by the catch-up that did the work (in its own)."""
+
+    __tablename__ = "answer_followups"
+    __table_args__ = (Index("ix_answer_followups_project_id_id", "project_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(Integer)  # the answer's author, whose gold standing may change
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Annotation(Base):
     """One person's answer to one task: the latest revision, copied here so reads need no join."""
 

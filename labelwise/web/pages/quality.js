@@ -49,6 +49,14 @@ function render(report, project, reload) {
     } }, "Re-estimate skills (Dawid–Skene)"));
   }
   parts.push(tools);
+  const fresh = report.freshness;
+  if (fresh) {
+    parts.push(h("p", { class: "muted", "aria-label": "Freshness" }, fresh.pending_tasks
+      ? `${fresh.pending_tasks} task${fresh.pending_tasks === 1 ? "" : "s"} pending recompute (consensus and gold `
+        + `figures wait for answers since ${new Date(fresh.oldest_pending_at).toLocaleTimeString()}); `
+        + `computed at ${new Date(fresh.computed_at).toLocaleTimeString()}`
+      : `Consensus and gold figures up to date; computed at ${new Date(fresh.computed_at).toLocaleTimeString()}`));
+  }
   const a = report.agreement;
   const alpha = a.krippendorff_alpha;
   parts.push(h("section", { class: "metrics", "aria-label": "Agreement" },
