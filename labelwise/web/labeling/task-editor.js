@@ -18,6 +18,7 @@ import { AudioViewer } from "./objects/audio.js";
 import { VideoViewer } from "./objects/video.js";
 import { TimeseriesViewer } from "./objects/timeseries.js";
 import { ChatViewer } from "./objects/chat.js";
+import { PointcloudViewer } from "./objects/pointcloud.js";
 import { ChoicesControl } from "./controls/choices.js";
 import { TaxonomyControl } from "./controls/taxonomy.js";
 import { SpansControl } from "./controls/spans.js";
@@ -33,10 +34,11 @@ import { RankingControl } from "./controls/ranking.js";
 import { PairwiseControl } from "./controls/pairwise.js";
 import { EditControl } from "./controls/edit.js";
 import { PdfSpansControl } from "./controls/pdf-spans.js";
+import { CuboidsControl } from "./controls/cuboids.js";
 
 const VIEWERS = {
   text: TextViewer, paragraphs: ParagraphsViewer, table: TableViewer, image: ImageViewer, pdf: ImageViewer,
-  audio: AudioViewer, video: VideoViewer, timeseries: TimeseriesViewer, chat: ChatViewer,
+  audio: AudioViewer, video: VideoViewer, timeseries: TimeseriesViewer, chat: ChatViewer, pointcloud: PointcloudViewer,
 };
 
 const CONTROLS = {
@@ -44,7 +46,7 @@ const CONTROLS = {
   boxes: BoxesControl, polygons: PolygonsControl, polylines: PolylinesControl, keypoints: KeypointsControl,
   masks: MasksControl, segments: SegmentsControl, tracks: TracksControl, text: TextInputControl,
   rating: RatingControl, number: NumberControl, datetime: DatetimeControl, ranking: RankingControl, pairwise: PairwiseControl,
-  edit: EditControl,
+  edit: EditControl, cuboids: CuboidsControl,
 };
 
 function isEmpty(value) {
@@ -369,7 +371,8 @@ export class TaskEditor extends HTMLElement {
     }
     for (const [name, spec] of Object.entries(this._schema.controls)) {
       const onPdf = spec.type === "spans" && this._schema.objects[spec.object]?.type === "pdf";
-      const Control = onPdf ? PdfSpansControl : CONTROLS[spec.type];
+      const tracks3d = spec.type === "tracks" && this._schema.objects[spec.object]?.type === "pointcloud";
+      const Control = onPdf ? PdfSpansControl : tracks3d ? CuboidsControl : CONTROLS[spec.type];
       if (!Control) continue;
       const control = new Control(this, name, spec);
       control.build();

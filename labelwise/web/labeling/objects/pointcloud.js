@@ -1,0 +1,532 @@
+// Point-cloud objects (LIDAR sweeps, one or a sequence of frames) drawn with three.js (vendored) on one
+// WebGL canvas split into four views: a perspective view to look around (drag: orbit, right-drag or
+// Shift+drag: pan, wheel: zoom) and three orthographic views for precise edges: top (x up, y left),
+// side and front of the selected cuboid, each cut to a slab around it. In the top view a drag on empty
+// ground draws a cuboid, a drag on a cuboid moves it; in the side and front views a drag moves it up or
+// down. c colours by height or intensity, , and . (or PageUp/PageDown) change frame, + and - zoom the top
+// view. Points come from the server decoded (float32 x, y, z, intensity; GET <src>/points). Frames render
+// only when something changed.
+
+import * as THREE from "../../vendor/three/three.module.js";
+import { el, labelColor, mediaOf, safeMediaUrl, stepOf } from "../util.js";
+
+const POINT_SIZE = 2;
+const SLAB = 1.0; // metres of points kept on either side of a cuboid in its side and front views
+
+// The sweeps of a value: one {src, points?} or {frames: [...]} / a plain list for a sequence.
+export function framesOf(value) {
+  if (value && typeof value === "object" && Array.isArray(value.frames)) return value.frames.map(mediaOf);
+  if (Array.isArray(value)) return value.map(mediaOf);
+  return [mediaOf(value)];
+}
+
+// Where the decoded points of a sweep are: stored files through the server's /points route; a KITTI .bin
+// elsewhere is already x, y, z, intensity as float32.
+function pointsUrl(src) {
+  const url = safeMediaUrl(src, "any");
+  if (!url) return null;
+  const path = new URL(url).pathname;
+  if (path.startsWith("/api/v1/media/")) return url.replace(/(\?|$)/, "/points$1");
+  return /\.bin$/i.test(path) ? url : null;
+}
+
+export class PointcloudViewer {
+  constructor(editor, name, spec, value) {
+    this.editor = editor;
+    this.name = name;
+    this.spec = spec;
+    this.frames = framesOf(value);
+    this.frame = 0;
+    this.colorBy = spec.color_by === "intensity" ? "intensity" : "height";
+    this.loaded = new Map(); // frame -> Float32Array (n x 4)
+    this.points = null;
+    this.drag = null;
+    this.focus = new THREE.Vector3(10, 0, -1);
+    this.orbit = { azimuth: Math.PI, elevation: 0.55, distance: 45 };
+    this.topSpan = 50;
+    this.stats = { points: 0, renders: 0, lastRenderMs: 0, loadMs: 0 };
+    this.canvas = el("canvas", { class: "lw-pc-canvas", tabindex: "0", "aria-label": `${name} point cloud` });
+    this.problem = el("p", { class: "lw-error", role: "alert", hidden: true });
+    this.frameInfo = el("span", { class: "lw-frame" });
+    this.info = el("span", { class: "lw-pc-info" });
+    this.colorBtn = el("button", { type: "button", onclick: () => this.toggleColor() });
+    const multi = this.frames.length > 1;
+    this.el = el("div", { class: "lw-pc-viewer" }, this.problem,
+      el("div", { class: "lw-pc-stage" }, this.canvas,
+        ...["perspective", "top", "side", "front"].map((v) => el("span", { class: `lw-pc-label lw-pc-label-${v}`, text: v }))),
+      el("div", { class: "lw-media-bar" },
+        multi ? el("button", { type: "button", "aria-label": "previous frame", text: "◀", onclick: () => this.goFrame(this.frame - 1) }) : null,
+        multi ? el("button", { type: "button", "aria-label": "next frame", text: "▶", onclick: () => this.goFrame(this.frame + 1) }) : null,
+        this.frameInfo, this.colorBtn, this.info));
+    this._setup();
+    this.canvas.addEventListener("pointerdown", (e) => this._down(e));
+    this.canvas.addEventListener("pointermove", (e) => this._move(e));
+    this.canvas.addEventListener("pointerup", (e) => this._up(e));
+    this.canvas.addEventListener("pointercancel", (e) => this._up(e));
+    this.canvas.addEventListener("wheel", (e) => this._wheel(e), { passive: false });
+    this.canvas.addEventListener("contextmenu", (e) => e.preventDefault());
+    this.goFrame(0);
+  }
+
+  _setup() {
+    try {
+      this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: false, preserveDrawingBuffer: false });
+    } catch (error) {
+      this._fail(`This browser cannot draw point clouds (WebGL is unavailable: ${error.message}).`);
+      return;
+    }
+    this.renderer.setPixelRatio(1);
+    this.renderer.setScissorTest(true);
+    this.scene = new THREE.Scene();
+    this.scene.background = new THREE.Color(0x10141c);
+    this.cloud = new THREE.Points(new THREE.BufferGeometry(),
+      new THREE.PointsMaterial({ size: POINT_SIZE, sizeAttenuation: false, vertexColors: true }));
+    this.cloud.frustumCulled = false;
+    this.scene.add(this.cloud);
+    this.boxes = new THREE.Group();
+    this.scene.add(this.boxes);
+    this.preview = new THREE.LineLoop(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0xffffff }));
+    this.preview.visible = false;
+    this.scene.add(this.preview);
+    this.perspective = new THREE.PerspectiveCamera(50, 1, 0.1, 1000);
+    this.perspective.up.set(0, 0, 1);
+    this.top = new THREE.OrthographicCamera(-1, 1, 1, -1, 0.1, 1000);
+    this.top.up.set(1, 0, 0);
+    this.side = new THREE.OrthographicCamera(-1, 1, 1, -1, 0.1, 100);
+    this.side.up.set(0, 0, 1);
+    this.front = new THREE.OrthographicCamera(-1, 1, 1, -1, 0.1, 100);
+    this.front.up.set(0, 0, 1);
+    this.resizer = new ResizeObserver(() => this._resize());
+    this.resizer.observe(this.canvas);
+    this.meshes = new Map(); // region id -> THREE.Group
+  }
+
+  destroy() {
+    this.resizer?.disconnect();
+    if (this._raf) cancelAnimationFrame(this._raf);
+    this.cloud?.geometry.dispose();
+    this.renderer?.dispose();
+  }
+
+  _fail(message) { this.problem.textContent = message; this.problem.hidden = false; this.el.classList.add("lw-media-failed"); }
+
+  cuboidControls() { return this.editor.regionControlsOn(this.name).filter((c) => c.cuboidAt); }
+  activeControl() {
+    const active = this.editor.controls[this.editor.active];
+    return active && active.cuboidAt && active.spec.object === this.name ? active : this.cuboidControls()[0] || null;
+  }
+
+  // --- frames and points ------------------------------------------------------------------------
+  async goFrame(frame) {
+    const target = Math.max(0, Math.min(this.frames.length - 1, frame));
+    this.frame = target;
+    this.frameInfo.textContent = this.frames.length > 1 ? `frame ${target + 1} / ${this.frames.length}` : "";
+    this.render();
+    const points = await this._load(target);
+    if (this.frame !== target || !points) return;
+    this._showPoints(points);
+    if (this.frames.length > 1 && target + 1 < this.frames.length) this._load(target + 1); // the next one, ahead
+    this.el.dispatchEvent(new CustomEvent("lw-media-loaded", { bubbles: true }));
+  }
+
+  async _load(frame) {
+    if (this.loaded.has(frame)) return this.loaded.get(frame);
+    const url = pointsUrl(this.frames[frame]?.src);
+    if (!url) {
+      this._fail(`Frame ${frame + 1} has no point cloud this page can show (a stored file or a KITTI .bin address).`);
+      return null;
+    }
+    const promise = (async () => {
+      const started = performance.now();
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+      const points = new Float32Array(await response.arrayBuffer());
+      this.stats.loadMs = performance.now() - started;
+      return points;
+    })().catch((error) => { this.loaded.delete(frame); this._fail(`Frame ${frame + 1} could not be loaded (${error.message}).`); return null; });
+    this.loaded.set(frame, promise);
+    const points = await promise;
+    if (points) this.loaded.set(frame, points);
+    return points;
+  }
+
+  _showPoints(points) {
+    if (!this.renderer) return;
+    const n = points.length / 4;
+    const geometry = new THREE.BufferGeometry();
+    const buffer = new THREE.InterleavedBuffer(points, 4);
+    geometry.setAttribute("position", new THREE.InterleavedBufferAttribute(buffer, 3, 0));
+    geometry.setAttribute("color", new THREE.BufferAttribute(this._colors(points), 3, true));
+    this.cloud.geometry.dispose();
+    this.cloud.geometry = geometry;
+    this.points = points;
+    this.stats.points = n;
+    if (!this._framed) this._frameScene(points);
+    this.info.textContent = `${n.toLocaleString()} points`;
+    this.requestRender();
+  }
+
+  // Height (z from the 2nd to the 98th percentile) or intensity (its own range) through a blue-green-red ramp.
+  _colors(points) {
+    const n = points.length / 4;
+    const channel = this.colorBy === "height" ? 2 : 3;
+    const sample = [];
+    for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 2000))) sample.push(points[i * 4 + channel]);
+    sample.sort((a, b) => a - b);
+    const low = sample[Math.floor(sample.length * 0.02)] ?? 0;
+    const high = sample[Math.floor(sample.length * 0.98)] ?? 1;
+    const span = high - low || 1;
+    const out = new Uint8Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      const t = Math.min(1, Math.max(0, (points[i * 4 + channel] - low) / span));
+      out[i * 3] = 255 * Math.min(1, Math.max(0, 2 * t - 0.6));
+      out[i * 3 + 1] = 255 * (0.35 + 0.65 * (1 - Math.abs(2 * t - 1)));
+      out[i * 3 + 2] = 255 * Math.min(1, Math.max(0, 1.2 - 2 * t));
+    }
+    return out;
+  }
+
+  toggleColor() {
+    this.colorBy = this.colorBy === "height" ? "intensity" : "height";
+    if (this.points) this.cloud.geometry.setAttribute("color", new THREE.BufferAttribute(this._colors(this.points), 3, true));
+    this.colorBtn.textContent = `Colour: ${this.colorBy}`;
+    this.editor.say(`Colour by ${this.colorBy}`);
+    this.requestRender();
+  }
+
+  // Look at the sensor; the ground is the 30th percentile of z (most returns of a sweep are ground).
+  _frameScene(points) {
+    this._framed = true;
+    const n = points.length / 4;
+    const zs = [];
+    for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 5000))) zs.push(points[i * 4 + 2]);
+    zs.sort((a, b) => a - b);
+    this.ground = Math.round(zs[Math.floor(zs.length * 0.3)] * 1000) / 1000;
+    this.focus.set(0, 0, this.ground);
+  }
+
+  // Where a world point shows on the page in one of the views (for tests and the benchmark).
+  clientPoint(view, x, y, z) {
+    this._cameras();
+    const v = new THREE.Vector3(x, y, z).project(this[view]);
+    const r = this._layout()[view], rect = this.canvas.getBoundingClientRect();
+    return { x: rect.left + r.x + ((v.x + 1) / 2) * r.w, y: rect.top + r.y + ((1 - v.y) / 2) * r.h };
+  }
+
+  // --- cuboids --------------------------------------------------------------------------------------
+  // The editor calls this after every change: cuboids of this frame are (re)placed, then one render.
+  render() {
+    if (!this.renderer) return;
+    this.colorBtn.textContent = `Colour: ${this.colorBy}`;
+    const seen = new Set();
+    const selected = this.editor.selected;
+    for (const control of this.cuboidControls()) {
+      for (const region of control.regions()) {
+        const box = control.cuboidAt(region, this.frame);
+        if (!box) continue;
+        seen.add(region.id);
+        let mesh = this.meshes.get(region.id);
+        if (!mesh) { mesh = this._mesh(); this.meshes.set(region.id, mesh); this.boxes.add(mesh); }
+        const isSelected = !!selected && selected.id === region.id;
+        this._place(mesh, box, labelColor(control.spec, region.label), isSelected, box.keyframe === false);
+      }
+    }
+    for (const [id, mesh] of this.meshes) {
+      if (!seen.has(id)) { this.boxes.remove(mesh); mesh.children.forEach((c) => c.geometry.dispose()); this.meshes.delete(id); }
+    }
+    this.requestRender();
+  }
+
+  _mesh() {
+    const group = new THREE.Group();
+    const edges = new THREE.LineSegments(new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1)), new THREE.LineBasicMaterial());
+    const heading = new THREE.Line(new THREE.BufferGeometry().setFromPoints([new THREE.Vector3(0, 0, 0), new THREE.Vector3(0.5, 0, 0)]),
+      new THREE.LineBasicMaterial());
+    group.add(edges, heading);
+    group.rotation.order = "ZYX"; // R = Rz(yaw) Ry(pitch) Rx(roll), as labelwise.quality.cuboids
+    return group;
+  }
+
+  _place(mesh, box, color, selected, interpolated) {
+    mesh.position.set(box.x, box.y, box.z);
+    mesh.rotation.set(box.roll || 0, box.pitch || 0, box.yaw);
+    mesh.scale.set(box.length, box.width, box.height);
+    const [edges, heading] = mesh.children;
+    edges.material.color.set(selected ? "#ffffff" : color);
+    heading.material.color.set(color);
+    edges.material.transparent = interpolated;
+    edges.material.opacity = interpolated ? 0.6 : 1;
+  }
+
+  selectedCuboid() {
+    const selected = this.editor.selected;
+    if (!selected) return null;
+    const control = this.editor.controls[selected.control];
+    if (!control?.cuboidAt || control.spec.object !== this.name) return null;
+    const region = control.region(selected.id);
+    const box = region && control.cuboidAt(region, this.frame);
+    return box ? { control, region, box } : null;
+  }
+
+  reveal(control, region) {
+    const box = control.cuboidAt?.(region, this.frame);
+    if (box) { this.focus.set(box.x, box.y, box.z); this.requestRender(); }
+  }
+
+  // --- drawing ---------------------------------------------------------------------------------------
+  requestRender() {
+    if (this._raf || !this.renderer) return;
+    this._raf = requestAnimationFrame(() => { this._raf = null; this._draw(); });
+  }
+
+  _layout() {
+    const w = this.canvas.clientWidth, h = this.canvas.clientHeight;
+    const main = Math.round(w * 0.64), third = Math.floor(h / 3);
+    return {
+      perspective: { x: 0, y: 0, w: main, h },
+      top: { x: main + 2, y: 0, w: w - main - 2, h: third - 2 },
+      side: { x: main + 2, y: third, w: w - main - 2, h: third - 2 },
+      front: { x: main + 2, y: 2 * third, w: w - main - 2, h: h - 2 * third },
+    };
+  }
+
+  _resize() {
+    const w = this.canvas.clientWidth, h = this.canvas.clientHeight;
+    if (!w || !h) return;
+    this.renderer.setSize(w, h, false);
+    const layout = this._layout();
+    for (const [view, r] of Object.entries(layout)) {
+      const label = this.el.querySelector(`.lw-pc-label-${view}`);
+      if (label) Object.assign(label.style, { left: `${r.x + 4}px`, top: `${r.y + 2}px` });
+    }
+    this.requestRender();
+  }
+
+  _cameras() {
+    const layout = this._layout();
+    const o = this.orbit, f = this.focus;
+    this.perspective.aspect = layout.perspective.w / Math.max(1, layout.perspective.h);
+    this.perspective.position.set(f.x + o.distance * Math.cos(o.elevation) * Math.cos(o.azimuth),
+      f.y + o.distance * Math.cos(o.elevation) * Math.sin(o.azimuth), f.z + o.distance * Math.sin(o.elevation));
+    this.perspective.lookAt(f);
+    this.perspective.updateProjectionMatrix();
+    const chosen = this.selectedCuboid();
+    // The top view looks down on the focus (which selecting a cuboid moves to it): it stays put while a
+    // cuboid is dragged. The side and front views follow the selected cuboid.
+    this._ortho(this.top, layout.top, this.topSpan);
+    this.top.position.set(f.x, f.y, f.z + 200);
+    this.top.near = 1; this.top.far = 400;
+    this.top.lookAt(f);
+    this.top.updateProjectionMatrix();
+    const centre = chosen ? new THREE.Vector3(chosen.box.x, chosen.box.y, chosen.box.z) : f.clone();
+    const box = chosen ? chosen.box : { length: 4, width: 2, height: 2, yaw: 0 };
+    const yaw = box.yaw || 0;
+    const forward = new THREE.Vector3(Math.cos(yaw), Math.sin(yaw), 0), left = new THREE.Vector3(-Math.sin(yaw), Math.cos(yaw), 0);
+    const span = 1.6 * Math.max(box.length, box.width, box.height);
+    const back = 50;
+    this._ortho(this.side, layout.side, span);
+    this.side.position.copy(centre).addScaledVector(left, -back);
+    this.side.near = back - box.width / 2 - SLAB; this.side.far = back + box.width / 2 + SLAB;
+    this.side.lookAt(centre);
+    this.side.updateProjectionMatrix();
+    this._ortho(this.front, layout.front, 1.6 * Math.max(box.width, box.height));
+    this.front.position.copy(centre).addScaledVector(forward, back);
+    this.front.near = back - box.length / 2 - SLAB; this.front.far = back + box.length / 2 + SLAB;
+    this.front.lookAt(centre);
+    this.front.updateProjectionMatrix();
+    return layout;
+  }
+
+  _ortho(camera, rect, span) {
+    const aspect = rect.w / Math.max(1, rect.h);
+    const half = span / 2;
+    if (aspect >= 1) { camera.left = -half * aspect; camera.right = half * aspect; camera.top = half; camera.bottom = -half; }
+    else { camera.left = -half; camera.right = half; camera.top = half / aspect; camera.bottom = -half / aspect; }
+  }
+
+  _draw() {
+    const started = performance.now();
+    const h = this.canvas.clientHeight;
+    const layout = this._cameras();
+    for (const [view, camera] of [["perspective", this.perspective], ["top", this.top], ["side", this.side], ["front", this.front]]) {
+      const r = layout[view];
+      // WebGL's viewport origin is the bottom-left corner
+      this.renderer.setViewport(r.x, h - r.y - r.h, r.w, r.h);
+      this.renderer.setScissor(r.x, h - r.y - r.h, r.w, r.h);
+      this.renderer.render(this.scene, camera);
+    }
+    this.stats.renders++;
+    this.stats.lastRenderMs = performance.now() - started;
+  }
+
+  // --- pointer ---------------------------------------------------------------------------------------
+  _view(event) {
+    const rect = this.canvas.getBoundingClientRect();
+    const px = event.clientX - rect.left, py = event.clientY - rect.top;
+    const layout = this._layout();
+    for (const [view, r] of Object.entries(layout)) {
+      if (px >= r.x && px < r.x + r.w && py >= r.y && py < r.y + r.h) {
+        return { view, ndc: new THREE.Vector2(((px - r.x) / r.w) * 2 - 1, -((py - r.y) / r.h) * 2 + 1) };
+      }
+    }
+    return { view: null };
+  }
+
+  // A point of an orthographic view in world coordinates (on the plane through the view's centre).
+  _world(view, ndc) {
+    const camera = this[view];
+    return new THREE.Vector3(ndc.x, ndc.y, 0).unproject(camera);
+  }
+
+  _hit(world) {
+    for (const control of this.cuboidControls()) {
+      for (const region of [...control.regions()].reverse()) {
+        const box = control.cuboidAt(region, this.frame);
+        if (!box) continue;
+        const dx = world.x - box.x, dy = world.y - box.y, c = Math.cos(box.yaw), s = Math.sin(box.yaw);
+        if (Math.abs(dx * c + dy * s) <= box.length / 2 && Math.abs(-dx * s + dy * c) <= box.width / 2) return { control, region, box };
+      }
+    }
+    return null;
+  }
+
+  _down(event) {
+    this.canvas.focus({ preventScroll: true });
+    const { view, ndc } = this._view(event);
+    if (!view) return;
+    this.canvas.setPointerCapture?.(event.pointerId);
+    const start = { x: event.clientX, y: event.clientY };
+    if (view === "perspective") {
+      const pan = event.button === 2 || event.shiftKey;
+      const o = { ...this.orbit }, f = this.focus.clone();
+      this.drag = { move: (e) => {
+        const dx = e.clientX - start.x, dy = e.clientY - start.y;
+        if (pan) {
+          const scale = this.orbit.distance / 500;
+          const a = this.orbit.azimuth;
+          this.focus.set(f.x + (dx * Math.sin(a) - dy * Math.cos(a)) * scale, f.y + (-dx * Math.cos(a) - dy * Math.sin(a)) * scale, f.z);
+        } else {
+          this.orbit.azimuth = o.azimuth - dx * 0.008;
+          this.orbit.elevation = Math.max(-0.1, Math.min(1.55, o.elevation + dy * 0.008));
+        }
+        this.requestRender();
+      } };
+      return;
+    }
+    const control = this.activeControl();
+    if (!control) return;
+    const at = this._world(view, ndc);
+    // Orthographic views drag by pixel deltas at the scale the view had when the drag began.
+    const perPixel = (this[view].right - this[view].left) / this._layout()[view].w;
+    const delta = (e) => ({ right: (e.clientX - start.x) * perPixel, up: -(e.clientY - start.y) * perPixel });
+    // top view: screen up is +x, screen right is -y
+    const onGround = (e) => { const d = delta(e); return { x: at.x + d.up, y: at.y - d.right }; };
+    if (view === "top") {
+      const hit = this._hit(at);
+      if (hit) {
+        this.editor.select(hit.control.name, hit.region.id);
+        if (this.editor.readonly) return;
+        const base = { ...hit.box };
+        this.drag = { moved: false, move: (e) => {
+          const q = onGround(e);
+          this.drag.moved = true;
+          hit.control.setCuboid(hit.region.id, this.frame, { ...base, x: base.x + q.x - at.x, y: base.y + q.y - at.y }, { record: false });
+        }, end: () => { if (this.drag?.moved) this.editor.commit(); } };
+        return;
+      }
+      if (this.editor.readonly) return;
+      this.drag = { move: (e) => this._showPreview(at, onGround(e)), end: (e) => {
+        this.preview.visible = false;
+        const q = onGround(e);
+        const length = Math.abs(q.x - at.x), width = Math.abs(q.y - at.y);
+        if (length < 0.2 || width < 0.2) { this.requestRender(); return; }
+        const fitted = this._fitHeight((q.x + at.x) / 2, (q.y + at.y) / 2, length, width);
+        control.create({ x: (q.x + at.x) / 2, y: (q.y + at.y) / 2, z: fitted.z, length, width, height: fitted.height, yaw: 0 }, this.frame);
+      } };
+      return;
+    }
+    const chosen = this.selectedCuboid();
+    if (!chosen || this.editor.readonly) return;
+    const base = { ...chosen.box };
+    this.drag = { moved: false, move: (e) => {
+      this.drag.moved = true;
+      chosen.control.setCuboid(chosen.region.id, this.frame, { ...base, z: base.z + delta(e).up }, { record: false });
+    }, end: () => { if (this.drag?.moved) this.editor.commit(); } };
+  }
+
+  _move(event) {
+    if (!this.drag) return;
+    this.drag.move?.(event);
+  }
+
+  _up(event) {
+    const drag = this.drag;
+    this.drag = null;
+    drag?.end?.(event);
+  }
+
+  _wheel(event) {
+    const { view } = this._view(event);
+    if (!view) return;
+    event.preventDefault();
+    const factor = event.deltaY > 0 ? 1.15 : 1 / 1.15;
+    if (view === "perspective") this.orbit.distance = Math.max(2, Math.min(300, this.orbit.distance * factor));
+    else this.topSpan = Math.max(4, Math.min(200, this.topSpan * factor));
+    this.requestRender();
+  }
+
+  _showPreview(a, b) {
+    const z = this.ground ?? 0;
+    this.preview.geometry.dispose();
+    this.preview.geometry = new THREE.BufferGeometry().setFromPoints([
+      new THREE.Vector3(a.x, a.y, z), new THREE.Vector3(b.x, a.y, z), new THREE.Vector3(b.x, b.y, z), new THREE.Vector3(a.x, b.y, z)]);
+    this.preview.visible = true;
+    this.requestRender();
+  }
+
+  // The z extent of the points standing in a footprint (ground points, within 0.3 m of the ground, left out).
+  _fitHeight(x, y, length, width) {
+    const points = this.points;
+    const ground = this.ground ?? 0;
+    let low = Infinity, high = -Infinity;
+    if (points) {
+      for (let i = 0; i < points.length; i += 4) {
+        if (Math.abs(points[i] - x) <= length / 2 && Math.abs(points[i + 1] - y) <= width / 2 && points[i + 2] > ground + 0.3) {
+          low = Math.min(low, points[i + 2]); high = Math.max(high, points[i + 2]);
+        }
+      }
+    }
+    if (!(high > low)) return { z: ground + 0.75, height: 1.5 };
+    low = Math.min(low, ground);
+    return { z: (low + high) / 2, height: high - low };
+  }
+
+  // A new cuboid by keyboard goes where the views look: the selected cuboid's side, else the focus.
+  placeForNew() {
+    return { x: this.focus.x, y: this.focus.y, ground: this.ground ?? this.focus.z };
+  }
+
+  // --- keys -----------------------------------------------------------------------------------------
+  handleKey(event, key) {
+    const step = stepOf(event, key, 10);
+    if (step && this.frames.length > 1) { this.goFrame(this.frame + step); return true; }
+    if (key === "pagedown" || key === "pageup") { this.goFrame(this.frame + (key === "pagedown" ? 1 : -1)); return true; }
+    if (key === "c") { this.toggleColor(); return true; }
+    if (key === "+" || key === "=" || key === "-") {
+      this.topSpan = Math.max(4, Math.min(200, this.topSpan * (key === "-" ? 1.25 : 0.8)));
+      this.requestRender();
+      return true;
+    }
+    return false;
+  }
+
+  keys() {
+    return [
+      { key: "drag", what: `${this.name}: perspective view: orbit (right-drag or Shift+drag: pan, wheel: zoom)` },
+      { key: "drag", what: `${this.name}: top view: draw a cuboid on empty ground, move one by dragging it; side/front: move it up or down` },
+      ...(this.frames.length > 1 ? [{ key: ", / . (PageUp / PageDown)", what: `${this.name}: previous / next frame (Shift: 10)` }] : []),
+      { key: "c", what: `${this.name}: colour by height or intensity` },
+      { key: "+ / -", what: `${this.name}: zoom the top view` },
+    ];
+  }
+}

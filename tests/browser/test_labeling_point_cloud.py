@@ -1,0 +1,88 @@
+"""A LIDAR sequence in the point-cloud viewer (three.js, four views): a cuboid placed and shaped by keyboard, one
+drawn around the van with the mouse in the top view and dragged, one on the next frame; every value read back
+exactly through the API."""
+
+import math
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from labelwise.core.dataio.lidar_demo import sequence, truth
+from tests.browser.test_labeling_support import current_task_id, drag, open_labeling, screenshot, wait_next_task
+
+SCHEMA = {"objects": {"sweep": {"type": "pointcloud"}},
+          "controls": {"objects": {"type": "cuboids", "object": "sweep", "labels": ["car", "pedestrian", "van"]},
+                       "occluded": {"type": "choices", "object": "sweep", "per_region": True, "regions_of": "objects",
+                                    "options": ["no", "partly"]}}}
+VIEWER = "document.querySelector('lw-task-editor').viewers.sweep"
+
+
+def client_point(page, view, x, y, z):
+    at = page.evaluate(f"([v, x, y, z]) => {VIEWER}.clientPoint(v, x, y, z)", [view, x, y, z])
+    return at["x"], at["y"]
+
+
+def test_cuboids_by_keyboard_and_mouse_read_back_exactly(page, web_server, web_session):
+    ctx = open_labeling(page, web_server, web_session, SCHEMA, [], wait_for_task=False)
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        params={"sequence": "true"},
+                        files=[("files", (name, data, "application/octet-stream"))
+                               for name, data in sequence(2, points=20_000)])
+    assert upload.status_code == 201, upload.text
+    page.reload()
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    task = current_task_id(page)
+    page.wait_for_function(f"() => {VIEWER}.stats.points === 20000 && {VIEWER}.stats.renders > 0")
+    expect(page.locator(".lw-pc-viewer .lw-frame")).to_have_text("frame 1 / 2")
+    ground = page.evaluate(f"() => {VIEWER}.ground")
+    page.locator(".lw-pc-canvas").focus()
+
+    # By keyboard: a car where the views look, moved 0.3 m forward, 0.2 m left, 0.1 m up, turned 5°, 0.2 m longer.
+    keys = ["n", *["ArrowUp"] * 3, *["ArrowLeft"] * 2, "Shift+ArrowUp", *["q"] * 5, *["Alt+ArrowUp"] * 2]
+    for key in keys:
+        page.keyboard.press(key)
+    page.locator("[data-control=occluded] [data-option=partly]").click()
+    screenshot(page, "point-cloud")
+
+    # By mouse: a box dragged around the van's footprint in the top view (height fitted to its points) ...
+    van = truth(0)[2]
+    page.locator("[data-control=objects] [data-label=van]").click()
+    corner_a = client_point(page, "top", van["x"] + 1.5, van["y"] + 3.2, ground)
+    corner_b = client_point(page, "top", van["x"] - 1.5, van["y"] - 3.2, ground)
+    drag(page, corner_a, corner_b)
+    expect(page.locator("[data-control=objects] .lw-region")).to_have_count(2)
+    drawn = page.evaluate("() => document.querySelector('lw-task-editor').value.objects[1]")
+    # ... then dragged 1 m along +x (up the top view) by its middle
+    middle = client_point(page, "top", drawn["x"], drawn["y"], ground)
+    one_metre_up = client_point(page, "top", drawn["x"] + 1, drawn["y"], ground)
+    drag(page, middle, one_metre_up, steps=8)
+
+    # A pedestrian on frame 2 (Escape first: a label key or button relabels the selected cuboid)
+    page.locator(".lw-pc-canvas").focus()
+    page.keyboard.press("Escape")
+    page.keyboard.press(".")
+    page.wait_for_function(f"() => {VIEWER}.frame === 1 && {VIEWER}.points && {VIEWER}.stats.points === 20000")
+    expect(page.locator(".lw-pc-viewer .lw-frame")).to_have_text("frame 2 / 2")
+    page.locator("[data-control=objects] [data-label=pedestrian]").click()
+    page.locator(".lw-pc-canvas").focus()
+    page.keyboard.press("n")
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+
+    stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
+    result = stored["annotations"][0]["result"]
+    car, van_box, walker = result["objects"]
+    assert {k: car[k] for k in ("label", "frame", "x", "y", "length", "width", "height")} == {
+        "label": "car", "frame": 0, "x": 0.3, "y": 0.2, "length": 4.4, "width": 1.8, "height": 1.5}
+    assert car["z"] == pytest.approx(round(ground + 0.75, 3) + 0.1, abs=1e-9)
+    assert car["yaw"] == pytest.approx(math.radians(5), abs=1e-5)
+    assert result["occluded"] == {car["id"]: "partly"}
+    assert van_box["label"] == "van" and van_box["frame"] == 0 and van_box["yaw"] == 0
+    assert van_box["length"] == pytest.approx(3.0, abs=0.1) and van_box["width"] == pytest.approx(6.4, abs=0.1)
+    assert van_box["x"] == pytest.approx(van["x"] + 1, abs=0.1) and van_box["y"] == pytest.approx(van["y"], abs=0.1)
+    top = van["z"] + van["height"] / 2  # the fitted height runs from the ground to the van's roof
+    assert van_box["z"] + van_box["height"] / 2 == pytest.approx(top, abs=0.05)
+    assert van_box["z"] - van_box["height"] / 2 == pytest.approx(ground, abs=0.05)
+    assert walker["label"] == "pedestrian" and walker["frame"] == 1
+    assert (walker["length"], walker["width"], walker["height"]) == (0.6, 0.6, 1.8)
