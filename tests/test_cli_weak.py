@@ -30,6 +30,10 @@ def test_weak_commands_end_to_end(monkeypatch, capsys, tmp_path, db):  # noqa: F
     assert code == 0 and "total coverage 75.0%" in out and "song: coverage 50.0%" in out
     code, out, _ = run(monkeypatch, capsys, "weak", "run", "1", "-d", db)
     assert code == 0 and "3 predictions stored as model version weak/dawid_skene/" in out
+    code, out, _ = run(monkeypatch, capsys, "weak", "run", "1", "--model", "ensemble", "--queue", "-d", db)
+    assert code == 0 and "label model ensemble queued" in out
+    code, out, _ = run(monkeypatch, capsys, "jobs", "list", "1", "-d", db)
+    assert "weak.label_model" in out
 
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"name": "bad", "kind": "regex", "label": "spam", "pattern": "("}))

@@ -50,7 +50,7 @@ class VoteIn(BaseModel):
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     control: str | None = None
-    model: Literal["dawid_skene", "matrix_completion", "majority_vote"] = label_model.DEFAULT_MODEL
+    model: Literal["dawid_skene", "matrix_completion", "majority_vote", "ensemble"] = label_model.DEFAULT_MODEL
     model_version: str | None = Field(default=None, description="Default: weak/<model>/<hash of the functions>.")
     end_model: bool = Field(default=False, description="Also train the built-in text classifier on the label "
                             "model's labels (weighted by confidence), store it as a model version and its "
@@ -143,9 +143,22 @@ def analysis(project_id: int, user: UserDep, session: SessionDep,
     return label_model.analysis(session, user, project_id, control=control, conflicts=conflicts)
 
 
-@router.post("/projects/{project_id}/label-model")
-def run_label_model(project_id: int, user: UserDep, session: SessionDep, body: RunIn | None = None) -> dict[str, Any]:
+@router.post("/projects/{project_id}/label-model",
+             responses={202: {"model": JobOut, "description": "With async=true: the job to poll"}})
+def run_label_model(project_id: int, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep,
+                    body: RunIn | None = None,
+                    run_async: bool = Query(False, alias="async", description="Answer 202 with a background job "
+                                            "(kind `weak.label_model`) at once; poll GET /jobs/{id} for its progress "
+                                            "and the summary under `result`, cancel with POST /jobs/{id}/cancel.")
+                    ) -> Any:
     """Fit the label model on the current votes; store its labels as predictions (one model version)."""
     body = body or RunIn()
-    return label_model.run(session, user, project_id, control=body.control, model=body.model,
-                           model_version=body.model_version, end_model=body.end_model)
+    if not run_async:
+        return label_model.run(session, user, project_id, control=body.control, model=body.model,
+                               model_version=body.model_version, end_model=body.end_model)
+    job = label_model.queue_run(session, user, project_id, control=body.control, model=body.model,
+                                model_version=body.model_version, end_model=body.end_model)
+    wake_runner(request)
+    view = jobs.get_job(session, user, job.id, progress_dir=progress_dir(settings))
+    return JSONResponse(job_out(view).model_dump(mode="json"), status_code=202,
+                        headers={"Location": f"/api/v1/jobs/{job.id}"})

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.progress import MofNCompleteColumn
 
 from labelwise.cli._app import out
 from labelwise.cli._shared import (
@@ -13,6 +14,7 @@ from labelwise.cli._shared import (
     DataDirOption,
     acting_user,
     open_session,
+    progress_bar,
     read_text,
     settings_for,
 )
@@ -93,21 +95,34 @@ def weak_analyze(
 @weak_app.command("run")
 def weak_run(
     project_id: int,
-    model: Annotated[str, typer.Option(help="dawid_skene, matrix_completion or majority_vote.")] = "dawid_skene",
+    model: Annotated[str, typer.Option(help="dawid_skene, matrix_completion, majority_vote or ensemble.")
+                     ] = "dawid_skene",
     control: Annotated[Optional[str], typer.Option(help="Single-choice control; default: the first.")] = None,
     model_version: Annotated[Optional[str], typer.Option(help="Default: weak/<model>/<functions' hash>.")] = None,
     end_model: Annotated[bool, typer.Option(help="Also train the built-in text classifier on the label model's "
                                                  "labels and store its predictions for every task.")] = False,
+    queue: Annotated[bool, typer.Option("--queue", help="Queue a background job (kind weak.label_model) for a "
+                                        "runner or `labelwise worker` instead; follow it with `labelwise jobs show "
+                                        "ID -f`.")] = False,
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Fit the label model on the current votes and store its labels as predictions."""
+    """Fit the label model on the current votes and store its labels as predictions, with a progress bar."""
     from labelwise.core.weak import label_model
 
     with open_session(settings_for(database, data_dir)) as session:
-        summary = label_model.run(session, acting_user(session, actor), project_id, control=control, model=model,
-                                  model_version=model_version, end_model=end_model)
+        user = acting_user(session, actor)
+        if queue:
+            job = label_model.queue_run(session, user, project_id, control=control, model=model,
+                                        model_version=model_version, end_model=end_model)
+            out.print(f"job {job.id}: label model {model} queued")
+            return
+        with progress_bar(MofNCompleteColumn()) as progress:
+            bar = progress.add_task(f"label model {model}", total=None)
+            summary = label_model.run(session, user, project_id, control=control, model=model,
+                                      model_version=model_version, end_model=end_model,
+                                      progress=lambda done, total: progress.update(bar, completed=done, total=total))
     out.print(f"{summary['predictions']} predictions stored as model version {summary['model_version']}")
     if "end_model" in summary:
         end = summary["end_model"]

@@ -11,6 +11,7 @@ from labelwise.core.duplicates.scan_job import KIND_SCAN, run_scan
 from labelwise.core.platform.job_runner import Handler
 from labelwise.core.platform.jobs import KIND_IMPORT
 from labelwise.core.review.label_errors import KIND_DETECT, run_detect
+from labelwise.core.weak import label_model
 from labelwise.core.weak.functions import KIND_APPLY, run_apply_job
 
 
@@ -25,4 +26,5 @@ def default_handlers() -> dict[str, Handler]:
         KIND_TRAIN_BACKEND: run_training,
         KIND_APPLY: run_apply_job,
         ocr.KIND_OCR: ocr.run_ocr,  # text of scanned pages and images as boxes with text per region
+        label_model.KIND_RUN: label_model.run_job,  # fit the label model (and end model), store predictions
     }

@@ -547,14 +547,20 @@ class Client:
                           params=_params(control=control))
 
     def run_label_model(self, project_id: int, *, model: str | None = None, control: str | None = None,
-                        model_version: str | None = None, end_model: bool = False) -> JSON:
+                        model_version: str | None = None, end_model: bool = False, wait: bool = True,
+                        timeout: float | None = None) -> JSON:
         """Fit the label model on the current votes and store its labels as predictions; with `end_model`,
-        also train the built-in text classifier on them (a new model version with predictions for every task)."""
+        also train the built-in text classifier on them (a new model version with predictions for every task).
+
+        It runs as a background job (kind `weak.label_model`): with `wait`, this polls it and returns its
+        summary (`model_version`, `predictions`, ...); without, it returns the queued job (follow it with
+        `wait_for_job`, stop it with `cancel_job`)."""
         body = {k: v for k, v in {"model": model, "control": control, "model_version": model_version}.items()
                 if v is not None}
         if end_model:
             body["end_model"] = True
-        return self._call("POST", f"/projects/{project_id}/label-model", json=body)
+        job = self._call("POST", f"/projects/{project_id}/label-model", params={"async": "true"}, json=body)
+        return self.wait_for_job(job["id"], timeout=timeout)["result"] if wait else job
 
     # export
     def export(self, project_id: int, *, include_predictions: bool = False, only_labeled: bool = False,

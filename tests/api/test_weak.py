@@ -230,6 +230,46 @@ def test_label_model_needs_current_votes(client, world):
     assert response.status_code == 422 and "apply them first" in response.json()["message"]
 
 
+def test_label_model_as_a_background_job(client, session, world):
+    manager, project = world
+    rules(client, manager, project)
+    bad = client.post(f"/api/v1/projects/{project.id}/label-model", params={"async": "true"},
+                      headers=manager.headers, json={"control": "nope"})
+    assert bad.status_code == 422 and bad.json()["field"] == "control"  # checked before queueing
+    response = client.post(f"/api/v1/projects/{project.id}/label-model", params={"async": "true"},
+                           headers=manager.headers, json={"model": "ensemble"})
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["kind"] == "weak.label_model" and response.headers["location"] == f"/api/v1/jobs/{job['id']}"
+    deadline = time.monotonic() + 30
+    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job = client.get(f"/api/v1/jobs/{job['id']}", headers=manager.headers).json()
+    assert job["status"] == "succeeded", job
+    assert job["result"]["predictions"] == 8 and job["result"]["model_version"].startswith("weak/ensemble/")
+    assert job["done"] == job["total"] == 8
+    session.expire_all()
+    assert len(session.scalars(select(Prediction).where(Prediction.project_id == project.id)).all()) == 8
+
+
+def test_a_stopped_label_model_run_stores_nothing(client, session, world):
+    from labelwise.core.weak import label_model
+
+    manager, project = world
+    rules(client, manager, project)
+
+    class Stop(Exception):
+        pass
+
+    def progress(done, total):
+        if done:
+            raise Stop  # what a cancelled job's progress call does
+    with pytest.raises(Stop):
+        label_model.run(session, manager.user, project.id, progress=progress)
+    session.rollback()
+    assert session.scalars(select(Prediction).where(Prediction.project_id == project.id)).all() == []
+
+
 def test_apply_as_a_background_job(client, world):
     manager, project = world
     create(client, manager, project, {"name": "song", "kind": "keywords", "label": "ham", "keywords": ["song"]})

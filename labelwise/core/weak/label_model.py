@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,13 +15,14 @@ from sqlalchemy.orm import Session
 from labelwise.assist.models.text_classifier import TextClassifier
 from labelwise.assist.weak import (
     DawidSkeneLabelModel,
+    EnsembleLabelModel,
     MajorityVoteLabelModel,
     MatrixCompletionLabelModel,
     analyze_votes,
     conflicting_tasks,
 )
 from labelwise.core.assist.training import trainable_controls
-from labelwise.core.platform import events
+from labelwise.core.platform import events, jobs
 from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects.projects import project_schema
@@ -41,8 +43,12 @@ MODELS = {
     "dawid_skene": DawidSkeneLabelModel,
     "matrix_completion": MatrixCompletionLabelModel,
     "majority_vote": MajorityVoteLabelModel,
+    "ensemble": EnsembleLabelModel,  # the mean of Dawid–Skene's and majority vote's probabilities
 }
 DEFAULT_MODEL = "dawid_skene"
+KIND_RUN = "weak.label_model"
+PREDICTION_BATCH = 2000
+Progress = Callable[[int, int], None]
 
 
 def analysis(session: Session, user: User, project_id: int, *, control: str | None = None,
@@ -69,17 +75,19 @@ def analysis(session: Session, user: User, project_id: int, *, control: str | No
 
 
 def run(session: Session, user: User, project_id: int, *, control: str | None = None,
-        model: str = DEFAULT_MODEL, model_version: str | None = None, end_model: bool = False) -> dict[str, Any]:
+        model: str = DEFAULT_MODEL, model_version: str | None = None, end_model: bool = False,
+        progress: Progress | None = None) -> dict[str, Any]:
     """Fit the label model on the current votes and store its labels as predictions for every task at
     least one function voted on, replacing earlier predictions of the same model version.
 
     With `end_model`, also train the built-in text classifier on those labels (the top label of each
     covered task, weighted by its probability), store it as the control's next model version, and store
-    its predictions for every task, so the labels reach tasks no function votes on."""
+    its predictions for every task, so the labels reach tasks no function votes on.
+
+    `progress(done, total)` is called as predictions are written (units: tasks written, the label model's
+    and, with `end_model`, the end model's); it may raise to stop, and nothing is committed before the end."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
-    if model not in MODELS:
-        raise Invalid(f"model must be one of {', '.join(MODELS)}", field="model")
-    name = single_choice_control(project_schema(project), control)
+    name, model_version = _check_run(session, project, control, model, model_version)
     classes = list(project_schema(project).controls[name].options)
     task_ids, functions, stale, votes = _matrix(session, project_id, name, classes)
     if not functions:
@@ -88,11 +96,12 @@ def run(session: Session, user: User, project_id: int, *, control: str | None = 
     if model_version is None:
         digest = hashlib.sha256("".join(sorted(f.definition_hash for f in functions)).encode()).hexdigest()
         model_version = f"weak/{model}/{digest[:12]}"
-    elif not isinstance(model_version, str) or not 0 < len(model_version) <= 200:
-        raise Invalid("model_version must be a string of 1-200 characters", field="model_version")
+    covered = (votes >= 0).any(axis=1)
+    total = int(covered.sum()) + (len(task_ids) if end_model else 0)
+    report = progress or (lambda done, total: None)
+    report(0, total)
     fitted = MODELS[model]().fit(votes, n_classes=len(classes))
     probas = fitted.predict_proba(votes)
-    covered = (votes >= 0).any(axis=1)
     session.execute(delete(Prediction).where(Prediction.project_id == project_id,
                                              Prediction.model_version == model_version))
     now = utcnow()
@@ -103,8 +112,9 @@ def run(session: Session, user: User, project_id: int, *, control: str | None = 
         rows.append({"task_id": int(task_ids[i]), "project_id": project_id, "model_version": model_version,
                      "result": {name: classes[best]}, "score": round(float(p[best]), 6),
                      "scores": {c: round(float(x), 6) for c, x in zip(classes, p)}, "created_at": now})
-    if rows:
-        session.execute(insert(Prediction), rows)
+    for start in range(0, len(rows), PREDICTION_BATCH):
+        session.execute(insert(Prediction), rows[start:start + PREDICTION_BATCH])
+        report(min(start + PREDICTION_BATCH, len(rows)), total)
     summary = {"control": name, "model": model, "model_version": model_version, "predictions": len(rows),
                "tasks": int(len(task_ids)), "functions": [f.name for f in functions], "stale": stale,
                "class_balance": {c: round(float(x), 6) for c, x in zip(classes, fitted.class_balance_)},
@@ -112,11 +122,43 @@ def run(session: Session, user: User, project_id: int, *, control: str | None = 
                                         for f, a in zip(functions, fitted.accuracies_)}}
     if end_model:
         summary["end_model"] = _train_end_model(session, user, project, name, task_ids[covered],
-                                                [r["result"][name] for r in rows], [r["score"] for r in rows])
+                                                [r["result"][name] for r in rows], [r["score"] for r in rows],
+                                                lambda done: report(len(rows) + done, total))
     events.record(session, actor=user, action="label_model.run", object_type="project", object_id=project_id,
                   project_id=project_id, after={k: summary[k] for k in ("model", "model_version", "predictions")})
     session.commit()
     return summary
+
+
+def queue_run(session: Session, user: User, project_id: int, *, control: str | None = None,
+              model: str = DEFAULT_MODEL, model_version: str | None = None, end_model: bool = False):
+    """Queue `run` as a background job (kind `weak.label_model`) after checking its parameters, so a bad
+    one is a 422 now rather than a failed job later; the job's result is `run`'s summary."""
+    project, _ = authorize(session, user, project_id, Role.MANAGER)
+    name, model_version = _check_run(session, project, control, model, model_version)
+    return jobs.enqueue(session, user, project_id, kind=KIND_RUN,
+                        params={"control": name, "model": model, "model_version": model_version,
+                                "end_model": bool(end_model)})
+
+
+def run_job(ctx) -> dict[str, Any]:
+    """The `weak.label_model` job handler: `run` with the job's parameters, reporting progress."""
+    if ctx.user is None:
+        raise Invalid("the user who queued this label model run no longer exists")
+    p = ctx.params
+    return run(ctx.session, ctx.user, ctx.project_id, control=p.get("control"), model=p.get("model", DEFAULT_MODEL),
+               model_version=p.get("model_version"), end_model=bool(p.get("end_model")),
+               progress=lambda done, total: ctx.progress(done, total=total, rows=done))
+
+
+def _check_run(session: Session, project, control: str | None, model: str,
+               model_version: str | None) -> tuple[str, str | None]:
+    if model not in MODELS:
+        raise Invalid(f"model must be one of {', '.join(MODELS)}", field="model")
+    name = single_choice_control(project_schema(project), control)
+    if model_version is not None and (not isinstance(model_version, str) or not 0 < len(model_version) <= 200):
+        raise Invalid("model_version must be a string of 1-200 characters", field="model_version")
+    return name, model_version
 
 
 def _matrix(session: Session, project_id: int, control: str, classes: list[str]):
@@ -163,7 +205,7 @@ def _human_labels(session: Session, project_id: int, control: str, task_ids: np.
 
 
 def _train_end_model(session: Session, user: User, project, control: str, task_ids: np.ndarray,
-                     labels: list[str], weights: list[float]) -> dict[str, Any]:
+                     labels: list[str], weights: list[float], progress: Callable[[int], None]) -> dict[str, Any]:
     target = next((t for t in trainable_controls(session, user, project.id) if t.control == control), None)
     if target is None or target.object_type != "text":
         raise Invalid(f"the end model is the built-in text classifier; control '{control}' does not label text",
@@ -195,4 +237,5 @@ def _train_end_model(session: Session, user: User, project, control: str, task_i
              "score": item.get("score"), "scores": item.get("scores"), "created_at": now}
             for task_id, item in zip(chunk, items)])
         stored += len(chunk)
+        progress(stored)
     return {"model_version": row.name, "version_id": row.id, "trained_on": len(labels), "predictions": stored}
