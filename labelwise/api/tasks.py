@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
@@ -23,7 +23,7 @@ from labelwise.api.schemas import (
 from labelwise.api.views import annotation_out, answered_next, blind_fields, json_response, next_out, task_detail
 from labelwise.core.assist import predictions
 from labelwise.core.duplicates import duplicate_clusters
-from labelwise.core.labeling import annotations, queue
+from labelwise.core.labeling import annotations, documents, queue
 from labelwise.core.labeling.tasks import TaskFilter, get_task, list_tasks
 from labelwise.core.platform.access import Role, role_in
 from labelwise.core.review import label_errors
@@ -84,6 +84,16 @@ def next_task(project_id: int, user: UserDep, session: SessionDep, settings: Set
     if served is None:
         return Response(status_code=204)
     return json_response(next_out(session, user, served))
+
+
+@router.get("/tasks/{task_id}/documents/{object_name}", responses=errors(404, 422))
+def read_task_document(task_id: int, object_name: str, request: Request, user: UserDep, session: SessionDep,
+                       settings: SettingsDep) -> dict:
+    """The task's PDF in `object_name` as `{"src", "pages", "page_sizes"}`, whose pages and text layer read through
+    `<src>/pages/...`. A PDF given by URL or `s3://` is fetched by the server on first use and stored with the
+    project's media; the task keeps its reference. 422 names a reference that cannot be read or is not a PDF."""
+    return documents.task_document(session, user, task_id, object_name, storage=request.app.state.storage,
+                                   settings=settings)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetailOut)

@@ -4,6 +4,7 @@ with the keyboard pointer on page 2 in PDF points, read back through the API."""
 import httpx
 from playwright.sync_api import expect
 
+from tests.api.test_pdf_by_url import pdf_server  # noqa: F401
 from tests.browser.test_labeling_support import current_task_id, open_labeling, screenshot, wait_next_task
 from tests.pdf_helpers import PDF_SCHEMA, make_pdf
 
@@ -100,3 +101,25 @@ def test_page_level_and_document_level_classification(page, web_server, web_sess
     wait_next_task(page, task)
     stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
     assert stored["annotations"][0]["result"] == {"page_kind": {"0": "cover", "2": "table"}, "kind": "invoice"}
+
+
+def test_a_pdf_given_by_url_opens_pages_by_keyboard_and_takes_a_box(page, web_server, web_session,
+                                                                    pdf_server):  # noqa: F811
+    base, hits = pdf_server
+    ctx = open_labeling(page, web_server, web_session, PDF_SCHEMA, [{"data": {"doc": f"{base}/files/invoice.pdf"}}])
+    task = current_task_id(page)
+    viewer = "document.querySelector('lw-task-editor').viewers.doc"
+    page.wait_for_function(f"() => {viewer}.loaded && {viewer}.width === 612 && {viewer}.pages.length === 3")
+    expect(page.locator(".lw-thumbs .lw-thumb")).to_have_count(3)
+    page.keyboard.press("PageDown")
+    expect(page.locator(".lw-page")).to_have_text("page 2 of 3")
+    page.wait_for_function(f"() => {viewer}.loaded && {viewer}.page === 1")
+    assert "/api/v1/media/" in page.get_attribute(".lw-image-svg image", "href")  # the stored copy, rendered
+    for key in ["2", "Alt+Enter", "Alt+ArrowRight", "Alt+ArrowDown", "Alt+Enter"]:
+        page.keyboard.press(key)
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
+    [box] = stored["annotations"][0]["result"]["fields"]
+    assert box["page"] == 1 and box["label"] == "question"
+    assert stored["data"]["doc"] == f"{base}/files/invoice.pdf" and hits == ["/files/invoice.pdf"]

@@ -5,7 +5,7 @@
 
 import { el, mediaOf, safeMediaUrl, svg } from "../util.js";
 import { KeyboardPointer } from "./keyboard-pointer.js";
-import { pageUrl, pagesOf, renderScale, ThumbStrip } from "./pdf-pages.js";
+import { isPdfReference, pageUrl, pagesOf, renderScale, ThumbStrip } from "./pdf-pages.js";
 
 export class ImageViewer {
   constructor(editor, name, spec, value) {
@@ -53,7 +53,33 @@ export class ImageViewer {
     this.svg.addEventListener("auxclick", (e) => e.preventDefault());
     this._keyup = (e) => { if (e.key === " ") { this.space = false; this.stage.classList.remove("lw-space"); } };
     document.addEventListener("keyup", this._keyup);
-    this.load();
+    if (this.isPdf && isPdfReference(value)) this._resolve();
+    else this.load();
+  }
+
+  // A PDF by URL or s3://: the server fetches and stores it once and answers its stored form.
+  _resolve() {
+    const task = this.editor.task?.id;
+    this.pages = [];
+    this.pageInfo.textContent = "opening the document…";
+    if (task == null) { this._fail("A PDF given by URL is opened through its task; there is none here."); return; }
+    fetch(`/api/v1/tasks/${task}/documents/${encodeURIComponent(this.name)}`, { credentials: "same-origin" })
+      .then(async (response) => {
+        const body = await response.json().catch(() => null);
+        if (!response.ok) throw new Error(body?.message || `HTTP ${response.status}`);
+        return body;
+      })
+      .then((doc) => {
+        this.pages = pagesOf(doc);
+        this.document = doc;
+        if (this.pages.length > 1) {
+          this.thumbs = new ThumbStrip(this.pages, (i) => this.goPage(i));
+          this.el.append(this.thumbs.el);
+        }
+        this.load();
+        this.render();
+      })
+      .catch((error) => this._fail(`The PDF could not be opened: ${error.message}`));
   }
 
   destroy() { document.removeEventListener("keyup", this._keyup); }
@@ -321,7 +347,7 @@ export class ImageViewer {
     this.masks.replaceChildren(...masks);
     this.overlay.replaceChildren(...shapes);
     this.preview.replaceChildren(...(active && active.drawPreview ? active.drawPreview({ unit, viewer: this }) : []));
-    this.pageInfo.textContent = this.isPdf ? `page ${this.page + 1} of ${this.pages.length}` : (this.width ? `${this.width}×${this.height}px` : "");
+    this.pageInfo.textContent = this.isPdf ? (this.pages.length ? `page ${this.page + 1} of ${this.pages.length}` : this.pageInfo.textContent) : (this.width ? `${this.width}×${this.height}px` : "");
     this.toolInfo.textContent = active ? `tool: ${active.spec.type}${active.spec.rotatable ? " (rotatable)" : ""} · ${active.currentLabel}${active.toolHint ? ` · ${active.toolHint()}` : ""}` : "";
   }
 }

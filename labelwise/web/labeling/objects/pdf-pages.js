@@ -13,6 +13,14 @@ export function isStoredPdf(value) {
   return !!value && typeof value === "object" && !Array.isArray(value) && Number(value.pages) > 0 && typeof value.src === "string";
 }
 
+// A PDF given by reference (a URL or s3:// path ending in .pdf, as Label Studio's <Pdf value="$pdf"> tasks
+// hold it): the server fetches and stores it, then its pages render like an uploaded one's.
+export function isPdfReference(value) {
+  const src = typeof value === "string" ? value
+    : (value && typeof value === "object" && !Array.isArray(value) && value.pages == null ? value.src : null);
+  return typeof src === "string" && src.trim().split(/[?#]/)[0].toLowerCase().endsWith(".pdf");
+}
+
 // One {src, width, height, scale} per page; a stored PDF's src is filled in per render scale.
 export function pagesOf(value) {
   if (isStoredPdf(value)) {
