@@ -1,3 +1,4 @@
+# Over 400 lines: uploads in several formats and the file, PDF page, point and volume slice routes share one authorization and spooling path.
 """Media: upload files or a zip as tasks, serve stored media to project members or signed URLs."""
 
 import re
@@ -16,9 +17,9 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from labelwise.api.contract import errors, file_download
 from labelwise.api.deps import SessionDep, SessionFactoryDep, SettingsDep, UserDep, bounded_body, credentials
 from labelwise.core.accounts.users import resolve_token
-from labelwise.core.dataio import import_yolo, media_import
+from labelwise.core.dataio import import_volumes, import_yolo, media_import
 from labelwise.core.duplicates.import_duplicates import DuplicateMode
-from labelwise.core.media import pdf_pages, point_clouds, signing
+from labelwise.core.media import pdf_pages, point_clouds, signing, volume_slices
 from labelwise.core.media.media import MediaLimits
 from labelwise.core.platform.access import Role, authorize, role_in
 from labelwise.errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
@@ -39,6 +40,8 @@ class MediaImportOut(BaseModel):
     duplicates_skipped: int = 0
     duplicates_flagged: int = 0
     near_duplicates: int = 0
+    deidentification: dict[str, dict | None] | None = Field(
+        default=None, description="format=dicom: per uploaded series, what de-identification removed or replaced.")
 
 
 class SignIn(BaseModel):
@@ -64,7 +67,7 @@ _UPLOAD_BODY = {
 }
 
 
-@router.post(UPLOAD_PATH, response_model=MediaImportOut, status_code=201,
+@router.post(UPLOAD_PATH, response_model=MediaImportOut, status_code=201, response_model_exclude_none=True,
              openapi_extra=_UPLOAD_BODY)
 async def upload_media(
     project_id: int,
@@ -75,13 +78,17 @@ async def upload_media(
     factory: SessionFactoryDep,
     object: Annotated[str | None, Query(description="Schema object receiving the media (when ambiguous).")] = None,
     duplicates: Annotated[DuplicateMode, Query(description="allow, skip or flag exact and near (pHash) duplicates.")] = "allow",
-    format: Annotated[Literal["media", "yolo"], Query(
+    format: Annotated[Literal["media", "yolo", "dicom"], Query(
         description="media: every media file is a task. yolo: one zip holding images/, labels/ and data.yaml or "
-                    "classes.txt; the images become tasks and their label files boxes and polygons.")] = "media",
+                    "classes.txt; the images become tasks and their label files boxes and polygons. dicom: each zip "
+                    "is one DICOM series, each .nii/.nii.gz one volume, loose DICOM files one series together; "
+                    "each becomes a task of the dicom object (docs/medical.md).")] = "media",
     into: Annotated[Literal["predictions", "annotations", "gold"], Query(
         description="format=yolo: what the labels become.")] = "predictions",
     sequence: Annotated[bool, Query(
         description="Point clouds: the files become the frames of one task, in the order of their names.")] = False,
+    deidentify: Annotated[bool, Query(description="format=dicom: apply the DICOM basic confidentiality profile "
+                                      "to the headers (on by default).")] = True,
 ):
     """Import media files as tasks, one task per file, all or nothing. Files are validated before storing.
 
@@ -108,6 +115,19 @@ async def upload_media(
 
             summary = await run_in_threadpool(run_yolo)
             return MediaImportOut(**{**summary.__dict__, "ignored": list(summary.ignored)})
+        if format == "dicom":
+            sources = await _receive_volumes(request, workdir, settings.max_upload_bytes, limits)
+
+            def run_volumes() -> import_volumes.VolumeImportSummary:
+                with factory() as import_session:
+                    return import_volumes.import_volumes(
+                        import_session, user, project_id, sources, storage=storage, limits=limits,
+                        object_name=object, deidentify=deidentify, duplicates=duplicates,
+                        batch_size=settings.import_batch_size, max_errors=settings.max_import_errors)
+
+            done = await run_in_threadpool(run_volumes)
+            return MediaImportOut(**{**done.media.__dict__, "ignored": list(done.media.ignored),
+                                     "deidentification": done.deidentification})
         collected = await _receive(request, workdir, settings.max_upload_bytes, limits)
 
         def run() -> media_import.MediaImportSummary:
@@ -190,6 +210,30 @@ def get_points(project_id: str, blob: str, request: Request, session: SessionDep
     decoded = point_clouds.points_f32(request.app.state.storage, key)
     headers["X-Point-Count"] = str(point_clouds.point_count(decoded))
     return Response(decoded, media_type="application/octet-stream", headers=headers)
+
+
+@router.get(_PDF_KEY + "/slices/{view}/{index}.png", response_class=Response, responses={
+    **file_download(["image/png"], "One slice of a stored volume, windowed to 8-bit gray"),
+    304: _CACHED[304], **errors(401, 403, 404, 422)})
+def get_volume_slice(
+    project_id: str, blob: str, view: Literal["axial", "sagittal", "coronal"], index: int, request: Request,
+    session: SessionDep,
+    center: Annotated[float | None, Query(description="Window center (level) in modality units (HU for CT).")] = None,
+    width: Annotated[float | None, Query(gt=0, description="Window width in modality units.")] = None,
+    preset: Annotated[Literal["lung", "bone", "brain", "abdomen"] | None, Query(
+        description="A CT window preset instead of center/width.")] = None,
+    expires: int | None = None, signature: str | None = None,
+):
+    """Slice `index` (from 0) of a stored volume in the `view` plane as PNG: axial as acquired, sagittal and
+    coronal reconstructed (superior at the top). Without a window, the volume's own default is used."""
+    key = f"{project_id}/{blob}"
+    max_age = _authorize_request(request, session, key, expires, signature)
+    session.close()
+    png, window = volume_slices.slice_png(request.app.state.storage, key, view, index, center=center, width=width,
+                                          preset=preset)
+    headers = {"Cache-Control": f"private, max-age={max_age}", "X-Window": f"{window[0]:g},{window[1]:g}",
+               "ETag": f'"{PurePosixPath(blob).stem}-{view}-{index}-{window[0]:g}-{window[1]:g}"'}
+    return Response(png, media_type="image/png", headers=headers)
 
 
 @router.get("/media/{key:path}", response_class=Response, responses={
@@ -339,6 +383,50 @@ async def _receive_zip(request: Request, workdir: Path, limit: int) -> tuple[Pat
     finally:
         await form.close()
     return archive, name
+
+
+async def _receive_volumes(request: Request, workdir: Path, limit: int,
+                           limits: MediaLimits) -> list[import_volumes.VolumeSource]:
+    """format=dicom: an application/zip body (one series), or multipart files: zips and NIfTI files one
+    volume each, other files (DICOM) one series together."""
+    def body():
+        return bounded_body(request, limit)
+
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in _ZIP_TYPES:
+        archive = workdir / "upload.zip"
+        with archive.open("wb") as out:
+            async for chunk in body():
+                out.write(chunk)
+        return [import_volumes.VolumeSource("upload.zip", archive)]
+    if content_type != "multipart/form-data":
+        raise Invalid("send multipart/form-data with DICOM zips, .dcm or .nii/.nii.gz files, or an application/zip "
+                      "body", field="content-type")
+    parser = MultiPartParser(request.headers, body(), max_files=limits.max_zip_entries, max_fields=10)
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise Invalid(f"the multipart body is malformed: {exc.message}", field="files") from None
+    sources, loose = [], []
+    try:
+        for index, upload in enumerate(value for _, value in form.multi_items() if isinstance(value, UploadFile)):
+            name = (PurePosixPath((upload.filename or "").replace("\\", "/")).name or f"file-{index + 1}")
+            suffix = ".nii.gz" if name.lower().endswith(".nii.gz") else PurePosixPath(name).suffix.lower()
+            target = workdir / f"upload-{index:06d}{suffix}"  # nibabel tells NIfTI by its suffix
+            await run_in_threadpool(media_import.copy_upload, upload.file, target, limit=limits.max_file_bytes,
+                                    name=name)
+            with target.open("rb") as fp:
+                zipped = fp.read(4) == b"PK\x03\x04"
+            if zipped or import_volumes.is_nifti(name):
+                sources.append(import_volumes.VolumeSource(name if not zipped or name.lower().endswith(".zip")
+                                                           else f"{name}.zip", target))
+            else:
+                loose.append(media_import.MediaFile(name, target))
+    finally:
+        await form.close()
+    if loose:
+        sources.append(import_volumes.VolumeSource("upload", files=tuple(loose)))
+    return sources
 
 
 def _spool_uploads(uploads: list[UploadFile], workdir: Path, collected, limits: MediaLimits) -> None:

@@ -10,6 +10,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "bin": "application/octet-stream", "pcd": "application/octet-stream", "ply": "application/octet-stream",
     "las": "application/vnd.las", "laz": "application/vnd.laszip",
+    "npz": "application/octet-stream",
 }
 
 

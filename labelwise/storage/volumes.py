@@ -146,6 +146,32 @@ def load(source: Path | bytes, name: str) -> Volume:
                   source=header.get("source", "dicom"))
 
 
+def describe(source: Path, name: str) -> dict:
+    """The task-data fields of a stored volume (see `Volume.fields`) without reading its voxels."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(source) as archive:
+            with archive.open("voxels.npy") as fp:
+                version = np.lib.format.read_magic(fp)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, _ = read_header(fp)
+            with archive.open("affine.npy") as fp:
+                affine = np.lib.format.read_array(fp, allow_pickle=False)
+            with archive.open("header.npy") as fp:
+                header = json.loads(np.lib.format.read_array(fp, allow_pickle=False).tobytes())
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, json.JSONDecodeError) as exc:
+        raise Invalid(f"{name}: not a stored volume ({exc})", field=name) from None
+    if len(shape) != 3 or affine.shape != (4, 4) or min(shape) < 1:
+        raise Invalid(f"{name}: not a stored volume (voxels {list(shape)}, affine {list(affine.shape)})", field=name)
+    volume = Volume(np.empty((0, 0, 0)), affine, modality=header.get("modality", "OT"),
+                    window=tuple(header["window"]), source=header.get("source", "dicom"))
+    fields = volume.fields()
+    fields.update({"width": int(shape[2]), "height": int(shape[1]), "slices": int(shape[0])})
+    return fields
+
+
 def view_plane(voxels: np.ndarray, view: str, index: int) -> np.ndarray:
     """The 2D plane `index` of a view, rows top to bottom as shown: axial as acquired; sagittal and coronal
     reconstructed with the last slice at the top (superior, for an axial series)."""

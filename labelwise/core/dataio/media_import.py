@@ -29,7 +29,7 @@ from labelwise.formats.rows import Row
 from labelwise.storage import Storage, make_key
 from labelwise.store.models import Project, Task, User
 
-MEDIA_OBJECT_TYPES = ("image", "audio", "video", "pdf", "pointcloud")
+MEDIA_OBJECT_TYPES = ("image", "audio", "video", "pdf", "pointcloud", "dicom")
 # Tiny entries (label files, headers) compress absurdly well; each may unpack to this much whatever its ratio.
 RATIO_FLOOR = 64 * 1024
 _COPY_CHUNK = 1024 * 1024
@@ -96,12 +96,14 @@ def collect_folder(root: Path, collected: Collected, *, limits: MediaLimits) -> 
 
 
 def collect_zip(source: Path | IO[bytes], label: str, workdir: Path, collected: Collected, *,
-                limits: MediaLimits, keep_paths: bool = False, also: tuple[str, ...] = ()) -> None:
+                limits: MediaLimits, keep_paths: bool = False, also: tuple[str, ...] = (),
+                every_file: bool = False) -> None:
     """Unpack the media files of a zip archive into `workdir`, refusing anything unsafe (raises `Invalid`).
 
     `also` names further suffixes to unpack (e.g. YOLO's `.txt` labels); those are not listed in
     `collected.files`. With `keep_paths` entries keep their (checked) relative paths under `workdir`,
-    for formats whose layout carries meaning; otherwise they get names we choose.
+    for formats whose layout carries meaning; otherwise they get names we choose. With `every_file` all
+    entries are unpacked and listed whatever their suffix (a DICOM series, whose files often have none).
     """
     try:
         archive = zipfile.ZipFile(source)
@@ -129,7 +131,7 @@ def collect_zip(source: Path | IO[bytes], label: str, workdir: Path, collected: 
             if _is_junk(name):  # macOS forks, thumbnails, dot files: not worth a mention
                 continue
             extra = PurePosixPath(name).suffix.lower() in also
-            if media_kind(name) is None and not extra:
+            if media_kind(name) is None and not extra and not every_file:
                 collected.ignore(f"{label}/{name}")
                 continue
             where = f"{label}: entry '{name}'"
@@ -172,12 +174,14 @@ def import_media(
     ignored: Iterable[str] = (),
     labels: Mapping[str, dict[str, Any]] | None = None,
     sequence: bool = False,
+    meta: Mapping[str, dict[str, Any]] | None = None,
 ) -> MediaImportSummary:
     """Validate, store and import media files as tasks, all or nothing.
 
     `labels` maps a file's name to more of its import row (external_id, predictions, annotations),
     which is how label formats over media (YOLO) come in through this one path. With `sequence` the
     point-cloud files become the frames of one task, in the order of their names (a LIDAR sequence).
+    `meta` maps a file's name to more of its task meta (a volume's de-identification report).
     """
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     check_mode(duplicates)
@@ -216,6 +220,8 @@ def import_media(
             row = _row(key, item, info, targets[info.kind])
             if labels and item.name in labels:
                 row.update({k: v for k, v in labels[item.name].items() if k not in ("data", "meta")})
+            if meta and item.name in meta:
+                row["meta"].update(meta[item.name])
             rows.append(Row(line, row))
         if frames:
             rows.append(Row(len(rows) + 1, _sequence_row(frames, targets["pointcloud"])))

@@ -16,7 +16,7 @@ from typing import Any
 
 from labelwise.errors import Invalid
 from labelwise.formats.point_clouds import POINT_CLOUD_SUFFIXES, read_point_cloud
-from labelwise.storage import pdf
+from labelwise.storage import pdf, volumes
 from labelwise.storage.mime import CONTENT_TYPES
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
@@ -24,6 +24,7 @@ AUDIO_EXTENSIONS = {".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".aac", ".o
 VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".ogv"}
 PDF_EXTENSIONS = {".pdf"}
 POINT_CLOUD_EXTENSIONS = set(POINT_CLOUD_SUFFIXES)
+VOLUME_EXTENSIONS = {".npz"}  # a stored medical volume (storage.volumes), made by the DICOM/NIfTI import
 _PIL_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "WEBP": "webp", "TIFF": "tif", "MPO": "jpg"}
 _HASH_CHUNK = 1024 * 1024
 
@@ -68,6 +69,8 @@ def media_kind(name: str) -> str | None:
         return "pdf"
     if suffix in POINT_CLOUD_EXTENSIONS:
         return "pointcloud"
+    if suffix in VOLUME_EXTENSIONS:
+        return "dicom"
     return None
 
 
@@ -88,6 +91,8 @@ def inspect_file(path: Path, name: str, *, limits: MediaLimits) -> MediaInfo:
         ext, fields, phash = "pdf", _pdf_fields(path, name), None
     elif kind == "pointcloud":
         ext, fields, phash = Path(name).suffix.lower()[1:], point_cloud_fields(path.read_bytes(), name), None
+    elif kind == "dicom":
+        ext, fields, phash = "npz", volumes.describe(path, name), None
     else:
         with path.open("rb") as fp:
             head = fp.read(64)
