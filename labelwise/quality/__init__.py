@@ -19,6 +19,7 @@ from labelwise.quality.aggregation import (
     DawidSkene,
     Encoding,
     FusedBox,
+    FusedCuboid,
     MajorityVote,
     MultiLabelVote,
     NumericResult,
@@ -26,6 +27,7 @@ from labelwise.quality.aggregation import (
     TextChoice,
     WeightedMajorityVote,
     aggregate_boxes,
+    aggregate_cuboids,
     aggregate_numbers,
     aggregate_spans,
     aggregate_texts,
@@ -44,14 +46,9 @@ from labelwise.quality.agreement import (
     percent_agreement,
     reliability_matrix_to_long,
 )
-from labelwise.quality.errors import QualityInputError
-from labelwise.quality.method_choice import (
-    MethodChoice,
-    MethodScore,
-    choose_method,
-    make_aggregator,
-)
 from labelwise.quality.cuboids import cuboid_agreement, cuboid_corners, cuboid_f1, cuboid_iou
+from labelwise.quality.errors import QualityInputError
+from labelwise.quality.method_choice import MethodChoice, MethodScore, choose_method, make_aggregator
 from labelwise.quality.pilot import compare_reports, control_report
 from labelwise.quality.simulate import SimulatedCrowd, simulate_crowd
 from labelwise.quality.spatial_agreement import (
@@ -83,6 +80,7 @@ __all__ = [
     "DawidSkene",
     "Encoding",
     "FusedBox",
+    "FusedCuboid",
     "MajorityVote",
     "MatchScore",
     "MethodChoice",
@@ -96,6 +94,7 @@ __all__ = [
     "TextChoice",
     "WeightedMajorityVote",
     "aggregate_boxes",
+    "aggregate_cuboids",
     "aggregate_numbers",
     "aggregate_spans",
     "aggregate_texts",

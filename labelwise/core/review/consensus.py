@@ -19,6 +19,8 @@ Per control type:
   annotators of the exact-match span F1 between their spans and the consensus.
 - boxes (unrotated, on images): `aggregate_boxes` (IoU clustering, median fusion, weighted by
   skill); confidence is the mean box F1 (IoU >= 0.5) of each annotator against the consensus.
+- cuboids (on point clouds): the same, frame by frame, with `aggregate_cuboids` (exact 3D IoU,
+  median centre and size, circular mean of angles); confidence is the mean cuboid F1 (IoU >= 0.5).
 - number and rating: `aggregate_numbers` (median, snapped to the schema's integer/step grid);
   confidence is the share of answers within tolerance (5 % for numbers, exact for ratings).
 - text: the medoid answer under edit similarity; confidence is its mean similarity to the others.
@@ -53,11 +55,14 @@ from labelwise.core.review.controls import canonical, choice_options, single_cho
 from labelwise.errors import Invalid
 from labelwise.quality import (
     DawidSkene,
+    MatchScore,
     QualityInputError,
     aggregate_boxes,
+    aggregate_cuboids,
     aggregate_numbers,
     aggregate_spans,
     box_f1,
+    cuboid_f1,
     encode,
     span_f1,
     text_medoid,
@@ -65,6 +70,7 @@ from labelwise.quality import (
 from labelwise.schema import (
     BoxesControl,
     ChoicesControl,
+    CuboidsControl,
     EditControl,
     ImageObject,
     LabelSchema,
@@ -286,6 +292,8 @@ def _aggregate_control(schema, data, name, control, answers, ranked, *, keyed=Tr
     if isinstance(control, BoxesControl) and isinstance(schema.objects[control.object], ImageObject):
         if all(not box.get("rotation") for a in answers for box in a.result.get(name) or ()):
             return _boxes(name, answers)
+    if isinstance(control, CuboidsControl):
+        return _cuboids(name, control, answers)
     if isinstance(control, (NumberControl, RatingControl)) and not per_region:
         if not voters:
             return None
@@ -349,6 +357,39 @@ def _boxes(name: str, answers: Sequence[Answer]) -> tuple[list, float]:
     scores = [box_f1([(b["x"], b["y"], b["width"], b["height"], b["label"]) for b in boxes], consensus,
                      iou_threshold=BOX_IOU).f1 for boxes in drawn]
     return out, float(np.mean(scores))
+
+
+_CUBOID = ("x", "y", "z", "length", "width", "height", "yaw")
+
+
+def _cuboids(name: str, control: CuboidsControl, answers: Sequence[Answer]) -> tuple[list, float] | None:
+    drawn = [a.result.get(name) or [] for a in answers]
+    if not any(drawn):
+        return None
+    keys = _CUBOID + (("pitch", "roll") if control.pitch_roll else ())
+    weights = np.array([_skill(a.skill) for a in answers])
+    out: list[dict] = []
+    frames = sorted({c.get("frame", 0) for cuboids in drawn for c in cuboids})
+    scores = [MatchScore(0, 0, 0) for _ in drawn]
+    for frame in frames:
+        here = [[c for c in cuboids if c.get("frame", 0) == frame] for cuboids in drawn]
+        fused = aggregate_cuboids([[[c.get(k, 0.0) for k in keys] for c in cs] for cs in here],
+                                  labels=[[c["label"] for c in cs] for cs in here], iou_threshold=BOX_IOU,
+                                  weights=weights)
+        fused.sort(key=lambda f: f.cuboid[:3])
+        frame_out = []
+        for f in fused:
+            region = {"id": f"{name}-{len(out) + len(frame_out) + 1}", "label": f.label,
+                      **{k: round(v, 4) for k, v in zip(keys, f.cuboid)}}
+            if any("frame" in c for cs in here for c in cs):
+                region["frame"] = frame
+            frame_out.append(region)
+        consensus = [([r[k] for k in keys], r["label"]) for r in frame_out]
+        for a, cs in enumerate(here):
+            scores[a] = scores[a] + cuboid_f1([([c.get(k, 0.0) for k in keys], c["label"]) for c in cs], consensus,
+                                              iou_threshold=BOX_IOU)
+        out.extend(frame_out)
+    return out, float(np.mean([s.f1 for s in scores]))
 
 
 def _number(control: NumberControl | RatingControl, values: list[float]) -> tuple[float, float]:

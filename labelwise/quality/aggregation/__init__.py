@@ -1,11 +1,12 @@
 """Label aggregation: turn several annotators' answers into one answer with a confidence.
 
 Categorical aggregators share a crowd-kit-style API over integer-coded (task, worker, label)
-arrays (see :func:`encode` for string ids); multi-label, span, box, number and free-text
+arrays (see :func:`encode` for string ids); multi-label, span, box, cuboid, number and free-text
 answers have their own aggregators. Pure numpy/scipy.
 """
 
 from labelwise.quality.aggregation.boxes import FusedBox, aggregate_boxes, box_iou
+from labelwise.quality.aggregation.cuboids import FusedCuboid, aggregate_cuboids
 from labelwise.quality.aggregation.dawid_skene import DawidSkene
 from labelwise.quality.aggregation.encoding import Encoding, encode
 from labelwise.quality.aggregation.glad import GLAD
@@ -25,6 +26,7 @@ __all__ = [
     "DawidSkene",
     "Encoding",
     "FusedBox",
+    "FusedCuboid",
     "MajorityVote",
     "MultiLabelVote",
     "NumericResult",
@@ -32,6 +34,7 @@ __all__ = [
     "TextChoice",
     "WeightedMajorityVote",
     "aggregate_boxes",
+    "aggregate_cuboids",
     "aggregate_numbers",
     "aggregate_spans",
     "aggregate_texts",
