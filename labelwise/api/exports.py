@@ -48,6 +48,7 @@ def export_formats(user: UserDep) -> list[dict]:
 @router.get("/projects/{project_id}/export", response_class=Response, responses=EXPORT_FILE)
 async def export(
     project_id: int,
+    request: Request,
     user: UserDep,
     session: SessionDep,
     factory: SessionFactoryDep,
@@ -88,7 +89,7 @@ async def export(
     def write(fp: IO[bytes]) -> None:
         with factory() as export_session:
             write_export(format, records_for(export_session, project_id, options), fp, schema=schema,
-                         source=options.source, split=bool(options.split))
+                         source=options.source, split=bool(options.split), storage=request.app.state.storage)
 
     return await file_response(write, media, name)
 

@@ -4,9 +4,15 @@ FUNSD (Jaume et al., 2019) describes each page as `{"form": [entity, ...]}`, an 
 `{"id", "text", "box": [x0, y0, x1, y1], "label", "words": [{"text", "box"}], "linking": [[from, to]]}`.
 Here the file holds every page of every task, each page a FUNSD form plus where it comes from:
 `{"documents": [{"task", "file_name", "pages": [{"page", "width", "height", "form"}]}]}`. Entities are
-the boxes and the spans on the page (a span's words get boxes from its character boxes when it has one
-per character, else its boxes' union); `linking` comes from relations between them. Coordinates are
+the boxes and the spans on the page; `linking` comes from relations between them. Coordinates are
 PDF points from the page's top-left corner.
+
+Words come from the page's text layer when the caller passes it (`page_words` on the record, which
+the core export adds for stored PDFs): a box's words are the words whose centre lies in it, a span's
+the words within its offsets. A box's `text` is its per-region text (an OCR transcription) when a
+text control answers for it, else its words joined. A scanned page has no text layer: a box with a
+transcription then gets one word per token of it, the box split by character count (an estimate);
+a span without words falls back on its character boxes.
 
 The per-page COCO export makes each page an image (`<file stem>-p<n>.png`, size from the document's
 page sizes) and writes the page's boxes and polygons on it through `formats.coco`.
@@ -39,6 +45,7 @@ def write_funsd(records: Iterable[Mapping[str, Any]], fp: IO[str], *, schema: La
                if spec.type in ("boxes", "spans") and getattr(spec, "object", None) == object_name]
     relations = [name for name, spec in schema.controls.items() if spec.type == "relations"
                  and (spec.controls is None or set(spec.controls) & set(regions))]
+    transcripts = _transcripts(schema, regions)
     fp.write('{"documents": [')
     for count, record in enumerate(records):
         value = (record.get("data") or {}).get(field)
@@ -46,10 +53,13 @@ def write_funsd(records: Iterable[Mapping[str, Any]], fp: IO[str], *, schema: La
         pages: dict[int, list[dict]] = {}
         links: list[tuple[str, str]] = []
         numbers: dict[str, int] = {}
+        page_words = record.get("page_words") or {}
         for result in final_results(record, source=source)[:1]:
             for name in regions:
+                texts = result.get(transcripts.get(name, ""), None) or {}
                 for region in result.get(name) or ():
-                    entity = _entity(region, len(numbers))
+                    words = page_words.get(str(region.get("page", 0))) or []
+                    entity = _entity(region, len(numbers), words, texts.get(region.get("id")))
                     if entity is not None:
                         numbers[region["id"]] = entity["id"]
                         pages.setdefault(region.get("page", 0), []).append(entity)
@@ -70,10 +80,12 @@ def write_funsd(records: Iterable[Mapping[str, Any]], fp: IO[str], *, schema: La
 def read_funsd(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions", name: str = "the FUNSD file",
                document: str | None = None) -> Iterator[Row]:
     """Rows of the documents of a FUNSD-style file as written by `write_funsd`: each entity a box on its page
-    under the schema's first boxes control on the pdf object, each link a relation."""
+    under the schema's first boxes control on the pdf object (its text in the per-region text control on
+    those boxes, when there is one), each link a relation."""
     object_name, field = _pdf_object(schema, document)
     boxes = next((n for n, s in schema.controls.items() if s.type == "boxes" and s.object == object_name), None)
     relations = next((n for n, s in schema.controls.items() if s.type == "relations"), None)
+    transcript = _transcripts(schema, [boxes]).get(boxes) if boxes else None
     if boxes is None:
         raise Invalid(f"the schema has no boxes control on '{object_name}' to read FUNSD entities into", field="schema")
     try:
@@ -87,6 +99,8 @@ def read_funsd(fp: IO[bytes], *, schema: LabelSchema, into: str = "predictions",
                     x0, y0, x1, y1 = entity["box"]
                     result[boxes].append({"id": f"e{entity['id']}", "page": page["page"], "label": entity["label"],
                                           "x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0})
+                    if transcript and entity.get("text"):
+                        result.setdefault(transcript, {})[f"e{entity['id']}"] = entity["text"]
                     links.update(tuple(pair) for pair in entity.get("linking") or ())
             if relations and links:
                 result[relations] = [{"from": f"e{a}", "to": f"e{b}"} for a, b in sorted(links)]
@@ -126,19 +140,62 @@ def _page_records(records, field: str, controls, source: Source) -> Iterator[dic
                    "meta": {}, "consensus": {k: v for k, v in regions.items() if v} or None}
 
 
-def _entity(region: Mapping[str, Any], index: int) -> dict | None:
+def _transcripts(schema: LabelSchema, regions: list[str]) -> dict[str, str]:
+    """Region control -> the per-region text control that answers for its regions (an OCR transcription)."""
+    found: dict[str, str] = {}
+    for name, spec in schema.controls.items():
+        if spec.type == "text" and getattr(spec, "per_region", False):
+            for region_control in spec.region_controls():
+                if region_control in regions:
+                    found.setdefault(region_control, name)
+    return found
+
+
+def _entity(region: Mapping[str, Any], index: int, page_words: list, transcript: Any) -> dict | None:
     if "x" in region:
         x, y, w, h = region["x"], region["y"], region["width"], region["height"]
-        text, box, words = "", [x, y, x + w, y + h], []  # a box has no text of its own (OCR would give it)
+        box = [x, y, x + w, y + h]
+        inside = [word for word in page_words if _centre_in(word["box"], box)]
+        words = [{"text": word["text"], "box": _corners(word["box"])} for word in inside]
+        text = transcript if isinstance(transcript, str) and transcript.strip() else " ".join(wd["text"] for wd in words)
+        if not words and text:
+            words = _spread(text, box)  # no text layer (a scan): the transcription's tokens across the box
     elif region.get("boxes"):
         text = region.get("text") or ""
         boxes = [b for b in region["boxes"] if b[2] > 0 or b[3] > 0]
         box = _union(boxes)
-        words = _words(text, region["boxes"], box)
+        within = [word for word in page_words if "start" in region and region["start"] <= word["start"]
+                  and word["end"] <= region["end"]]
+        words = ([{"text": word["text"], "box": _corners(word["box"])} for word in within] if within
+                 else _words(text, region["boxes"], box))
     else:
         return None
     return {"id": index, "text": text, "box": [round(v, 2) for v in box], "label": region["label"],
             "words": words, "linking": []}
+
+
+def _centre_in(xywh: list, corners: list) -> bool:
+    cx, cy = xywh[0] + xywh[2] / 2, xywh[1] + xywh[3] / 2
+    return corners[0] <= cx <= corners[2] and corners[1] <= cy <= corners[3]
+
+
+def _corners(xywh: list) -> list:
+    return [round(xywh[0], 2), round(xywh[1], 2), round(xywh[0] + xywh[2], 2), round(xywh[1] + xywh[3], 2)]
+
+
+def _spread(text: str, box: list) -> list[dict]:
+    """One word per token of `text`, each given the share of the box's width its characters take."""
+    words, start = [], None
+    width = (box[2] - box[0]) / max(len(text), 1)
+    for index, char in enumerate(text + " "):
+        if char.isspace():
+            if start is not None:
+                words.append({"text": text[start:index], "box": [round(box[0] + start * width, 2), round(box[1], 2),
+                                                                 round(box[0] + index * width, 2), round(box[3], 2)]})
+                start = None
+        elif start is None:
+            start = index
+    return words
 
 
 def _words(text: str, boxes: list, whole: list) -> list[dict]:

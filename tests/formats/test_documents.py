@@ -79,3 +79,36 @@ def test_page_coco_has_an_image_per_page_and_reads_back(tmp_path):
     assert sorted(a["bbox"] for a in on_page_2) == [[72, 120, 42, 10], [121, 120, 21, 10]]
     rows = list(coco.read(path.open("rb"), schema=None))
     assert [len((r.value.get("predictions") or [{"result": {}}])[0]["result"].get("boxes", [])) for r in rows] == [1, 2]
+
+
+OCR_SCHEMA = parse_schema({
+    "objects": {"doc": {"type": "pdf"}},
+    "controls": {
+        "fields": {"type": "boxes", "object": "doc", "labels": ["question", "answer"]},
+        "transcription": {"type": "text", "object": "doc", "per_region": True, "regions_of": "fields"},
+    },
+})
+
+
+def test_funsd_boxes_take_the_words_of_the_text_layer_inside_them_and_their_transcription():
+    words = [{"text": "Total:", "box": [72, 120, 41, 10], "start": 0, "end": 6},
+             {"text": "101", "box": [121, 120, 20, 10], "start": 7, "end": 10},
+             {"text": "elsewhere", "box": [300, 500, 60, 10], "start": 11, "end": 20}]
+    result = validate_result(OCR_SCHEMA, {"doc": DOC}, {
+        "fields": [{"id": "line", "page": 1, "label": "answer", "x": 70, "y": 118, "width": 75, "height": 14},
+                   {"id": "scan", "page": 0, "label": "question", "x": 100, "y": 50, "width": 100, "height": 20}],
+        "transcription": {"scan": "Due date"}})
+    record = {"id": 3, "data": {"doc": DOC}, "meta": {}, "annotations": [{"result": result}],
+              "page_words": {"1": words}}
+    out = io.StringIO()
+    documents.write_funsd([record], out, schema=OCR_SCHEMA, source="first")
+    [doc] = json.loads(out.getvalue())["documents"]
+    [scanned], [typed] = doc["pages"][0]["form"], doc["pages"][1]["form"]
+    assert typed["text"] == "Total: 101"
+    assert typed["words"] == [{"text": "Total:", "box": [72, 120, 113, 130]}, {"text": "101", "box": [121, 120, 141, 130]}]
+    # A scan (no text layer): the transcription's tokens share the box by character count.
+    assert scanned["text"] == "Due date"
+    assert scanned["words"] == [{"text": "Due", "box": [100, 50, 137.5, 70]}, {"text": "date", "box": [150, 50, 200, 70]}]
+    [row] = documents.read_funsd(io.BytesIO(out.getvalue().encode()), schema=OCR_SCHEMA)
+    back = row.value["predictions"][0]["result"]
+    assert sorted(back["transcription"].values()) == ["Due date", "Total: 101"]

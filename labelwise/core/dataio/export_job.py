@@ -65,7 +65,7 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
     try:
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as fp:
-            write_export(fmt, counted, fp, schema=schema, source=options.source, split=split)
+            write_export(fmt, counted, fp, schema=schema, source=options.source, split=split, storage=ctx.storage)
         with open(path, "rb") as fp:
             while chunk := fp.read(1 << 20):
                 digest.update(chunk)

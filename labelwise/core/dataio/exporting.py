@@ -167,9 +167,14 @@ def split_of(record: dict[str, Any], content_hash: str, schema: LabelSchema, opt
 
 
 def write_export(
-    fmt: str, records_for, fp: IO[bytes], *, schema: LabelSchema, source: str, split: bool
+    fmt: str, records_for, fp: IO[bytes], *, schema: LabelSchema, source: str, split: bool, storage=None
 ) -> None:
-    """Write any registered format; `records_for(split_name | None)` gives a fresh pass over the records."""
+    """Write any registered format; `records_for(split_name | None)` gives a fresh pass over the records.
+    With the media `storage`, a `funsd` export gets the words of stored PDF pages (`page_words`)."""
+    if fmt == "funsd" and storage is not None:
+        from labelwise.core.dataio.page_words import with_page_words
+
+        records_for = with_page_words(records_for, schema, storage)
     exporters.write(fmt, records_for, fp, schema=schema, source=source, split=split)
 
 
