@@ -3,6 +3,7 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from labelwise.api.contract import errors
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
@@ -21,7 +22,7 @@ from labelwise.api.schemas import (
     TaskPageOut,
 )
 from labelwise.api.views import annotation_out, answered_next, blind_fields, json_response, next_out, task_detail
-from labelwise.core.assist import predictions
+from labelwise.core.assist import kitti_predictions, predictions
 from labelwise.core.duplicates import duplicate_clusters
 from labelwise.core.labeling import annotations, documents, queue
 from labelwise.core.labeling.tasks import TaskFilter, get_task, list_tasks
@@ -126,6 +127,23 @@ def skip_task(task_id: int, user: UserDep, session: SessionDep, settings: Settin
         return json_response(annotation_out(annotation), 201)
     return json_response(answered_next(session, user, annotation, default_lease_seconds=settings.lease_seconds,
                                        holding=holding), 201)
+
+
+@router.post("/projects/{project_id}/predictions/kitti", response_model=PredictionsOut, status_code=201,
+             responses=errors(404, 422), openapi_extra={"requestBody": {"content": {
+                 "application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                 "description": "A zip of KITTI label files (label_2/<sweep>.txt), named as the uploaded sweeps."}})
+async def upload_kitti_predictions(
+    project_id: int, request: Request, user: UserDep, session: SessionDep,
+    control: Annotated[str | None, Query(description="The cuboids control (default: the first).")] = None,
+    model_version: Annotated[str, Query(min_length=1, max_length=200)] = "kitti",
+):
+    """KITTI 3D object labels (a detector's output) as predictions: each file's cuboids go to the task whose
+    point-cloud frame was uploaded under the same file stem, converted to the sweep's frame. All or nothing."""
+    files = kitti_predictions.files_of_zip(await request.body())
+    created = await run_in_threadpool(kitti_predictions.import_kitti, session, user, project_id, files,
+                                      control=control, model_version=model_version)
+    return PredictionsOut(created=created)
 
 
 @router.post("/projects/{project_id}/predictions", response_model=PredictionsOut, status_code=201)

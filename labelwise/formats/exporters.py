@@ -35,6 +35,7 @@ from labelwise.formats import (
     documents,
     hf_parquet,
     jsonl,
+    kitti3d,
     labelstudio_json,
     spacy_docbin,
     voc,
@@ -271,6 +272,10 @@ EXPORTERS: dict[str, Exporter] = {
                  description="FUNSD-style forms per PDF page: entities (boxes, spans) with words, boxes, labels, links"),
         Exporter("coco-pages", "application/json", ".json", _text(documents.write_page_coco),
                  description="COCO instances JSON with one image per PDF page (boxes and polygons)"),
+        Exporter("kitti3d", "application/zip", ".zip", _binary(kitti3d.write_kitti), archive=True,
+                 description="KITTI 3D object labels, label_2/<sweep>.txt per point-cloud frame, zipped"),
+        Exporter("cuboids", "application/json", ".json", _text(kitti3d.write_cuboids_json),
+                 description="every cuboid and 3D track (keyframes and per-frame boxes) of point clouds, as JSON"),
     )
 }
 
