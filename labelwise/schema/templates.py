@@ -314,4 +314,28 @@ TEMPLATES: dict[str, dict] = {
             },
         },
     },
+    "lidar_cuboids": {
+        "title": "LIDAR point clouds: 3D cuboids",
+        "description": "Upload KITTI .bin, PCD, PLY or LAS sweeps (one task each, or one sequence): box cars, "
+                       "pedestrians and cyclists as cuboids in a 3D view with top, side and front views, with an "
+                       "occlusion attribute; exports KITTI 3D labels and a JSON of cuboids.",
+        "schema": {
+            "objects": {"sweep": {"type": "pointcloud"}},
+            "controls": {
+                "objects": {"type": "cuboids", "object": "sweep", "labels": ["car", "pedestrian", "cyclist", "van"],
+                            "colors": {"car": "#e6194b", "pedestrian": "#3cb44b", "cyclist": "#ffe119",
+                                       "van": "#42d4f4"}},
+                "occluded": {"type": "choices", "object": "sweep", "per_region": True, "regions_of": "objects",
+                             "options": ["visible", "partly", "mostly"], "description": "How hidden the object is"},
+            },
+        },
+        "example": {
+            "data": {"sweep": {"src": "/api/v1/media/1/" + "0" * 64 + ".bin", "points": 120000}},
+            "result": {
+                "objects": [{"id": "c1", "label": "car", "x": 12.0, "y": -3.0, "z": -0.95, "length": 4.2,
+                             "width": 1.8, "height": 1.5, "yaw": 0.3}],
+                "occluded": {"c1": "partly"},
+            },
+        },
+    },
 }

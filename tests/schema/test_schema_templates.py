@@ -16,6 +16,7 @@ EXPECTED = {
     "llm_chat_evaluation",
     "preference_rlhf",
     "document_form",
+    "lidar_cuboids",
 }
 
 
