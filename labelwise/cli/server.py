@@ -6,12 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from labelwise.cli._app import app, err, out
-from labelwise.cli._shared import (
-    DatabaseOption,
-    DataDirOption,
-    open_session,
-    settings_for,
-)
+from labelwise.cli._shared import DatabaseOption, DataDirOption, open_session, settings_for
 from labelwise.settings import Settings
 from labelwise.storage import make_storage
 from labelwise.store import backup
@@ -42,10 +37,11 @@ def demo(
 ) -> None:
     """Seed a demo user and project into the database every other command uses, then serve it."""
     from labelwise.core.dataio.demo import seed_demo
+    from labelwise.storage.factory import make_storage
 
     settings = settings_for(database, data_dir)
     with open_session(settings, create=True) as session:
-        login = seed_demo(session)
+        login = seed_demo(session, storage=make_storage(settings))
     out.print(f"Demo ready: http://{host}:{port}/  login [bold]{login.username}[/] / [bold]{login.password}[/]")
     out.print(f"Database: {settings.resolved_database_url} (every labelwise command uses it by default)")
     out.print(f"Project {login.project_id}: http://{host}:{port}/app/projects/{login.project_id}/label")

@@ -1,9 +1,12 @@
 """The demo: a login and projects seeded from the small samples shipped in `labelwise/demo/`.
 
 Besides the spam/ham project, two chat projects start from the "LLM chat evaluation" and
-"Preference (RLHF)" templates, with conversations imported through the chat format.
+"Preference (RLHF)" templates, with conversations imported through the chat format. Given the media
+storage, a LIDAR project starts from the "lidar_cuboids" template with a synthetic five-frame sequence
+made here (`core.dataio.lidar_demo`: a ground plane and boxes with known poses, 120k points a frame).
 """
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts import users
-from labelwise.core.dataio import importing
+from labelwise.core.dataio import importing, lidar_demo, media_import
+from labelwise.core.media.media import MediaLimits
 from labelwise.core.projects import projects
 from labelwise.formats import chat, jsonl
 from labelwise.schema import TEMPLATES, parse_schema
+from labelwise.storage import Storage
 from labelwise.store.models import Project, User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -26,6 +31,9 @@ CHAT_DEMOS = {
     "Support chats: LLM chat evaluation": ("llm_chat_evaluation", "evaluation.jsonl"),
     "Chat replies: preference (RLHF)": ("preference_rlhf", "preference.jsonl"),
 }
+LIDAR_DEMO = "LIDAR sweeps: 3D cuboids (synthetic)"
+LIDAR_FRAMES = 5
+LIDAR_POINTS = 120_000
 
 
 @dataclass(frozen=True)
@@ -35,8 +43,9 @@ class DemoLogin:
     project_id: int
 
 
-def seed_demo(session: Session) -> DemoLogin:
-    """Create the demo user and project once; later runs find and reuse them."""
+def seed_demo(session: Session, *, storage: Storage | None = None) -> DemoLogin:
+    """Create the demo user and projects once; later runs find and reuse them. The LIDAR project needs the
+    media `storage` its sweeps are stored in."""
     user = session.scalar(select(User).where(User.username == DEMO_USER))
     if user is None:
         user = users.create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, is_admin=True)
@@ -55,6 +64,8 @@ def seed_demo(session: Session) -> DemoLogin:
             importing.import_tasks(session, user, project.id, jsonl.read(fp))
     for name, (template, file_name) in CHAT_DEMOS.items():
         _seed_chat(session, user, name, template, file_name)
+    if storage is not None:
+        _seed_lidar(session, user, storage)
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, project.id)
 
 
@@ -67,3 +78,20 @@ def _seed_chat(session: Session, user: User, name: str, template: str, file_name
                                       settings={"overlap": 1})
     with (DEMO_DIR / "chat" / file_name).open("rb") as fp:
         importing.import_tasks(session, user, project.id, chat.read(fp, schema=parse_schema(spec["schema"])))
+
+
+def _seed_lidar(session: Session, user: User, storage: Storage) -> None:
+    if session.scalar(select(Project.id).where(Project.name == LIDAR_DEMO).limit(1)) is not None:
+        return
+    spec = TEMPLATES["lidar_cuboids"]
+    project = projects.create_project(session, user, name=LIDAR_DEMO, label_schema=spec["schema"],
+                                      description=f"{spec['description']} A synthetic sequence of "
+                                                  f"{LIDAR_FRAMES} sweeps made here.", settings={"overlap": 1})
+    with tempfile.TemporaryDirectory(prefix="labelwise-lidar-demo-") as work:
+        files = []
+        for name, content in lidar_demo.sequence(LIDAR_FRAMES, points=LIDAR_POINTS):
+            path = Path(work) / name
+            path.write_bytes(content)
+            files.append(media_import.MediaFile(name, path))
+        media_import.import_media(session, user, project.id, files, storage=storage, limits=MediaLimits(),
+                                  sequence=True)
