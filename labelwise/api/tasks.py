@@ -24,7 +24,7 @@ from labelwise.api.schemas import (
 from labelwise.api.views import annotation_out, answered_next, blind_fields, json_response, next_out, task_detail
 from labelwise.core.assist import kitti_predictions, predictions
 from labelwise.core.duplicates import duplicate_clusters
-from labelwise.core.labeling import annotations, documents, queue
+from labelwise.core.labeling import annotations, documents, queue, volume_labels
 from labelwise.core.labeling.tasks import TaskFilter, get_task, list_tasks
 from labelwise.core.platform.access import Role, role_in
 from labelwise.core.review import label_errors
@@ -95,6 +95,22 @@ def read_task_document(task_id: int, object_name: str, request: Request, user: U
     project's media; the task keeps its reference. 422 names a reference that cannot be read or is not a PDF."""
     return documents.task_document(session, user, task_id, object_name, storage=request.app.state.storage,
                                    settings=settings)
+
+
+@router.get("/tasks/{task_id}/volumes/{object_name}/labels", response_class=Response, responses={
+    200: {"description": "DICOM SEG (application/dicom) or NIfTI (application/octet-stream)",
+          "content": {"application/dicom": {}, "application/octet-stream": {}}}, **errors(404, 422)})
+def read_volume_labels(task_id: int, object_name: str, request: Request, user: UserDep, session: SessionDep,
+                       format: Annotated[Literal["seg", "nifti"], Query(
+                           description="seg: DICOM Segmentation (highdicom) on the stored series; nifti: .nii "
+                                       "on the source grid and affine.")] = "seg",
+                       annotation: Annotated[int | None, Query(
+                           description="An annotation id; default the consensus, else the first submitted.")] = None):
+    """The masks of a task's dicom object as one label volume, one segment (SEG) or value (NIfTI) per label."""
+    data, name = volume_labels.task_labels(session, user, task_id, object_name, format,
+                                           storage=request.app.state.storage, annotation_id=annotation)
+    return Response(data, media_type="application/dicom" if format == "seg" else "application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetailOut)

@@ -39,6 +39,7 @@ from labelwise.formats import (
     labelstudio_json,
     spacy_docbin,
     voc,
+    volume_exports,
     yolo,
 )
 from labelwise.formats.labels import minimal_columns, minimal_row
@@ -276,6 +277,10 @@ EXPORTERS: dict[str, Exporter] = {
                  description="KITTI 3D object labels, label_2/<sweep>.txt per point-cloud frame, zipped"),
         Exporter("cuboids", "application/json", ".json", _text(kitti3d.write_cuboids_json),
                  description="every cuboid and 3D track (keyframes and per-frame boxes) of point clouds, as JSON"),
+        Exporter("nifti", "application/zip", ".zip", _binary(volume_exports.write_nifti), archive=True,
+                 description="NIfTI label volumes (.nii.gz) per medical volume, on the source's grid and affine"),
+        Exporter("coco-slices", "application/json", ".json", _text(volume_exports.write_slice_coco),
+                 description="COCO instances JSON with one image per axial slice of medical volumes (masks, boxes)"),
     )
 }
 

@@ -1,8 +1,6 @@
 """3D label volumes from per-slice masks, and agreement on them: Dice and the 95th-percentile Hausdorff distance.
 
-A `dicom` object's masks are stored one label on one axial slice, each a COCO run-length encoding
-(column-major, starting with background) of that slice. `label_volume` paints them into a
-`[z, y, x]` volume of label indices. Per structure, Dice is 2|A∩B| / (|A| + |B|) and HD95 is the
+Label volumes come from `schema.volume_masks.label_volume` (re-exported here). Per structure, Dice is 2|A∩B| / (|A| + |B|) and HD95 is the
 larger of the two directed 95th percentiles of distances (in mm, anisotropic spacing) from one
 surface's voxels to the other surface, as MONAI's `compute_hausdorff_distance(percentile=95)`;
 distances come from scipy's exact Euclidean distance transform (Maurer et al., 2003).
@@ -10,13 +8,13 @@ distances come from scipy's exact Euclidean distance transform (Maurer et al., 2
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
 
-from labelwise.schema import rle
+from labelwise.schema.volume_masks import decode_slice, encode_slice, label_volume
 
 __all__ = ["StructureAgreement", "decode_slice", "dice", "encode_slice", "hausdorff95", "label_volume",
            "structure_agreement"]
@@ -29,42 +27,6 @@ class StructureAgreement:
     hausdorff95_mm: float | None  # None when exactly one side is empty (the distance is infinite)
     voxels_a: int
     voxels_b: int
-
-
-def encode_slice(plane: np.ndarray) -> dict:
-    """COCO RLE `{"size": [height, width], "counts": str}` of a 2D boolean mask."""
-    flat = np.asarray(plane, dtype=bool).ravel(order="F")
-    changes = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
-    bounds = np.concatenate([[0], changes, [flat.size]])
-    runs = np.diff(bounds).tolist()
-    if flat.size and flat[0]:
-        runs = [0, *runs]
-    return {"size": [int(plane.shape[0]), int(plane.shape[1])], "counts": rle.encode([int(r) for r in runs])}
-
-
-def decode_slice(encoded: Mapping) -> np.ndarray:
-    """The 2D boolean mask of a COCO RLE (string or list counts)."""
-    height, width = (int(n) for n in encoded["size"])
-    runs = np.asarray(rle.runs(encoded), dtype=np.int64)
-    values = np.zeros(len(runs), dtype=bool)
-    values[1::2] = True
-    flat = np.repeat(values, runs)
-    if flat.size != height * width:
-        raise ValueError(f"the runs add up to {flat.size} pixels, not {height}x{width}")
-    return flat.reshape((height, width), order="F")
-
-
-def label_volume(regions: Iterable[Mapping], shape: Sequence[int], labels: Sequence[str]) -> np.ndarray:
-    """`uint8`/`uint16` volume `[z, y, x]` with 1 + the index in `labels` of each voxel's label, 0 for none.
-
-    Regions are masks `{"label", "slice", "rle"}`; a later region wins where two overlap.
-    """
-    index = {label: number + 1 for number, label in enumerate(labels)}
-    volume = np.zeros(tuple(shape), dtype=np.uint8 if len(labels) < 255 else np.uint16)
-    for region in regions:
-        plane = decode_slice(region["rle"])
-        volume[int(region["slice"])][plane] = index[region["label"]]
-    return volume
 
 
 def dice(a: np.ndarray, b: np.ndarray) -> float:

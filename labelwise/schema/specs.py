@@ -160,7 +160,8 @@ class PdfObject(ObjectSpec):
 
 class DicomObject(ObjectSpec):
     """Value: a stored volume `{"src", "width", "height", "slices", "spacing": [x, y, z] mm, "modality",
-    "window": [center, width]}` (a DICOM series or NIfTI file imported; slices rendered by the server).
+    "window": [center, width], "affine"}` (a DICOM series or NIfTI file imported; slices rendered by the
+    server; `affine` maps voxel (x, y, z) to patient LPS millimetres).
     Regions on it carry `slice` (an axial slice index from 0) and pixel coordinates on that slice."""
 
     type: Literal["dicom"]

@@ -53,7 +53,8 @@ class Volume:
         """The task-data fields describing the volume (besides `src`)."""
         depth, height, width = self.shape
         return {"width": width, "height": height, "slices": depth, "spacing": list(self.spacing),
-                "modality": self.modality, "window": [round(v, 2) for v in self.window], "source": self.source}
+                "modality": self.modality, "window": [round(v, 2) for v in self.window], "source": self.source,
+                "affine": [[round(float(v), 6) for v in row] for row in self.affine]}
 
 
 def read_series(files: list[tuple[str, Path]], label: str, *, deidentify: bool = True) -> Volume:

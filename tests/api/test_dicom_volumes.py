@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from labelwise.quality.volumes import encode_slice
+from labelwise.schema.volume_masks import encode_slice
 from labelwise.storage import volumes
 from tests.dicom_helpers import DICOM_SCHEMA, SPACING, nifti_bytes, phantom, series_files, zip_bytes
 from tests.factories import make_project, make_user
@@ -102,3 +102,52 @@ def test_masks_outside_the_volume_are_refused_and_inside_kept(client, world):
     good = client.post(url, json={"result": {"organs": [mask], "study": "normal"}}, headers=owner.headers)
     assert good.status_code in (200, 201), good.text
     assert volumes.VIEWS == ("axial", "sagittal", "coronal")
+
+
+def test_labels_export_as_nifti_aligned_to_the_source_and_as_dicom_seg(client, world, tmp_path):
+    import highdicom
+    import nibabel
+
+    owner, _, project = world
+    upload(client, owner, project.id, [("chest.zip", zip_bytes(series_files()))])
+    task = tasks(client, owner, project.id)[0]
+    truth = np.zeros((8, 32, 32), np.uint8)
+    truth[2:5, 10:20, 12:18] = 1
+    truth[4, 2:6, 3:9] = 2
+    organs = [{"label": ["liver", "tumor"][value - 1], "slice": z, "rle": encode_slice(truth[z] == value)}
+              for z in range(8) for value in (1, 2) if (truth[z] == value).any()]
+    posted = client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": {"organs": organs}},
+                         headers=owner.headers)
+    assert posted.status_code in (200, 201), posted.text
+    url = f"/api/v1/tasks/{task['id']}/volumes/scan/labels"
+    nifti = client.get(url, params={"format": "nifti"}, headers=owner.headers)
+    assert nifti.status_code == 200, nifti.text
+    (tmp_path / "labels.nii").write_bytes(nifti.content)
+    image = nibabel.load(tmp_path / "labels.nii")
+    assert np.array_equal(np.asarray(image.dataobj).transpose(2, 1, 0), truth)
+    # The source's geometry: voxel (x, y, z) of the series maps to the same RAS point in the label volume.
+    spacing_x, spacing_y, spacing_z = SPACING
+    expected = np.array([[-spacing_x, 0, 0, 100.0], [0, -spacing_y, 0, 120.0], [0, 0, spacing_z, 30.0],
+                         [0, 0, 0, 1]])
+    assert np.allclose(image.affine, expected)
+    seg = client.get(url, headers=owner.headers)
+    assert seg.status_code == 200 and seg.headers["content-type"] == "application/dicom"
+    read = highdicom.seg.segread(io.BytesIO(seg.content))
+    assert [read.get_segment_description(n).SegmentLabel for n in (1, 2)] == ["liver", "tumor"]
+    stored = volumes.load(client.get(task["data"]["scan"]["src"], headers=owner.headers).content, "v")
+    uids = [highdicom.UID(header["00080018"]["Value"][0]) for header in stored.headers]
+    pixels = read.get_pixels_by_source_instance(source_sop_instance_uids=uids, combine_segments=True,
+                                                skip_overlap_checks=True)
+    assert np.array_equal(pixels, truth)
+    exported = client.get(f"/api/v1/projects/{project.id}/export", params={"format": "nifti", "source": "first"},
+                          headers=owner.headers)
+    assert exported.status_code == 200, exported.text
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+        names = archive.namelist()
+        assert "labels.json" in names and any(name.endswith(".nii.gz") for name in names)
+    coco = client.get(f"/api/v1/projects/{project.id}/export", params={"format": "coco-slices", "source": "first"},
+                      headers=owner.headers)
+    assert coco.status_code == 200, coco.text
+    assert len(coco.json()["images"]) == 3 and len(coco.json()["annotations"]) == 4

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from labelwise.errors import Invalid
-from labelwise.quality.volumes import encode_slice
+from labelwise.schema.volume_masks import encode_slice
 from labelwise.schema import parse_schema, validate_result
 from tests.dicom_helpers import DICOM_SCHEMA
 
