@@ -338,4 +338,34 @@ TEMPLATES: dict[str, dict] = {
             },
         },
     },
+    "ct_segmentation": {
+        "title": "Medical imaging: CT/MR masks and measurements",
+        "description": "Upload DICOM series (a zip each) or NIfTI volumes, de-identified at import: paint organ and "
+                       "lesion masks slice by slice into a 3D label volume, box nodules, measure lengths in mm, and "
+                       "classify the study; scroll slices, window/level with CT presets, axial, sagittal and coronal "
+                       "views; exports NIfTI label volumes, DICOM SEG and COCO per slice.",
+        "schema": {
+            "objects": {"scan": {"type": "dicom"}},
+            "controls": {
+                "structures": {"type": "masks", "object": "scan", "labels": ["liver", "kidney", "lesion"],
+                               "colors": {"liver": "#e6194b", "kidney": "#3cb44b", "lesion": "#ffe119"}},
+                "nodules": {"type": "boxes", "object": "scan", "labels": ["nodule"]},
+                "measurements": {"type": "polylines", "object": "scan", "labels": ["diameter"],
+                                 "description": "Two clicks: a length in mm from the pixel spacing"},
+                "study": {"type": "choices", "object": "scan", "options": ["normal", "abnormal", "non-diagnostic"]},
+            },
+        },
+        "example": {
+            "data": {"scan": {"src": "/api/v1/media/1/" + "0" * 64 + ".npz", "width": 512, "height": 512,
+                              "slices": 300, "spacing": [0.7, 0.7, 1.25], "modality": "CT", "window": [40, 400]}},
+            "result": {
+                "structures": [{"id": "m1", "label": "liver", "slice": 150,
+                                "rle": {"size": [512, 512], "counts": [131072, 4, 508, 4, 130556]}}],
+                "nodules": [{"id": "b1", "label": "nodule", "slice": 120, "x": 300, "y": 200, "width": 12,
+                             "height": 11, "rotation": 0}],
+                "measurements": [{"id": "l1", "label": "diameter", "slice": 120, "points": [[300, 205], [312, 205]]}],
+                "study": "abnormal",
+            },
+        },
+    },
 }

@@ -19,6 +19,7 @@ import { VideoViewer } from "./objects/video.js";
 import { TimeseriesViewer } from "./objects/timeseries.js";
 import { ChatViewer } from "./objects/chat.js";
 import { PointcloudViewer } from "./objects/pointcloud.js";
+import { DicomViewer } from "./objects/dicom.js";
 import { ChoicesControl } from "./controls/choices.js";
 import { TaxonomyControl } from "./controls/taxonomy.js";
 import { SpansControl } from "./controls/spans.js";
@@ -39,6 +40,7 @@ import { CuboidsControl } from "./controls/cuboids.js";
 const VIEWERS = {
   text: TextViewer, paragraphs: ParagraphsViewer, table: TableViewer, image: ImageViewer, pdf: ImageViewer,
   audio: AudioViewer, video: VideoViewer, timeseries: TimeseriesViewer, chat: ChatViewer, pointcloud: PointcloudViewer,
+  dicom: DicomViewer,
 };
 
 const CONTROLS = {

@@ -11,9 +11,11 @@ class ImageRegionControl extends RegionControl {
   viewer() { return this.editor.viewers[this.spec.object]; }
   onPdf() { return this.editor.objectSpec(this.spec.object).type === "pdf"; }
   onVideo() { return this.editor.objectSpec(this.spec.object).type === "video"; }
-  // Where a new region lives: its PDF page, or its video frame.
+  onVolume() { return this.editor.objectSpec(this.spec.object).type === "dicom"; }
+  // Where a new region lives: its PDF page, its volume's axial slice, or its video frame.
   withPage(region) {
     if (this.onPdf()) return { ...region, page: this.viewer()?.page ?? 0 };
+    if (this.onVolume()) return { ...region, slice: this.viewer()?.slice ?? 0 };
     if (this.onVideo()) return { ...region, frame: this.viewer()?.frame ?? 0 };
     return region;
   }
@@ -474,8 +476,13 @@ export class MasksControl extends ImageRegionControl {
     if (!viewer.width || !viewer.height) { this.editor.say("The image size is unknown, so there is nothing to paint on."); return null; }
     const erase = this.eraser || event.button === 2 || event.shiftKey;
     const sel = this.editor.selected;
-    const target = sel && sel.control === this.name ? this.region(sel.id) : null;
-    const usable = target && (!this.onPdf() || (target.page ?? 0) === viewer.page) && (erase || target.label === this.currentLabel);
+    let target = sel && sel.control === this.name ? this.region(sel.id) : null;
+    if (this.onVolume() && !(target && target.slice === viewer.slice)) {
+      // On a volume each label has one mask per slice: paint into (or erase from) this slice's mask of the label.
+      target = this.regions().find((r) => r.slice === viewer.slice && r.label === this.currentLabel) || null;
+    }
+    const usable = target && (!this.onPdf() || (target.page ?? 0) === viewer.page)
+      && (!this.onVolume() || target.slice === viewer.slice) && (erase || target.label === this.currentLabel);
     if (erase && !usable) { this.editor.say("Select a mask to erase from."); return null; }
     const width = Math.round(viewer.width);
     const height = Math.round(viewer.height);

@@ -324,6 +324,9 @@ export class ImageViewer {
   }
 
   // --- drawing ---------------------------------------------------------------------------------------
+  // A region on another PDF page (or, in the volume viewer, another slice) is not drawn.
+  hides(region) { return this.isPdf && (region.page ?? 0) !== this.page; }
+
   renderPreview() {
     const active = this.activeControl();
     this.preview.replaceChildren(...(active && active.drawPreview ? active.drawPreview({ unit: this.unit(), viewer: this }) : []));
@@ -337,7 +340,7 @@ export class ImageViewer {
     const masks = [];
     for (const control of controls) {
       for (const region of control.regions()) {
-        if (this.isPdf && (region.page ?? 0) !== this.page) continue;
+        if (this.hides(region)) continue;
         const selected = !!this.editor.selected && this.editor.selected.id === region.id;
         const node = control.draw(region, { selected, unit, viewer: this });
         if (!node) continue;
