@@ -12,7 +12,8 @@ from labelwise.api.schemas import TaskOut, Timestamp
 from labelwise.core.labeling import answer_hooks
 from labelwise.core.platform import notifications
 from labelwise.core.platform.clock import utcnow
-from labelwise.core.review import adjudication, consensus, gold, quality_report
+from labelwise.core.review import adjudication, gold, quality_report, skills
+from labelwise.quality import MethodName
 
 router = APIRouter(tags=["quality"])
 
@@ -27,6 +28,17 @@ class ResultIn(_In):
 
 class RefitIn(_In):
     control: str | None = Field(default=None, description="Single-choice control; default: the first required one.")
+    method: MethodName | None = Field(default=None, description="Aggregation method to fit; default: the project's "
+                                  "override for the control, else the method the held-out evidence picks.")
+
+
+class MethodScoreOut(BaseModel):
+    method: str
+    value: float | None = Field(description="Null when the method could not be fitted (see error).")
+    low: float | None
+    high: float | None
+    n: int
+    error: str | None = None
 
 
 class RefitOut(BaseModel):
@@ -34,7 +46,15 @@ class RefitOut(BaseModel):
     labels: int
     annotators: int
     tasks_updated: int
-    skills: dict[str, float] = Field(description="Dawid–Skene skill (expected accuracy) per username.")
+    skills: dict[str, float] = Field(description="Skill (expected accuracy) per username under the fitted method.")
+    method: MethodName | None = Field(default=None, description="The aggregation method fitted.")
+    chosen_by: Literal["gold_accuracy", "heldout_log_likelihood", "override", "fallback"] | None = None
+    reason: str | None = Field(default=None, description="Why the evidence favours the method, in words.")
+    scores: dict[str, MethodScoreOut] | None = Field(
+        default=None, description="Every candidate's score, as `criterion` says.")
+    criterion: Literal["gold_accuracy", "heldout_log_likelihood"] | None = Field(
+        default=None, description="What the scores measure: accuracy on gold tasks, or the mean log-likelihood of "
+                                  "withheld answers (closer to 0 is better).")
     note: str | None = None
 
 
@@ -115,8 +135,10 @@ def _utc(value) -> str | None:
 
 @router.post("/projects/{project_id}/quality/refit", response_model=RefitOut)
 def refit(project_id: int, user: UserDep, session: SessionDep, body: RefitIn | None = None):
-    """Fit Dawid–Skene on a single-choice control, store each member's skill, recompute every consensus."""
-    summary = consensus.refit(session, user, project_id, control=body.control if body else None)
+    """Pick the aggregation method by held-out evidence (or the given/overridden one), fit it on a single-choice
+    control, store each member's skill, recompute every consensus."""
+    summary = skills.refit(session, user, project_id, control=body.control if body else None,
+                           method=body.method if body else None)
     return RefitOut(**summary.__dict__)
 
 

@@ -48,7 +48,7 @@ from labelwise.quality.agreement import (
 )
 from labelwise.quality.cuboids import cuboid_agreement, cuboid_corners, cuboid_f1, cuboid_iou
 from labelwise.quality.errors import QualityInputError
-from labelwise.quality.method_choice import MethodChoice, MethodScore, choose_method, make_aggregator
+from labelwise.quality.method_choice import METHODS, MethodChoice, MethodName, MethodScore, choose_method, make_aggregator
 from labelwise.quality.pilot import compare_reports, control_report
 from labelwise.quality.simulate import SimulatedCrowd, simulate_crowd
 from labelwise.quality.spatial_agreement import (
@@ -84,6 +84,7 @@ __all__ = [
     "MajorityVote",
     "MatchScore",
     "MethodChoice",
+    "MethodName",
     "MethodScore",
     "MultiLabelVote",
     "NumericResult",
@@ -104,6 +105,7 @@ __all__ = [
     "box_f1",
     "box_iou",
     "choose_method",
+    "METHODS",
     "cohen_kappa",
     "edit_similarity",
     "encode",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -34,8 +35,9 @@ from labelwise.quality.aggregation._base import (
 )
 from labelwise.quality.errors import QualityInputError
 
-__all__ = ["METHODS", "MethodChoice", "MethodScore", "choose_method", "make_aggregator"]
+__all__ = ["METHODS", "MethodName", "MethodChoice", "MethodScore", "choose_method", "make_aggregator"]
 
+MethodName = Literal["mv", "wmv", "onecoin", "ds", "glad", "mace"]
 # In order of simplicity: an exact tie goes to the earlier one.
 METHODS: dict[str, str] = {
     "mv": "Majority vote",
@@ -45,6 +47,7 @@ METHODS: dict[str, str] = {
     "glad": "GLAD",
     "mace": "MACE",
 }
+assert list(METHODS) == list(get_args(MethodName))
 _CLASSES = {"mv": MajorityVote, "wmv": WeightedMajorityVote, "onecoin": OneCoinDawidSkene,
             "ds": DawidSkene, "glad": GLAD, "mace": MACE}
 _FLOOR = 1e-6  # smallest probability a withheld label is given, so one miss is not -inf

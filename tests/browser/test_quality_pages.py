@@ -74,3 +74,40 @@ def test_adjudication_page_picks_an_answer_and_decides(page, web_session, consol
     page.get_by_role("button", name="Decide").click()
     expect(page.locator(".disputed-detail .error")).to_contain_text("furious")
     assert allow_http_errors(console, 422)
+
+
+def test_quality_page_shows_the_method_choice_and_takes_an_override(page, web_session):
+    from labelwise.core.dataio import importing
+    from labelwise.core.projects import projects
+    from labelwise.formats.rows import Row
+
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user, name="Crowd", settings={"overlap": 3})
+    people = ["bob", "carol", "dave", "erin"]
+    for name in people:
+        add_member(web_session, alice.user, project, make_user(web_session, name).user)
+    rows = [Row(i + 1, {"data": {"text": f"t{i}"}, "annotations": [
+        {"user": name, "result": {"sentiment": ["positive", "negative"][(i + (j == 3 and i % 3 == 0)) % 2]}}
+        for j, name in enumerate(people)]}) for i in range(24)]
+    importing.import_tasks(web_session, alice.user, project.id, rows)
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/quality")
+    section = page.locator(".aggregation-method")
+    expect(section.locator(".method-choice")).to_contain_text("not been estimated")
+    page.locator("#method-override").select_option("mv")
+    page.get_by_role("button", name="Re-estimate skills").press("Enter")
+    expect(section.locator(".method-choice")).to_contain_text("Majority vote — chosen by a manager's override")
+    expect(section.locator(".method-scores-table tbody tr")).to_have_count(6)
+    stored = page.request.get(f"/api/v1/projects/{project.id}").json()["settings"]["aggregation_methods"]
+    assert stored == {"sentiment": "mv"}
+    save_screenshot(page, "quality-method")
+    page.locator("#method-override").select_option("")
+    page.get_by_role("button", name="Re-estimate skills").click()
+    expect(section.locator(".method-choice")).to_contain_text("chosen by likelihood of withheld answers")
+    assert page.request.get(f"/api/v1/projects/{project.id}").json()["settings"]["aggregation_methods"] == {}
+    report = page.request.get(f"/api/v1/projects/{project.id}/quality").json()
+    best = max((s for s in report["method"]["scores"].values() if s["value"] is not None), key=lambda s: s["value"])
+    assert report["method"]["method"] == best["method"]
+    expect(section.locator(".method-choice strong")).to_have_text(
+        {"mv": "Majority vote", "wmv": "Weighted majority vote", "onecoin": "One-coin Dawid–Skene", "ds": "Dawid–Skene",
+         "glad": "GLAD", "mace": "MACE"}[best["method"]])

@@ -226,7 +226,7 @@ def test_jobs_that_are_cancelled_or_abandoned_also_finish_for_webhooks(app, sett
 
 def test_an_import_with_answers_changes_consensus_for_webhooks_and_a_refit_keeping_it_does_not(session, owner, project):
     from labelwise.core.dataio import importing
-    from labelwise.core.review import consensus
+    from labelwise.core.review import skills
     from labelwise.formats.rows import Row
 
     add_hook(session, owner, project, "http://127.0.0.1:9/hook", events=["consensus.changed"])
@@ -237,7 +237,7 @@ def test_an_import_with_answers_changes_consensus_for_webhooks_and_a_refit_keepi
     assert [(event, data["consensus"], data["previous"], data["reason"])
             for event, data in queued_events(session, project.id)] == [
         ("consensus.changed", {"sentiment": "negative"}, None, "recomputed")]
-    consensus.refit(session, owner.user, project.id)
+    skills.refit(session, owner.user, project.id)
     assert len(queued_events(session, project.id)) == 1  # new skills, the same consensus: nothing new
 
 

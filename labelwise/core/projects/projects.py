@@ -16,6 +16,7 @@ from labelwise.core.projects import queue_priority, versions
 from labelwise.core.projects.queue_order import priority_sql
 from labelwise.core.projects.schema_check import SchemaConflict, plan_change
 from labelwise.errors import Conflict, Forbidden, Invalid, NotFound
+from labelwise.quality.method_choice import MethodName
 from labelwise.schema import LabelSchema, parse_schema
 from labelwise.schema.changes import guidelines_diff
 from labelwise.schema.hotkeys import hotkey_conflicts
@@ -63,6 +64,11 @@ class ProjectSettings(BaseModel):
     )
     min_gold_answers: int = Field(default=5, ge=1, le=10_000,
                                   description="Gold answers needed before min_gold_accuracy applies.")
+    aggregation_methods: dict[str, MethodName] = Field(
+        default_factory=dict,
+        description="Per single-choice control, the aggregation method a refit uses instead of the one the "
+                    "evidence picks (mv, wmv, onecoin, ds, glad, mace); a control not listed is chosen by evidence.",
+    )
     retrain_every: int | None = Field(
         default=None, ge=1, le=1_000_000,
         description="Train a new built-in model version (then pre-label) each time this many more tasks have a "

@@ -45,25 +45,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labelwise.core.platform import events, webhook_outbox
-from labelwise.core.platform.access import Role, authorize
+from labelwise.core.platform import webhook_outbox
 from labelwise.core.projects.projects import project_schema
-from labelwise.core.review.controls import canonical, choice_options, single_choice_control
+from labelwise.core.review.controls import canonical, choice_options
 from labelwise.errors import Invalid
 from labelwise.quality import (
-    DawidSkene,
     MatchScore,
-    QualityInputError,
     aggregate_boxes,
     aggregate_cuboids,
     aggregate_numbers,
     aggregate_spans,
     box_f1,
     cuboid_f1,
-    encode,
     span_f1,
     text_medoid,
 )
@@ -89,10 +85,10 @@ from labelwise.schema import (
 )
 from labelwise.schema.dynamic import options_for
 from labelwise.schema.html_text import html_text
-from labelwise.store.models import Annotation, GoldAnswer, Member, Project, Task, User
+from labelwise.store.models import Annotation, GoldAnswer, Member, Project, Task
 
 PRIOR_ACCURACY = 0.7
-"""An annotator's assumed accuracy until a Dawid–Skene refit has estimated their skill."""
+"""An annotator's assumed accuracy until a refit (`review.skills`) has estimated their skill."""
 SKILL_BOUNDS = (0.05, 0.99)
 """Skills are clipped here so one annotator can never make a posterior exactly 0 or 1."""
 NUMBER_REL_TOL = 0.05
@@ -114,16 +110,6 @@ class Consensus:
     result: dict[str, Any] | None
     confidence: float | None
     controls: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RefitSummary:
-    control: str | None
-    labels: int
-    annotators: int
-    tasks_updated: int
-    skills: dict[str, float]
-    note: str | None = None
 
 
 def aggregate(schema: LabelSchema, data: dict[str, Any], answers: Sequence[Answer]) -> Consensus:
@@ -212,42 +198,6 @@ def _tell_webhooks(session: Session, task: Task, previous: dict[str, Any] | None
         webhook_outbox.emit(session, task.project_id, "consensus.changed",
                             {"task_id": task.id, "consensus": task.consensus, "previous": previous,
                              "confidence": task.confidence, "reason": reason})
-
-
-def refit(session: Session, user: User, project_id: int, *, control: str | None = None) -> RefitSummary:
-    """Fit Dawid–Skene on every submitted answer of a single-choice control, store each member's
-    skill, and recompute every task's consensus with those skills. Commits once."""
-    project, _ = authorize(session, user, project_id, Role.MANAGER)
-    schema = project_schema(project)
-    name = single_choice_control(schema, control)
-    options = list(choice_options(schema.controls[name]))
-    label = Annotation.result[name].as_string()
-    rows = session.execute(
-        select(Annotation.task_id, Annotation.user_id, label)
-        .where(Annotation.project_id == project_id, Annotation.status == "submitted", label.in_(options))
-    ).all()
-    skills: dict[str, float] = {}
-    note = None
-    if rows:
-        tasks, workers, labels = (np.array(column) for column in zip(*rows))
-        coded = encode(tasks, workers, labels, label_ids=options)
-        try:
-            model = DawidSkene().fit(coded.tasks, coded.workers, coded.labels, **coded.sizes)
-        except QualityInputError as exc:
-            note = f"skills not estimated: {exc}"
-        else:
-            names = dict(session.execute(select(User.id, User.username).where(User.id.in_(coded.worker_ids))).all())
-            for worker, skill in zip(coded.worker_ids, model.skills_.tolist()):
-                session.execute(update(Member).where(Member.project_id == project_id, Member.user_id == int(worker))
-                                .values(skill=round(float(skill), 6)))
-                skills[names.get(int(worker), str(worker))] = round(float(skill), 6)
-    else:
-        note = f"no submitted answers for control '{name}' yet; skills not estimated"
-    updated = _recompute_all(session, project)
-    events.record(session, actor=user, action="quality.refit", object_type="project", object_id=project_id,
-                  project_id=project_id, after={"control": name, "labels": len(rows), "skills": skills})
-    session.commit()
-    return RefitSummary(name, len(rows), len(skills), updated, skills, note)
 
 
 # --- per control ---------------------------------------------------------------------------------
@@ -447,7 +397,8 @@ def recompute_tasks(session: Session, project: Project, task_ids: Sequence[int])
     return updated
 
 
-def _recompute_all(session: Session, project: Project) -> int:
+def recompute_project(session: Session, project: Project) -> int:
+    """Refresh every task's consensus, in batches (after members' skills changed); never commits."""
     skills = _skills(session, project)
     last_id, updated = 0, 0
     while True:

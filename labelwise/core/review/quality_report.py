@@ -28,11 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labelwise.core.platform.access import Role, authorize
-from labelwise.core.projects.projects import project_schema
+from labelwise.core.projects.projects import ProjectSettings, project_schema
 from labelwise.core.review import gold
 from labelwise.core.review.controls import choice_options, single_choice_control
+from labelwise.core.review.skills import last_refit
 from labelwise.errors import Invalid
-from labelwise.schema import message_keyed
 from labelwise.quality import (
     QualityInputError,
     bootstrap_ci,
@@ -41,6 +41,7 @@ from labelwise.quality import (
     pairwise_cohen_kappa,
     percent_agreement,
 )
+from labelwise.schema import message_keyed
 from labelwise.store.models import Annotation, Member, Task, User
 
 N_RESAMPLES = 500
@@ -92,6 +93,8 @@ def quality_report(session: Session, user: User, project_id: int, *, control: st
         "annotators": _annotator_table(rows, members, names, outcomes, categorical, consensus_labels),
         "confusion": _confusion(categorical, consensus_labels, labels, names),
         "over_time": _over_time(categorical, consensus_labels, outcomes),
+        "method": last_refit(session, project_id, name) if name else None,
+        "method_override": ProjectSettings.model_validate(project.settings).aggregation_methods.get(name),
         "notes": notes,
     }
     return report

@@ -38,16 +38,6 @@ function render(report, project, reload) {
       report.controls.map((c) => h("option", { value: c, selected: c === report.control }, c)));
     tools.append(h("label", null, "Control ", select));
   }
-  if (canDo(project, "manager") && report.control) {
-    tools.append(h("button", { type: "button", class: "btn", onclick: async (event) => {
-      event.target.disabled = true;
-      try {
-        const out = await api(`/projects/${project.id}/quality/refit`, { method: "POST", body: { control: report.control } });
-        toast(out.note || `Skills estimated for ${out.annotators} annotators; ${out.tasks_updated} tasks updated.`);
-        reload(report.control);
-      } catch (error) { toastError(error, "Refit failed: "); event.target.disabled = false; }
-    } }, "Re-estimate skills (Dawid–Skene)"));
-  }
   parts.push(tools);
   const fresh = report.freshness;
   if (fresh) {
@@ -57,6 +47,7 @@ function render(report, project, reload) {
         + `computed at ${new Date(fresh.computed_at).toLocaleTimeString()}`
       : `Consensus and gold figures up to date; computed at ${new Date(fresh.computed_at).toLocaleTimeString()}`));
   }
+  if (report.control) parts.push(methodSection(report, project, reload));
   const a = report.agreement;
   const alpha = a.krippendorff_alpha;
   parts.push(h("section", { class: "metrics", "aria-label": "Agreement" },
@@ -94,6 +85,56 @@ function render(report, project, reload) {
       report.over_time.map((r) => [r.period, r.compared, pct(r.agreement_with_consensus), r.gold_answered, pct(r.gold_accuracy)])));
   }
   return parts;
+}
+
+const METHODS = { mv: "Majority vote", wmv: "Weighted majority vote", onecoin: "One-coin Dawid–Skene",
+  ds: "Dawid–Skene", glad: "GLAD", mace: "MACE" };
+const CHOSEN_BY = { gold_accuracy: "accuracy on gold tasks", heldout_log_likelihood: "likelihood of withheld answers",
+  override: "a manager's override", fallback: "the default (the methods could not be compared)" };
+
+// Which aggregation method estimates the annotators' skills, why, every candidate's score, and the override.
+function methodSection(report, project, reload) {
+  const choice = report.method;
+  const section = h("section", { class: "card aggregation-method", "aria-labelledby": "method-heading" },
+    h("h2", { id: "method-heading" }, "Aggregation method"));
+  if (choice) {
+    section.append(h("p", { class: "method-choice" }, h("strong", null, METHODS[choice.method] || choice.method),
+      ` — chosen by ${CHOSEN_BY[choice.chosen_by] || choice.chosen_by}, ${new Date(choice.at).toLocaleString()}.`));
+    if (choice.reason) section.append(h("p", { class: "method-reason" }, choice.reason));
+    if (choice.scores) {
+      const byGold = choice.criterion === "gold_accuracy";
+      section.append(table("method-scores-table",
+        byGold ? "Accuracy on gold tasks (95% CI)" : "Mean log-likelihood of withheld answers (95% CI; closer to 0 is better)",
+        ["Method", "Score", "95% CI", "Judged on", "Note"],
+        Object.values(choice.scores).map((x) => [METHODS[x.method] || x.method,
+          x.value === null ? "—" : (byGold ? pct(x.value) : fmt(x.value, 3)),
+          x.value === null ? "—" : (byGold ? `${pct(x.low)}–${pct(x.high)}` : `${fmt(x.low, 3)} to ${fmt(x.high, 3)}`),
+          x.n, x.error || (x.method === choice.method ? "fitted" : "")])));
+    }
+  } else {
+    section.append(h("p", { class: "method-choice" }, "Skills have not been estimated for this control yet."));
+  }
+  if (!canDo(project, "manager")) return section;
+  const select = h("select", { id: "method-override", "aria-label": "Aggregation method" },
+    h("option", { value: "" }, "Automatic: the method the evidence favours"),
+    Object.entries(METHODS).map(([key, label]) => h("option", { value: key, selected: key === report.method_override }, label)));
+  const run = h("button", { type: "submit", class: "btn" }, "Re-estimate skills");
+  section.append(h("form", { class: "toolbar method-form", onsubmit: async (event) => {
+    event.preventDefault();
+    run.disabled = true;
+    try {
+      const methods = { ...(project.settings.aggregation_methods || {}) };
+      if (select.value) methods[report.control] = select.value; else delete methods[report.control];
+      if ((methods[report.control] || "") !== (report.method_override || "")) {
+        Object.assign(project, await api(`/projects/${project.id}`, { method: "PATCH",
+          body: { settings: { aggregation_methods: methods } } }));
+      }
+      const out = await api(`/projects/${project.id}/quality/refit`, { method: "POST", body: { control: report.control } });
+      toast(out.note || `${METHODS[out.method]}: skills estimated for ${out.annotators} annotators; ${out.tasks_updated} tasks updated.`);
+      reload(report.control);
+    } catch (error) { toastError(error, "Refit failed: "); run.disabled = false; }
+  } }, h("label", { for: "method-override" }, "Method "), select, run));
+  return section;
 }
 
 function metric(key, value, label) {
