@@ -77,6 +77,14 @@ def near(box, expected, tolerance=8):
     return all(abs(a - b) <= tolerance for a, b in zip(box, expected))
 
 
+def iou(a, b):
+    """Intersection over union of two (x, y, w, h) boxes."""
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    inter = max(w, 0) * max(h, 0)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
 def predictions(session, project_id):
     session.expire_all()
     rows = session.execute(select(Task.meta, Prediction).join(Prediction, Prediction.task_id == Task.id)
@@ -156,3 +164,36 @@ def test_the_engine_loads_its_models_from_its_own_package():
     files = ocr.engine.model_files()
     package = sys.modules.get("rapidocr") or __import__("rapidocr")
     assert all(path.is_file() and str(path).startswith(str(package.__path__[0])) for path in files.values())
+
+
+def test_recognition_needs_no_network(monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("network access while reading text")
+
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(ocr.engine, "_ENGINE", None)  # load the models again, with the network cut off
+    image, truth = scanned_page()
+    lines = ocr.engine.recognise(image)
+    assert [difflib.SequenceMatcher(None, line.text, text).ratio() > 0.9 for line, (text, _) in zip(lines, truth)] \
+        == [True] * 2
+    assert all(iou(line.box, ink) > 0.6 for line, (_, ink) in zip(lines, truth))
+
+
+def test_the_engine_is_imported_only_inside_functions():
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "labelwise"
+    for path in package.rglob("*.py"):
+        source = path.read_text()
+        if not any(name in source for name in ("rapidocr", "onnxruntime", "cv2")):
+            continue
+        for node in ast.parse(source).body:  # module level only: the server starts without the engine
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not [n for n in names if n.split(".")[0] in ("rapidocr", "onnxruntime", "cv2")], path

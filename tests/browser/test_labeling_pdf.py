@@ -123,3 +123,44 @@ def test_a_pdf_given_by_url_opens_pages_by_keyboard_and_takes_a_box(page, web_se
     [box] = stored["annotations"][0]["result"]["fields"]
     assert box["page"] == 1 and box["label"] == "question"
     assert stored["data"]["doc"] == f"{base}/files/invoice.pdf" and hits == ["/files/invoice.pdf"]
+
+
+def test_ocr_lines_are_a_suggestion_accepted_by_keyboard_and_corrected(page, web_server, web_session):
+    import time
+
+    import pytest
+
+    pytest.importorskip("rapidocr", reason="the ocr extra is not installed")
+    schema = {"objects": {"doc": {"type": "pdf"}},
+              "controls": {"bbox": {"type": "boxes", "object": "doc", "labels": ["Text"]},
+                           "transcription": {"type": "text", "object": "doc", "per_region": True,
+                                             "regions_of": "bbox"}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [], wait_for_task=False,
+                        settings={"show_predictions": True})
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        files=[("files", ("typed.pdf", make_pdf(1), "application/pdf"))])
+    assert upload.status_code == 201, upload.text
+    job = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/ocr", json={},
+                     headers=ctx.owner_headers).json()
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{web_server.url}/api/v1/jobs/{job['id']}", headers=ctx.owner_headers).json()["status"] != \
+            "succeeded":
+        assert time.monotonic() < deadline, "the OCR job did not finish"
+        time.sleep(0.1)
+    page.reload()
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    task = current_task_id(page)
+    expect(page.locator(".lw-suggestion")).to_contain_text("Suggestion from rapidocr-")
+    page.keyboard.press("a")
+    areas = page.locator("[data-control=transcription] textarea")
+    expect(areas).to_have_count(3)
+    expect(areas.nth(2)).to_have_value("Total: 100 EUR")
+    areas.nth(2).fill("Total: 100.00 EUR")  # the annotator corrects what was read
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
+    result = stored["annotations"][0]["result"]
+    assert [result["transcription"][box["id"]] for box in result["bbox"]] == [
+        "Invoice page 1", "Date: 2026-12-01", "Total: 100.00 EUR"]
+    assert all(box["page"] == 0 and 71 <= box["x"] <= 74 for box in result["bbox"])
