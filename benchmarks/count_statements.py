@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -44,8 +45,12 @@ def main() -> None:
             add_member(session, manager.user, project, annotator.user)
             project_id = project.id
         seen: list[str] = []
+        # the request's statements only: the follow-up thread (consensus off the write path) is counted apart
+        followups: list[str] = []
         event.listen(app.state.engine, "before_cursor_execute",
-                     lambda conn, cursor, statement, *rest: seen.append(statement))
+                     lambda conn, cursor, statement, *rest: (
+                         followups if threading.current_thread().name == "labelwise-followups" else seen
+                     ).append(statement))
         headers = annotator.headers
         counts: dict[str, list[int]] = {"next": [], "submit": [], "submit?next=true": []}
         last: dict[str, list[str]] = {}

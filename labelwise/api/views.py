@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labelwise.api.schemas import AnnotationOut, NextTaskOut, PredictionOut, ReviewOut, TaskDetailOut, TaskOut
@@ -12,7 +13,7 @@ from labelwise.core.labeling import queue
 from labelwise.core.labeling.tasks import TaskView, describe_task
 from labelwise.core.platform.access import Role
 from labelwise.errors import Forbidden, TooManyRequests
-from labelwise.store.models import Annotation, User
+from labelwise.store.models import Annotation, Prediction, User
 
 
 def blind_fields(own_answers: int) -> dict:
@@ -44,11 +45,15 @@ def next_out(session: Session, user: User, served: queue.Served) -> dict[str, An
     """The body of a served task (NextTaskOut's shape), ready for `json_response`. A task just claimed by an
     annotator is written straight from its row: there is nothing else they may see of it yet."""
     task = served.task
-    if served.fresh and served.role == Role.ANNOTATOR and not served.config.settings.show_predictions:
+    if served.fresh and served.role == Role.ANNOTATOR:
+        predictions = []
+        if served.config.settings.show_predictions:
+            predictions = [PredictionOut.model_validate(p).model_dump(mode="json") for p in session.scalars(
+                select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id.desc()))]
         body = {"id": task.id, "project_id": task.project_id, "external_id": task.external_id, "data": task.data,
                 "meta": task.meta, "content_hash": task.content_hash, **blind_fields(0), "batch_id": task.batch_id,
                 "created_at": task.created_at, "duplicate_of": [], "label_error": None, "annotations": [],
-                "predictions": [], "gold": None}
+                "predictions": predictions, "gold": None}
         return {"task": body, "lease_expires_at": served.assignment.expires_at}
     view = describe_task(session, user, task, served.config.settings, served.role, unanswered=served.fresh)
     return NextTaskOut(task=task_detail(view), lease_expires_at=served.assignment.expires_at).model_dump(mode="json")

@@ -76,6 +76,7 @@ def catch_up(session: Session, *, project_id: int | None = None, limit: int = BA
         delete(AnswerFollowup).where(AnswerFollowup.id.in_(taken.scalar_subquery()))
         .returning(AnswerFollowup.id, AnswerFollowup.task_id, AnswerFollowup.project_id, AnswerFollowup.user_id)
     ).all()
+    session.info.pop("project_access", None)  # a follower may change a standing read earlier in this request
     done: set[tuple[int, int]] = set()
     for _id, task_id, row_project, user_id in sorted(rows):
         if (task_id, user_id) in done:

@@ -52,7 +52,20 @@ _cache: dict[int, tuple[tuple[datetime, int, int], ProjectConfig]] = {}
 def project_access(session: Session, user: User, project_id: int, minimum: Role = Role.ANNOTATOR, *,
                    what: str | None = None) -> ProjectAccess:
     """The caller's role and the project's cached configuration; NotFound (naming `what`, else the project)
-    when the project is missing or the caller is not in it, Forbidden under `minimum`."""
+    when the project is missing or the caller is not in it, Forbidden under `minimum`. Read once per session
+    (a request): a submit that also serves the next task asks twice."""
+    seen = session.info.setdefault("project_access", {})
+    found = seen.get((project_id, user.id))
+    if found is None:
+        found = seen[(project_id, user.id)] = _read(session, user, project_id)
+    if isinstance(found, NotFound):
+        raise NotFound(f"{what or f'project {project_id}'} not found")
+    if found.role < minimum:
+        raise Forbidden(f"this needs the {minimum.label} role in project {project_id}; you are {found.role.label}")
+    return found
+
+
+def _read(session: Session, user: User, project_id: int) -> "ProjectAccess | NotFound":
     row = session.execute(
         select(Project.updated_at, Project.schema_version, Project.guidelines_version, Project.has_webhooks,
                Member.role, Member.status)
@@ -60,18 +73,15 @@ def project_access(session: Session, user: User, project_id: int, minimum: Role 
         .outerjoin(Member, and_(Member.project_id == Project.id, Member.user_id == user.id))
         .where(Project.id == project_id)
     ).first()
-    missing = NotFound(f"{what or f'project {project_id}'} not found")
     if row is None:
-        raise missing
+        return NotFound(f"project {project_id} not found")
     updated_at, schema_version, guidelines_version, has_webhooks, member_role, member_status = row
     if user.is_admin:
         role = Role.MANAGER
     elif member_role is None:
-        raise missing
+        return NotFound(f"project {project_id} not found")
     else:
         role = Role.parse(member_role)
-    if role < minimum:
-        raise Forbidden(f"this needs the {minimum.label} role in project {project_id}; you are {role.label}")
     key = (updated_at, schema_version, guidelines_version)
     cached = _cache.get(project_id)
     if cached is None or cached[0] != key:
