@@ -110,3 +110,23 @@ def test_an_s3_reference_renders_too(client, session, moto_server):  # noqa: F81
     assert "Invoice page 2" in client.get(doc["src"] + "/pages/2/text", headers=owner.headers).json()["text"]
     missing = client.get(f"/api/v1/tasks/{gone}/documents/doc", headers=owner.headers)
     assert missing.status_code == 422 and "s3://source-docs/2026/gone.pdf" in missing.json()["message"]
+
+
+def test_the_ocr_job_reads_a_pdf_given_by_url(client, session, pdf_server):
+    import time
+
+    pytest.importorskip("rapidocr", reason="the ocr extra is not installed")
+    base, hits = pdf_server
+    owner = make_user(session, "owner")
+    schema = {"objects": {"doc": {"type": "pdf"}},
+              "controls": {"bbox": {"type": "boxes", "object": "doc", "labels": ["Text"]},
+                           "words": {"type": "text", "object": "doc", "per_region": True, "regions_of": "bbox"}}}
+    project = make_project(session, owner.user, schema=schema, name="Linked scans")
+    add_tasks(session, owner.user, project, [{"data": {"doc": {"src": f"{base}/files/invoice.pdf"}}}])
+    job = client.post(f"/api/v1/projects/{project.id}/ocr", json={}, headers=owner.headers).json()
+    deadline = time.monotonic() + 30
+    while (done := client.get(f"/api/v1/jobs/{job['id']}", headers=owner.headers).json())["status"] != "succeeded":
+        assert done["status"] in ("queued", "running") and time.monotonic() < deadline, done
+        time.sleep(0.05)
+    assert (done["result"]["predicted"], done["result"]["pages"], done["result"]["regions"]) == (1, 3, 9)
+    assert hits == ["/files/invoice.pdf"]
