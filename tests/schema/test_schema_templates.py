@@ -17,6 +17,7 @@ EXPECTED = {
     "preference_rlhf",
     "document_form",
     "lidar_cuboids",
+    "ct_segmentation",
 }
 
 
