@@ -86,3 +86,36 @@ def test_cuboids_by_keyboard_and_mouse_read_back_exactly(page, web_server, web_s
     assert van_box["z"] - van_box["height"] / 2 == pytest.approx(ground, abs=0.05)
     assert walker["label"] == "pedestrian" and walker["frame"] == 1
     assert (walker["length"], walker["width"], walker["height"]) == (0.6, 0.6, 1.8)
+
+
+def test_a_3d_track_keyframed_on_two_frames_by_keyboard(page, web_server, web_session):
+    schema = {"objects": {"sweep": {"type": "pointcloud"}},
+              "controls": {"tracks": {"type": "tracks", "object": "sweep", "labels": ["car"]}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [], wait_for_task=False)
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        params={"sequence": "true"},
+                        files=[("files", (name, data, "application/octet-stream"))
+                               for name, data in sequence(3, points=5000)])
+    assert upload.status_code == 201, upload.text
+    page.reload()
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    task = current_task_id(page)
+    page.wait_for_function(f"() => {VIEWER}.stats.points === 5000")
+    page.locator(".lw-pc-canvas").focus()
+    page.keyboard.press("n")  # a track starts on frame 1
+    for key in [".", "."]:
+        page.keyboard.press(key)
+    page.wait_for_function(f"() => {VIEWER}.frame === 2")
+    for key in [*["ArrowUp"] * 10, *["e"] * 10]:  # 1 m forward, turned 10° right: a keyframe on frame 3
+        page.keyboard.press(key)
+    page.keyboard.press(",")  # frame 2 shows the track between its keyframes
+    page.wait_for_function(f"() => {VIEWER}.frame === 1 && {VIEWER}.meshes.size === 1")
+    expect(page.locator("[data-control=tracks] .lw-region")).to_contain_text("2 keyframes, frames 1–3")
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
+    [track] = stored["annotations"][0]["result"]["tracks"]
+    first, last = track["keyframes"]
+    assert (first["frame"], last["frame"]) == (0, 2) and first["visible"] and last["visible"]
+    assert last["x"] == pytest.approx(first["x"] + 1.0, abs=1e-9) and last["y"] == first["y"]
+    assert last["yaw"] == pytest.approx(-math.radians(10), abs=1e-5)

@@ -284,6 +284,13 @@ export class PointcloudViewer {
     return box ? { control, region, box } : null;
   }
 
+  // Keep the side and front views where they are (as during a drag), or let them follow again.
+  holdViews(on) {
+    const chosen = on && this.selectedCuboid();
+    this.hold = chosen ? new THREE.Vector3(chosen.box.x, chosen.box.y, chosen.box.z) : null;
+    this.requestRender();
+  }
+
   reveal(control, region) {
     const box = control.cuboidAt?.(region, this.frame);
     if (box) { this.focus.set(box.x, box.y, box.z); this.requestRender(); }
