@@ -2,7 +2,7 @@
 
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -11,7 +11,7 @@ from labelwise.api.deps import SessionDep, SessionFactoryDep, UserDep
 from labelwise.api.exports import EXPORT_FILE, FORMAT_HELP, file_response
 from labelwise.api.schemas import Timestamp
 from labelwise.core.dataio import snapshots
-from labelwise.core.dataio.exporting import export_options
+from labelwise.core.dataio.exporting import export_options, write_export
 from labelwise.formats import exporters
 
 router = APIRouter(tags=["snapshots"])
@@ -64,6 +64,7 @@ def get_snapshot(snapshot_id: int, user: UserDep, session: SessionDep):
 @router.get("/snapshots/{snapshot_id}/export", response_class=Response, responses=EXPORT_FILE)
 async def export_snapshot(
     snapshot_id: int,
+    request: Request,
     user: UserDep,
     session: SessionDep,
     factory: SessionFactoryDep,
@@ -84,7 +85,8 @@ async def export_snapshot(
                                                               split_seed=split_seed):
                     if part is None or record.get("split") == part:
                         yield record
-            exporters.write(exporter.name, records_for, fp, schema=schema, source=source, split=bool(ratios))
+            write_export(exporter.name, records_for, fp, schema=schema, source=source, split=bool(ratios),
+                         storage=request.app.state.storage)
 
     name = exporters.file_name(f"snapshot-{snapshot.id}", format, split=bool(ratios))
     return await file_response(write, exporters.media_type(format, split=bool(ratios)), name)

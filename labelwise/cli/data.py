@@ -278,12 +278,13 @@ def snapshot_export(
 ) -> None:
     """Export a snapshot; the same snapshot and options always give the same bytes."""
     from labelwise.core.dataio import snapshots
-    from labelwise.core.dataio.exporting import export_options
+    from labelwise.core.dataio.exporting import export_options, write_export
     from labelwise.formats import exporters
 
     exporters.get(format)
     ratios = export_options(split=split).split
-    with open_session(settings_for(database, data_dir)) as session:
+    settings = settings_for(database, data_dir)
+    with open_session(settings) as session:
         snapshot, schema = snapshots.snapshot_schema(session, acting_user(session, actor), snapshot_id)
 
         def records_for(part):
@@ -294,8 +295,8 @@ def snapshot_export(
         partial = path.with_name(path.name + ".partial")
         try:
             with partial.open("wb") as fp:
-                exporters.write(format, records_for, fp, schema=schema, source=snapshots.export_source(snapshot),
-                                split=bool(ratios))
+                write_export(format, records_for, fp, schema=schema, source=snapshots.export_source(snapshot),
+                             split=bool(ratios), storage=make_storage(settings))
             partial.replace(path)
         finally:
             partial.unlink(missing_ok=True)

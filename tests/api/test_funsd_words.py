@@ -68,3 +68,10 @@ def test_funsd_words_come_from_the_text_layer_and_read_back(client, session):
     back = row.value["predictions"][0]["result"]
     assert sorted(back["transcription"].values()) == ["Invoice page 1", "Total: 100 EUR"]
     assert back["links"] == [{"from": f"e{span['id']}", "to": f"e{box['id']}"}]
+
+    snapshot = client.post(f"/api/v1/projects/{project.id}/snapshots", json={"name": "v1", "source": "first"},
+                           headers=owner.headers)
+    assert snapshot.status_code == 201, snapshot.text
+    frozen = client.get(f"/api/v1/snapshots/{snapshot.json()['id']}/export", params={"format": "funsd"},
+                        headers=owner.headers)
+    assert frozen.status_code == 200 and json.loads(frozen.content) == json.loads(exported.content)
