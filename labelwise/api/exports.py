@@ -69,13 +69,15 @@ async def export(
                                                 "version.")] = None,
     guidelines_version: Annotated[int | None, Query(ge=1, description="Only answers made under this guidelines "
                                                     "version.")] = None,
+    include_auto_labels: Annotated[bool, Query(description="Add each auto-labeled task's `auto_label` (label, "
+                                               "confidence, model version), apart from the human labels.")] = False,
 ):
     """A project export in any registered format, filtered and optionally split train/validation/test."""
     exporters.get(format)
     options = export_options(
         source=source, status=status, accepted_only=accepted_only, since=since, until=until, annotator=annotator,
         label=label, split=split, split_seed=split_seed, include_skipped=include_skipped, only_labeled=only_labeled,
-        schema_version=schema_version, guidelines_version=guidelines_version,
+        schema_version=schema_version, guidelines_version=guidelines_version, include_auto_labels=include_auto_labels,
         include_predictions=format == "labelstudio" if include_predictions is None else include_predictions,
     )
     project = await run_in_threadpool(authorize_export, session, user, project_id, options)
@@ -112,6 +114,7 @@ class ExportIn(BaseModel):
     only_labeled: bool = False
     schema_version: int | None = Field(None, ge=1)
     guidelines_version: int | None = Field(None, ge=1)
+    include_auto_labels: bool = Field(False, description="Add auto-labels (their own key, never mixed in).")
 
 
 @router.post("/projects/{project_id}/exports", response_model=JobOut, status_code=202)

@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from labelwise.api.deps import SessionDep, SettingsDep, UserDep
 from labelwise.api.jobs import JobOut, job_out, progress_dir, wake_runner
 from labelwise.api.schemas import Timestamp
+from labelwise.core.assist import autolabel, suggestions, training
 from labelwise.core.assist import jobs as assist_jobs
-from labelwise.core.assist import suggestions
-from labelwise.core.assist import training
 from labelwise.core.platform import jobs
 
 router = APIRouter(tags=["models"])
@@ -107,3 +106,28 @@ def record_suggestion(annotation_id: int, body: SuggestionIn, user: UserDep, ses
 def suggestion_summary(project_id: int, user: UserDep, session: SessionDep):
     """Per model version (managers): suggestions shown, accepted, edited, rejected and the time they save."""
     return suggestions.summary(session, user, project_id)
+
+
+class AutoLabelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    control: str | None = Field(default=None, description="Single-choice control (default: the first learnable).")
+
+
+@router.post("/projects/{project_id}/auto-labels", response_model=JobOut, status_code=202)
+def auto_label(project_id: int, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep,
+               body: AutoLabelIn | None = None):
+    """Queue an `autolabel` job (managers): with the newest model version, pick the confidence threshold that
+    meets the project's `auto_label_precision` on the human-labeled tasks (cross-validated, one-sided 95 %
+    bound), auto-label the unanswered tasks above it (a source of their own), and route a random
+    `verification_share` of them to humans first."""
+    job = autolabel.queue_autolabel(session, user, project_id, control=(body or AutoLabelIn()).control)
+    wake_runner(request)
+    return job_out(jobs.get_job(session, user, job.id, progress_dir=progress_dir(settings)))
+
+
+@router.get("/projects/{project_id}/auto-labels")
+def auto_label_summary(project_id: int, user: UserDep, session: SessionDep) -> dict[str, Any]:
+    """How many tasks carry an auto-label, the last run (threshold, calibration precision and bound), and the
+    precision achieved so far on the verification sample's human answers, with a 95 % interval."""
+    return autolabel.summary(session, user, project_id)

@@ -156,6 +156,14 @@ class LabelErrorOut(BaseModel):
     score: float = Field(description="Label-quality score in [0, 1]; lower is more likely wrong.")
 
 
+class AutoLabelOut(BaseModel):
+    control: str
+    label: str | None = Field(description="The model's label (null for annotators, whose answer checks it blind).")
+    confidence: float | None = Field(description="The model's confidence (null for annotators).")
+    model_version: str
+    verify: bool = Field(description="In the random sample routed to humans to measure the precision achieved.")
+
+
 class TaskOut(_Out):
     id: int
     project_id: int
@@ -172,6 +180,8 @@ class TaskOut(_Out):
         default_factory=list, description="Stored duplicate clusters holding this task (reviewers and managers).")
     label_error: LabelErrorOut | None = Field(
         None, description="The last label-error detection's flag on this task (reviewers and managers).")
+    auto_label: AutoLabelOut | None = Field(
+        None, description="The last auto-label run's label of this task: a source of its own, never an annotation.")
 
 
 class TaskPageOut(BaseModel):

@@ -21,11 +21,19 @@ from labelwise.api.schemas import (
     TaskOut,
     TaskPageOut,
 )
-from labelwise.api.views import annotation_out, answered_next, blind_fields, json_response, next_out, task_detail
+from labelwise.api.views import (
+    annotation_out,
+    answered_next,
+    auto_label_out,
+    blind_fields,
+    json_response,
+    next_out,
+    task_detail,
+)
 from labelwise.core.assist import kitti_predictions, predictions
 from labelwise.core.duplicates import duplicate_clusters
 from labelwise.core.labeling import annotations, documents, queue, volume_labels
-from labelwise.core.labeling.tasks import TaskFilter, get_task, list_tasks
+from labelwise.core.labeling.tasks import TaskFilter, auto_labels_for, get_task, list_tasks
 from labelwise.core.platform.access import Role, role_in
 from labelwise.core.review import label_errors
 from labelwise.core.review.gold import answered_by
@@ -57,11 +65,13 @@ def tasks_page(
     guidelines_version: Annotated[int | None, Query(ge=1, description="Only tasks with an answer made under this "
                                                     "guidelines version; reviewers and managers.")] = None,
     batch: Annotated[int | None, Query(description="Only the tasks of this batch.")] = None,
+    auto_labeled: Annotated[bool | None, Query(description="Only tasks the last auto-label run labeled (true) or "
+                                                 "did not (false); reviewers and managers.")] = None,
 ):
     filters = TaskFilter(status=status, external_id=external_id, search=q, annotator_id=annotator,
                          has_predictions=has_predictions, is_gold=gold,
                          duplicates=duplicates, duplicate_cluster=duplicate_cluster, label_error=label_error,
-                         schema_version=schema_version, guidelines_version=guidelines_version, batch_id=batch)
+                         auto_labeled=auto_labeled, schema_version=schema_version, guidelines_version=guidelines_version, batch_id=batch)
     page = list_tasks(session, user, project_id, filters=filters, sort=sort, after=after, limit=limit)
     items = [TaskOut.model_validate(t) for t in page.tasks]
     if role_in(session, user, project_id) == Role.ANNOTATOR:
@@ -73,6 +83,9 @@ def tasks_page(
                  for item in items]
         flagged = label_errors.flags_for(session, project_id, [t.id for t in items])
         items = [item.model_copy(update={"label_error": _label_error(flagged[item.id])}) if item.id in flagged
+                 else item for item in items]
+        auto = auto_labels_for(session, [t.id for t in items])
+        items = [item.model_copy(update={"auto_label": auto_label_out(auto[item.id])}) if item.id in auto
                  else item for item in items]
     return TaskPageOut(items=items, next=page.next_cursor)
 

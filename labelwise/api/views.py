@@ -8,18 +8,32 @@ from fastapi import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labelwise.api.schemas import AnnotationOut, NextTaskOut, PredictionOut, ReviewOut, TaskDetailOut, TaskOut
+from labelwise.api.schemas import (
+    AnnotationOut,
+    AutoLabelOut,
+    NextTaskOut,
+    PredictionOut,
+    ReviewOut,
+    TaskDetailOut,
+    TaskOut,
+)
 from labelwise.core.labeling import queue
 from labelwise.core.labeling.tasks import TaskView, describe_task
 from labelwise.core.platform.access import Role
 from labelwise.errors import Forbidden, TooManyRequests
-from labelwise.store.models import Annotation, Prediction, User
+from labelwise.store.models import Annotation, AutoLabel, Prediction, User
 
 
 def blind_fields(own_answers: int) -> dict:
     """What an annotator may see of a task's aggregate state: no consensus, and only their own answer
     counted, so other annotators' work and gold tasks (answered by everyone) stay invisible."""
     return {"consensus": None, "confidence": None, "annotation_count": own_answers}
+
+
+def auto_label_out(row: AutoLabel, *, blind: bool = False) -> AutoLabelOut:
+    return AutoLabelOut(control=row.control, label=None if blind else row.label,
+                        confidence=None if blind else row.confidence, model_version=row.model_version,
+                        verify=row.verify)
 
 
 def task_detail(view: TaskView) -> TaskDetailOut:
@@ -33,6 +47,8 @@ def task_detail(view: TaskView) -> TaskDetailOut:
         if annotation.id in view.reviews:
             out.review = ReviewOut.model_validate(view.reviews[annotation.id])
         annotations.append(out)
+    if view.auto_label is not None:
+        base["auto_label"] = auto_label_out(view.auto_label, blind=view.role == Role.ANNOTATOR)
     return TaskDetailOut(
         **base,
         annotations=annotations,

@@ -181,6 +181,8 @@ def export_command(
     schema_version: Annotated[Optional[int], typer.Option(help="Only answers made under this schema version.")] = None,
     guidelines_version: Annotated[Optional[int], typer.Option(
         help="Only answers made under this guidelines version.")] = None,
+    include_auto_labels: Annotated[bool, typer.Option(
+        help="Add each auto-labeled task's auto_label (its own field, never mixed into the human labels).")] = False,
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
@@ -195,7 +197,7 @@ def export_command(
     options = export_options(
         source=source, status=status, accepted_only=accepted_only, since=since, until=until, annotator=annotator,
         label=label, split=split, split_seed=split_seed, only_labeled=only_labeled,
-        schema_version=schema_version, guidelines_version=guidelines_version,
+        schema_version=schema_version, guidelines_version=guidelines_version, include_auto_labels=include_auto_labels,
         include_predictions=format == "labelstudio" if include_predictions is None else include_predictions,
     )
     to_stdout = str(path) == "-"
@@ -209,7 +211,8 @@ def export_command(
             given = {"source": source, "status": status, "accepted_only": accepted_only, "since": since,
                      "until": until, "annotator": annotator, "label": label, "split": split,
                      "split_seed": split_seed, "only_labeled": only_labeled, "schema_version": schema_version,
-                     "guidelines_version": guidelines_version, "include_predictions": options.include_predictions}
+                     "guidelines_version": guidelines_version, "include_predictions": options.include_predictions,
+                     "include_auto_labels": include_auto_labels}
             job = export_job.queue_export(session, user, project_id, fmt=format,
                                           options={k: v for k, v in given.items() if v not in (None, "", False)})
             view = run_job_here(settings, session, user, job.id, "exporting")

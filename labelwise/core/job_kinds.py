@@ -3,6 +3,7 @@
 It sits at the top of core, above the domains whose handlers it names, so no domain imports another for it."""
 
 from labelwise.core.assist import ocr, prelabel
+from labelwise.core.assist.autolabel import KIND_AUTOLABEL, run_autolabel
 from labelwise.core.assist.jobs import KIND_TRAIN, run_train
 from labelwise.core.assist.train_backend import KIND_TRAIN_BACKEND, run_training
 from labelwise.core.dataio.export_job import KIND_EXPORT, run_export
@@ -22,6 +23,7 @@ def default_handlers() -> dict[str, Handler]:
         KIND_SCAN: run_scan,
         KIND_DETECT: run_detect,
         KIND_TRAIN: run_train,
+        KIND_AUTOLABEL: run_autolabel,
         prelabel.KIND_PRELABEL: prelabel.run_prelabel,  # through an ML backend, or a built-in model version
         KIND_TRAIN_BACKEND: run_training,
         KIND_APPLY: run_apply_job,

@@ -356,6 +356,17 @@ class Client:
         job = self._call("POST", f"/projects/{project_id}/model-versions/{version_id}/prelabel")
         return self.wait_for_job(job["id"], timeout=timeout) if wait else job
 
+    def auto_label(self, project_id: int, *, control: str | None = None, wait: bool = True,
+                   timeout: float | None = None) -> JSON:
+        """Run automated labeling with the newest model version (threshold meeting the project's
+        `auto_label_precision`); with `wait`, the finished job (`result.auto_labeled`, `result.threshold`)."""
+        job = self._call("POST", f"/projects/{project_id}/auto-labels", json={"control": control})
+        return self.wait_for_job(job["id"], timeout=timeout) if wait else job
+
+    def auto_labels(self, project_id: int) -> JSON:
+        """Auto-labeled tasks, the last run, and the precision achieved on the verification sample so far."""
+        return self._call("GET", f"/projects/{project_id}/auto-labels")
+
     def wait_for_job(self, job_id: int, *, poll_seconds: float = 0.5, timeout: float | None = None) -> JSON:
         """Poll until the job has ended; a failed or cancelled job raises `ApiError` (an import's with its bad
         rows)."""

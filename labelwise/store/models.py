@@ -657,6 +657,29 @@ class LabelErrorFlag(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class AutoLabel(Base):
+    """A task labeled by a model because its confidence cleared a threshold that meets the project's target
+    precision on human-labeled tasks. Never an annotation: a source of its own, exported only when asked.
+
+    Replaced as a whole by each auto-label run; `verify` marks the random sample routed to humans first,
+    whose answers give the precision actually achieved.
+    """
+
+    __tablename__ = "auto_labels"
+    __table_args__ = (Index("ix_auto_labels_project_id_verify", "project_id", "verify"),)
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    control: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(200))
+    confidence: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(200))
+    threshold: Mapped[float] = mapped_column(Float)
+    verify: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class SuggestionOutcome(Base):
     """What an annotator did with the model suggestion shown with a task: accepted it unchanged, accepted
     it and then edited it, or answered without it (rejected). One row per submitted annotation."""

@@ -38,7 +38,8 @@ def upload(session: Session, user: User, project_id: int, items: list[Any]) -> i
         rows.append({"task_id": task.id, "project_id": project_id, "created_at": now, **values})
     session.execute(insert(Prediction), rows)
     if project.settings.get("routing") == "uncertainty":
-        queue_priority.rescore(session, project_id, task_ids=[row["task_id"] for row in rows])
+        queue_priority.rescore(session, project_id, task_ids=[row["task_id"] for row in rows],
+                               random_share=float(project.settings.get("random_share", queue_priority.RANDOM_SHARE)))
     events.record(session, actor=user, action="predictions.uploaded", object_type="project", object_id=project_id,
                   project_id=project_id, after={"count": len(rows)})
     session.commit()

@@ -135,7 +135,8 @@ def reorder_queue(session: Session, project_id: int, version: ModelVersion) -> i
         return 0
     model = load_model(session.scalar(select(ModelVersion.model).where(ModelVersion.id == version.id)))
     count = queue_priority.reorder_active(session, project_id, model, batch_size=settings.retrain_every or 50,
-                                          seed=version.id)
+                                          seed=version.id, strategy=settings.al_strategy,
+                                          random_share=settings.random_share)
     session.commit()
     return count
 

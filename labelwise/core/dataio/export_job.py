@@ -26,7 +26,8 @@ from labelwise.store.models import Job, Task, User
 KIND_EXPORT = "export"
 FILE_EXT = "export"
 OPTION_NAMES = ("source", "status", "accepted_only", "since", "until", "annotator", "label", "split", "split_seed",
-                "include_predictions", "include_skipped", "only_labeled", "schema_version", "guidelines_version")
+                "include_predictions", "include_skipped", "only_labeled", "schema_version", "guidelines_version",
+                "include_auto_labels")
 
 
 def queue_export(session: Session, user: User, project_id: int, *, fmt: str, options: dict[str, Any]) -> Job:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from labelwise.core.platform.access import Role, authorize
@@ -25,7 +25,7 @@ from labelwise.formats import exporters
 from labelwise.formats.labels import SOURCES, final_results
 from labelwise.formats.split import assign_split
 from labelwise.schema import LabelSchema
-from labelwise.store.models import Annotation, GoldAnswer, Prediction, Project, Review, Task, User
+from labelwise.store.models import Annotation, AutoLabel, GoldAnswer, Prediction, Project, Review, Task, User
 
 BATCH = 1000
 STATUSES = ("submitted", "skipped", "rejected")
@@ -49,6 +49,7 @@ class ExportOptions:
     split: tuple[float, float, float] | None = None
     split_seed: str = ""
     include_hash: bool = False  # add each task's `content_hash` (snapshots keep it)
+    include_auto_labels: bool = False  # add each auto-labeled task's `auto_label` (a source of its own)
     schema_version: int | None = None  # only answers made under this label schema version
     guidelines_version: int | None = None
 
@@ -74,6 +75,7 @@ def export_options(
     only_labeled: bool = False,
     schema_version: int | None = None,
     guidelines_version: int | None = None,
+    include_auto_labels: bool = False,
 ) -> ExportOptions:
     """Options from plain strings (query parameters, CLI flags), each checked with a message naming it."""
     if source not in SOURCES:
@@ -95,6 +97,7 @@ def export_options(
         only_labeled=only_labeled, source=source, statuses=statuses, accepted_only=accepted_only, since=start,
         until=end, annotator=annotator or None, label=label or None, split=_ratios(split), split_seed=split_seed,
         schema_version=schema_version, guidelines_version=guidelines_version,
+        include_auto_labels=include_auto_labels,
     )
 
 
@@ -119,7 +122,10 @@ def iter_records(session: Session, project_id: int, options: ExportOptions = Exp
     while True:
         stmt = select(Task).where(Task.project_id == project_id, Task.id > last_id)
         if options.only_labeled:
-            stmt = stmt.where(Task.annotation_count > 0)
+            labeled = Task.annotation_count > 0
+            if options.include_auto_labels:  # an auto-labeled task counts as labeled when they are asked for
+                labeled = or_(labeled, exists().where(AutoLabel.task_id == Task.id))
+            stmt = stmt.where(labeled)
         if options.filters_annotations:
             stmt = stmt.where(exists(select(Annotation.id).where(Annotation.task_id == Task.id, *conditions)))
         tasks = list(session.scalars(stmt.order_by(Task.id).limit(BATCH)))
@@ -129,6 +135,8 @@ def iter_records(session: Session, project_id: int, options: ExportOptions = Exp
         annotations = _annotations_by_task(session, ids, conditions)
         predictions = _predictions_by_task(session, ids) if options.include_predictions else {}
         gold = dict(session.execute(select(GoldAnswer.task_id, GoldAnswer.result).where(GoldAnswer.task_id.in_(ids))).all())
+        auto = ({row.task_id: row for row in session.scalars(select(AutoLabel).where(AutoLabel.task_id.in_(ids)))}
+                if options.include_auto_labels else {})
         _learn_usernames(session, usernames, annotations)
         for task in tasks:
             record = {
@@ -147,6 +155,10 @@ def iter_records(session: Session, project_id: int, options: ExportOptions = Exp
                     {"model_version": p.model_version, "result": p.result, "score": p.score, "scores": p.scores}
                     for p in predictions.get(task.id, ())
                 ]
+            if task.id in auto:  # never merged into the human labels: its own key, with its model and confidence
+                row = auto[task.id]
+                record["auto_label"] = {"control": row.control, "label": row.label, "confidence": row.confidence,
+                                        "model_version": row.model_version, "verify": row.verify}
             if options.include_hash:
                 record["content_hash"] = task.content_hash
             if options.label and not _has_label(record, options.label, options.source):

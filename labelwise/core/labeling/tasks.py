@@ -20,6 +20,7 @@ from labelwise.store import search
 from labelwise.store.models import (
     Annotation,
     Assignment,
+    AutoLabel,
     DuplicateMember,
     GoldAnswer,
     LabelErrorFlag,
@@ -45,6 +46,7 @@ class TaskFilter:
     duplicates: bool | None = None  # the task is in a stored duplicate cluster (a scan or a flagging import)
     duplicate_cluster: int | None = None  # the task is a member of this cluster
     label_error: bool | None = None  # the last label-error detection flagged the task (reviewers and managers)
+    auto_labeled: bool | None = None  # the last auto-label run labeled the task (reviewers and managers)
     batch_id: int | None = None  # the task is in this batch
     schema_version: int | None = None  # the task has a submitted answer made under this label schema version
     guidelines_version: int | None = None  # ... under this guidelines version
@@ -65,6 +67,7 @@ class TaskView:
     gold: GoldAnswer | None
     usernames: dict[int, str] = field(default_factory=dict)
     reviews: dict[int, Review] = field(default_factory=dict)
+    auto_label: AutoLabel | None = None
 
 
 def list_tasks(
@@ -161,7 +164,7 @@ def describe_task(
         names = {uid: name for uid, name in session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))}
         stmt = select(Review).where(Review.annotation_id.in_([a.id for a in annotations])).order_by(Review.id)
         reviews = {row.annotation_id: row for row in session.scalars(stmt)}
-    return TaskView(task, role, annotations, predictions, gold, names, reviews)
+    return TaskView(task, role, annotations, predictions, gold, names, reviews, session.get(AutoLabel, task.id))
 
 
 def matching_ids(session: Session, user: User, project_id: int, filters: TaskFilter):
@@ -218,6 +221,11 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
             raise Invalid("only reviewers and managers can filter by label errors", field="label_error")
         clause = exists().where(LabelErrorFlag.task_id == Task.id)
         stmt = stmt.where(clause if filters.label_error else ~clause)
+    if filters.auto_labeled is not None:
+        if role < Role.REVIEWER:
+            raise Invalid("only reviewers and managers can filter by auto-labels", field="auto_labeled")
+        clause = exists().where(AutoLabel.task_id == Task.id)
+        stmt = stmt.where(clause if filters.auto_labeled else ~clause)
     if filters.schema_version is not None or filters.guidelines_version is not None:
         if role < Role.REVIEWER:
             raise Invalid("only reviewers and managers can filter by version", field="schema_version")
@@ -260,3 +268,10 @@ def _decode_cursor(cursor: str, key_name: str) -> tuple[Any, int]:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
+def auto_labels_for(session: Session, task_ids: list[int]) -> dict[int, AutoLabel]:
+    """The stored auto-labels of these tasks, by task id."""
+    if not task_ids:
+        return {}
+    return {row.task_id: row for row in session.scalars(select(AutoLabel).where(AutoLabel.task_id.in_(task_ids)))}

@@ -74,6 +74,19 @@ class ProjectSettings(BaseModel):
         description="Train a new built-in model version (then pre-label) each time this many more tasks have a "
                     "submitted answer (null = off).",
     )
+    al_strategy: Literal["hybrid", "margin", "least_confidence", "entropy", "coreset", "kmeans++", "random"] = Field(
+        default="hybrid",
+        description="Routing active_learning: the sampler that picks the tasks labeled before the next retrain.")
+    random_share: float = Field(default=0.1, ge=0.0, le=0.5,
+                                description="Share of queue positions (uncertainty and active_learning routing) "
+                                            "given to a random draw, which keeps measured accuracy honest.")
+    auto_label_precision: float = Field(default=0.95, ge=0.5, le=0.999,
+                                        description="Automated labeling: the precision the confidence threshold "
+                                                    "must meet (a one-sided 95 % lower bound on human-labeled "
+                                                    "tasks).")
+    verification_share: float = Field(default=0.05, ge=0.0, le=1.0,
+                                      description="Share of auto-labeled tasks routed to humans first to measure "
+                                                  "the precision achieved (at least 1 when any are auto-labeled).")
 
     @field_validator("max_overlap")
     @classmethod
@@ -314,7 +327,9 @@ def _requeue(session: Session, project_id: int, old: ProjectSettings, new: Proje
             update(Task).where(Task.project_id == project_id).values(priority=priority_sql(new.routing, Task.id))
         )
         if new.routing == "uncertainty":
-            queue_priority.rescore(session, project_id)
+            queue_priority.rescore(session, project_id, random_share=new.random_share)
+    elif new.routing == "uncertainty" and new.random_share != old.random_share:
+        queue_priority.rescore(session, project_id, random_share=new.random_share)
 
 
 def _clean_name(name: object) -> str:

@@ -16,23 +16,24 @@ import numpy as np
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from labelwise.assist.active import HybridSampler, MarginSampler, queue_order, task_priority
+from labelwise.assist.active import MarginSampler, make_sampler, queue_order, task_priority
 from labelwise.store.models import Annotation, Prediction, Task
 
 RANDOM_SHARE = 0.1
 _CHUNK = 5000  # ids per IN list: well under SQLite's bound-variable limit
 
 
-def rescore(session: Session, project_id: int, *, task_ids: Iterable[int] | None = None) -> int:
+def rescore(session: Session, project_id: int, *, task_ids: Iterable[int] | None = None,
+            random_share: float = RANDOM_SHARE) -> int:
     """Set the priority of the given tasks (default: every task with a prediction) from their latest
     prediction. Returns how many tasks were re-scored."""
     if task_ids is None:
-        return _rescore(session, project_id, None)
+        return _rescore(session, project_id, None, random_share)
     ids = sorted(set(task_ids))
-    return sum(_rescore(session, project_id, ids[i:i + _CHUNK]) for i in range(0, len(ids), _CHUNK))
+    return sum(_rescore(session, project_id, ids[i:i + _CHUNK], random_share) for i in range(0, len(ids), _CHUNK))
 
 
-def _rescore(session: Session, project_id: int, ids: list[int] | None) -> int:
+def _rescore(session: Session, project_id: int, ids: list[int] | None, random_share: float) -> int:
     latest = select(func.max(Prediction.id)).where(Prediction.project_id == project_id)
     if ids is not None:
         latest = latest.where(Prediction.task_id.in_(ids))
@@ -42,19 +43,20 @@ def _rescore(session: Session, project_id: int, ids: list[int] | None) -> int:
     ).all()
     if rows:
         session.execute(update(Task), [
-            {"id": task_id, "priority": task_priority(task_id, scores, score, random_share=RANDOM_SHARE)}
+            {"id": task_id, "priority": task_priority(task_id, scores, score, random_share=random_share)}
             for task_id, scores, score in rows
         ])
     return len(rows)
 
 
-def reorder_active(session: Session, project_id: int, model: Any, *, batch_size: int, seed: int = 0) -> int:
+def reorder_active(session: Session, project_id: int, model: Any, *, batch_size: int, seed: int = 0,
+                   strategy: str = "hybrid", random_share: float = RANDOM_SHARE) -> int:
     """Routing "active_learning": order every task without a submitted answer by the model's choice.
 
-    The next `batch_size` tasks (what gets labeled before the next retrain) are picked by the hybrid
-    sampler (uncertainty pre-filter, then diversity on the model's features) when the model has
-    features, the rest follow by margin; 10 % of positions go to a seeded random draw. Returns how
-    many tasks were ordered.
+    The next `batch_size` tasks (what gets labeled before the next retrain) are picked by `strategy`
+    (default the hybrid sampler: uncertainty pre-filter, then diversity on the model's features; a
+    strategy that needs features falls back to margin when the model has none), the rest follow by
+    margin; `random_share` of positions go to a seeded random draw. Returns how many tasks were ordered.
     """
     rows = session.execute(select(Task.id, Task.data).where(
         Task.project_id == project_id,
@@ -67,11 +69,12 @@ def reorder_active(session: Session, project_id: int, model: Any, *, batch_size:
     proba = model.predict_proba(data)
     features = model.transform(data) if hasattr(model, "transform") else None
     rng = np.random.default_rng(seed)
-    head = (HybridSampler() if features is not None else MarginSampler()).select(
-        batch_size, proba=proba, features=features, seed=rng)
+    needs_features = strategy in ("hybrid", "coreset", "kmeans++")
+    sampler = make_sampler(strategy) if features is not None or not needs_features else MarginSampler()
+    head = sampler.select(batch_size, proba=proba, features=features, seed=rng)
     rest = MarginSampler().select(len(ids), proba=proba, seed=rng)
     picked = set(head.tolist())
     ranked = head.tolist() + [i for i in rest.tolist() if i not in picked]
-    order = queue_order(ids, ranked, random_share=RANDOM_SHARE, seed=rng)
+    order = queue_order(ids, ranked, random_share=random_share, seed=rng)
     session.execute(update(Task), [{"id": task_id, "priority": p} for task_id, p in order.priorities().items()])
     return len(ids)

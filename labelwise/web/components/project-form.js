@@ -38,6 +38,10 @@ const ROUTING = [
 const REVIEW = [["none", "No review"], ["sample", "Review a sample"], ["all", "Review everything"]];
 const SKIPPED = [["never", "Never"], ["end", "At the end of the annotator's queue"], ["after", "After a number of minutes"]];
 
+const STRATEGIES = [["hybrid", "Hybrid (uncertainty, then diversity)"], ["margin", "Margin"],
+  ["least_confidence", "Least confidence"], ["entropy", "Entropy"], ["coreset", "Diversity (core-set)"],
+  ["kmeans++", "Diversity (k-means++)"], ["random", "Random"]];
+
 function select(name, options, value) {
   const el = h("select", { name }, options.map(([v, text]) => h("option", { value: v }, text)));
   el.value = value;
@@ -53,6 +57,13 @@ export function settingsFieldset(settings = {}) {
   const sample = h("input", { name: "review_sample", type: "number", min: 0, max: 1, step: 0.01, value: String(settings.review_sample ?? 0.1) });
   const skipped = select("skipped_return", SKIPPED, settings.skipped_return ?? "never");
   const minutes = h("input", { name: "skipped_return_minutes", type: "number", min: 1, max: 43200, step: 1, value: String(settings.skipped_return_minutes ?? 60) });
+  // The model loop: retraining, active-learning sampler, random slice, automated labeling.
+  const retrain = h("input", { name: "retrain_every", type: "number", min: 1, max: 1000000, step: 1,
+    placeholder: "off", value: settings.retrain_every == null ? "" : String(settings.retrain_every) });
+  const strategy = select("al_strategy", STRATEGIES, settings.al_strategy ?? "hybrid");
+  const randomShare = h("input", { name: "random_share", type: "number", min: 0, max: 0.5, step: 0.01, value: String(settings.random_share ?? 0.1) });
+  const precision = h("input", { name: "auto_label_precision", type: "number", min: 0.5, max: 0.999, step: 0.005, value: String(settings.auto_label_precision ?? 0.95) });
+  const verifyShare = h("input", { name: "verification_share", type: "number", min: 0, max: 1, step: 0.01, value: String(settings.verification_share ?? 0.05) });
   const el = h("fieldset", { class: "settings-fields" },
     h("legend", null, "Settings"),
     h("div", { class: "grid-2" },
@@ -62,9 +73,17 @@ export function settingsFieldset(settings = {}) {
       field("Review policy", policy).wrap,
       field("Review sample", sample, { hint: "Share reviewed when the policy is “sample”, 0–1" }).wrap,
       field("Skipped tasks return to the annotator", skipped).wrap,
-      field("Return skipped tasks after (minutes)", minutes, { hint: "When skipped tasks return after a number of minutes" }).wrap));
+      field("Return skipped tasks after (minutes)", minutes, { hint: "When skipped tasks return after a number of minutes" }).wrap),
+    h("h3", { class: "settings-subhead" }, "Model in the loop"),
+    h("div", { class: "grid-2 model-loop-fields" },
+      field("Retrain every N labels", retrain, { hint: "Train a new model version (then pre-label) after this many new labels; empty = off" }).wrap,
+      field("Active-learning strategy", strategy, { hint: "With routing “active learning”: what to label before the next retrain" }).wrap,
+      field("Random slice share", randomShare, { hint: "Queue positions given to a random draw, 0–0.5, so measured accuracy stays honest" }).wrap,
+      field("Auto-label target precision", precision, { hint: "The confidence threshold must meet this precision (95 % lower bound), 0.5–0.999" }).wrap,
+      field("Verification sample share", verifyShare, { hint: "Share of auto-labeled tasks sent to humans to check, 0–1" }).wrap));
   const inputs = { overlap, routing, gold_ratio: gold, review_policy: policy, review_sample: sample,
-    skipped_return: skipped, skipped_return_minutes: minutes };
+    skipped_return: skipped, skipped_return_minutes: minutes, retrain_every: retrain, al_strategy: strategy,
+    random_share: randomShare, auto_label_precision: precision, verification_share: verifyShare };
   const number = (input, label, { integer = false, min, max }) => {
     const v = Number(input.value);
     if (input.value.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
@@ -86,6 +105,12 @@ export function settingsFieldset(settings = {}) {
         review_sample: number(sample, "Review sample", { min: 0, max: 1 }),
         skipped_return: skipped.value,
         skipped_return_minutes: number(minutes, "Return skipped tasks after", { integer: true, min: 1, max: 43200 }),
+        retrain_every: retrain.value.trim() === "" ? null
+          : number(retrain, "Retrain every N labels", { integer: true, min: 1, max: 1000000 }),
+        al_strategy: strategy.value,
+        random_share: number(randomShare, "Random slice share", { min: 0, max: 0.5 }),
+        auto_label_precision: number(precision, "Auto-label target precision", { min: 0.5, max: 0.999 }),
+        verification_share: number(verifyShare, "Verification sample share", { min: 0, max: 1 }),
       };
     },
     inputFor(fieldPath) {

@@ -105,6 +105,8 @@ export class LabelingPage extends HTMLElement {
     this.helpBtn = el("button", { type: "button", onclick: () => this.toggle(this.help) }, "Shortcuts ", el("kbd", { text: "?" }));
     this.message = el("div", { class: "lw-message", role: "alert", "aria-live": "assertive", hidden: true });
     this.suggestion = el("div", { class: "lw-suggestion", hidden: true });
+    // An auto-labeled task served to a person is a verification check: say so (without the model's label).
+    this.autoNote = el("div", { class: "lw-auto-label", role: "note", hidden: true });
     this.editor = document.createElement("lw-task-editor");
     this.empty = el("div", { class: "lw-empty", hidden: true });
     this.guidelines = el("aside", { class: "lw-panel lw-guidelines", hidden: true, "aria-label": "Guidelines", tabindex: "-1" });
@@ -113,7 +115,7 @@ export class LabelingPage extends HTMLElement {
       this.submitBtn, this.skipBtn, this.backBtn, this.undoBtn, this.redoBtn, this.guideBtn, this.helpBtn);
     this.replaceChildren(
       el("header", { class: "lw-label-header" }, this.titleEl, this.info, this.toolbar),
-      this.message, this.suggestion, this.editor, this.empty, this.guidelines, this.help,
+      this.message, this.autoNote, this.suggestion, this.editor, this.empty, this.guidelines, this.help,
     );
     this.editor.addEventListener("change", () => this.updateButtons());
   }
@@ -253,6 +255,7 @@ export class LabelingPage extends HTMLElement {
     this.phase = "empty";
     this.editor.hidden = true;
     this.suggestion.hidden = true;
+    this.autoNote.hidden = true;
     delete this.dataset.taskId;
     this.info.textContent = `${this.submitted} submitted this session`;
     // replaceChildren() would print a null child as the text "null".
@@ -271,7 +274,18 @@ export class LabelingPage extends HTMLElement {
     return list.length ? list[0] : null;
   }
 
+  showAutoLabel(task) {
+    const auto = task && task.auto_label;
+    this.autoNote.hidden = !auto;
+    if (!auto) return;
+    this.autoNote.replaceChildren(el("span", { class: "badge auto-label-badge", text: "auto-labeled" }),
+      el("span", { text: auto.label
+        ? ` ${auto.model_version} labeled this “${auto.label}” (confidence ${auto.confidence.toFixed(2)}).`
+        : ` A model labeled this task; your answer checks it${auto.verify ? " (verification sample)" : ""}.` }));
+  }
+
   showSuggestion(task) {
+    this.showAutoLabel(task);
     const prediction = this.latestPrediction(task);
     this.suggestion.hidden = !prediction || !!this.current.annotationId;
     if (!prediction) return;

@@ -13,7 +13,7 @@ const SORTS = [
 ];
 const STATUSES = [["", "Any status"], ["unlabeled", "Unlabeled"], ["labeled", "Labeled"],
   ["complete", "Complete"], ["incomplete", "Incomplete"], ["skipped", "Skipped"]];
-const FILTER_KEYS = ["q", "status", "has_predictions", "duplicates", "duplicate_cluster", "label_error", "annotator",
+const FILTER_KEYS = ["q", "status", "has_predictions", "duplicates", "duplicate_cluster", "label_error", "auto_labeled", "annotator",
   "schema_version", "sort", "limit"];
 
 export function preview(data, max = 180) {
@@ -71,6 +71,13 @@ export default async function dataPage(view, ctx) {
   "Find label errors");
   const detectNote = h("small", { class: "hint", role: "status", "aria-live": "polite" });
   const detectJob = h("div", { class: "label-error-job", "aria-live": "polite" });
+  // Auto-labels are a source of their own: a filter, a badge, and (managers) a run button.
+  const autos = select("auto_labeled", [["", "All tasks"], ["true", "Auto-labeled"], ["false", "Not auto-labeled"]],
+    reviewer ? q.get("auto_labeled") || "" : "");
+  const autoRun = h("button", { type: "button", class: "btn small", hidden: !canDo(project, "manager"),
+    title: "Label the unanswered tasks the newest model is confident enough about to meet the project's target "
+      + "precision (a background job)" }, "Auto-label");
+  const autoJob = h("div", { class: "auto-label-job", "aria-live": "polite" });
   const scan = h("button", { type: "button", class: "btn small", hidden: !canDo(project, "manager"),
     title: "Find exact and near-duplicate tasks (a background job)" }, "Scan for duplicates");
   const scanJob = h("div", { class: "duplicate-scan-job", "aria-live": "polite" });
@@ -86,13 +93,16 @@ export default async function dataPage(view, ctx) {
   const limit = select("limit", [["25", "25"], ["50", "50"], ["100", "100"], ["250", "250"]], q.get("limit") || "50");
   const filters = h("form", { class: "filters card", role: "search", "aria-label": "Filter tasks" },
     field("Search", search).wrap, field("Status", status).wrap, field("Predictions", preds).wrap,
-    field("Duplicates", dupes).wrap, field("Label errors", errs).wrap, field("Annotated by", annotator).wrap,
+    field("Duplicates", dupes).wrap, field("Label errors", errs).wrap, field("Auto-labels", autos).wrap,
+    field("Annotated by", annotator).wrap,
     field("Answered under", schemaVersion).wrap, field("Sort", sort).wrap, field("Per page", limit).wrap);
   filters.addEventListener("submit", (e) => { e.preventDefault(); reload(); });
   errs.closest(".field").hidden = !reviewer;
   schemaVersion.closest(".field").hidden = !reviewer;
   errs.closest(".field").append(detect, detectNote, detectJob);
   dupes.closest(".field").append(scan, scanJob);
+  autos.closest(".field").hidden = !reviewer;
+  autos.closest(".field").append(autoRun, autoJob);
 
   const tbody = h("tbody");
   const table = h("table", { class: "table tasks-table" },
@@ -125,6 +135,7 @@ export default async function dataPage(view, ctx) {
     if (dupes.value) p.set("duplicates", dupes.value);
     if (cluster) p.set("duplicate_cluster", cluster);
     if (errs.value) p.set("label_error", errs.value);
+    if (autos.value) p.set("auto_labeled", autos.value);
     if (annotator.value) p.set("annotator", annotator.value);
     if (schemaVersion.value) p.set("schema_version", schemaVersion.value);
     if (sort.value !== "id") p.set("sort", sort.value);
@@ -178,7 +189,7 @@ export default async function dataPage(view, ctx) {
         h("td", { class: "num" }, h("a", { href, "aria-label": `Task ${task.id}` }, String(task.id))),
         h("td", null, task.external_id ?? ""),
         h("td", { class: "preview" }, highlight(preview(task.data), needle), duplicateBadges(task),
-          labelErrorBadge(task)),
+          labelErrorBadge(task), autoLabelBadge(task)),
         h("td", { class: "num" }, String(task.annotation_count)),
         h("td", { class: "num" }, task.confidence == null ? "—" : task.confidence.toFixed(2)),
         h("td", { class: "nowrap" }, formatDate(task.created_at)));
@@ -211,6 +222,36 @@ export default async function dataPage(view, ctx) {
       title: `Likely label error: labeled “${flag.given}”, the model suggests “${flag.suspected}” `
         + `(label quality ${flag.score.toFixed(2)})`,
     }, `label error? → ${flag.suspected}`);
+  }
+
+  function autoLabelBadge(task) {
+    const auto = task.auto_label;
+    if (!auto) return null;
+    return h("span", {
+      class: "badge auto-label-badge", style: { marginLeft: ".4rem", textTransform: "none" },
+      title: `Auto-labeled by ${auto.model_version} (confidence ${auto.confidence.toFixed(2)})`
+        + (auto.verify ? "; in the verification sample humans check" : "") + ". Not a human label.",
+    }, `auto: ${auto.label}${auto.verify ? " · verify" : ""}`);
+  }
+
+  async function autoLabel() {
+    autoRun.disabled = true;
+    try {
+      const queued = await api(`/projects/${project.id}/auto-labels`, { method: "POST", body: {}, signal: ctx.signal });
+      const job = await followJob(queued, autoJob, { title: "Auto-labeling", unit: "steps", signal: ctx.signal });
+      if (job.status !== "succeeded") return;
+      const r = job.result;
+      autoJob.replaceChildren(h("small", { class: "hint", role: "status" }, r.auto_labeled
+        ? `${r.auto_labeled} of ${r.pool} unanswered tasks auto-labeled at confidence ≥ ${r.threshold.toFixed(2)} `
+          + `(target precision ${r.target_precision}); ${r.verification_sample} routed to humans to verify`
+        : `No task auto-labeled: no threshold meets precision ${r.target_precision} on ${r.calibration_tasks} human labels`));
+      autos.value = "true";
+      reload();
+    } catch (error) {
+      if (error.name !== "AbortError") message.replaceChildren(errorBox(error, { title: "Auto-labeling could not run." }));
+    } finally {
+      autoRun.disabled = false;
+    }
   }
 
   async function findLabelErrors() {
@@ -268,9 +309,10 @@ export default async function dataPage(view, ctx) {
 
   const searchLater = debounce(reload, 300);
   search.addEventListener("input", searchLater);
-  for (const el of [status, preds, dupes, errs, annotator, sort, limit]) el.addEventListener("change", reload);
+  for (const el of [status, preds, dupes, errs, autos, annotator, sort, limit]) el.addEventListener("change", reload);
   detect.addEventListener("click", findLabelErrors);
   scan.addEventListener("click", scanDuplicates);
+  autoRun.addEventListener("click", autoLabel);
   next.addEventListener("click", () => {
     if (!nextCursor) return;
     cursors = cursors.slice(0, pageIndex + 1);

@@ -30,6 +30,8 @@ export default async function exportPage(view, ctx) {
     guidelines_version: h("input", { name: "guidelines_version", type: "number", min: 1, placeholder: `1–${project.guidelines_version}` }),
   };
   const accepted = h("input", { type: "checkbox", name: "accepted_only" });
+  // Auto-labels are never mixed into the human labels; asked for, each auto-labeled task carries `auto_label`.
+  const autoLabels = h("input", { type: "checkbox", name: "include_auto_labels" });
   const link = h("a", { class: "btn btn-primary", download: "" }, "Download");
   // A large export runs better as a job: progress, cancel, and the file waits on the server for download.
   const background = h("button", { type: "button", class: "btn", "data-action": "export-job" }, "Export in background");
@@ -38,6 +40,7 @@ export default async function exportPage(view, ctx) {
     const params = new URLSearchParams({ format: format.value, source: source.value });
     for (const [name, input] of Object.entries(inputs)) if (input.value.trim()) params.set(name, input.value.trim());
     if (accepted.checked) params.set("accepted_only", "true");
+    if (autoLabels.checked) params.set("include_auto_labels", "true");
     return params;
   };
   const update = () => {
@@ -48,7 +51,7 @@ export default async function exportPage(view, ctx) {
     try {
       const body = {};
       for (const [name, value] of chosen()) {
-        body[name] = name.endsWith("_version") ? Number(value) : name === "accepted_only" ? value === "true" : value;
+        body[name] = name.endsWith("_version") ? Number(value) : ["accepted_only", "include_auto_labels"].includes(name) ? value === "true" : value;
       }
       const queued = await api(`/projects/${project.id}/exports`, { method: "POST", body, signal: ctx.signal });
       const job = await followJob(queued, jobBox, { title: "Exporting", unit: "tasks", signal: ctx.signal });
@@ -69,6 +72,8 @@ export default async function exportPage(view, ctx) {
       missing.map((f) => `${f.name} (needs ${f.needs})`).join("; "), ".") : null,
     h("div", { class: "row" }, ...Object.entries(inputs).map(([name, input]) => field(name.replace("_", " "), input).wrap)),
     h("label", null, accepted, " only annotations a reviewer accepted"),
+    h("label", null, autoLabels, " include auto-labels (the model's, above the precision threshold: their own ",
+      h("code", null, "auto_label"), " field in JSON and JSONL)"),
     h("div", { class: "row" }, link, background), jobBox);
   form.addEventListener("input", update);
   form.addEventListener("change", update);

@@ -64,6 +64,14 @@ export default async function reviewPage(view, ctx) {
         h("span", { class: "badge label-error-badge", style: { textTransform: "none" } }, "likely label error"),
         ` Labeled “${flag.given}”; the model suggests “${flag.suspected}” (label quality ${flag.score.toFixed(2)}).`));
     }
+    if (task.auto_label) {
+      // A model labeled this task (a source of its own); the human answers here check it.
+      const auto = task.auto_label;
+      section.append(h("p", { class: "auto-label-note", role: "note" },
+        h("span", { class: "badge auto-label-badge", style: { textTransform: "none" } }, "auto-labeled"),
+        ` ${auto.model_version} labeled it “${auto.label}” (confidence ${auto.confidence.toFixed(2)})`,
+        auto.verify ? "; it is in the verification sample." : "."));
+    }
     if (!hasEditor) section.append(dataList(task));
     const list = h("div", { class: "review-cards" });
     section.append(list);

@@ -1,0 +1,92 @@
+"""Automated labeling through the API: a run auto-labels the confident unanswered tasks as a source of their
+own, routes a verification sample to humans first (blind to the model's label), reports the precision those
+answers achieve, and exports with or without the auto-labels."""
+
+import json
+import time
+
+from sqlalchemy import select
+
+from labelwise.core.assist import training
+from labelwise.core.labeling import annotations
+from labelwise.store.models import Task
+from tests.factories import add_member, add_tasks, make_project, make_user
+
+POSITIVE = ["great", "lovely", "superb", "wonderful", "excellent"]
+NEGATIVE = ["awful", "broken", "terrible", "horrid", "useless"]
+
+
+def wait(client, caller, job_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(f"/api/v1/jobs/{job_id}", headers=caller.headers).json()
+        if job["status"] in ("succeeded", "failed", "cancelled") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.05)
+
+
+def _project(session):
+    owner = make_user(session, "owner")
+    project = make_project(session, owner.user)
+    project.settings = {**project.settings, "verification_share": 0.1}
+    session.commit()
+    rows = [{"text": f"{words[i % 5]} {words[(i + 2) % 5]} item {i}"} for i in range(80)
+            for words in (POSITIVE, NEGATIVE)]
+    add_tasks(session, owner.user, project, rows)
+    tasks = list(session.scalars(select(Task).where(Task.project_id == project.id).order_by(Task.id)))
+    for task in tasks[:100]:
+        label = "positive" if task.data["text"].split()[0] in POSITIVE else "negative"
+        annotations.submit(session, owner.user, task.id, result={"sentiment": label})
+    training.train(session, owner.user, project.id)
+    return owner, project, tasks
+
+
+def test_auto_labels_are_their_own_source_verified_by_humans_and_exported_on_request(client, session):
+    owner, project, tasks = _project(session)
+    queued = client.post(f"/api/v1/projects/{project.id}/auto-labels", json={}, headers=owner.headers)
+    assert queued.status_code == 202 and queued.json()["kind"] == "autolabel", queued.text
+    job = wait(client, owner, queued.json()["id"])
+    assert job["status"] == "succeeded", job["error"]
+    result = job["result"]
+    assert result["pool"] == 60 and result["auto_labeled"] > 30 and result["target_precision"] == 0.95
+    assert result["calibration_lower_bound"] >= 0.95 and result["verification_sample"] >= 1
+    url = f"/api/v1/projects/{project.id}/tasks"
+    auto = client.get(url, params={"auto_labeled": "true", "limit": 1000}, headers=owner.headers).json()["items"]
+    assert len(auto) == result["auto_labeled"]
+    assert all(t["auto_label"]["label"] in ("positive", "negative") and t["annotation_count"] == 0 for t in auto)
+    assert all(t["consensus"] is None for t in auto)  # never mixed into the human labels
+    human = client.get(url, params={"auto_labeled": "false", "limit": 1000}, headers=owner.headers).json()["items"]
+    assert len(human) + len(auto) == 160 and all(t["auto_label"] is None for t in human)
+
+    annotator = make_user(session, "ann")
+    add_member(session, owner.user, project, annotator.user)
+    assert client.get(url, params={"auto_labeled": "true"}, headers=annotator.headers).status_code == 422
+    served = client.get(f"/api/v1/projects/{project.id}/next", headers=annotator.headers).json()["task"]
+    assert served["auto_label"]["verify"] is True and served["auto_label"]["label"] is None  # checked blind
+    truth = "positive" if served["data"]["text"].split()[0] in POSITIVE else "negative"
+    answer = client.post(f"/api/v1/tasks/{served['id']}/annotations", json={"result": {"sentiment": truth}},
+                         headers=annotator.headers)
+    assert answer.status_code == 201, answer.text
+    summary = client.get(f"/api/v1/projects/{project.id}/auto-labels", headers=owner.headers).json()
+    assert summary["auto_labeled"] == result["auto_labeled"]
+    assert summary["verified"]["checked"] == 1 and summary["verified"]["correct"] == 1
+    assert summary["last_run"]["threshold"] == result["threshold"]
+
+    export = f"/api/v1/projects/{project.id}/export"
+    plain = [json.loads(line) for line in client.get(export, headers=owner.headers).text.splitlines()]
+    assert not any("auto_label" in r for r in plain)
+    withauto = [json.loads(line) for line in client.get(export, params={"include_auto_labels": "true"},
+                                                        headers=owner.headers).text.splitlines()]
+    assert sum("auto_label" in r for r in withauto) == result["auto_labeled"]
+    labeled = client.get(export, params={"include_auto_labels": "true", "only_labeled": "true"}, headers=owner.headers)
+    assert len(labeled.text.splitlines()) == 101 + result["auto_labeled"] - 1  # human-labeled plus auto-labeled
+
+
+def test_a_project_without_a_model_or_labels_is_refused_when_queued(client, session):
+    owner = make_user(session, "owner")
+    project = make_project(session, owner.user)
+    add_tasks(session, owner.user, project, [{"text": "a"}])
+    response = client.post(f"/api/v1/projects/{project.id}/auto-labels", json={}, headers=owner.headers)
+    assert response.status_code == 404 and "train one first" in response.text
+    bad = client.post(f"/api/v1/projects/{project.id}/auto-labels", json={"control": "nope"}, headers=owner.headers)
+    assert bad.status_code == 422 and bad.json()["field"] == "control"
