@@ -130,3 +130,25 @@ def test_the_ocr_job_reads_a_pdf_given_by_url(client, session, pdf_server):
         time.sleep(0.05)
     assert (done["result"]["predicted"], done["result"]["pages"], done["result"]["regions"]) == (1, 3, 9)
     assert hits == ["/files/invoice.pdf"]
+
+
+def test_an_unreadable_image_is_named_in_the_ocr_job_and_the_others_go_on(client, session, pdf_server):
+    import time
+
+    pytest.importorskip("rapidocr", reason="the ocr extra is not installed")
+    base, _ = pdf_server
+    owner = make_user(session, "owner")
+    schema = {"objects": {"page": {"type": "image"}},
+              "controls": {"bbox": {"type": "boxes", "object": "page", "labels": ["Text"]}}}
+    project = make_project(session, owner.user, schema=schema, name="Bad scans")
+    add_tasks(session, owner.user, project, [{"data": {"page": f"{base}/files/note.pdf"}},
+                                             {"data": {"page": f"{base}/files/gone.png"}}])
+    job = client.post(f"/api/v1/projects/{project.id}/ocr", json={}, headers=owner.headers).json()
+    deadline = time.monotonic() + 30
+    while (done := client.get(f"/api/v1/jobs/{job['id']}", headers=owner.headers).json())["status"] != "succeeded":
+        assert done["status"] in ("queued", "running") and time.monotonic() < deadline, done
+        time.sleep(0.05)
+    first, second = done["result"]["failed"]
+    assert done["result"]["predicted"] == 0 and done["result"]["tasks"] == 2
+    assert "the image could not be read" in first["error"]
+    assert "gone.png" in second["error"] and "404" in second["error"]

@@ -107,6 +107,9 @@ def run_ocr(ctx: JobContext) -> dict[str, Any]:
         except Invalid as exc:  # one unreadable file does not stop the others; the summary names it
             failed.append({"task": row.id, "error": exc.message})
             found, pages = [], 0
+        except (OSError, ValueError) as exc:  # Pillow: not an image, truncated, too many pixels
+            failed.append({"task": row.id, "error": f"the image could not be read: {exc}"})
+            found, pages = [], 0
         pages_read += pages
         if found:
             result, score = to_result(found, chosen, level=level)
