@@ -90,6 +90,14 @@ export class PointcloudViewer {
       new THREE.PointsMaterial({ size: POINT_SIZE, sizeAttenuation: false, vertexColors: true }));
     this.cloud.frustumCulled = false;
     this.pointsScene.add(this.cloud);
+    // The side and front views show a slab around one cuboid: they draw only the points near it, copied
+    // out when the cuboid moves away from the copied patch (keyboard nudges make them follow each step).
+    this.nearScene = new THREE.Scene();
+    this.nearScene.background = this.pointsScene.background;
+    this.nearCloud = new THREE.Points(new THREE.BufferGeometry(), this.cloud.material);
+    this.nearCloud.frustumCulled = false;
+    this.nearScene.add(this.nearCloud);
+    this.near = null;
     this.overlay = new THREE.Scene();
     this.boxes = new THREE.Group();
     this.overlay.add(this.boxes);
@@ -348,6 +356,7 @@ export class PointcloudViewer {
     const forward = new THREE.Vector3(Math.cos(yaw), Math.sin(yaw), 0), left = new THREE.Vector3(-Math.sin(yaw), Math.cos(yaw), 0);
     const span = 1.6 * Math.max(box.length, box.width, box.height);
     const back = 50;
+    this._nearPoints(centre, Math.max(box.length, box.width, box.height));
     this._ortho(this.side, layout.side, span);
     this.side.position.copy(centre).addScaledVector(left, -back);
     this.side.near = back - box.width / 2 - SLAB; this.side.far = back + box.width / 2 + SLAB;
@@ -359,6 +368,29 @@ export class PointcloudViewer {
     this.front.lookAt(centre);
     this.front.updateProjectionMatrix();
     return layout;
+  }
+
+  _nearPoints(centre, size) {
+    if (!this.points) return;
+    const reach = 1.2 * size + SLAB + 1;
+    const near = this.near;
+    if (near && near.version === this.pointsVersion && near.reach >= reach
+        && Math.abs(near.x - centre.x) <= near.reach - reach && Math.abs(near.y - centre.y) <= near.reach - reach) return;
+    const points = this.points, colors = this.cloud.geometry.getAttribute("color").array;
+    const patch = reach + 3; // copied a little wider, so small moves reuse it
+    const keptPoints = [], keptColors = [];
+    for (let i = 0, j = 0; i < points.length; i += 4, j += 3) {
+      if (Math.abs(points[i] - centre.x) <= patch && Math.abs(points[i + 1] - centre.y) <= patch) {
+        keptPoints.push(points[i], points[i + 1], points[i + 2], points[i + 3]);
+        keptColors.push(colors[j], colors[j + 1], colors[j + 2]);
+      }
+    }
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute("position", new THREE.InterleavedBufferAttribute(new THREE.InterleavedBuffer(new Float32Array(keptPoints), 4), 3, 0));
+    geometry.setAttribute("color", new THREE.BufferAttribute(new Uint8Array(keptColors), 3, true));
+    this.nearCloud.geometry.dispose();
+    this.nearCloud.geometry = geometry;
+    this.near = { version: this.pointsVersion, x: centre.x, y: centre.y, reach: patch, serial: (near?.serial || 0) + 1 };
   }
 
   _ortho(camera, rect, span) {
@@ -378,14 +410,15 @@ export class PointcloudViewer {
       if (r.w < 1 || r.h < 1) continue;
       camera.updateMatrixWorld();
       const target = this._target(view, r);
-      const key = `${this.pointsVersion}|${camera.matrixWorld.elements.join()}|${camera.projectionMatrix.elements.join()}`;
+      const slab = (view === "side" || view === "front") && this.near;
+      const key = `${this.pointsVersion}|${slab ? this.near.serial : ""}|${camera.matrixWorld.elements.join()}|${camera.projectionMatrix.elements.join()}`;
       if (target.key !== key) {
         target.key = key;
         r3.setRenderTarget(target.rt);
         r3.setViewport(0, 0, r.w, r.h);
         r3.setScissor(0, 0, r.w, r.h);
         r3.clear();
-        r3.render(this.pointsScene, camera);
+        r3.render(slab ? this.nearScene : this.pointsScene, camera);
         r3.setRenderTarget(null);
       }
       // WebGL's viewport origin is the bottom-left corner
