@@ -120,6 +120,10 @@ class _Unsized(ValueError):
     """Percentages without a size to turn them into pixels."""
 
 
+class _Unlabeled(Exception):
+    """A region without a label (Label Studio keeps regions whose labels were all removed)."""
+
+
 def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *, where: str,
                unsized: list[dict] | None = None) -> dict[str, Any]:
     """Our result from Label Studio result items; raise `Invalid` naming `where` and the item. With a list as
@@ -148,6 +152,11 @@ def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *
             raise Invalid(f"{here}: 'value' must be an object", field=f"{here}.value")
         try:
             _merge(result, name, spec, schema, data, item, value, keypoint_groups)
+        except _Unlabeled:
+            if unsized is None:
+                raise Invalid(f"{here}: a {item['type']} region with no label, which control '{name}' cannot hold",
+                              field=here) from None
+            unsized.append(dict(item))  # a region Label Studio let stay unlabeled: kept as written
         except _Unsized:
             if unsized is None:
                 raise Invalid(f"{here}: a {item['type']} item without original_width/original_height, and the "
@@ -307,7 +316,7 @@ def _labels(value: Mapping) -> str:
                 "hypertextlabels"):
         if value.get(key):
             return value[key][0]
-    raise KeyError("labels")
+    raise _Unlabeled()
 
 
 def _region(kind: str, object_type: str, item: Mapping, value: Mapping, data_value: Any) -> dict:

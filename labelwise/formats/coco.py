@@ -15,22 +15,32 @@ COCO groups nothing per image (pycocotools holds the whole file the same way).
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
 import ijson
 
 from labelwise.errors import Invalid
-from labelwise.schema import LabelSchema, rle
 from labelwise.formats._images import (
-    REGION_KINDS, box_corners, controls_on, enclosing, image_file_name, image_info, image_object, label_names,
-    polygon_area, tidy,
+    REGION_KINDS,
+    box_corners,
+    controls_on,
+    enclosing,
+    image_file_name,
+    image_info,
+    image_object,
+    label_names,
+    polygon_area,
+    tidy,
 )
 from labelwise.formats.labels import Source, final_results, import_row
 from labelwise.formats.rows import Row
+from labelwise.schema import LabelSchema, rle
 
 __all__ = ["NAME", "EXTENSIONS", "write", "read"]
 
@@ -212,6 +222,20 @@ def _targets(schema: LabelSchema | None, image: str | None) -> tuple[str, dict[s
 
 
 def _load(fp: IO[bytes], name: str) -> dict[str, Any]:
+    """The top-level keys of a COCO JSON file, or of the one JSON file in a zip (Label Studio's COCO export
+    is a zip of `result.json` and an `images/` folder)."""
+    if fp.seekable() and fp.read(4) == b"PK\x03\x04":
+        fp.seek(0)
+        try:
+            with zipfile.ZipFile(fp) as archive:
+                found = [n for n in archive.namelist() if n.lower().endswith(".json") and not n.startswith("__MACOSX")]
+                if len(found) != 1:
+                    raise Invalid(f"{name}: a COCO zip holds one .json file (found {len(found)})", field="file")
+                return _load(io.BytesIO(archive.read(found[0])), f"{name}: {found[0]}")
+        except zipfile.BadZipFile:
+            raise Invalid(f"{name}: not a readable zip", field="file") from None
+    if fp.seekable():
+        fp.seek(0)
     top: dict[str, Any] = {}
     try:
         for key, value in ijson.kvitems(fp, "", use_float=True):

@@ -17,6 +17,7 @@ object's value becomes `{"src", "width", "height"}` when its regions carry `orig
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -82,9 +83,7 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
         meta["labelwise"] = ours
     task: dict[str, Any] = {"id": record.get("id"), "data": data, "meta": meta, "annotations": []}
     for annotation in record.get("annotations") or ():
-        entry = {
-            "id": annotation.get("id"),
-            "completed_by": {"username": annotation.get("user")},
+        entry = {"id": annotation.get("id"), **_author(annotation.get("user")),
             "result": _restore(kept, f"a:{annotation.get('user')}",
                                to_items(schema, full_data, annotation.get("result") or {}))
                       + list(unsized.get(f"a:{annotation.get('user')}", ())),
@@ -182,7 +181,7 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
         here = f"{where}.annotations[{index}]"
         left: list[dict] = []
         out: dict[str, Any] = {"result": from_items(schema, data, _items(entry, here), where=here, unsized=left)}
-        user = _user(entry.get("completed_by"))
+        user = _user(entry.get("completed_by")) or _user(entry.get("created_username"))
         if left:
             unsized[f"a:{user}"] = left
         if user is not None:
@@ -246,10 +245,23 @@ def _items(entry: Mapping, where: str = "") -> list:
     return items
 
 
+def _author(name: Any) -> dict[str, Any]:
+    """Who made an annotation, as Label Studio's import takes it: `completed_by` with an email (it refuses one
+    without); a name that is not an email goes in `created_username` (Label Studio then credits the
+    importing user; our import reads the name back)."""
+    if isinstance(name, str) and "@" in name:
+        return {"completed_by": {"email": name, "username": name}}
+    return {"created_username": name}
+
+
 def _user(completed_by: Any) -> str | None:
+    """A user's name from `completed_by` (an object, an id) or `created_username` ("email, id" in Label Studio)."""
     if isinstance(completed_by, Mapping):
         value = completed_by.get("username") or completed_by.get("email") or completed_by.get("id")
         return None if value is None else str(value)
+    if isinstance(completed_by, str):
+        match = re.fullmatch(r"\s*(.*?\S),\s*\d+\s*", completed_by)
+        return match.group(1) if match else completed_by.strip() or None
     return None if completed_by is None else str(completed_by)
 
 

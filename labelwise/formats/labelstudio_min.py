@@ -133,6 +133,8 @@ def _items(schema: LabelSchema, from_name: str, control: str, answer: Any, line:
 
 def _short_value(kind: str, answer: Any) -> dict:
     key = {"text": "text", "ranking": "ranker"}.get(kind, kind)
+    if isinstance(answer, list) and len(answer) == 1 and isinstance(answer[0], Mapping) and key in answer[0]:
+        answer = answer[0]  # Label Studio 1.23 writes e.g. a rating as [{"rating": 3}]
     if isinstance(answer, Mapping) and key in answer:
         return dict(answer)
     if kind == "choices":

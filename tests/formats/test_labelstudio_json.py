@@ -162,7 +162,7 @@ def test_a_label_studio_export_imports():
     ('[{"data": {}}, {"data": {}, "annotations": [{"result": [{"type": "choices", "from_name": "nope", '
      '"value": {"choices": ["x"]}}]}]}]', "task 2.annotations[0].result[0]: from_name 'nope'"),
     ('[{"data": {}, "annotations": [{"result": [{"type": "rectanglelabels", "from_name": "boxes", '
-     '"original_width": 10, "original_height": 10, "value": {"x": 1, "y": 1, "width": 1, "height": 1}}]}]}]',
+     '"original_width": 10, "original_height": 10, "value": {"y": 1, "width": 1, "height": 1, "rectanglelabels": ["a"]}}]}]}]',
      "task 1.annotations[0].result[0]: a rectanglelabels item that does not fit"),
     ('[{"data": {}}, {"data": ', "task 2: not valid JSON"),
     ('[{"nodata": 1}]', "task 1: a Label Studio task is an object with a 'data' object"),
@@ -173,3 +173,16 @@ def test_bad_exports_name_the_task_and_item(text, words):
     with pytest.raises(Invalid) as error:
         list(ls.read(io.BytesIO(text.encode()), schema=SCHEMA, name="export.json"))
     assert words in error.value.message and error.value.message.startswith("export.json")
+
+
+def test_a_region_left_without_a_label_is_kept_as_written_and_written_back():
+    item = {"id": "r1", "type": "rectanglelabels", "from_name": "boxes", "to_name": "photo", "original_width": 10,
+            "original_height": 10, "value": {"x": 1, "y": 1, "width": 1, "height": 1, "rectanglelabels": []}}
+    text = json.dumps([{"data": {"photo": "a.png"}, "annotations": [{"completed_by": {"email": "a@x.org"},
+                                                                     "result": [item]}]}])
+    [row] = list(ls.read(io.BytesIO(text.encode()), schema=SCHEMA))
+    assert row.value["annotations"][0]["result"] == {} and row.value["annotations"][0]["user"] == "a@x.org"
+    record_ = {"id": 1, "data": row.value["data"], "meta": row.value["meta"],
+               "annotations": [{"user": "a@x.org", "result": {}}]}
+    [written] = ls.to_task(record_, schema=SCHEMA)["annotations"]
+    assert written["result"] == [item] and written["completed_by"] == {"email": "a@x.org", "username": "a@x.org"}

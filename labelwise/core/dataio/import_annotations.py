@@ -23,6 +23,7 @@ from labelwise.store.models import Annotation, AnnotationRevision, Assignment, M
 STATUSES = ("submitted", "skipped")
 MAX_LEAD_TIME_MS = 7 * 24 * 3600 * 1000
 MAX_UNKNOWN_LISTED = 20
+_BY_AUTHOR_META = ("labelstudio_items", "labelstudio_unsized")  # task meta kept per author by the LS reader
 
 
 def parse(schema: LabelSchema, data: dict, raw: Any, line: int, *,
@@ -141,6 +142,27 @@ class Tally:
         return {"annotations": self.stored, "annotations_by_importer": self.by_importer,
                 "annotations_as_predictions": self.as_predictions,
                 "unknown_users": tuple(sorted(self.unknown)[:MAX_UNKNOWN_LISTED])}
+
+    def attribute(self, session: Session, batch: list) -> None:
+        """Before the tasks are written: the first annotation of a task naming no member is stored as the
+        importer's, so what a format kept in task meta under its author's name (Label Studio's
+        `labelstudio_items` and `labelstudio_unsized`, keyed `a:<name>`) follows it to the importer's name."""
+        self._learn(session, {a["user"] for p in batch for a in p.annotations if a["user"]})
+        for p in batch:
+            meta = p.task.get("meta")
+            if not isinstance(meta, dict) or not any(key in meta for key in _BY_AUTHOR_META):
+                continue
+            names = [a["user"] for a in p.annotations]
+            if self.importer.username in names:
+                continue
+            old = next((name for name in names if not name or name not in self._members), False)
+            if old is False:
+                continue
+            before, after = f"a:{old}", f"a:{self.importer.username}"
+            p.task["meta"] = {**meta, **{
+                key: {(after + k[len(before):] if k == before or k.startswith(before + "|") else k): v
+                      for k, v in meta[key].items()}
+                for key in _BY_AUTHOR_META if isinstance(meta.get(key), dict)}}
 
     def _learn(self, session: Session, names: set[str]) -> None:
         new = names - self._looked_up

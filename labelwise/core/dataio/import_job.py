@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labelwise.core.platform import jobs
-from labelwise.errors import LabelwiseError
 from labelwise.core.dataio.import_files import import_file
+from labelwise.core.platform import jobs
 from labelwise.core.platform.job_runner import Cancelled, JobContext
-from labelwise.store.models import Job, User
+from labelwise.errors import LabelwiseError
 from labelwise.storage.base import make_key
+from labelwise.store.models import Job, User
 
 UPLOAD_EXT = "upload"
 

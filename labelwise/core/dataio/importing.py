@@ -100,6 +100,7 @@ def import_tasks(
 
     def write(pending: list[_Pending]) -> None:
         kept = gate.filter(session, pending)
+        tally.attribute(session, kept)
         _flush(session, project_id, kept, totals, now, user)
         gate.store(session, kept)
         tally.store(session, kept, now)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +22,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from labelwise.core.accounts import users
 from labelwise.core.dataio.import_files import import_file
 from labelwise.core.dataio.importing import ImportSummary
-from labelwise.core.accounts import users
 from labelwise.core.projects.projects import create_project, set_member
 from labelwise.errors import Invalid, LabelwiseError
 from labelwise.formats import labelstudio_config
@@ -69,8 +70,7 @@ def _pull_project(session: Session, importer: User, http: httpx.Client, source: 
                              description=source.get("description") or "",
                              guidelines=source.get("expert_instruction") or "")
     item.project_id = project.id
-    tasks = _get(http, f"/api/projects/{source['id']}/export", params={"exportType": "JSON",
-                                                                        "download_all_tasks": "true"})
+    tasks = _export(http, source["id"])
     if not isinstance(tasks, list):
         raise Invalid(f"Label Studio project {source['id']}: its export is not a list of tasks")
     authors = set()
@@ -99,6 +99,32 @@ def _user(session: Session, name: str) -> User:
     if existing is not None:
         return existing
     return users.create_user(session, username=name, password=secrets.token_urlsafe(24), email=name if "@" in name else None)
+
+
+def _export(http: httpx.Client, project: int) -> Any:
+    """The project's full JSON export: a snapshot (`POST /exports`, predictions and drafts written out in
+    full), or the plain export (predictions as ids) from a Label Studio without snapshots."""
+    try:
+        made = http.post(f"/api/projects/{project}/exports", json={"task_filter_options": {}})
+    except httpx.HTTPError as exc:
+        raise Invalid(f"Label Studio at {http.base_url} cannot be reached ({exc})", field="url") from None
+    if made.status_code in (404, 405, 501):
+        return _get(http, f"/api/projects/{project}/export", params={"exportType": "JSON", "download_all_tasks": "true"})
+    if made.status_code in (401, 403):
+        raise Invalid(f"Label Studio refused the token ({made.status_code}) for its exports", field="token")
+    if made.status_code not in (200, 201):
+        raise Invalid(f"Label Studio answered {made.status_code} when asked for a snapshot of project {project}",
+                      field="url")
+    snapshot = made.json()
+    deadline = time.monotonic() + 3600
+    while snapshot.get("status") not in ("completed", "failed"):
+        if time.monotonic() > deadline:
+            raise Invalid(f"Label Studio's snapshot of project {project} did not finish in an hour", field="url")
+        time.sleep(0.2)
+        snapshot = _get(http, f"/api/projects/{project}/exports/{snapshot['id']}")
+    if snapshot["status"] == "failed":
+        raise Invalid(f"Label Studio could not export project {project} (its snapshot failed)", field="url")
+    return _get(http, f"/api/projects/{project}/exports/{snapshot['id']}/download", params={"exportType": "JSON"})
 
 
 def _all(http: httpx.Client, path: str) -> Iterator[dict]:

@@ -1,0 +1,86 @@
+"""A real Label Studio (pinned, from PyPI, in its own cached virtualenv; see tests/peers/labelstudio.py):
+projects from a representative subset of its own templates, annotated, drafted and predicted through its
+API, every export format it offers imported into labelwise, exported back as Label Studio JSON, imported
+into Label Studio again and compared there; then `labelwise import-labelstudio` of the whole server.
+benchmarks/labelstudio_roundtrip.py runs all the templates (the table in docs/labelstudio.md).
+Skips with the reason when Label Studio cannot be installed or started.
+"""
+
+import sys
+import time
+
+import pytest
+from sqlalchemy import select
+
+from labelwise.store.models import Annotation, Prediction, Project, Task
+from tests.factories import make_user
+from tests.peers import labelstudio as ls
+
+pytestmark = pytest.mark.peers
+
+# One of each kind of control, as far as its samples go: text spans, boxes, key points, polygons, choices,
+# text areas, ratings, taxonomy, ranker, time series, paragraphs, video regions, HyperText.
+SUBSET = [
+    "computer-vision/object-detection-with-bounding-boxes",
+    "computer-vision/keypoints",
+    "computer-vision/semantic-segmentation-with-polygons",
+    "natural-language-processing/relation-extraction",
+    "natural-language-processing/text-classification",
+    "natural-language-processing/taxonomy",
+    "generative-ai/llm-ranker",
+    "audio-speech-processing/speech-transcription",
+    "time-series-analysis/signal-quality",
+    "conversational-ai/intent-classification-and-slot-filling",
+    "videos/video-object-tracking",
+    "structured-data-parsing/html-entity-recognition",
+]
+# What must come through unchanged (field by field) in the subset; anything else is reported, not failed.
+MUST = {"JSON", "JSON_MIN", "CSV", "TSV"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    try:
+        started = time.monotonic()
+        rows = {row["template"]: row for row in ls.templates()}
+        running = ls.start()
+    except ls.Unavailable as exc:
+        pytest.skip(str(exc))
+    print(f"\nLabel Studio {ls.VERSION} ready in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    running.rows = rows
+    yield running
+    running.stop()
+
+
+def test_label_studio_templates_go_through_labelwise_and_back(client, session, server):
+    owner = make_user(session, "owner", admin=True)
+    lost = {}
+    for index, template in enumerate(SUBSET):
+        filled = ls.fill(server, server.rows[template], f"{index} {template.rsplit('/', 1)[-1]}")
+        assert {"JSON", "JSON_MIN", "CSV", "TSV"} <= set(filled.exports), template
+        cells = ls.through_labelwise(client, owner.headers, server, filled)
+        print(f"{template}: " + " ".join(f"{k}={ls.pretty(v)}" for k, v in cells.items()), file=sys.stderr)
+        for fmt, cell in cells.items():
+            if fmt in MUST and cell["status"] != "same":
+                lost[f"{template} {fmt}"] = cell
+    assert lost == {}
+
+
+def test_import_labelstudio_pulls_the_whole_server(session, server):
+    from labelwise.core.dataio.labelstudio_pull import pull
+
+    row = server.rows["natural-language-processing/relation-extraction"]
+    for index in range(2):
+        ls.fill(server, row, f"pull {index}")
+    owner = make_user(session, "importer", admin=True)
+    pulled = pull(session, owner.user, server.url, ls.TOKEN)
+    assert [p.error for p in pulled] == [None] * len(pulled) and len(pulled) >= 2
+    for item in pulled:
+        assert session.get(Project, item.project_id) is not None
+        tasks = session.scalars(select(Task.id).where(Task.project_id == item.project_id)).all()
+        assert len(tasks) == item.summary.imported >= 1
+    last = pulled[-1]
+    annotation = session.scalars(select(Annotation).where(Annotation.project_id == last.project_id)).one()
+    assert annotation.lead_time_ms == 12500 and annotation.result
+    versions = set(session.scalars(select(Prediction.model_version).where(Prediction.project_id == last.project_id)))
+    assert "sample-1" in versions  # the snapshot export: predictions in full, not ids
