@@ -35,7 +35,7 @@ def test_a_mask_painted_on_a_slice_reads_back_exactly(page, web_server, web_sess
         viewer.el.addEventListener('lw-slice-shown', () => resolve(performance.now() - start), {{ once: true }});
         document.dispatchEvent(new KeyboardEvent('keydown', {{ key: 'PageDown', bubbles: true }}));
     }})""")
-    assert elapsed < 1000, elapsed  # the benchmark measures the 100 ms target on a 512x512 series
+    assert elapsed < 5000, elapsed  # a loose bound under a loaded CI; benchmarks/dicom_volume.py measures 100 ms
     expect(page.locator(".lw-dicom-viewer .lw-page")).to_have_text("axial 6 / 8")
     page.mouse.move(*_centre(page))
     page.mouse.wheel(0, 120)
