@@ -25,9 +25,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from labelwise.assist import ocr  # noqa: E402
-from labelwise.storage import pdf  # noqa: E402
-from tests.pdf_helpers import make_pdf  # noqa: E402
+from labelwise.assist import ocr
+from labelwise.storage import pdf
+from tests.pdf_helpers import make_pdf
 
 OUT = Path(__file__).resolve().parent / "results" / "ocr_pages.json"
 
