@@ -70,6 +70,8 @@ def next_out(session: Session, user: User, served: queue.Served) -> dict[str, An
                 "meta": task.meta, "content_hash": task.content_hash, **blind_fields(0), "batch_id": task.batch_id,
                 "created_at": task.created_at, "duplicate_of": [], "label_error": None, "annotations": [],
                 "predictions": predictions, "gold": None}
+        auto = session.get(AutoLabel, task.id)  # a verification check: say so, not what the model said
+        body["auto_label"] = auto_label_out(auto, blind=True).model_dump(mode="json") if auto is not None else None
         return {"task": body, "lease_expires_at": served.assignment.expires_at}
     view = describe_task(session, user, task, served.config.settings, served.role, unanswered=served.fresh)
     return NextTaskOut(task=task_detail(view), lease_expires_at=served.assignment.expires_at).model_dump(mode="json")
