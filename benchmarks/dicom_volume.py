@@ -1,7 +1,7 @@
 """Benchmark of medical volumes: a 300-slice 512x512 CT series imported, and slices shown after key presses.
 
-Writes a synthetic CT series here with pydicom (a body ellipse, organs, spine and lungs in HU; one
-file per slice, zipped), starts labelwise in its own process on a temporary SQLite database, and
+Writes the demo's synthetic CT series here with pydicom (`core.dataio.ct_demo`: a body ellipse, liver,
+lungs and spine in HU; one file per slice, zipped), starts labelwise in its own process on a temporary SQLite database, and
 times the import (POST media?format=dicom: unzip, read, sort, de-identify, store). Then Debian's
 Chromium opens the labeling page and, in the page, times a key press (a capturing keydown listener)
 to the slice on screen (the viewer's `lw-slice-shown` event plus one animation frame): PageDown
@@ -25,8 +25,6 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -35,6 +33,7 @@ from labeling_latency import CHROMIUM, PASSWORD, percentile, serve, summary  # n
 
 from labelwise.app import create_app  # noqa: E402
 from labelwise.core.accounts import users  # noqa: E402
+from labelwise.core.dataio import ct_demo  # noqa: E402
 from labelwise.core.projects import projects  # noqa: E402
 from labelwise.schema.templates import TEMPLATES  # noqa: E402
 from labelwise.settings import Settings  # noqa: E402
@@ -58,44 +57,11 @@ JUMP = """(index) => new Promise((resolve) => {
 
 
 def ct_series(slices: int, size: int) -> bytes:
-    """A zipped CT series: one DICOM file per axial slice, 0.7 mm pixels, 1.25 mm apart."""
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
-
-    y, x = np.mgrid[:size, :size] / size
-    body = ((x - 0.5) / 0.42) ** 2 + ((y - 0.5) / 0.34) ** 2 < 1
-    spine = (x - 0.5) ** 2 + (y - 0.72) ** 2 < 0.04 ** 2
-    study, series, frame = generate_uid(), generate_uid(), generate_uid()
+    """The demo's synthetic CT (`core.dataio.ct_demo`) at full size, one file per slice, zipped."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for z in range(slices):
-            t = z / slices
-            lungs = (((x - 0.33) / 0.12) ** 2 + ((y - 0.45) / 0.2) ** 2 < 1) | (
-                ((x - 0.67) / 0.12) ** 2 + ((y - 0.45) / 0.2) ** 2 < 1)
-            liver = ((x - 0.4) / (0.15 + 0.05 * t)) ** 2 + ((y - 0.5) / 0.12) ** 2 < 1
-            hu = np.full((size, size), -1000, np.int16)
-            hu[body] = 30
-            hu[body & (lungs if t > 0.5 else liver)] = -800 if t > 0.5 else 60
-            hu[spine] = 700
-            meta = FileMetaDataset()
-            meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = CTImageStorage, generate_uid()
-            meta.TransferSyntaxUID = ExplicitVRLittleEndian
-            ds = Dataset()
-            ds.file_meta = meta
-            ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
-            ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
-            ds.PatientName, ds.PatientID, ds.Modality = "Bench^Patient", "BENCH-1", "CT"
-            ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-            ds.ImagePositionPatient = [-180.0, -180.0, -200.0 + 1.25 * z]
-            ds.PixelSpacing, ds.SliceThickness = [0.7, 0.7], 1.25
-            ds.Rows = ds.Columns = size
-            ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-            ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-            ds.RescaleIntercept, ds.RescaleSlope = 0, 1
-            ds.PixelData = hu.tobytes()
-            data = io.BytesIO()
-            ds.save_as(data, enforce_file_format=True)
-            archive.writestr(f"series/IM{z:04d}", data.getvalue())
+        for name, data in ct_demo.ct_slices(slices, size):
+            archive.writestr(name, data)
     return out.getvalue()
 
 

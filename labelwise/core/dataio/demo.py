@@ -3,7 +3,9 @@
 Besides the spam/ham project, two chat projects start from the "LLM chat evaluation" and
 "Preference (RLHF)" templates, with conversations imported through the chat format. Given the media
 storage, a LIDAR project starts from the "lidar_cuboids" template with a synthetic five-frame sequence
-made here (`core.dataio.lidar_demo`: a ground plane and boxes with known poses, 120k points a frame).
+made here (`core.dataio.lidar_demo`: a ground plane and boxes with known poses, 120k points a frame),
+and a CT project from the "ct_segmentation" template with a synthetic series (`core.dataio.ct_demo`),
+imported and de-identified like an uploaded one.
 """
 
 import tempfile
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labelwise.core.accounts import users
-from labelwise.core.dataio import importing, lidar_demo, media_import
+from labelwise.core.dataio import ct_demo, import_volumes, importing, lidar_demo, media_import
 from labelwise.core.media.media import MediaLimits
 from labelwise.core.projects import projects
 from labelwise.formats import chat, jsonl
@@ -34,6 +36,8 @@ CHAT_DEMOS = {
 LIDAR_DEMO = "LIDAR sweeps: 3D cuboids (synthetic)"
 LIDAR_FRAMES = 5
 LIDAR_POINTS = 120_000
+CT_DEMO = "CT volumes: masks and measurements (synthetic)"
+CT_SLICES = 48
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ def seed_demo(session: Session, *, storage: Storage | None = None) -> DemoLogin:
         _seed_chat(session, user, name, template, file_name)
     if storage is not None:
         _seed_lidar(session, user, storage)
+        _seed_ct(session, user, storage)
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, project.id)
 
 
@@ -95,3 +100,20 @@ def _seed_lidar(session: Session, user: User, storage: Storage) -> None:
             files.append(media_import.MediaFile(name, path))
         media_import.import_media(session, user, project.id, files, storage=storage, limits=MediaLimits(),
                                   sequence=True)
+
+
+def _seed_ct(session: Session, user: User, storage: Storage) -> None:
+    if session.scalar(select(Project.id).where(Project.name == CT_DEMO).limit(1)) is not None:
+        return
+    spec = TEMPLATES["ct_segmentation"]
+    project = projects.create_project(session, user, name=CT_DEMO, label_schema=spec["schema"],
+                                      description=f"{spec['description']} A synthetic {CT_SLICES}-slice CT "
+                                                  "series made here.", settings={"overlap": 1})
+    with tempfile.TemporaryDirectory(prefix="labelwise-ct-demo-") as work:
+        files = []
+        for index, (name, content) in enumerate(ct_demo.ct_slices(CT_SLICES)):
+            path = Path(work) / f"slice-{index:04d}"
+            path.write_bytes(content)
+            files.append(media_import.MediaFile(name, path))
+        source = import_volumes.VolumeSource("synthetic-ct", files=tuple(files))
+        import_volumes.import_volumes(session, user, project.id, [source], storage=storage, limits=MediaLimits())
