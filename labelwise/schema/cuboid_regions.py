@@ -15,8 +15,8 @@ from typing import Any
 
 from labelwise.schema._checking import _Here, _is_count, _is_number, _mapping
 
-__all__ = ["GEOMETRY", "check_cuboid", "check_cuboid_track", "cuboid_at", "frame_count", "frames_of",
-           "normal_angle"]
+__all__ = ["GEOMETRY", "check_cuboid", "check_cuboid_track", "check_point_runs", "cuboid_at", "frame_count",
+           "frames_of", "normal_angle", "point_count"]
 
 GEOMETRY = ("x", "y", "z", "length", "width", "height", "yaw")
 _SIZES = ("length", "width", "height")
@@ -81,6 +81,44 @@ def check_cuboid_track(here: _Here, index: int, track: dict, where: str) -> dict
         out.append(keyframe)
     track["keyframes"] = out
     return track
+
+
+def point_count(value: Any, frame: int) -> int | None:
+    """How many points the sweep of `frame` has, when the task data says (`points` of a stored sweep)."""
+    frames = frames_of(value)
+    sweep = frames[frame] if frames is not None and frame < len(frames) else (value if frames is None else None)
+    count = sweep.get("points") if isinstance(sweep, dict) else None
+    return count if _is_count(count) else None
+
+
+def check_point_runs(here: _Here, index: int, region: dict, where: str) -> dict:
+    """One region of per-point labels: `runs` of point indices, sorted and apart, within the sweep."""
+    value = here.object_value()
+    count = frame_count(value)
+    if count is not None and "frame" not in region:
+        raise here.fail(f"region {index} needs a 'frame': the point cloud is a sequence of {count} frames",
+                        f"{where}.frame")
+    frame = region.get("frame", 0)
+    if "frame" in region:
+        _check_frame(here, frame, count, f"region {index}", f"{where}.frame")
+    runs = region["runs"]
+    if not isinstance(runs, list) or not runs:
+        raise here.fail(f"region {index} runs must be a non-empty list of [start, length] point index runs",
+                        f"{where}.runs")
+    points = point_count(value, frame)
+    end = -1
+    for k, run in enumerate(runs):
+        at = f"{where}.runs[{k}]"
+        if not (isinstance(run, list) and len(run) == 2 and _is_count(run[0]) and _is_count(run[1]) and run[1] > 0):
+            raise here.fail(f"region {index} run {k} must be [start, length] with whole numbers, length from 1, "
+                            f"not {run!r}", at)
+        if run[0] <= end:
+            raise here.fail(f"region {index} run {k} starts at point {run[0]}, not after the previous run "
+                            f"(which ends at {end}): runs are sorted and apart", at)
+        end = run[0] + run[1] - 1
+        if points is not None and end >= points:
+            raise here.fail(f"region {index} run {k} reaches point {end}, past the sweep's {points} points", at)
+    return region
 
 
 def cuboid_at(track: dict, frame: int) -> dict | None:

@@ -32,7 +32,7 @@ _POOL: tuple[str, ...] = (
     *"1234567890", *"wyuiopdjlzv", *"bcehknqxfm",
 )
 _LABEL_TYPES = {"choices", "spans", "boxes", "polygons", "polylines", "keypoints", "masks", "segments", "tracks", "relations",
-                "cuboids"}
+                "cuboids", "point_labels"}
 
 
 def _get(spec: Any, key: str) -> Any:

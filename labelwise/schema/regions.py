@@ -15,7 +15,7 @@ from typing import Any, Callable
 from labelwise.schema import rle
 from labelwise.schema._checking import _count, _Here, _is_count, _is_number, _list, _mapping, _option
 from labelwise.schema.chat import message_text, messages_of
-from labelwise.schema.cuboid_regions import check_cuboid, check_cuboid_track
+from labelwise.schema.cuboid_regions import check_cuboid, check_cuboid_track, check_point_runs
 from labelwise.schema.dynamic import labels_for
 from labelwise.schema.html_text import html_text
 from labelwise.schema.pdf_regions import check_pdf_span, page_size
@@ -26,6 +26,7 @@ from labelwise.schema.specs import (
     KeypointsControl,
     MasksControl,
     ParagraphsObject,
+    PointLabelsControl,
     PolygonsControl,
     PolylinesControl,
     RegionControl,
@@ -86,7 +87,7 @@ def _region_keys(here: _Here, extra_keys: dict[str, Any]) -> tuple[tuple[str, ..
     elif obj_type == "chat":
         required.append("message")
         optional.append("alternative")
-    elif obj_type == "pointcloud" and isinstance(here.control, CuboidsControl):
+    elif obj_type == "pointcloud" and isinstance(here.control, (CuboidsControl, PointLabelsControl)):
         optional.append("frame")
     return tuple(required), tuple(optional)
 
@@ -218,6 +219,11 @@ def _check_segment(here: _Here, index: int, segment: dict, where: str) -> dict:
            "pitch": True, "roll": True})
 def _check_cuboid(here: _Here, index: int, cuboid: dict, where: str) -> dict:
     return check_cuboid(here, index, cuboid, where)
+
+
+@_regions({"runs": False})
+def _check_point_labels(here: _Here, index: int, region: dict, where: str) -> dict:
+    return check_point_runs(here, index, region, where)
 
 
 @_regions({"keyframes": False})
@@ -452,4 +458,5 @@ REGION_CHECKERS: dict[type[ControlSpec], Callable[[_Here, Any], list[dict]]] = {
     SegmentsControl: _no_overlap_unless_allowed(_check_segment),
     TracksControl: _check_track,
     CuboidsControl: _check_cuboid,
+    PointLabelsControl: _check_point_labels,
 }

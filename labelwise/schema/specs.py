@@ -48,6 +48,7 @@ __all__ = [
     "SegmentsControl",
     "TracksControl",
     "CuboidsControl",
+    "PointLabelsControl",
     "TextControl",
     "RatingControl",
     "NumberControl",
@@ -364,6 +365,15 @@ class CuboidsControl(RegionControl):
     pitch_roll: StrictBool = False
 
 
+class PointLabelsControl(RegionControl):
+    """Semantic labels on the points of a point cloud: each region is one label's set of points, as runs of
+    point indices `[[start, length], ...]` in the sweep's order (`frame` on a sequence); where regions
+    overlap, the later one's label wins."""
+
+    object_types = ("pointcloud",)
+    type: Literal["point_labels"]
+
+
 class RelationsControl(ControlSpec):
     type: Literal["relations"]
     controls: tuple[_Name, ...] | None = None
@@ -449,6 +459,7 @@ CONTROL_CLASSES: dict[str, type[ControlSpec]] = {
     "segments": SegmentsControl,
     "tracks": TracksControl,
     "cuboids": CuboidsControl,
+    "point_labels": PointLabelsControl,
     "text": TextControl,
     "rating": RatingControl,
     "number": NumberControl,

@@ -119,3 +119,45 @@ def test_a_3d_track_keyframed_on_two_frames_by_keyboard(page, web_server, web_se
     assert (first["frame"], last["frame"]) == (0, 2) and first["visible"] and last["visible"]
     assert last["x"] == pytest.approx(first["x"] + 1.0, abs=1e-9) and last["y"] == first["y"]
     assert last["yaw"] == pytest.approx(-math.radians(10), abs=1e-5)
+
+
+def test_points_lassoed_in_the_top_view_take_the_label(page, web_server, web_session):
+    import numpy as np
+
+    from labelwise.core.dataio.lidar_demo import sweep
+
+    schema = {"objects": {"sweep": {"type": "pointcloud"}},
+              "controls": {"classes": {"type": "point_labels", "object": "sweep", "labels": ["ground", "vehicle"]}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [], wait_for_task=False)
+    points = sweep(0, points=8000)
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        files=[("files", ("000000.bin", points.tobytes(), "application/octet-stream"))])
+    assert upload.status_code == 201, upload.text
+    page.reload()
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    task = current_task_id(page)
+    page.wait_for_function(f"() => {VIEWER}.stats.points === 8000")
+    ground = page.evaluate(f"() => {VIEWER}.ground")
+    page.locator("[data-control=classes] [data-label=vehicle]").click()
+    van = truth(0)[2]  # turned 90°: 2.1 m along x, 5.5 m along y
+    half_x, half_y = 1.05 + 0.5, 2.75 + 0.5
+    corners = [client_point(page, "top", van["x"] + dx * half_x, van["y"] + dy * half_y, ground)
+               for dx, dy in ((1, 1), (1, -1), (-1, -1), (-1, 1), (1, 1))]
+    page.mouse.move(*corners[0])
+    page.mouse.down()
+    for corner in corners[1:]:
+        page.mouse.move(*corner, steps=4)
+    page.mouse.up()
+    expect(page.locator("[data-control=classes] .lw-region")).to_have_count(1)
+    page.keyboard.press("Enter")
+    wait_next_task(page, task)
+    stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
+    [region] = stored["annotations"][0]["result"]["classes"]
+    assert region["label"] == "vehicle" and "frame" not in region
+    chosen = np.zeros(len(points), bool)
+    for start, length in region["runs"]:
+        chosen[start:start + length] = True
+    dx, dy = np.abs(points[:, 0] - van["x"]), np.abs(points[:, 1] - van["y"])
+    assert chosen[(dx <= half_x - 0.3) & (dy <= half_y - 0.3)].all()  # everything well inside the lasso
+    assert not chosen[(dx > half_x + 0.3) | (dy > half_y + 0.3)].any()  # nothing well outside
+    assert chosen.sum() > 500

@@ -104,3 +104,18 @@ def test_task_data_of_a_pointcloud_is_checked(data, field):
 def test_cuboid_is_spelled_cuboids_with_a_hint():
     with pytest.raises(Invalid, match="did you mean cuboids"):
         parse_schema({"objects": {"s": {"type": "pointcloud"}}, "controls": {"c": {"type": "cuboid", "object": "s"}}})
+
+
+LABELLED = parse_schema({"objects": {"sweep": {"type": "pointcloud"}},
+                         "controls": {"classes": {"type": "point_labels", "object": "sweep", "labels": ["road", "car"]}}})
+
+
+def test_point_labels_are_runs_of_point_indices_within_the_sweep():
+    result = validate_result(LABELLED, ONE, {"classes": [{"label": "road", "runs": [[0, 40], [50, 10]]}]})
+    assert result["classes"][0]["runs"] == [[0, 40], [50, 10]]
+    for runs, words in [([[0, 10], [5, 3]], "sorted and apart"), ([[95, 10]], "past the sweep's 100 points"),
+                        ([[3, 0]], "length from 1"), ([], "non-empty")]:
+        with pytest.raises(Invalid, match=words):
+            validate_result(LABELLED, ONE, {"classes": [{"label": "car", "runs": runs}]})
+    with pytest.raises(Invalid, match="needs a 'frame'"):
+        validate_result(LABELLED, SEQUENCE, {"classes": [{"label": "car", "runs": [[0, 1]]}]})

@@ -42,6 +42,7 @@ EVERY_TYPE = {
         "anomaly": {"type": "segments", "object": "sensor", "labels": ["spike"]},
         "players": {"type": "tracks", "object": "movie", "labels": ["player"]},
         "boxes3d": {"type": "cuboids", "object": "sweep", "labels": ["car"], "pitch_roll": True},
+        "classes": {"type": "point_labels", "object": "sweep", "labels": ["road"]},
         "caption": {"type": "text", "object": "photo", "max_length": 200},
         "transcript": {"type": "text", "object": "clip", "per_region": True, "regions_of": "speech"},
         "quality": {"type": "rating", "object": "review", "max": 10},

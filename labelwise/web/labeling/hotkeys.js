@@ -24,7 +24,7 @@ const POOL = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "w", "y", "u", "
   "b", "c", "e", "h", "k", "n", "q", "x", "f", "m"];
 
 const LABEL_TYPES = new Set(["choices", "spans", "boxes", "polygons", "polylines", "keypoints", "masks", "segments", "tracks", "relations",
-  "cuboids"]);
+  "cuboids", "point_labels"]);
 
 export function labelsOf(spec) {
   if (!LABEL_TYPES.has(spec.type)) return [];

@@ -36,6 +36,7 @@ import { PairwiseControl } from "./controls/pairwise.js";
 import { EditControl } from "./controls/edit.js";
 import { PdfSpansControl } from "./controls/pdf-spans.js";
 import { CuboidsControl } from "./controls/cuboids.js";
+import { PointLabelsControl } from "./controls/point-labels.js";
 
 const VIEWERS = {
   text: TextViewer, paragraphs: ParagraphsViewer, table: TableViewer, image: ImageViewer, pdf: ImageViewer,
@@ -48,7 +49,7 @@ const CONTROLS = {
   boxes: BoxesControl, polygons: PolygonsControl, polylines: PolylinesControl, keypoints: KeypointsControl,
   masks: MasksControl, segments: SegmentsControl, tracks: TracksControl, text: TextInputControl,
   rating: RatingControl, number: NumberControl, datetime: DatetimeControl, ranking: RankingControl, pairwise: PairwiseControl,
-  edit: EditControl, cuboids: CuboidsControl,
+  edit: EditControl, cuboids: CuboidsControl, point_labels: PointLabelsControl,
 };
 
 function isEmpty(value) {

@@ -182,6 +182,7 @@ export class PointcloudViewer {
     this.cloud.geometry.dispose();
     this.cloud.geometry = geometry;
     this.points = points;
+    this._labels = this._labelSignature();
     this.pointsVersion++;
     this.stats.points = n;
     if (!this._framed) this._frameScene(points);
@@ -206,7 +207,29 @@ export class PointcloudViewer {
       out[i * 3 + 1] = 255 * (0.35 + 0.65 * (1 - Math.abs(2 * t - 1)));
       out[i * 3 + 2] = 255 * Math.min(1, Math.max(0, 1.2 - 2 * t));
     }
+    this._paintLabels(out, n);
     return out;
+  }
+
+  // Points given a semantic label take its colour (later regions over earlier ones).
+  _paintLabels(out, n) {
+    for (const control of this.editor.regionControlsOn(this.name).filter((c) => c.regionsAt)) {
+      for (const region of control.regionsAt(this.frame)) {
+        const color = new THREE.Color(labelColor(control.spec, region.label));
+        const rgb = [color.r * 255, color.g * 255, color.b * 255];
+        for (const [start, length] of region.runs) {
+          for (let i = start; i < Math.min(n, start + length); i++) out.set(rgb, i * 3);
+        }
+      }
+    }
+  }
+
+  _labelSignature() {
+    const parts = [];
+    for (const control of this.editor.regionControlsOn(this.name).filter((c) => c.regionsAt)) {
+      for (const region of control.regionsAt(this.frame)) parts.push(region.id, region.label, region.runs.length);
+    }
+    return parts.join("|");
   }
 
   toggleColor() {
@@ -242,6 +265,12 @@ export class PointcloudViewer {
   render() {
     if (!this.renderer) return;
     this.colorBtn.textContent = `Colour: ${this.colorBy}`;
+    const labels = this._labelSignature();
+    if (this.points && labels !== this._labels) {
+      this._labels = labels;
+      this.cloud.geometry.setAttribute("color", new THREE.BufferAttribute(this._colors(this.points), 3, true));
+      this.pointsVersion++;
+    }
     const seen = new Set();
     const selected = this.editor.selected;
     for (const control of this.cuboidControls()) {
@@ -499,7 +528,9 @@ export class PointcloudViewer {
       } };
       return;
     }
-    const control = this.activeControl();
+    const active = this.editor.controls[this.editor.active];
+    const lasso = view === "top" && active?.regionsAt && active.spec.object === this.name && !this.editor.readonly;
+    const control = lasso ? active : this.activeControl();
     if (!control) return;
     const at = this._world(view, ndc);
     // Orthographic views drag by pixel deltas at the scale the view had when the drag began.
@@ -507,6 +538,16 @@ export class PointcloudViewer {
     const delta = (e) => ({ right: (e.clientX - start.x) * perPixel, up: -(e.clientY - start.y) * perPixel });
     // top view: screen up is +x, screen right is -y
     const onGround = (e) => { const d = delta(e); return { x: at.x + d.up, y: at.y - d.right }; };
+    if (lasso) {
+      const path = [{ x: at.x, y: at.y }];
+      this.drag = { move: (e) => { path.push(onGround(e)); this._showPath(path); }, end: (e) => {
+        path.push(onGround(e));
+        this.preview.visible = false;
+        this.requestRender();
+        if (path.length >= 3) control.addPoints(this._inside(path), this.frame);
+      } };
+      return;
+    }
     if (view === "top") {
       const hit = this._hit(at);
       if (hit) {
@@ -572,6 +613,33 @@ export class PointcloudViewer {
       new THREE.Vector3(a.x, a.y, z), new THREE.Vector3(b.x, a.y, z), new THREE.Vector3(b.x, b.y, z), new THREE.Vector3(a.x, b.y, z)]);
     this.preview.visible = true;
     this.requestRender();
+  }
+
+  _showPath(path) {
+    const z = this.ground ?? 0;
+    this.preview.geometry.dispose();
+    this.preview.geometry = new THREE.BufferGeometry().setFromPoints(path.map((p) => new THREE.Vector3(p.x, p.y, z)));
+    this.preview.visible = true;
+    this.requestRender();
+  }
+
+  // Indices of the points whose x, y fall inside a polygon (even-odd rule), in order.
+  _inside(polygon) {
+    const points = this.points, out = [];
+    if (!points) return out;
+    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    for (const p of polygon) { minX = Math.min(minX, p.x); maxX = Math.max(maxX, p.x); minY = Math.min(minY, p.y); maxY = Math.max(maxY, p.y); }
+    for (let i = 0, k = 0; i < points.length; i += 4, k++) {
+      const x = points[i], y = points[i + 1];
+      if (x < minX || x > maxX || y < minY || y > maxY) continue;
+      let inside = false;
+      for (let a = 0, b = polygon.length - 1; a < polygon.length; b = a++) {
+        const pa = polygon[a], pb = polygon[b];
+        if ((pa.y > y) !== (pb.y > y) && x < ((pb.x - pa.x) * (y - pa.y)) / (pb.y - pa.y) + pa.x) inside = !inside;
+      }
+      if (inside) out.push(k);
+    }
+    return out;
   }
 
   // The z extent of the points standing in a footprint (ground points, within 0.3 m of the ground, left out).
