@@ -126,6 +126,14 @@ def read_volume_labels(task_id: int, object_name: str, request: Request, user: U
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+@router.get("/tasks/{task_id}/volumes/{object_name}/agreement", responses=errors(404, 422))
+def read_volume_agreement(task_id: int, object_name: str, user: UserDep, session: SessionDep) -> dict:
+    """Agreement between the task's annotators on the masks of a dicom object: for every pair of submitted
+    annotations, Dice and the 95th-percentile Hausdorff distance in mm per structure (label), and their means.
+    A structure one side left empty has no finite distance (null). Reviewers and managers."""
+    return volume_labels.task_agreement(session, user, task_id, object_name)
+
+
 @router.get("/tasks/{task_id}", response_model=TaskDetailOut)
 def read_task(task_id: int, user: UserDep, session: SessionDep):
     view = get_task(session, user, task_id)

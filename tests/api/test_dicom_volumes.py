@@ -151,3 +151,30 @@ def test_labels_export_as_nifti_aligned_to_the_source_and_as_dicom_seg(client, w
                       headers=owner.headers)
     assert coco.status_code == 200, coco.text
     assert len(coco.json()["images"]) == 3 and len(coco.json()["annotations"]) == 4
+
+
+def test_agreement_between_annotators_per_structure(client, world, session):
+    from labelwise.quality.volumes import dice, hausdorff95
+    from tests.factories import add_member
+
+    owner, other, project = world
+    add_member(session, owner.user, project, other.user, role="manager")
+    upload(client, owner, project.id, [("chest.zip", zip_bytes(series_files()))])
+    task = tasks(client, owner, project.id)[0]
+    a = np.zeros((8, 32, 32), bool)
+    a[2:5, 10:20, 10:20] = True
+    b = np.roll(a, 2, axis=2)
+    for caller, truth in ((owner, a), (other, b)):
+        organs = [{"label": "liver", "slice": z, "rle": encode_slice(truth[z])} for z in range(8) if truth[z].any()]
+        posted = client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": {"organs": organs}},
+                             headers=caller.headers)
+        assert posted.status_code in (200, 201), posted.text
+    body = client.get(f"/api/v1/tasks/{task['id']}/volumes/scan/agreement", headers=owner.headers).json()
+    [pair] = body["pairs"]
+    liver, tumor = pair["structures"]
+    spacing = SPACING[::-1]
+    assert liver["dice"] == pytest.approx(dice(a, b)) and liver["dice"] == pytest.approx(0.8)
+    assert liver["hausdorff95_mm"] == pytest.approx(hausdorff95(a, b, spacing), abs=1e-4)
+    assert liver["hausdorff95_mm"] == pytest.approx(2 * SPACING[0], abs=1e-4)
+    assert (tumor["dice"], tumor["hausdorff95_mm"]) == (1.0, 0.0)
+    assert body["mean"]["liver"]["dice"] == pytest.approx(0.8)
