@@ -12,7 +12,7 @@ from labelwise.api.schemas import TaskOut, Timestamp
 from labelwise.core.labeling import answer_hooks
 from labelwise.core.platform import notifications
 from labelwise.core.platform.clock import utcnow
-from labelwise.core.review import adjudication, gold, quality_report, skills
+from labelwise.core.review import adjudication, control_quality, gold, quality_report, skills
 from labelwise.quality import MethodName
 
 router = APIRouter(tags=["quality"])
@@ -131,6 +131,13 @@ def project_quality(project_id: int, user: UserDep, session: SessionDep,
 
 def _utc(value) -> str | None:
     return None if value is None else value.isoformat() + "Z"
+
+
+@router.get("/projects/{project_id}/quality/controls")
+def controls_quality(project_id: int, user: UserDep, session: SessionDep) -> dict[str, Any]:
+    """Agreement for every control with the measure its type calls for (category match and α, option-set Jaccard,
+    span/box/polygon/cuboid F1, edit similarity, absolute difference for numbers), per annotator and per day."""
+    return control_quality.controls_overview(session, user, project_id)
 
 
 @router.post("/projects/{project_id}/quality/refit", response_model=RefitOut)

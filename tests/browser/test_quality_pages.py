@@ -111,3 +111,37 @@ def test_quality_page_shows_the_method_choice_and_takes_an_override(page, web_se
     expect(section.locator(".method-choice strong")).to_have_text(
         {"mv": "Majority vote", "wmv": "Weighted majority vote", "onecoin": "One-coin Dawid–Skene", "ds": "Dawid–Skene",
          "glad": "GLAD", "mace": "MACE"}[best["method"]])
+
+
+def test_quality_page_covers_every_control_with_its_measure(page, web_session):
+    from labelwise.core.dataio import importing
+    from labelwise.formats.rows import Row
+
+    schema = {"objects": {"text": {"type": "text"}},
+              "controls": {"sentiment": {"type": "choices", "object": "text", "options": ["positive", "negative"]},
+                           "stars": {"type": "rating", "object": "text", "max": 5},
+                           "summary": {"type": "text", "object": "text"}}}
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user, schema=schema, name="Mixed")
+    for name in ("bob", "carol"):
+        add_member(web_session, alice.user, project, make_user(web_session, name).user)
+    rows = [Row(i + 1, {"data": {"text": f"t{i}"}, "annotations": [
+        {"user": "bob", "result": {"sentiment": "positive", "stars": 4, "summary": "fine"}},
+        {"user": "carol", "result": {"sentiment": "positive" if i else "negative", "stars": 2 + i, "summary": "fine"}}]})
+        for i in range(3)]
+    importing.import_tasks(web_session, alice.user, project.id, rows)
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/quality")
+    overview = page.locator(".controls-overview-table tbody tr")
+    expect(overview).to_have_count(3)
+    expect(overview.nth(0)).to_contain_text("66.7%")  # sentiment: two of three pairs alike
+    expect(overview.nth(1)).to_contain_text("1.00")  # stars: |4-2|, |4-3|, |4-4| -> mean difference 1
+    expect(page.locator("[data-metric='answers'] .metric-value")).to_have_text("6")  # the categorical report below
+    page.locator("#quality-control").select_option("stars")
+    expect(page.locator(".control-annotators-table tbody tr")).to_have_count(2)
+    expect(page.locator(".control-annotators-table tbody tr").first).to_contain_text("bob")
+    expect(page.locator("[data-metric='answers']")).to_have_count(0)
+    overview.nth(2).get_by_role("button", name="summary").press("Enter")
+    expect(page.locator(".quality h2").first).to_contain_text("summary: edit similarity")
+    expect(page.locator(".control-over-time-table tbody tr").first).to_contain_text("100.0%")
+    save_screenshot(page, "quality-controls")

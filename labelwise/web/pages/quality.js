@@ -16,29 +16,29 @@ export default async function qualityPage(view, ctx) {
 
   async function load(control) {
     body.replaceChildren(h("p", { class: "loading", role: "status" }, "Computing the quality report…"));
-    let report;
+    let report = null;
+    let overview;
     try {
-      const query = control ? `?control=${encodeURIComponent(control)}` : "";
-      report = await api(`/projects/${project.id}/quality${query}`, { signal: ctx.signal });
+      overview = await api(`/projects/${project.id}/quality/controls`, { signal: ctx.signal });
+      const entry = overview.controls.find((c) => c.control === control);
+      if (!entry || (entry.kind === "nominal" && !entry.keyed)) {  // the full report is for single-choice controls
+        const query = entry ? `?control=${encodeURIComponent(control)}` : "";
+        report = await api(`/projects/${project.id}/quality${query}`, { signal: ctx.signal });
+      }
     } catch (error) {
       if (error.name === "AbortError") return;
       body.replaceChildren(errorBox(error, { retry: () => load(control), title: "Could not load the quality report." }));
       return;
     }
-    body.replaceChildren(...render(report, project, load));
+    const current = control || report?.control || overview.controls[0]?.control;
+    body.replaceChildren(controlPicker(overview, current, load), overviewSection(overview, current, load),
+      ...(report ? render(report, project, load) : controlDetail(overview.controls.find((c) => c.control === current))));
   }
   await load(ctx.query.get("control"));
 }
 
 function render(report, project, reload) {
   const parts = [];
-  const tools = h("div", { class: "toolbar" });
-  if (report.controls.length > 1) {
-    const select = h("select", { "aria-label": "Control", onchange: () => reload(select.value) },
-      report.controls.map((c) => h("option", { value: c, selected: c === report.control }, c)));
-    tools.append(h("label", null, "Control ", select));
-  }
-  parts.push(tools);
   const fresh = report.freshness;
   if (fresh) {
     parts.push(h("p", { class: "muted", "aria-label": "Freshness" }, fresh.pending_tasks
@@ -137,17 +137,52 @@ function methodSection(report, project, reload) {
   return section;
 }
 
+const formatValue = (c, x) => (c.higher_is_better ? pct(x) : fmt(x, 2));
+
+// Every control of the schema; picking one shows its details below (the full report for single-choice ones).
+function controlPicker(overview, current, reload) {
+  const select = h("select", { id: "quality-control", "aria-label": "Control", onchange: () => reload(select.value) },
+    overview.controls.map((c) => h("option", { value: c.control, selected: c.control === current }, `${c.control} (${c.type})`)));
+  return h("div", { class: "toolbar" }, h("label", { for: "quality-control" }, "Control "), select);
+}
+
+function overviewSection(overview, current, reload) {
+  return h("section", { class: "controls-overview", "aria-label": "All controls" }, table("controls-overview-table",
+    "Agreement on every control (each with the measure its type calls for)",
+    ["Control", "Type", "Measure", "Agreement", "Krippendorff's α", "Items compared", "Pairs"],
+    overview.controls.map((c) => [
+      h("button", { type: "button", class: "btn btn-small", "aria-current": c.control === current ? "true" : null,
+        onclick: () => reload(c.control) }, c.control),
+      c.type, c.measure, formatValue(c, c.value), fmt(c.alpha, 3), c.n_items, c.n_pairs])));
+}
+
+function controlDetail(entry) {
+  if (!entry) return [];
+  const parts = [h("h2", null, `${entry.control}: ${entry.measure}`)];
+  if (!entry.n_pairs) parts.push(h("p", { class: "notes" }, "No two annotators have answered the same item yet."));
+  parts.push(table("control-annotators-table", "Per annotator (mean over their pairs with others)",
+    ["Annotator", entry.higher_is_better ? "Agreement" : "Mean difference", "Pairs"],
+    entry.annotators.map((a) => [a.username, formatValue(entry, a.value), a.pairs])));
+  parts.push(table("control-over-time-table", "Per day (pairs whose later answer fell on that day)",
+    ["Day", entry.higher_is_better ? "Agreement" : "Mean difference", "Pairs"],
+    entry.over_time.map((p) => [p.period, formatValue(entry, p.value), p.pairs])));
+  return parts;
+}
+
 function metric(key, value, label) {
   return h("div", { class: "card metric", "data-metric": key },
     h("div", { class: "metric-value" }, String(value)), h("div", { class: "metric-label" }, label));
 }
+
+const cellContent = (cell) => (cell instanceof Node ? cell : String(cell));
 
 function table(cls, caption, head, rows) {
   return h("div", { class: "table-wrap" }, h("table", { class: `table ${cls}` },
     h("caption", null, caption),
     h("thead", null, h("tr", null, head.map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", null, rows.map((row) => h("tr", null, row.map((cell, i) =>
-      i === 0 ? h("th", { scope: "row" }, String(cell)) : h("td", { class: typeof cell === "number" ? "num" : null }, String(cell))))))));
+      i === 0 ? h("th", { scope: "row" }, cellContent(cell))
+        : h("td", { class: typeof cell === "number" ? "num" : null }, cellContent(cell))))))));
 }
 
 // Pairwise Cohen's kappa as an SVG heat map: red (kappa <= 0) to green (1), grey where a pair shares no item.
