@@ -141,8 +141,8 @@ class MinHashLSH:
 class BandIndex:
     """Band keys of items seen so far (append-only), to look up the LSH candidates of new items.
 
-    Kept as a few sorted numpy segments (merged when there are many), so adding a batch costs a sort
-    of that batch and a lookup is a binary search per key. A key shared by very many items (a
+    Kept as a few sorted numpy segments of geometrically growing size, so adding a batch costs a sort
+    of that batch (and now and then a merge) and a lookup is a binary search per key and segment. A key shared by very many items (a
     template text) yields at most `max_per_key` of them: the caller needs a match, not all of them.
     """
 
@@ -161,11 +161,15 @@ class BandIndex:
         flat, own = _salted(keys), np.repeat(np.asarray(owners, dtype=np.int64), keys.shape[1])
         order = np.argsort(flat, kind="stable")
         self._segments.append((flat[order], own[order]))
-        if len(self._segments) > self.max_segments:
-            flat = np.concatenate([k for k, _ in self._segments])
-            own = np.concatenate([o for _, o in self._segments])
-            order = np.argsort(flat, kind="stable")
-            self._segments = [(flat[order], own[order])]
+        # Merge the newest segment into the one before while that one is not much larger (sizes grow
+        # geometrically): a million items take a few dozen merges of sorted runs, not one full sort per
+        # `max_segments` batches, and lookups visit only a logarithmic number of segments.
+        while len(self._segments) > 1 and (len(self._segments[-2][0]) <= 2 * len(self._segments[-1][0])
+                                           or len(self._segments) > self.max_segments):
+            (old_keys, old_owners), (new_keys, new_owners) = self._segments[-2], self._segments[-1]
+            flat = np.concatenate([old_keys, new_keys])
+            order = np.argsort(flat, kind="stable")  # two sorted runs: a linear merge
+            self._segments[-2:] = [(flat[order], np.concatenate([old_owners, new_owners])[order])]
 
     def query(self, keys: np.ndarray) -> np.ndarray:
         """(m, 2) int64 unique pairs (row of `keys`, owner) sharing at least one band key."""
@@ -173,14 +177,20 @@ class BandIndex:
             return np.empty((0, 2), dtype=np.int64)
         flat = _salted(keys)
         rows = np.repeat(np.arange(len(keys), dtype=np.int64), keys.shape[1])
+        # Sorted queries walk each segment front to back (numpy's binary search starts from the last
+        # answer), and one search finds the hits: the right edge is only looked for where there is one.
+        order = np.argsort(flat)
+        flat, rows = flat[order], rows[order]
         found = []
         for seg_keys, seg_owners in self._segments:
             left = np.searchsorted(seg_keys, flat, side="left")
-            counts = np.minimum(np.searchsorted(seg_keys, flat, side="right") - left, self.max_per_key)
-            hit = np.nonzero(counts)[0]
+            inside = left < len(seg_keys)
+            hit = np.nonzero(inside)[0]
+            hit = hit[seg_keys[left[hit]] == flat[hit]]
             if len(hit) == 0:
                 continue
-            counts = counts[hit]
+            right = np.searchsorted(seg_keys, flat[hit], side="right")
+            counts = np.minimum(right - left[hit], self.max_per_key)
             starts = np.repeat(left[hit], counts)
             steps = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
             found.append(np.stack([np.repeat(rows[hit], counts), seg_owners[starts + steps]], axis=1))

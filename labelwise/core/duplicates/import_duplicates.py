@@ -23,6 +23,7 @@ from labelwise.assist.minhash import BandIndex, MinHashLSH, shingles
 from labelwise.core.duplicates import duplicate_clusters
 from labelwise.core.duplicates.duplicates import task_text
 from labelwise.errors import Invalid
+from labelwise.store.bulk import insert_values_only
 from labelwise.store.models import Task, TaskFingerprint
 
 DuplicateMode = Literal["allow", "skip", "flag"]
@@ -33,6 +34,7 @@ IMAGE_DISTANCE = 8
 _NGRAM = 5
 _FETCH = 5000
 _IN_CHUNK = 1000
+_FINGERPRINT_COLUMNS = ("task_id", "project_id", "band_keys", "phash")
 
 
 def check_mode(mode: str) -> DuplicateMode:
@@ -53,6 +55,7 @@ class DuplicateGate:
     def __post_init__(self) -> None:
         self._lsh = MinHashLSH(threshold=TEXT_THRESHOLD, ngram=_NGRAM)
         self._bands = BandIndex()
+        self._digests = _SortedSet()  # 64-bit prefixes of the content hashes the project holds
         self._phashes: list[np.ndarray] = []
         self._phash_owners: list[np.ndarray] = []
         self._started = False
@@ -69,6 +72,8 @@ class DuplicateGate:
         if not self._started:
             self._start(session)
         hashes = list({pending.task["content_hash"] for pending in batch})
+        # Only hashes whose 64-bit prefix the project already holds are looked up (none, usually).
+        hashes = [digest for digest, seen in zip(hashes, self._digests.contains(_prefixes(hashes))) if seen]
         existing: dict[str, int] = {}
         for start in range(0, len(hashes), _IN_CHUNK):
             existing.update(session.execute(
@@ -115,16 +120,16 @@ class DuplicateGate:
         rows, owners, keys, hashes, hash_owners = [], [], [], [], []
         for pending in batch:
             band_keys, phash = pending.fingerprint
-            rows.append({"task_id": pending.task_id, "project_id": self.project_id,
-                         "band_keys": band_keys.tobytes() if band_keys is not None else None,
-                         "phash": None if phash is None else _signed(phash)})
+            rows.append((pending.task_id, self.project_id, band_keys.tobytes() if band_keys is not None else None,
+                         None if phash is None else _signed(phash)))
             if band_keys is not None:
                 owners.append(pending.task_id)
                 keys.append(band_keys)
             if phash is not None:
                 hashes.append(phash)
                 hash_owners.append(pending.task_id)
-        session.execute(insert(TaskFingerprint), rows)
+        insert_values_only(session, TaskFingerprint.__table__, _FINGERPRINT_COLUMNS, rows)
+        self._digests.add(_prefixes([pending.task["content_hash"] for pending in batch]))
         if keys:
             self._bands.add(np.stack(keys), np.asarray(owners, dtype=np.int64))
         if hashes:
@@ -162,6 +167,14 @@ class DuplicateGate:
                 chunk = []
         if chunk:
             self._backfill(session, chunk)
+        digests: list[str] = []
+        for (digest,) in session.execute(select(Task.content_hash).where(Task.project_id == self.project_id)
+                                         .execution_options(yield_per=_FETCH)):
+            digests.append(digest)
+            if len(digests) >= 50_000:
+                self._digests.add(_prefixes(digests))
+                digests = []
+        self._digests.add(_prefixes(digests))
         stmt = (select(TaskFingerprint.task_id, TaskFingerprint.band_keys, TaskFingerprint.phash)
                 .where(TaskFingerprint.project_id == self.project_id).execution_options(yield_per=_FETCH))
         owners, keys, hashes, hash_owners = [], [], [], []
@@ -281,6 +294,32 @@ class _Stored:
     id: int
     task: dict[str, Any]
     fingerprint: tuple = (None, None)
+
+
+class _SortedSet:
+    """uint64 values in a few sorted numpy segments (merged when there are many): 8 bytes a value."""
+
+    def __init__(self, max_segments: int = 8) -> None:
+        self.max_segments = max_segments
+        self._segments: list[np.ndarray] = []
+
+    def add(self, values: np.ndarray) -> None:
+        if len(values):
+            self._segments.append(np.sort(values))
+        if len(self._segments) > self.max_segments:
+            self._segments = [np.sort(np.concatenate(self._segments))]
+
+    def contains(self, values: np.ndarray) -> np.ndarray:
+        found = np.zeros(len(values), dtype=bool)
+        for segment in self._segments:
+            at = np.minimum(np.searchsorted(segment, values), len(segment) - 1)
+            found |= segment[at] == values
+        return found
+
+
+def _prefixes(digests: list[str]) -> np.ndarray:
+    """The first 16 hex digits (64 bits) of each SHA-256 hex digest."""
+    return np.fromiter((int(digest[:16], 16) for digest in digests), dtype=np.uint64, count=len(digests))
 
 
 def _phash_of(meta: dict[str, Any] | None) -> int | None:

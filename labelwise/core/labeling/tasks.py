@@ -97,26 +97,32 @@ def list_tasks(
         stmt = stmt.where(
             exists().where(Assignment.task_id == Task.id, Assignment.user_id == user.id, Assignment.status != "skipped")
         )
-    stmt = _apply_filters(session, stmt, filters, ProjectSettings.model_validate(project.settings), role)
+    # In id order on SQLite, the FTS table drives: walked in rowid order, the page stops early.
+    driven = bool(filters.search) and key_name == "id" and search.ordered(session)
+    stmt = _apply_filters(session, stmt, filters, ProjectSettings.model_validate(project.settings), role,
+                          project_id=project_id, search_joined=driven)
+    if driven:
+        stmt = stmt.join(search.FTS, search.FTS.c.rowid == Task.id).where(search.fts_match(project_id, filters.search))
+        key = search.FTS.c.rowid
     # Keyset pagination over (sort key, id); NULL keys sort as the lowest value.
     sort_value = func.coalesce(key, -1.0) if key_name == "confidence" else key
     if after:
         last_value, last_id = _decode_cursor(after, key_name)
         if key_name == "id":
-            stmt = stmt.where(Task.id < last_id if descending else Task.id > last_id)
+            stmt = stmt.where(key < last_id if descending else key > last_id)
         elif descending:
             stmt = stmt.where((sort_value < last_value) | ((sort_value == last_value) & (Task.id < last_id)))
         else:
             stmt = stmt.where((sort_value > last_value) | ((sort_value == last_value) & (Task.id > last_id)))
     order = [sort_value.desc(), Task.id.desc()] if descending else [sort_value.asc(), Task.id.asc()]
     if key_name == "id":
-        order = order[1:]
+        order = [key.desc()] if descending else [key.asc()]
     tasks = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     next_cursor = None
     if len(tasks) > limit:
         tasks = tasks[:limit]
         last = tasks[-1]
-        value = getattr(last, key.key)
+        value = last.id if key_name == "id" else getattr(last, key.key)
         next_cursor = _encode_cursor(-1.0 if value is None and key_name == "confidence" else value, last.id)
     return TaskPage(tasks, next_cursor)
 
@@ -124,7 +130,8 @@ def list_tasks(
 def count_tasks(session: Session, user: User, project_id: int, *, filters: TaskFilter | None = None) -> int:
     project, role = authorize(session, user, project_id, Role.REVIEWER)
     stmt = select(func.count()).select_from(Task).where(Task.project_id == project_id)
-    stmt = _apply_filters(session, stmt, filters or TaskFilter(), ProjectSettings.model_validate(project.settings), role)
+    stmt = _apply_filters(session, stmt, filters or TaskFilter(), ProjectSettings.model_validate(project.settings), role,
+                          project_id=project_id)
     return session.scalar(stmt) or 0
 
 
@@ -171,10 +178,12 @@ def matching_ids(session: Session, user: User, project_id: int, filters: TaskFil
     """A SELECT of the ids of the project's tasks that pass `filters`, as a reviewer or manager sees them."""
     project, role = authorize(session, user, project_id, Role.REVIEWER)
     stmt = select(Task.id).where(Task.project_id == project_id)
-    return _apply_filters(session, stmt, filters, ProjectSettings.model_validate(project.settings), role)
+    return _apply_filters(session, stmt, filters, ProjectSettings.model_validate(project.settings), role,
+                          project_id=project_id)
 
 
-def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: ProjectSettings, role: Role):
+def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: ProjectSettings, role: Role, *,
+                   project_id: int, search_joined: bool = False):
     if filters.status == "unlabeled":
         stmt = stmt.where(Task.annotation_count == 0)
     elif filters.status == "labeled":
@@ -192,7 +201,9 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
     if filters.batch_id is not None:
         stmt = stmt.where(Task.batch_id == filters.batch_id)
     if filters.search:
-        stmt = stmt.where(_search_clause(session, filters.search))
+        clause = _search_clause(session, project_id, filters.search)
+        if not search_joined:  # else the caller joins the FTS table
+            stmt = stmt.where(clause)
     if filters.annotator_id is not None:
         if role < Role.REVIEWER:
             raise Invalid("only reviewers and managers can filter by annotator", field="annotator")
@@ -238,12 +249,12 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
     return stmt
 
 
-def _search_clause(session: Session, query: str):
+def _search_clause(session: Session, project_id: int, query: str):
     if len(query) > 200:
         raise Invalid("search text must be at most 200 characters", field="q")
     if not search.words(query):
         raise Invalid("search for at least one word of letters or digits", field="q")
-    return search.matches(session, query)
+    return search.matches(session, project_id, query)
 
 
 def _encode_cursor(value: Any, task_id: int) -> str:
