@@ -4,7 +4,7 @@ Every word of the query must occur, the last one as a prefix (so results follow 
 letters and digits only, which keeps user input out of the FTS5 and tsquery syntaxes. Both ignore case;
 SQLite's tokenizer also folds accents, PostgreSQL's 'simple' configuration does not.
 
-The project is part of the index, so the lookup itself is scoped to it (migration 0023). SQLite's FTS5
+The project is part of the index, so the lookup itself is scoped to it (migration 0025). SQLite's FTS5
 table has a `project` column holding the project id and a `body` column with the text; the query names
 both columns, and `ordered` lets the FTS5 table drive a listing in id order (the first page of a word in
 a third of a million tasks reads about a hundred index entries, not all of them). PostgreSQL's GIN index
@@ -78,7 +78,7 @@ def fts_match(project_id: int, query: str) -> ColumnElement[bool]:
 
 
 def pg_vector(project_id, data):
-    """The indexed tsvector, spelled exactly as in migration 0023 so that PostgreSQL uses the index."""
+    """The indexed tsvector, spelled exactly as in migration 0025 so that PostgreSQL uses the index."""
     project = func.setweight(func.to_tsvector(_SIMPLE, cast(project_id, Text)),
                              literal_column("'A'"))
     return project.op("||")(func.jsonb_to_tsvector(_SIMPLE, data, literal_column("'[\"string\"]'::jsonb")))

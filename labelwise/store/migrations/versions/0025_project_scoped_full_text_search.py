@@ -5,14 +5,14 @@ SQLite: `tasks_fts` gets a `project` column (the project id) before `body`; sear
 covers the project id as a weight-A lexeme next to the text (weight D). `labelwise.store.search`
 writes the matching queries.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 """
 
 from alembic import op
 
-revision = '0023'
-down_revision = '0022'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
