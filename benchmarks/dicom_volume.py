@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from labeling_latency import CHROMIUM, PASSWORD, percentile, serve, summary  # noqa: E402
+from labeling_latency import CHROMIUM, PASSWORD, SERVER, percentile, summary  # noqa: E402
 
 from labelwise.app import create_app  # noqa: E402
 from labelwise.core.accounts import users  # noqa: E402
@@ -63,6 +63,29 @@ def ct_series(slices: int, size: int) -> bytes:
         for name, data in ct_demo.ct_slices(slices, size):
             archive.writestr(name, data)
     return out.getvalue()
+
+
+def serve(data_dir: str, database_url: str, *, wait: float = 180):
+    """labeling_latency's server process, given longer to start on a loaded machine."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-c", SERVER, data_dir, database_url, str(port)], cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/v1/health", timeout=2)
+            return process, base
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the benchmark server did not start") from None
+            time.sleep(0.2)
 
 
 def main() -> None:
@@ -150,6 +173,7 @@ def main() -> None:
                "performance.now() from dispatching the keydown to the viewer's lw-slice-shown event plus one "
                "animation frame; random jumps call goSlice on slices not fetched ahead (server render + PNG).",
         "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
+                    "load_average_1m_at_end": round(os.getloadavg()[0], 1),
                     "python": platform.python_version(), "chromium": version},
     }
     out = Path(args.out)
