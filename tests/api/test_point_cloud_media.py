@@ -126,3 +126,34 @@ def test_without_laspy_a_las_file_gets_a_clear_4xx(client, world, monkeypatch):
     assert response.status_code == 422
     assert "tile.las: reading LAS/LAZ needs the optional laspy library" in response.json()["detail"]
     assert "labelwise[lidar]" in response.json()["detail"]
+
+
+def test_kitti_export_of_answers_comes_back_as_predictions(client, world):
+    import zipfile
+
+    from labelwise.core.dataio.lidar_demo import truth
+    from labelwise.formats.kitti3d import read_kitti_labels
+
+    owner, _, project = world
+    upload(client, owner, project.id, [(f"00000{k}.bin", sweep(k, points=500).tobytes()) for k in range(2)])
+    tasks = sorted(tasks_of(client, owner, project.id), key=lambda t: t["meta"]["filename"])
+    for k, task in enumerate(tasks):
+        result = {"objects": [{"id": f"c{k}{i}", **box} for i, box in enumerate(truth(k))]}
+        answer = client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": result}, headers=owner.headers)
+        assert answer.status_code == 201, answer.text
+    exported = client.get(f"/api/v1/projects/{project.id}/export", params={"format": "kitti3d"}, headers=owner.headers)
+    assert exported.status_code == 200, exported.text
+    archive = zipfile.ZipFile(io.BytesIO(exported.content))
+    assert sorted(n for n in archive.namelist() if n.endswith(".txt")) == ["label_2/000000.txt", "label_2/000001.txt"]
+    assert sorted(c["label"] for c in read_kitti_labels(archive.read("label_2/000001.txt").decode(), "1")) == \
+        ["car", "pedestrian", "van"]
+    back = client.post(f"/api/v1/projects/{project.id}/predictions/kitti", content=exported.content,
+                       headers={**owner.headers, "content-type": "application/zip"})
+    assert back.status_code == 201 and back.json()["created"] == 2, back.text
+    for k, task in enumerate(tasks):
+        [prediction] = client.get(f"/api/v1/tasks/{task['id']}", headers=owner.headers).json()["predictions"]
+        got_sorted = sorted(prediction["result"]["objects"], key=lambda c: c["label"])
+        for got, want in zip(got_sorted, sorted(truth(k), key=lambda c: c["label"]), strict=True):
+            assert got["label"] == want["label"]
+            assert [got[key] for key in ("x", "y", "z", "length", "width", "height", "yaw")] == pytest.approx(
+                [want[key] for key in ("x", "y", "z", "length", "width", "height", "yaw")], abs=0.006)
