@@ -7,6 +7,7 @@ headers de-identified unless the caller turns it off), then the volumes go throu
 cleanup are the media import's. The de-identification report goes in each task's meta.
 """
 
+import hashlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -18,7 +19,8 @@ from labelwise.core.duplicates.import_duplicates import DuplicateMode
 from labelwise.core.media.media import MediaLimits
 from labelwise.core.platform.access import Role, authorize
 from labelwise.errors import Invalid
-from labelwise.storage import Storage, volumes
+from labelwise.core.media import volume_slices
+from labelwise.storage import Storage, make_key, volumes
 from labelwise.store.models import User
 
 
@@ -61,20 +63,31 @@ def import_volumes(
         raise Invalid("no DICOM series or NIfTI volume to import", field="files")
     with tempfile.TemporaryDirectory(prefix="labelwise-volumes-") as work:
         workdir = Path(work)
-        files, meta, reports = [], {}, {}
+        files, meta, reports, loaded = [], {}, {}, []
         for number, source in enumerate(sources):
             volume = _read(source, workdir / f"source-{number}", limits, deidentify)
             target = workdir / f"volume-{number}.npz"
             target.write_bytes(volumes.save(volume))
             name = f"{source.name}.npz" if not source.name.endswith(".npz") else source.name
             files.append(MediaFile(name, target))
+            loaded.append((target, volume))
             reports[source.name] = volume.deidentification
             meta[name] = {"volume_source": source.name, "deidentification": volume.deidentification
                           or {"profile": None, "note": "de-identification was turned off for this import"}}
         summary = import_media(session, user, project_id, files, storage=storage, limits=limits,
                                object_name=object_name, duplicates=duplicates, batch_size=batch_size,
                                max_errors=max_errors, meta=meta)
+        for target, volume in loaded:  # the server shows these next: keep them in memory
+            volume_slices.remember(make_key(project_id, _sha256(target), "npz"), volume)
     return VolumeImportSummary(summary, reports)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fp:
+        while chunk := fp.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _read(source: VolumeSource, workdir: Path, limits: MediaLimits, deidentify: bool) -> volumes.Volume:

@@ -24,6 +24,11 @@ def volume(storage: Storage, key: str) -> volumes.Volume:
     return cached
 
 
+def remember(key: str, loaded: volumes.Volume) -> None:
+    """Keep a volume just imported, so its first slice does not wait for it to be read back."""
+    _volumes.put((key,), loaded, loaded.voxels.nbytes)
+
+
 def slice_png(storage: Storage, key: str, view: str, index: int, *, center: float | None = None,
               width: float | None = None, preset: str | None = None) -> tuple[bytes, tuple[float, float]]:
     """PNG of one plane through a window (a preset, center/width, or the volume's default), and the window."""
