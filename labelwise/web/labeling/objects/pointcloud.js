@@ -328,9 +328,14 @@ export class PointcloudViewer {
     this.requestRender();
   }
 
+  // Selecting a cuboid from the list or with Tab brings the views to it; one picked with the mouse stays
+  // where it is under the pointer.
   reveal(control, region) {
+    if (this.quietReveal) return;
     const box = control.cuboidAt?.(region, this.frame);
-    if (box) { this.focus.set(box.x, box.y, box.z); this.requestRender(); }
+    if (!box) return;
+    this.focus.set(box.x, box.y, box.z);
+    this.requestRender();
   }
 
   // --- drawing ---------------------------------------------------------------------------------------
@@ -551,7 +556,8 @@ export class PointcloudViewer {
     if (view === "top") {
       const hit = this._hit(at);
       if (hit) {
-        this.editor.select(hit.control.name, hit.region.id);
+        this.quietReveal = true;
+        try { this.editor.select(hit.control.name, hit.region.id); } finally { this.quietReveal = false; }
         if (this.editor.readonly) return;
         const base = { ...hit.box };
         this.hold = new THREE.Vector3(base.x, base.y, base.z);
