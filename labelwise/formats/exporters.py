@@ -275,6 +275,8 @@ EXPORTERS: dict[str, Exporter] = {
                  description="COCO instances JSON with one image per PDF page (boxes and polygons)"),
         Exporter("kitti3d", "application/zip", ".zip", _binary(kitti3d.write_kitti), archive=True,
                  description="KITTI 3D object labels, label_2/<sweep>.txt per point-cloud frame, zipped"),
+        Exporter("point-labels", "application/zip", ".zip", _binary(kitti3d.write_point_labels), archive=True,
+                 description="SemanticKITTI-style labels/<sweep>.label: one uint32 label per point, zipped"),
         Exporter("cuboids", "application/json", ".json", _text(kitti3d.write_cuboids_json),
                  description="every cuboid and 3D track (keyframes and per-frame boxes) of point clouds, as JSON"),
         Exporter("nifti", "application/zip", ".zip", _binary(volume_exports.write_nifti), archive=True,

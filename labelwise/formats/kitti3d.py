@@ -24,9 +24,10 @@ from typing import IO, Any
 from labelwise.errors import Invalid
 from labelwise.formats.labels import Source, final_results
 from labelwise.schema import LabelSchema
-from labelwise.schema.cuboid_regions import cuboid_at, frames_of, normal_angle
+from labelwise.schema.cuboid_regions import cuboid_at, frames_of, normal_angle, point_count
 
-__all__ = ["JSON_VERSION", "kitti_line", "read_kitti_labels", "sweep_files", "write_cuboids_json", "write_kitti"]
+__all__ = ["JSON_VERSION", "kitti_line", "read_kitti_labels", "sweep_files", "write_cuboids_json", "write_kitti",
+           "write_point_labels"]
 
 JSON_VERSION = 1
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -144,6 +145,45 @@ def write_cuboids_json(records: Iterable[Mapping[str, Any]], fp: IO[str], *, sch
                         out["tracks"].append({"control": name, **region, "frames": per_frame})
         fp.write(("," if count else "") + "\n" + json.dumps(out, ensure_ascii=False))
     fp.write("\n]}\n")
+
+
+def write_point_labels(records: Iterable[Mapping[str, Any]], fp: IO[bytes], *, schema: LabelSchema,
+                       source: Source = "consensus", sweep: str | None = None) -> None:
+    """SemanticKITTI-style per-point labels: a zip of `labels/<sweep>.label`, one little-endian uint32 per
+    point in the sweep's order (0: unlabelled, k: the k-th label of the schema's point_labels control,
+    from 1; later regions win), and `labels.json` naming each number."""
+    import numpy as np
+
+    object_name, field = _pointcloud(schema, sweep)
+    name = next((n for n, s in schema.controls.items()
+                 if s.type == "point_labels" and getattr(s, "object", None) == object_name), None)
+    if name is None:
+        raise Invalid(f"this export needs a point_labels control on '{object_name}'", field="format")
+    numbers = {label: k for k, label in enumerate(schema.controls[name].labels, start=1)}
+    used = set()
+    with zipfile.ZipFile(fp, "w", zipfile.ZIP_DEFLATED) as archive:
+        for record in records:
+            value = (record.get("data") or {}).get(field)
+            stems = sweep_files(record, field)
+            results = final_results(record, source=source)[:1]
+            for frame, stem in enumerate(stems):
+                count = point_count(value, frame)
+                if count is None:
+                    raise Invalid(f"task {record.get('id')} frame {frame}: the task data does not say how many points "
+                                  "the sweep has (upload the file to have it counted)", field="data")
+                labels = np.zeros(count, dtype="<u4")
+                for result in results:
+                    for region in result.get(name) or ():
+                        if region.get("frame", 0) == frame:
+                            for start, length in region["runs"]:
+                                labels[start:start + length] = numbers.get(region["label"], 0)
+                entry = stem if stem not in used else f"{stem}_{record.get('id')}"
+                used.add(entry)
+                info = zipfile.ZipInfo(f"labels/{entry}.label", date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, labels.tobytes())
+        _entry(archive, "labels.json", json.dumps({"0": None, **{str(k): v for v, k in numbers.items()}}) + "\n")
 
 
 def _cuboids(result: Mapping[str, Any], controls: Mapping[str, Any], frames: int) -> Iterator[tuple]:

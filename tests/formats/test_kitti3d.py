@@ -107,3 +107,23 @@ def test_kitti_labels_import_as_predictions_matched_by_sweep_name(client, sessio
     refused = client.post(f"/api/v1/projects/{project.id}/predictions/kitti", content=body.getvalue(),
                           headers={**owner.headers, "content-type": "application/zip"})
     assert refused.status_code == 422 and "label_2/000009.txt: no point cloud" in refused.json()["detail"]
+
+
+def test_point_labels_export_one_number_per_point_later_regions_winning():
+    import numpy as np
+
+    from labelwise.formats.kitti3d import write_point_labels
+
+    schema = parse_schema({"objects": {"sweep": {"type": "pointcloud"}},
+                           "controls": {"classes": {"type": "point_labels", "object": "sweep",
+                                                    "labels": ["road", "vehicle"]}}})
+    data = {"sweep": {"src": "/api/v1/media/1/" + "a" * 64 + ".bin", "points": 10}}
+    result = validate_result(schema, data, {"classes": [{"label": "road", "runs": [[0, 6]]},
+                                                        {"label": "vehicle", "runs": [[4, 3]]}]})
+    out = io.BytesIO()
+    write_point_labels([{"id": 3, "data": data, "meta": {"filename": "000042.bin"}, "consensus": result}], out,
+                       schema=schema)
+    archive = zipfile.ZipFile(out)
+    labels = np.frombuffer(archive.read("labels/000042.label"), "<u4")
+    assert labels.tolist() == [1, 1, 1, 1, 2, 2, 2, 0, 0, 0]
+    assert json.loads(archive.read("labels.json")) == {"0": None, "1": "road", "2": "vehicle"}
