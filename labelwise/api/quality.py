@@ -97,6 +97,16 @@ class DisputedOut(BaseModel):
     answers: list[AnswerOut]
 
 
+class DecisionOut(BaseModel):
+    task_id: int
+    decided_by: str | None
+    decided_at: Timestamp
+    result: dict[str, Any] | None
+    provenance: dict[str, Any] | None = Field(description="Per control: the annotations whose answer it equals "
+                                              "(`from`), or per region the annotation it was taken from; "
+                                              "`edited` when it differs from every answer.")
+
+
 class DisputedPageOut(BaseModel):
     items: list[DisputedOut]
     next: str | None = Field(description="Pass as `after=` for the next page; null on the last page.")
@@ -182,6 +192,12 @@ def adjudication_queue(project_id: int, user: UserDep, session: SessionDep,
 def adjudicate(task_id: int, body: ResultIn, user: UserDep, session: SessionDep):
     """The reviewer's decision becomes the task's final label (consensus with confidence 1)."""
     return adjudication.adjudicate(session, user, task_id, result=body.result)
+
+
+@router.get("/tasks/{task_id}/adjudication", response_model=DecisionOut)
+def last_decision(task_id: int, user: UserDep, session: SessionDep):
+    """The task's latest adjudication decision with its provenance (which annotator each part came from)."""
+    return adjudication.last_decision(session, user, task_id)
 
 
 @router.patch("/projects/{project_id}/members/{user_id}", response_model=MemberStatusOut, tags=["projects"])

@@ -60,7 +60,8 @@ def test_decision_becomes_the_final_label_and_leaves_the_queue(client, disputed)
     queue = client.get(f"/api/v1/projects/{project.id}/adjudication", headers=reviewer.headers).json()["items"]
     assert ids[2] not in [item["task"]["id"] for item in queue]
     events = client.get(f"/api/v1/projects/{project.id}/events?action=task.adjudicated", headers=manager.headers)
-    assert events.json()[0]["after"] == {"consensus": {"sentiment": "neutral"}}
+    assert events.json()[0]["after"]["consensus"] == {"sentiment": "neutral"}
+    assert events.json()[0]["after"]["provenance"]["controls"]["sentiment"]["from"][0]["username"] == "c"
     exported = client.get(f"/api/v1/projects/{project.id}/export", headers=manager.headers).text.splitlines()
     assert '"consensus": {"sentiment": "neutral"}' in exported[2] or '"consensus":{"sentiment":"neutral"}' in exported[2]
     # An edit by an annotator afterwards does not overturn the decision.
@@ -80,3 +81,31 @@ def test_unknown_task_and_project(client, disputed):
     assert client.post("/api/v1/tasks/999999/adjudicate", json={"result": {"sentiment": "neutral"}},
                        headers=reviewer.headers).status_code == 404
     assert client.get("/api/v1/projects/999999/adjudication", headers=reviewer.headers).status_code == 404
+
+
+def test_decision_records_where_each_region_came_from(client, session):
+    schema = {"objects": {"text": {"type": "text"}},
+              "controls": {"entities": {"type": "spans", "object": "text", "labels": ["PER", "LOC"]}}}
+    manager = make_user(session, "manager")
+    project = make_project(session, manager.user, schema=schema, settings={"overlap": 2})
+    add_tasks(session, manager.user, project, [{"text": "Ann went to Rome"}])
+    spans = {"a": [{"id": "a1", "start": 0, "end": 3, "label": "PER", "text": "Ann"}],
+             "b": [{"id": "b1", "start": 12, "end": 16, "label": "LOC", "text": "Rome"}]}
+    for name, regions in spans.items():
+        person = make_user(session, name)
+        add_member(session, manager.user, project, person.user)
+        task = next_task(client, person, project.id)
+        assert client.post(f"/api/v1/tasks/{task['id']}/annotations", json={"result": {"entities": regions}},
+                           headers=person.headers).status_code == 201
+    url = f"/api/v1/tasks/{task['id']}/adjudication"
+    assert client.get(url, headers=manager.headers).status_code == 404  # not decided yet
+    edited = {**spans["b"][0], "label": "PER"}
+    decision = {"entities": [spans["a"][0], edited, {"id": "m1", "start": 4, "end": 8, "label": "LOC", "text": "went"}]}
+    assert client.post(f"/api/v1/tasks/{task['id']}/adjudicate", json={"result": decision},
+                       headers=manager.headers).status_code == 200
+    stored = client.get(url, headers=manager.headers).json()
+    assert stored["decided_by"] == "manager" and stored["result"] == decision
+    regions = stored["provenance"]["controls"]["entities"]["regions"]
+    assert [(r["id"], r["username"], r["edited"]) for r in regions] == [("a1", "a", False), ("b1", "b", True),
+                                                                        ("m1", None, True)]
+    assert stored["provenance"]["edited"] is True
