@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from labelwise.core.labeling import annotations
+from tests.browser.pages_helpers import login
 from tests.browser.screenshots import save_screenshot
-from tests.browser.pages_helpers import allow_http_errors, login
 from tests.factories import add_member, add_tasks, make_project, make_user, texts
 
 pytestmark = pytest.mark.browser
@@ -56,24 +56,45 @@ def test_quality_page_shows_heatmap_table_and_confusion(page, web_session):
     assert first == report["confusion"]["overall"][0]
 
 
-def test_adjudication_page_picks_an_answer_and_decides(page, web_session, console):
-    project, task_ids = disputed_project(web_session)
+def test_adjudication_page_picks_an_answer_and_decides(page, web_session):
+    schema = {"objects": {"text": {"type": "text"}},
+              "controls": {"entities": {"type": "spans", "object": "text", "labels": ["PER", "ORG", "LOC"]}}}
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user, schema=schema, name="Entities", settings={"overlap": 2})
+    add_tasks(web_session, alice.user, project, [{"text": "Ann met Bo in Rome"}])
+    task_id = project_tasks(web_session, project.id)[0].id
+    spans = {"bob": [{"id": "b1", "start": 0, "end": 3, "label": "PER", "text": "Ann"},
+                     {"id": "b2", "start": 14, "end": 18, "label": "LOC", "text": "Rome"}],
+             "carol": [{"id": "c1", "start": 0, "end": 3, "label": "PER", "text": "Ann"},
+                       {"id": "c2", "start": 8, "end": 10, "label": "ORG", "text": "Bo"}]}
+    for name, regions in spans.items():
+        worker = make_user(web_session, name)
+        add_member(web_session, alice.user, project, worker.user, "reviewer")
+        annotations.submit(web_session, worker.user, task_id, result={"entities": regions}, lead_time_ms=2000)
     login(page, "alice")
     page.goto(f"/app/projects/{project.id}/adjudication")
-    expect(page.locator(".disputed-list li")).to_have_count(3)
-    expect(page.locator(".disputed-detail h2")).to_have_text(f"Task {task_ids[2]}")  # all three disagree
-    expect(page.locator(".answer")).to_have_count(3)
+    expect(page.locator(".disputed-detail h2")).to_have_text(f"Task {task_id}")
+    answers = page.locator(".answer lw-task-editor[readonly]")
+    expect(answers).to_have_count(2)  # each answer drawn by the labeling editor, read-only
+    expect(answers.nth(0).locator("[data-region]")).to_have_count(2)
+    decision = page.locator(".decision lw-task-editor")
+    page.keyboard.press("2")  # take carol's whole answer
+    expect(decision.locator("[data-region]")).to_have_count(2)
+    page.keyboard.press("Shift+Digit1")  # bob's first region, then his second
+    page.keyboard.press("Shift+Digit1")
+    page.keyboard.press("t")  # take it
+    expect(decision.locator("[data-region]")).to_have_count(3)
+    expect(page.locator(".takes li")).to_have_count(2)
     save_screenshot(page, "adjudication")
-    page.get_by_role("button", name="Use carol's answer").click()
-    expect(page.locator("#decision")).to_have_value('{\n  "sentiment": "negative"\n}')
-    page.get_by_role("button", name="Decide").click()
-    expect(page.locator(".disputed-list li")).to_have_count(2)
-    task = page.request.get(f"/api/v1/tasks/{task_ids[2]}").json()
-    assert task["consensus"] == {"sentiment": "negative"} and task["confidence"] == 1.0
-    page.locator("#decision").fill('{"sentiment": "furious"}')
-    page.get_by_role("button", name="Decide").click()
-    expect(page.locator(".disputed-detail .error")).to_contain_text("furious")
-    assert allow_http_errors(console, 422)
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".adjudication .empty")).to_contain_text("You decided 1 task")
+    stored = page.request.get(f"/api/v1/tasks/{task_id}/adjudication").json()
+    assert stored["result"] == {"entities": spans["carol"] + [spans["bob"][1]]}
+    assert page.request.get(f"/api/v1/tasks/{task_id}").json()["consensus"] == stored["result"]
+    regions = stored["provenance"]["controls"]["entities"]["regions"]
+    assert [(r["id"], r["username"], r["edited"]) for r in regions] == [("c1", "carol", False), ("c2", "carol", False),
+                                                                        ("b2", "bob", False)]
+    assert stored["decided_by"] == "alice" and stored["provenance"]["edited"] is False
 
 
 def test_quality_page_shows_the_method_choice_and_takes_an_override(page, web_session):
