@@ -131,12 +131,15 @@ def test_points_lassoed_in_the_top_view_take_the_label(page, web_server, web_ses
     ctx = open_labeling(page, web_server, web_session, schema, [], wait_for_task=False)
     points = sweep(0, points=8000)
     upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
-                        files=[("files", ("000000.bin", points.tobytes(), "application/octet-stream"))])
+                        files=[("files", ("000000.bin", points.tobytes(), "application/octet-stream")),
+                               ("files", ("000001.bin", sweep(1, points=8000).tobytes(), "application/octet-stream"))])
     assert upload.status_code == 201, upload.text
     page.reload()
     page.wait_for_selector("lw-labeling[data-task-id]")
     task = current_task_id(page)
     page.wait_for_function(f"() => {VIEWER}.stats.points === 8000")
+    # the next task, leased one ahead, has its points fetched already
+    page.wait_for_function("() => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/points')).length === 2")
     ground = page.evaluate(f"() => {VIEWER}.ground")
     page.locator("[data-control=classes] [data-label=vehicle]").click()
     van = truth(0)[2]  # turned 90°: 2.1 m along x, 5.5 m along y

@@ -22,7 +22,7 @@ export function framesOf(value) {
 
 // Where the decoded points of a sweep are: stored files through the server's /points route; a KITTI .bin
 // elsewhere is already x, y, z, intensity as float32.
-function pointsUrl(src) {
+export function pointsUrl(src) {
   const url = safeMediaUrl(src, "any");
   if (!url) return null;
   const path = new URL(url).pathname;
