@@ -6,6 +6,7 @@ The package is installed into its own virtualenv, cached under ~/.cache/labelwis
 $LABELWISE_TEST_VENVS); the test skips with the pip output when that install cannot be done.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -57,8 +58,14 @@ class KeywordModel(LabelStudioMLBase):
                                     "value": {"choices": [hit]}}], "score": 0.9})
         return out
 
-    def fit(self, *args, **kwargs):
-        return {}
+    def fit(self, tasks, workdir=None, **kwargs):
+        # label-studio-ml 1.0.x calls fit((), event=..., data=<the webhook body>) for a training event; what it
+        # returns becomes the next model version's train output (an empty answer would keep INITIAL).
+        data = kwargs.get("data") or {}
+        labeled = [t for t in data.get("tasks", []) if t.get("annotations")]
+        return {"event": kwargs.get("event"), "trained_on": len(labeled),
+                "choices": sorted({c for t in labeled for a in t["annotations"] for r in a["result"]
+                                   for c in r["value"].get("choices", [])})}
 '''
 
 
@@ -138,3 +145,38 @@ def test_a_label_studio_ml_backend_prelabels_a_project_unchanged(client, session
     assert all(p.result["topic"] in texts[p.task_id]["text"] for p in rows)  # the keyword it saw
     print(f"\nLabel Studio ML backend: 4 /predict calls of 10 tasks, job in {job['result']['seconds']:.2f} s "
           f"({1000 * job['result']['seconds'] / 4:.0f} ms a batch, setup included)", file=sys.stderr)
+
+
+def test_a_train_job_trains_a_label_studio_ml_backend_and_its_model_version_changes(client, session, ls_backend,
+                                                                                     tmp_path):
+    owner = make_user(session, "owner")
+    project = make_project(session, owner.user, name="Topics", schema=SCHEMA)
+    add_tasks(session, owner.user, project, [{"data": {"text": f"{TEXTS[i % 4]} {i}"}} for i in range(8)])
+    tasks = session.scalars(select(Task).where(Task.project_id == project.id).order_by(Task.id)).all()
+    for task, topic in zip(tasks[:5], ["sports", "music", "food", "sports", "music"]):
+        answer = client.post(f"/api/v1/tasks/{task.id}/annotations", json={"result": {"topic": topic}},
+                             headers=owner.headers)
+        assert answer.status_code == 201, answer.text
+    backend = client.post(f"/api/v1/projects/{project.id}/ml-backends", headers=owner.headers,
+                          json={"name": "ls-keywords", "url": ls_backend, "kind": "labelstudio"}).json()
+    check = f"/api/v1/ml-backends/{backend['id']}/check"
+    assert client.post(check, headers=owner.headers).json()["model_version"] == "INITIAL"
+
+    job = client.post(f"/api/v1/ml-backends/{backend['id']}/train", headers=owner.headers).json()
+    deadline = time.monotonic() + 60
+    while job["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+        job = client.get(f"/api/v1/jobs/{job['id']}", headers=owner.headers).json()
+    assert job["status"] == "succeeded", job["error"]
+    assert job["result"]["trained_on"] == 5
+    trained = str(job["result"]["answer"]["job_id"])  # the backend's id of the run: its next model version
+    # The backend trains in a child process; its /setup then reports the new version.
+    while (version := client.post(check, headers=owner.headers).json()["model_version"]) == "INITIAL":
+        assert time.monotonic() < deadline, "the backend's model version never changed"
+        time.sleep(0.2)
+    assert str(version) == trained
+    [result_file] = list(tmp_path.rglob(f"{trained}/job_result.json"))
+    output = json.loads(result_file.read_text())
+    output = output.get("train_output", output)
+    assert output["trained_on"] == 5 and output["choices"] == ["food", "music", "sports"]

@@ -125,12 +125,23 @@ class BackendClient:
             # Label Studio tasks with one annotation each (the body the older /train route took).
             labeled = [to_task({"id": t.id, "data": t.data, "annotations": [{"result": t.result}]}, schema=schema)
                        for t in tasks]
-            body = {"action": "START_TRAINING", "project": {"id": project_id, "label_config": label_config},
+            body = {"action": self._training_event(), "project": {"id": project_id, "label_config": label_config},
                     "tasks": labeled}
             return self._call("POST", "/webhook", body)
         body = {"project": {"id": project_id}, "schema": schema.to_dict(),
                 "tasks": [{"id": t.id, "data": t.data, "result": t.result} for t in tasks]}
         return self._call("POST", "/train", body)
+
+    def _training_event(self) -> str:
+        """The webhook event that makes this Label Studio ML backend train. Label Studio sends START_TRAINING,
+        which backends built with label-studio-ml 2.x train on; label-studio-ml 1.0.x ignores it (its models
+        train on annotation and PROJECT_UPDATED events only). A 1.0.x backend says so in /health, which
+        carries its `model_dir` (2.x answers `model_class` instead)."""
+        try:
+            answer = self._call("GET", "/health")
+        except BackendError:
+            return "START_TRAINING"
+        return "PROJECT_UPDATED" if "model_dir" in answer and "model_class" not in answer else "START_TRAINING"
 
     def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
         try:
