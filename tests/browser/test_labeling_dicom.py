@@ -3,11 +3,12 @@ with the keyboard pointer on an axial slice is read back through the API pixel f
 
 import httpx
 import numpy as np
+import pytest
 from playwright.sync_api import expect
 
 from labelwise.schema.volume_masks import decode_slice
 from tests.browser.test_labeling_support import current_task_id, open_labeling, screenshot, wait_next_task
-from tests.dicom_helpers import DICOM_SCHEMA, series_files, zip_bytes
+from tests.dicom_helpers import DICOM_SCHEMA, SPACING, series_files, zip_bytes
 
 VIEWER = "document.querySelector('lw-task-editor').viewers.scan"
 
@@ -44,7 +45,9 @@ def test_a_mask_painted_on_a_slice_reads_back_exactly(page, web_server, web_sess
     page.wait_for_function(f"() => {VIEWER}.el.dataset.shown === 'axial:5'")
     page.keyboard.press("w")  # lung preset
     expect(page.locator(".lw-window")).to_contain_text("lung")
-    assert "preset=lung" in page.get_attribute(".lw-image-svg image", "href")
+    # The slice is swapped in once the lung-windowed image has loaded.
+    page.wait_for_function("() => document.querySelector('.lw-image-svg image').getAttribute('href')"
+                           ".includes('preset=lung')")
     for key in ["Alt+Enter", "Alt+Enter"]:  # one brush stamp at the slice centre, label liver
         page.keyboard.press(key)
     page.keyboard.press("v")
@@ -54,6 +57,10 @@ def test_a_mask_painted_on_a_slice_reads_back_exactly(page, web_server, web_sess
     page.keyboard.press("v")
     page.wait_for_function(f"() => {VIEWER}.el.dataset.shown === 'axial:5'")
     expect(page.locator(".lw-mask")).to_have_count(1)
+    page.click("[data-control=lengths] .lw-control-title")  # a measurement: two points, Enter
+    for key in ["Alt+Enter", "Alt+ArrowRight", "Alt+ArrowDown", "Alt+Enter", "Enter"]:
+        page.keyboard.press(key)
+    expect(page.locator("[data-control=lengths]")).to_contain_text("mm on slice 6")
     screenshot(page, "dicom-axial-mask")
     page.keyboard.press("Enter")
     wait_next_task(page, task)
@@ -61,6 +68,10 @@ def test_a_mask_painted_on_a_slice_reads_back_exactly(page, web_server, web_sess
     [mask] = stored["annotations"][0]["result"]["organs"]
     assert (mask["label"], mask["slice"], mask["rle"]["size"]) == ("liver", 5, [32, 32])
     assert np.array_equal(decode_slice(mask["rle"]), _brush(32, 32, 16, 16, 6))
+    [line] = stored["annotations"][0]["result"]["lengths"]
+    (x0, y0), (x1, y1) = line["points"]
+    assert line["slice"] == 5 and (x1 - x0) > 0 and (y1 - y0) > 0
+    assert line["length_mm"] == pytest.approx(np.hypot((x1 - x0) * SPACING[0], (y1 - y0) * SPACING[1]), abs=1e-3)
 
 
 def _centre(page):

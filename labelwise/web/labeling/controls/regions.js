@@ -259,6 +259,17 @@ export class PolygonsControl extends PolyControl {
 
 export class PolylinesControl extends PolyControl {
   constructor(editor, name, spec) { super(editor, name, spec, false); }
+
+  // On a volume a polyline is a measurement: its length in mm from the pixel spacing (the server stores the same).
+  describe(r) {
+    const spacing = this.onVolume() ? this.editor.objectValue(this.spec.object)?.spacing : null;
+    if (!Array.isArray(spacing) || !Array.isArray(r.points)) return super.describe(r);
+    let mm = 0;
+    for (let i = 1; i < r.points.length; i++) {
+      mm += Math.hypot((r.points[i][0] - r.points[i - 1][0]) * spacing[0], (r.points[i][1] - r.points[i - 1][1]) * spacing[1]);
+    }
+    return `${r.label} ${mm.toFixed(1)} mm on slice ${(r.slice ?? 0) + 1}`;
+  }
 }
 
 // --- keypoints -------------------------------------------------------------------------------------

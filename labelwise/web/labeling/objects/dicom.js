@@ -204,8 +204,14 @@ export class DicomViewer extends ImageViewer {
 
   hides(region) { return this.plane !== "axial" || (region.slice ?? 0) !== this.at.axial; }
 
+  renderPreview() {
+    if (this.plane === "axial") super.renderPreview();
+    else this.preview.replaceChildren();
+  }
+
   render() {
     super.render();
+    if (this.plane !== "axial") this.preview.replaceChildren(); // no brush or drawing preview off the axial view
     const count = this.slices[this.plane];
     this.pageInfo.textContent = `${this.plane} ${this.at[this.plane] + 1} / ${count}`;
     this.windowInfo.textContent = `${this.preset ? `${this.preset} · ` : ""}W ${Math.round(this.window.width)} L ${Math.round(this.window.center)}`;
