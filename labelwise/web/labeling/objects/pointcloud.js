@@ -127,7 +127,10 @@ export class PointcloudViewer {
     if (this._raf) cancelAnimationFrame(this._raf);
     this.cloud?.geometry.dispose();
     for (const target of Object.values(this.targets || {})) target.rt.dispose();
+    this.nearCloud?.geometry.dispose();
     this.renderer?.dispose();
+    // Browsers keep a few WebGL contexts at most: give this one back now (review pages build many editors).
+    this.renderer?.forceContextLoss();
   }
 
   _fail(message) { this.problem.textContent = message; this.problem.hidden = false; this.el.classList.add("lw-media-failed"); }
