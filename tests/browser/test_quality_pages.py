@@ -86,15 +86,21 @@ def test_adjudication_page_picks_an_answer_and_decides(page, web_session):
     expect(decision.locator("[data-region]")).to_have_count(3)
     expect(page.locator(".takes li")).to_have_count(2)
     save_screenshot(page, "adjudication")
+    page.keyboard.press("Tab")  # select the decision's regions: Ann, then Bo, which becomes a person
+    page.keyboard.press("Tab")
+    page.keyboard.press("1")
+    page.keyboard.press("Escape")
+    expect(decision.locator("[data-region]").nth(1)).to_contain_text("PER")
     page.keyboard.press("Control+Enter")
     expect(page.locator(".adjudication .empty")).to_contain_text("You decided 1 task")
     stored = page.request.get(f"/api/v1/tasks/{task_id}/adjudication").json()
-    assert stored["result"] == {"entities": spans["carol"] + [spans["bob"][1]]}
+    bo = {**spans["carol"][1], "label": "PER"}
+    assert stored["result"] == {"entities": [spans["carol"][0], bo, spans["bob"][1]]}
     assert page.request.get(f"/api/v1/tasks/{task_id}").json()["consensus"] == stored["result"]
     regions = stored["provenance"]["controls"]["entities"]["regions"]
-    assert [(r["id"], r["username"], r["edited"]) for r in regions] == [("c1", "carol", False), ("c2", "carol", False),
+    assert [(r["id"], r["username"], r["edited"]) for r in regions] == [("c1", "carol", False), ("c2", "carol", True),
                                                                         ("b2", "bob", False)]
-    assert stored["decided_by"] == "alice" and stored["provenance"]["edited"] is False
+    assert stored["decided_by"] == "alice" and stored["provenance"]["edited"] is True
 
 
 def test_quality_page_shows_the_method_choice_and_takes_an_override(page, web_session):

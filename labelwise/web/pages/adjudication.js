@@ -1,7 +1,8 @@
 // Adjudication: the most disputed tasks first. Every annotator's answer is drawn read-only in the labeling
 // editor (<lw-task-editor>) side by side, next to an editable decision editor. Keys: 1..9 take annotator N's
 // whole answer, Shift+1..9 step through annotator N's regions, T takes the selected region (a click selects
-// one too), Ctrl+Enter decides; every other key goes to the decision editor. The decision becomes the task's
+// one too), Ctrl+Enter decides; every other key goes to the decision editor, and so do digits while a region
+// of the decision is selected (Tab selects one, Esc lets go): they relabel it. The decision becomes the task's
 // final label (POST /tasks/{id}/adjudicate); the server stores which annotator each part came from.
 import { api } from "/static/api.js";
 import { errorBox, toast, toastError } from "/static/components/alerts.js";
@@ -22,7 +23,7 @@ export default async function adjudicationPage(view, ctx) {
     hasEditor ? h("p", { class: "shortcuts small", id: "adjudication-keys" }, "Keys: ", h("kbd", null, "1"), "–", h("kbd", null, "9"),
       " take annotator N's answer · ", h("kbd", null, "Shift"), "+", h("kbd", null, "1"), "–", h("kbd", null, "9"),
       " next region of annotator N · ", h("kbd", null, "T"), " take the selected region · ", h("kbd", null, "Ctrl"), "+",
-      h("kbd", null, "Enter"), " decide · other keys edit the decision") : null,
+      h("kbd", null, "Enter"), " decide · ", h("kbd", null, "Tab"), " select a region of the decision, then its label key relabels it (", h("kbd", null, "Esc"), " lets go)") : null,
     body);
   let decided = 0;
   let current = null; // {sources: [{answer, editor}], decision, decide(), takeRegion(i)}
@@ -64,7 +65,10 @@ export default async function adjudicationPage(view, ctx) {
     if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); current.decide(); return; }
     if (isTyping(event.target)) return;
     const digit = /^Digit([1-9])$/.exec(event.code);
-    if (digit && !event.ctrlKey) {
+    // With a region of the decision selected (or a span being marked by keyboard), digits are its label keys.
+    const editing = current.decision.selected || Object.values(current.decision.controls)
+      .some((c) => c.kb && c.kb.anchor !== c.kb.caret);
+    if (digit && !event.ctrlKey && !(editing && !event.shiftKey)) {
       const index = Number(digit[1]) - 1;
       if (index >= current.sources.length) return;
       event.preventDefault();
