@@ -178,3 +178,19 @@ def test_agreement_between_annotators_per_structure(client, world, session):
     assert liver["hausdorff95_mm"] == pytest.approx(2 * SPACING[0], abs=1e-4)
     assert (tumor["dice"], tumor["hausdorff95_mm"]) == (1.0, 0.0)
     assert body["mean"]["liver"]["dice"] == pytest.approx(0.8)
+
+
+def test_pydicoms_compressed_test_files_import_as_volumes(client, world):
+    from tests.dicom_helpers import pydicom_test_file
+
+    owner, _, project = world
+    files = [(name, pydicom_test_file(name).read_bytes())
+             for name in ("MR_small_jpeg_ls_lossless.dcm", "MR_small_RLE.dcm")]
+    for name, data in files:  # each its own upload: loose files of one upload make one series
+        response = upload(client, owner, project.id, [(name, data)])
+        assert response.status_code == 201, response.text
+    scans = [task["data"]["scan"] for task in tasks(client, owner, project.id)]
+    assert [(s["width"], s["height"], s["slices"], s["modality"]) for s in scans] == [(64, 64, 1, "MR")] * 2
+    a, b = (client.get(s["src"] + "/slices/axial/0.png", params={"center": 600, "width": 1600},
+                       headers=owner.headers).content for s in scans)
+    assert a == b  # both decode to the same pixels as the uncompressed MR_small
