@@ -85,11 +85,20 @@ def database_url(request, tmp_path) -> str:
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _empty(connection)
     engine.dispose()
     return url
+
+
+def _empty(connection) -> None:
+    """Every table emptied, children first, and every sequence back at 1. On tables holding a test's few rows
+    DELETE takes milliseconds where TRUNCATE of ~40 tables takes 0.3-2 s (it swaps each table's files)."""
+    names = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    connection.execute(text("; ".join(f'DELETE FROM "{name}"' for name in names)))
+    connection.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
 
 
 @pytest.fixture
