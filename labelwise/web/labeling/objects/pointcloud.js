@@ -347,8 +347,19 @@ export class PointcloudViewer {
     this._raf = requestAnimationFrame(() => { this._raf = null; this._draw(); });
   }
 
+  // Wide: the perspective view on the left, top/side/front stacked on the right. Narrow (a review card):
+  // the perspective view above, the three others side by side below it.
   _layout() {
     const w = this.canvas.clientWidth, h = this.canvas.clientHeight;
+    if (w < 640) {
+      const upper = Math.round(h * 0.62), third = Math.floor(w / 3);
+      return {
+        perspective: { x: 0, y: 0, w, h: upper },
+        top: { x: 0, y: upper + 2, w: third - 2, h: h - upper - 2 },
+        side: { x: third, y: upper + 2, w: third - 2, h: h - upper - 2 },
+        front: { x: 2 * third, y: upper + 2, w: w - 2 * third, h: h - upper - 2 },
+      };
+    }
     const main = Math.round(w * 0.64), third = Math.floor(h / 3);
     return {
       perspective: { x: 0, y: 0, w: main, h },
@@ -359,6 +370,9 @@ export class PointcloudViewer {
   }
 
   _resize() {
+    const stage = this.canvas.parentElement;
+    const narrow = this.canvas.clientWidth && this.canvas.clientWidth < 640;
+    stage.style.height = narrow ? `${Math.round(Math.max(360, this.canvas.clientWidth * 1.1))}px` : "";
     const w = this.canvas.clientWidth, h = this.canvas.clientHeight;
     if (!w || !h) return;
     this.renderer.setSize(w, h, false);
