@@ -11,8 +11,6 @@ import pytest
 
 from labelwise.app import create_app
 from labelwise.settings import Settings
-from labelwise.store.migrate import upgrade
-from labelwise.store.session import make_engine
 from tests.conftest import LiveServer
 
 CHROMIUM = os.environ.get("LABELWISE_CHROMIUM", "/usr/bin/chromium")
@@ -42,11 +40,9 @@ def browser():
 
 
 @pytest.fixture
-def web_app(tmp_path):
+def web_app(tmp_path, migrated_sqlite):
+    shutil.copyfile(migrated_sqlite, tmp_path / "web.db")
     url = f"sqlite:///{tmp_path / 'web.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
     app = create_app(Settings(data_dir=tmp_path, database_url=url))
     yield app
     app.state.engine.dispose()
