@@ -105,11 +105,13 @@ def import_command(
 @app.command("import-media")
 def import_media_command(
     project_id: int,
-    path: Annotated[Path, typer.Argument(help="A folder of media files, a zip of them, or one media file.")],
+    path: Annotated[Path, typer.Argument(help="A folder of media files, a zip of them, or one media file; with "
+                                              "--format dicom a folder or zip of one DICOM series, or a NIfTI file.")],
     object: Annotated[Optional[str], typer.Option("--object", help="Schema object receiving the media.")] = None,
     duplicates: Annotated[str, typer.Option(help="allow, skip or flag exact and near duplicates.")] = "allow",
-    format: Annotated[str, typer.Option(help="media (every file a task) or yolo (a zip with images/, labels/ "
-                                             "and data.yaml or classes.txt).")] = "media",
+    format: Annotated[str, typer.Option(help="media (every file a task), yolo (a zip with images/, labels/ "
+                                             "and data.yaml or classes.txt) or dicom (one volume task).")] = "media",
+    deidentify: Annotated[bool, typer.Option(help="dicom: apply the DICOM basic confidentiality profile.")] = True,
     into: Annotated[str, typer.Option(help="yolo: labels become predictions, annotations or gold.")] = "predictions",
     actor: ActorOption = None,
     database: DatabaseOption = None,
@@ -126,8 +128,11 @@ def import_media_command(
     settings = settings_for(database, data_dir)
     limits = MediaLimits.from_settings(settings)
     collected = media_import.Collected()
-    if format not in ("media", "yolo"):
-        raise Invalid(f"unknown format '{format}'; expected media or yolo", field="format")
+    if format not in ("media", "yolo", "dicom"):
+        raise Invalid(f"unknown format '{format}'; expected media, yolo or dicom", field="format")
+    if format == "dicom":
+        _import_volume(project_id, path, object, duplicates, deidentify, actor, settings, limits)
+        return
     if format == "yolo":
         if not (path.is_file() and path.suffix.lower() == ".zip"):
             raise Invalid(f"{path}: --format yolo takes a .zip file", field="path")
@@ -158,6 +163,29 @@ def import_media_command(
     extra += f", {summary.duplicates_flagged} duplicates flagged" if summary.duplicates_flagged else ""
     out.print(f"imported {summary.imported} media tasks ({summary.stored} files stored, {summary.reused} already "
               f"stored, {len(collected.ignored)} not media{extra})")
+
+
+def _import_volume(project_id, path: Path, object_name, duplicates, deidentify, actor, settings, limits) -> None:
+    from labelwise.core.dataio import import_volumes, media_import
+
+    if path.is_dir():
+        files = tuple(media_import.MediaFile(item.relative_to(path).as_posix(), item) for item in sorted(path.rglob("*"))
+                      if item.is_file() and not item.is_symlink() and not item.name.startswith("."))
+        source = import_volumes.VolumeSource(path.name, files=files)
+    elif path.is_file():
+        source = import_volumes.VolumeSource(path.name, path)
+    else:
+        raise Invalid(f"no such file or folder: {path}", field="path")
+    with open_session(settings) as session:
+        done = import_volumes.import_volumes(
+            session, acting_user(session, actor), project_id, [source], storage=make_storage(settings), limits=limits,
+            object_name=object_name, deidentify=deidentify, duplicates=duplicates,
+            batch_size=settings.import_batch_size, max_errors=settings.max_import_errors)
+    report = done.deidentification.get(source.name)
+    changed = sum(item["count"] for item in report["attributes"]) if report else 0
+    out.print(f"imported {done.media.imported} volume task(s) from {path.name}"
+              + (f"; de-identified: {changed} attribute values changed, {report['private_tags_removed']} private "
+                 "tags removed" if report else "; not de-identified"))
 
 
 @app.command("export")
