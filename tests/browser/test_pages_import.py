@@ -118,3 +118,25 @@ def test_pdf_files_upload_from_the_import_page_and_a_corrupt_one_is_named(page, 
     page.get_by_role("button", name="Upload media").click()
     expect(page.locator(".media-count")).to_contain_text("Imported 1 media task")
     assert _count(web_session, project.id) == 1
+
+
+def test_dicom_zips_upload_from_the_import_page_and_a_non_dicom_file_is_named(page, web_session, tmp_path, console):
+    from tests.dicom_helpers import DICOM_SCHEMA, series_files, zip_bytes
+
+    alice = make_user(web_session, "alice")
+    project = make_project(web_session, alice.user, schema=DICOM_SCHEMA)
+    good, bad = tmp_path / "chest.zip", tmp_path / "mixed.zip"
+    good.write_bytes(zip_bytes(series_files()))
+    bad.write_bytes(zip_bytes(series_files() + [("series/notes.txt", b"not an image")]))
+    login(page, "alice")
+    page.goto(f"/app/projects/{project.id}/import")
+    page.get_by_label("Choose zips, NIfTI or DICOM files").set_input_files([str(good), str(bad)])
+    page.get_by_role("button", name="Upload volumes").click()
+    expect(page.locator(".volume-form [role=alert]")).to_contain_text("'series/notes.txt' is not a DICOM file")
+    assert _count(web_session, project.id) == 0
+    console.errors.clear()  # the browser logged the 422 response
+    page.get_by_label("Choose zips, NIfTI or DICOM files").set_input_files([str(good)])
+    page.get_by_role("button", name="Upload volumes").click()
+    expect(page.locator(".media-count")).to_contain_text("Imported 1 volume")
+    expect(page.locator(".volume-form [role=status]")).to_contain_text("de-identified")
+    assert _count(web_session, project.id) == 1

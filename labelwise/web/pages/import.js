@@ -155,6 +155,7 @@ async function followJob(job, place, signal) {
 // Images, audio, video, PDF or point-cloud files (or zips of them): each file becomes a task holding the stored
 // media; point clouds may instead become the frames of one sequence task.
 function mediaForm(project) {
+  if (Object.values(project.label_schema?.objects || {}).some((o) => o.type === "dicom")) return volumeForm(project);
   const input = h("input", { type: "file", name: "media", multiple: true,
     accept: "image/*,audio/*,video/*,.pdf,application/pdf,.bin,.pcd,.ply,.las,.laz,.zip" });
   const sequence = h("input", { type: "checkbox", name: "sequence" });
@@ -205,4 +206,46 @@ function importErrors(error, retry) {
     h("p", null, h("strong", null, "Nothing was imported. "), "Fix these rows and import again:"),
     h("div", { class: "table-wrap" }, table),
     h("p", { class: "small" }, describeError(error)));
+}
+
+// A project with a dicom object: each zip is one DICOM series, each .nii/.nii.gz one volume, loose .dcm files one
+// series; headers are de-identified unless unticked (docs/medical.md).
+function volumeForm(project) {
+  const input = h("input", { type: "file", name: "volumes", multiple: true, accept: ".zip,application/zip,.nii,.gz,.dcm" });
+  const deidentify = h("input", { type: "checkbox", name: "deidentify", checked: true });
+  const submit = h("button", { type: "submit", class: "btn" }, "Upload volumes");
+  const out = h("div", { class: "import-result", "aria-live": "polite" });
+  const form = h("form", { class: "card media-form volume-form", novalidate: true },
+    h("h2", null, "Medical volumes"),
+    h("p", null, "Each zip of one DICOM series, each NIfTI file (.nii, .nii.gz), and the loose DICOM files together ",
+      "become one task. A missing slice, mixed orientations or a file that is not DICOM refuses the upload, naming the file."),
+    field("Choose zips, NIfTI or DICOM files", input).wrap,
+    h("label", { class: "check" }, deidentify, " De-identify (DICOM basic confidentiality profile)"),
+    h("div", { class: "actions" }, submit), out);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!input.files.length) {
+      out.replaceChildren(h("p", { class: "alert alert-error", role: "alert" }, "Choose at least one file first."));
+      return;
+    }
+    const body = new FormData();
+    for (const file of input.files) body.append("files", file, file.name);
+    submit.disabled = true;
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, `Uploading ${input.files.length} file(s)…`));
+    try {
+      const done = await api(`/projects/${project.id}/media?format=dicom&deidentify=${deidentify.checked}`, { method: "POST", body });
+      const reports = Object.values(done.deidentification || {}).filter(Boolean);
+      const changed = reports.reduce((n, r) => n + r.attributes.reduce((m, a) => m + a.count, 0) + r.private_tags_removed, 0);
+      out.replaceChildren(h("div", { class: "alert alert-success", role: "status" },
+        h("strong", { class: "media-count" }, `Imported ${formatNumber(done.imported)} volume${done.imported === 1 ? "" : "s"}`),
+        reports.length ? ` (de-identified: ${formatNumber(changed)} header values removed or replaced)` : " (not de-identified)", ". ",
+        h("a", { href: `/app/projects/${project.id}/label` }, "Start labeling")));
+      input.value = "";
+    } catch (error) {
+      out.replaceChildren(errorBox(error, { title: "No volume was imported." }));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
 }
