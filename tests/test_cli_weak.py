@@ -29,7 +29,7 @@ def test_weak_commands_end_to_end(monkeypatch, capsys, tmp_path, db):  # noqa: F
     code, out, _ = run(monkeypatch, capsys, "weak", "analyze", "1", "-d", db)
     assert code == 0 and "total coverage 75.0%" in out and "song: coverage 50.0%" in out
     code, out, _ = run(monkeypatch, capsys, "weak", "run", "1", "-d", db)
-    assert code == 0 and "3 predictions stored as model version weak/dawid_skene/" in out
+    assert code == 0 and "3 predictions stored as model version weak/ensemble/" in out
     code, out, _ = run(monkeypatch, capsys, "weak", "run", "1", "--model", "ensemble", "--queue", "-d", db)
     assert code == 0 and "label model ensemble queued" in out
     code, out, _ = run(monkeypatch, capsys, "jobs", "list", "1", "-d", db)

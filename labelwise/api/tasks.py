@@ -60,6 +60,9 @@ def tasks_page(
     duplicate_cluster: Annotated[int | None, Query(description="Only the members of this duplicate cluster.")] = None,
     label_error: Annotated[bool | None, Query(description="Only tasks the last label-error detection flagged "
                                                 "(true) or did not (false); reviewers and managers.")] = None,
+    lf_conflict: Annotated[int | None, Query(ge=1, description="Only tasks where at least this many current "
+                                             "labeling-function votes disagree with the label most of them vote "
+                                             "(see the labeling-function analysis); reviewers and managers.")] = None,
     schema_version: Annotated[int | None, Query(ge=1, description="Only tasks with an answer made under this label "
                                                 "schema version; reviewers and managers.")] = None,
     guidelines_version: Annotated[int | None, Query(ge=1, description="Only tasks with an answer made under this "
@@ -71,7 +74,8 @@ def tasks_page(
     filters = TaskFilter(status=status, external_id=external_id, search=q, annotator_id=annotator,
                          has_predictions=has_predictions, is_gold=gold,
                          duplicates=duplicates, duplicate_cluster=duplicate_cluster, label_error=label_error,
-                         auto_labeled=auto_labeled, schema_version=schema_version, guidelines_version=guidelines_version, batch_id=batch)
+                         auto_labeled=auto_labeled, lf_conflict=lf_conflict, schema_version=schema_version,
+                         guidelines_version=guidelines_version, batch_id=batch)
     page = list_tasks(session, user, project_id, filters=filters, sort=sort, after=after, limit=limit)
     items = [TaskOut.model_validate(t) for t in page.tasks]
     if role_in(session, user, project_id) == Role.ANNOTATOR:

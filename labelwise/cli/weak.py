@@ -95,8 +95,8 @@ def weak_analyze(
 @weak_app.command("run")
 def weak_run(
     project_id: int,
-    model: Annotated[str, typer.Option(help="dawid_skene, matrix_completion, majority_vote or ensemble.")
-                     ] = "dawid_skene",
+    model: Annotated[str, typer.Option(help="ensemble (Dawid–Skene + majority vote, the default), dawid_skene, "
+                                            "matrix_completion or majority_vote.")] = "ensemble",
     control: Annotated[Optional[str], typer.Option(help="Single-choice control; default: the first.")] = None,
     model_version: Annotated[Optional[str], typer.Option(help="Default: weak/<model>/<functions' hash>.")] = None,
     end_model: Annotated[bool, typer.Option(help="Also train the built-in text classifier on the label model's "

@@ -199,13 +199,44 @@ def test_analysis_against_human_labels(client, session, world):
     assert [texts[c["task_id"]] for c in body["conflicting_tasks"]] == ["plz subscribe"]
 
 
+def test_data_browser_filters_tasks_where_functions_conflict(client, session, world):
+    manager, project = world
+    rules(client, manager, project)
+    for name in ("channel", "channel_again"):  # two ham votes against two spam votes on two tasks
+        create(client, manager, project, {"name": name, "kind": "keywords", "label": "ham", "keywords": ["channel"]})
+    assert client.post(url(project, "/apply"), headers=manager.headers).status_code == 200
+    analysis = client.get(url(project, "/analysis"), headers=manager.headers).json()
+    texts = {t["id"]: t["data"]["text"] for t in
+             client.get(f"/api/v1/projects/{project.id}/tasks", headers=manager.headers).json()["items"]}
+
+    def browse(k, caller=manager):
+        return client.get(f"/api/v1/projects/{project.id}/tasks", params={"lf_conflict": k}, headers=caller.headers)
+
+    ranked = [c["task_id"] for c in analysis["conflicting_tasks"]]
+    assert sorted(t["id"] for t in browse(1).json()["items"]) == sorted(ranked)
+    assert [texts[t["id"]] for t in browse(2).json()["items"]] == ["check out my channel http://a.b",
+                                                                   "subscribe to my channel"]
+    assert analysis["conflict_levels"] == [{"lf_conflict": 1, "tasks": len(ranked)}, {"lf_conflict": 2, "tasks": 2}]
+    assert browse(3).json()["items"] == []
+    # Votes of a rule edited since they were computed do not count.
+    rule = next(f for f in client.get(url(project), headers=manager.headers).json() if f["name"] == "channel_again")
+    client.put(url(project, f"/{rule['id']}"), headers=manager.headers,
+               json={"name": "channel_again", "kind": "keywords", "label": "ham", "keywords": ["channels"]})
+    assert browse(2).json()["items"] == []
+    assert browse(0).status_code == 422
+    annotator = make_user(session, "annotator")
+    add_member(session, manager.user, project, annotator.user, "annotator")
+    response = browse(1, annotator)
+    assert response.status_code == 422 and response.json()["field"] == "lf_conflict"
+
+
 def test_label_model_stores_predictions_with_a_model_version(client, session, world):
     manager, project = world
     rules(client, manager, project)
     response = client.post(f"/api/v1/projects/{project.id}/label-model", headers=manager.headers, json={})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["model"] == "dawid_skene" and body["model_version"].startswith("weak/dawid_skene/")
+    assert body["model"] == "ensemble" and body["model_version"].startswith("weak/ensemble/")
     assert body["predictions"] == 8 and set(body["estimated_accuracies"]) == {"song", "http", "subscribe", "my",
                                                                                "short"}
     session.expire_all()

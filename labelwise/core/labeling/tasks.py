@@ -24,6 +24,8 @@ from labelwise.store.models import (
     DuplicateMember,
     GoldAnswer,
     LabelErrorFlag,
+    LabelingFunction,
+    LabelingFunctionVote,
     Prediction,
     Review,
     Task,
@@ -47,6 +49,7 @@ class TaskFilter:
     duplicate_cluster: int | None = None  # the task is a member of this cluster
     label_error: bool | None = None  # the last label-error detection flagged the task (reviewers and managers)
     auto_labeled: bool | None = None  # the last auto-label run labeled the task (reviewers and managers)
+    lf_conflict: int | None = None  # at least this many labeling-function votes disagree with the task's top label
     batch_id: int | None = None  # the task is in this batch
     schema_version: int | None = None  # the task has a submitted answer made under this label schema version
     guidelines_version: int | None = None  # ... under this guidelines version
@@ -237,6 +240,12 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
             raise Invalid("only reviewers and managers can filter by auto-labels", field="auto_labeled")
         clause = exists().where(AutoLabel.task_id == Task.id)
         stmt = stmt.where(clause if filters.auto_labeled else ~clause)
+    if filters.lf_conflict is not None:
+        if role < Role.REVIEWER:
+            raise Invalid("only reviewers and managers can filter by labeling-function conflicts", field="lf_conflict")
+        if filters.lf_conflict < 1:
+            raise Invalid("lf_conflict must be at least 1", field="lf_conflict")
+        stmt = stmt.where(Task.id.in_(_lf_conflicts(project_id, filters.lf_conflict)))
     if filters.schema_version is not None or filters.guidelines_version is not None:
         if role < Role.REVIEWER:
             raise Invalid("only reviewers and managers can filter by version", field="schema_version")
@@ -247,6 +256,20 @@ def _apply_filters(session: Session, stmt, filters: TaskFilter, settings: Projec
             clause.append(Annotation.guidelines_version == filters.guidelines_version)
         stmt = stmt.where(exists().where(*clause))
     return stmt
+
+
+def _lf_conflicts(project_id: int, min_votes: int):
+    """Ids of tasks where, for some control, at least `min_votes` current labeling-function votes are not
+    for the label most of them vote (the analysis' "minority votes"); stale votes do not count."""
+    per_label = (select(LabelingFunctionVote.task_id, LabelingFunction.control, LabelingFunctionVote.label,
+                        func.count().label("n"))
+                 .join(LabelingFunction, LabelingFunction.id == LabelingFunctionVote.function_id)
+                 .where(LabelingFunction.project_id == project_id,
+                        LabelingFunction.votes_hash == LabelingFunction.definition_hash)
+                 .group_by(LabelingFunctionVote.task_id, LabelingFunction.control, LabelingFunctionVote.label)
+                 .subquery())
+    return (select(per_label.c.task_id).group_by(per_label.c.task_id, per_label.c.control)
+            .having(func.sum(per_label.c.n) - func.max(per_label.c.n) >= min_votes))
 
 
 def _search_clause(session: Session, project_id: int, query: str):

@@ -45,7 +45,7 @@ MODELS = {
     "majority_vote": MajorityVoteLabelModel,
     "ensemble": EnsembleLabelModel,  # the mean of Dawid–Skene's and majority vote's probabilities
 }
-DEFAULT_MODEL = "dawid_skene"
+DEFAULT_MODEL = "ensemble"  # chosen by benchmarks/weak_supervision.py; see labelwise.assist.weak
 KIND_RUN = "weak.label_model"
 PREDICTION_BATCH = 2000
 Progress = Callable[[int, int], None]
@@ -66,10 +66,15 @@ def analysis(session: Session, user: User, project_id: int, *, control: str | No
         row["id"] = f.id
         row["polarity"] = [classes[c] for c in row["polarity"]]
     ranked = conflicting_tasks(votes, n_classes=len(classes), limit=conflicts)
+    counts = np.stack([(votes == c).sum(axis=1) for c in range(len(classes))], axis=1) if votes.size else \
+        np.zeros((len(task_ids), len(classes)), dtype=np.int64)
+    minority = counts.sum(axis=1) - counts.max(axis=1, initial=0)
+    # Tasks with at least k minority votes, for k = 1..max: the data browser's ?lf_conflict=k shows them.
+    levels = [{"lf_conflict": k, "tasks": int((minority >= k).sum())} for k in range(1, int(minority.max(initial=0)) + 1)]
     return {"control": name, "labels": classes, "tasks": int(len(task_ids)),
             "labelled_tasks": result.n_labelled, "functions": rows, "stale": stale,
             "total_coverage": result.total_coverage, "total_overlap": result.total_overlap,
-            "total_conflict": result.total_conflict,
+            "total_conflict": result.total_conflict, "conflict_levels": levels,
             "conflicting_tasks": [{"task_id": int(task_ids[i]), "minority_votes": k, "entropy": e}
                                   for i, k, e in ranked]}
 

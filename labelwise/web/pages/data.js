@@ -13,7 +13,7 @@ const SORTS = [
 ];
 const STATUSES = [["", "Any status"], ["unlabeled", "Unlabeled"], ["labeled", "Labeled"],
   ["complete", "Complete"], ["incomplete", "Incomplete"], ["skipped", "Skipped"]];
-const FILTER_KEYS = ["q", "status", "has_predictions", "duplicates", "duplicate_cluster", "label_error", "auto_labeled", "annotator",
+const FILTER_KEYS = ["q", "status", "has_predictions", "duplicates", "duplicate_cluster", "label_error", "auto_labeled", "lf_conflict", "annotator",
   "schema_version", "sort", "limit"];
 
 export function preview(data, max = 180) {
@@ -66,6 +66,15 @@ export default async function dataPage(view, ctx) {
   const reviewer = canDo(project, "reviewer");
   const errs = select("label_error", [["", "All tasks"], ["true", "Likely label errors"], ["false", "Not flagged"]],
     reviewer ? q.get("label_error") || "" : "");
+  // Tasks where labeling functions disagree: at least k votes against the label most of them vote (the Rules
+  // page's analysis links here with ?lf_conflict=k).
+  const conflictChoices = [["", "Any"], ["1", "1+ votes against the majority"], ["2", "2+ votes against"],
+    ["3", "3+ votes against"]];
+  const wantedConflict = /^[1-9]\d*$/.test(q.get("lf_conflict") || "") ? q.get("lf_conflict") : "";
+  if (wantedConflict && !conflictChoices.some(([v]) => v === wantedConflict)) {
+    conflictChoices.push([wantedConflict, `${wantedConflict}+ votes against`]);
+  }
+  const lfConflict = select("lf_conflict", conflictChoices, reviewer ? wantedConflict : "");
   const detect = h("button", { type: "button", class: "btn small", hidden: !canDo(project, "manager"),
     title: "Cross-validate the built-in model on the labeled tasks and flag labels it confidently disagrees with" },
   "Find label errors");
@@ -94,11 +103,13 @@ export default async function dataPage(view, ctx) {
   const filters = h("form", { class: "filters card", role: "search", "aria-label": "Filter tasks" },
     field("Search", search).wrap, field("Status", status).wrap, field("Predictions", preds).wrap,
     field("Duplicates", dupes).wrap, field("Label errors", errs).wrap, field("Auto-labels", autos).wrap,
+    field("Rules conflict", lfConflict, { hint: "Labeling functions disagree on the task" }).wrap,
     field("Annotated by", annotator).wrap,
     field("Answered under", schemaVersion).wrap, field("Sort", sort).wrap, field("Per page", limit).wrap);
   filters.addEventListener("submit", (e) => { e.preventDefault(); reload(); });
   errs.closest(".field").hidden = !reviewer;
   schemaVersion.closest(".field").hidden = !reviewer;
+  lfConflict.closest(".field").hidden = !reviewer;
   errs.closest(".field").append(detect, detectNote, detectJob);
   dupes.closest(".field").append(scan, scanJob);
   autos.closest(".field").hidden = !reviewer;
@@ -136,6 +147,7 @@ export default async function dataPage(view, ctx) {
     if (cluster) p.set("duplicate_cluster", cluster);
     if (errs.value) p.set("label_error", errs.value);
     if (autos.value) p.set("auto_labeled", autos.value);
+    if (lfConflict.value) p.set("lf_conflict", lfConflict.value);
     if (annotator.value) p.set("annotator", annotator.value);
     if (schemaVersion.value) p.set("schema_version", schemaVersion.value);
     if (sort.value !== "id") p.set("sort", sort.value);
@@ -309,7 +321,7 @@ export default async function dataPage(view, ctx) {
 
   const searchLater = debounce(reload, 300);
   search.addEventListener("input", searchLater);
-  for (const el of [status, preds, dupes, errs, autos, annotator, sort, limit]) el.addEventListener("change", reload);
+  for (const el of [status, preds, dupes, errs, autos, lfConflict, annotator, sort, limit]) el.addEventListener("change", reload);
   detect.addEventListener("click", findLabelErrors);
   scan.addEventListener("click", scanDuplicates);
   autoRun.addEventListener("click", autoLabel);

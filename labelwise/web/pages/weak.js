@@ -8,6 +8,8 @@ import { debounce, field, formatNumber, h } from "/static/components/dom.js";
 import { canDo, projectHeader } from "/static/components/project-nav.js";
 
 const PREVIEW_MS = 250;
+const POLL_MS = 400;
+const ACTIVE = new Set(["queued", "running"]);
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 
 export default async function weakPage(view, ctx) {
@@ -29,10 +31,15 @@ export default async function weakPage(view, ctx) {
   const analysisBox = h("div");
   const runBox = h("div", { "aria-live": "polite" });
 
-  const editor = ruleEditor(controls, base, ctx, async () => { await loadList(); });
+  const editor = ruleEditor(controls, base, ctx, project, async () => { await loadList(); });
   const applyBtn = h("button", { type: "button", class: "btn", id: "weak-apply" }, "Apply rules");
   const model = h("select", { id: "weak-model", "aria-label": "Label model" },
-    ["dawid_skene", "matrix_completion", "majority_vote"].map((m) => h("option", { value: m }, m.replace("_", " "))));
+    ["ensemble", "dawid_skene", "matrix_completion", "majority_vote"]
+      .map((m) => h("option", { value: m }, m.replaceAll("_", " "))));
+  const endModel = h("input", { type: "checkbox", id: "weak-end-model", name: "end_model" });
+  const endModelLabel = h("label", { class: "check", for: "weak-end-model",
+    title: "Train the built-in text classifier on the label model's labels and store its predictions for every task" },
+  endModel, " also train the end model (text classifier)");
   const runBtn = h("button", { type: "button", class: "btn btn-primary", id: "weak-run" }, "Run label model");
   applyBtn.addEventListener("click", async () => {
     applyBtn.disabled = true;
@@ -49,26 +56,47 @@ export default async function weakPage(view, ctx) {
       applyBtn.disabled = false;
     }
   });
+  // The run is a background job (kind weak.label_model): follow its progress here, cancel it, or leave the
+  // page; it also shows on the project's Jobs page.
+  let polling = null;
+  const follow = async (job) => {
+    clearTimeout(polling);
+    runBtn.disabled = ACTIVE.has(job.status);
+    runBox.replaceChildren(runJobLine(job, async (button) => {
+      button.disabled = true;
+      try {
+        await api(`/jobs/${job.id}/cancel`, { method: "POST", signal: ctx.signal });
+        follow(await api(`/jobs/${job.id}`, { signal: ctx.signal }));
+      } catch (error) {
+        if (error.name !== "AbortError") toastError(error, `Job ${job.id}: `);
+      }
+    }));
+    if (ACTIVE.has(job.status) && ctx.isCurrent()) {
+      polling = setTimeout(async () => {
+        try {
+          follow(await api(`/jobs/${job.id}`, { signal: ctx.signal }));
+        } catch (error) {
+          if (error.name !== "AbortError") runBox.replaceChildren(errorBox(error, { title: "The job could not be read." }));
+        }
+      }, POLL_MS);
+    }
+  };
   runBtn.addEventListener("click", async () => {
     runBtn.disabled = true;
     try {
-      const summary = await api(`${base}/label-model`, { method: "POST", body: { model: model.value },
-        signal: ctx.signal });
-      runBox.replaceChildren(h("p", { class: "weak-run-summary" },
-        `${formatNumber(summary.predictions)} of ${formatNumber(summary.tasks)} tasks got a suggestion from `,
-        h("code", null, summary.model_version), ". Class balance: ",
-        Object.entries(summary.class_balance).map(([c, p]) => `${c} ${pct(p)}`).join(", "), "."));
+      const body = { model: model.value };
+      if (endModel.checked) body.end_model = true;
+      follow(await api(`${base}/label-model?async=true`, { method: "POST", body, signal: ctx.signal }));
     } catch (error) {
-      if (error.name !== "AbortError") runBox.replaceChildren(errorBox(error, { title: "The label model did not run." }));
-    } finally {
       runBtn.disabled = false;
+      if (error.name !== "AbortError") runBox.replaceChildren(errorBox(error, { title: "The label model did not run." }));
     }
   });
 
   view.append(
     h("section", { class: "card" }, h("h2", null, "New rule"), editor),
     h("section", { class: "card" }, h("h2", null, "Labeling functions"), listBox,
-      h("div", { class: "actions" }, applyBtn, " ", model, " ", runBtn), runBox),
+      h("div", { class: "actions" }, applyBtn, " ", model, " ", endModelLabel, " ", runBtn), runBox),
     h("section", { class: "card" }, h("h2", null, "Analysis"), analysisBox),
   );
 
@@ -94,12 +122,47 @@ export default async function weakPage(view, ctx) {
   }
 
   await loadList();
+  // A run still going (started here before, or by the SDK/CLI) is followed on arrival.
+  api(`${base}/jobs?kind=weak.label_model&limit=1`, { signal: ctx.signal }).then((found) => {
+    if (found.length && ACTIVE.has(found[0].status) && !polling) follow(found[0]);
+  }).catch(() => {});
+  return () => clearTimeout(polling);
 }
 
-function ruleEditor(controls, base, ctx, onSaved) {
+function runJobLine(job, cancel) {
+  const bar = h("progress", { max: 1, "aria-label": "Label model progress" });
+  if (job.progress !== null && job.progress !== undefined) bar.value = job.progress;
+  const figures = job.total ? `${formatNumber(job.done)} / ${formatNumber(job.total)} predictions written` : "";
+  const parts = [h("strong", null, `Label model (job #${job.id}): `),
+    h("span", { class: `badge job-${job.status}` }, job.status), " ", bar, " ", h("span", { class: "small muted" }, figures)];
+  if (ACTIVE.has(job.status)) {
+    const button = h("button", { type: "button", class: "btn btn-small", disabled: job.cancel_requested || null },
+      job.cancel_requested ? "Cancelling…" : "Cancel");
+    button.addEventListener("click", () => cancel(button));
+    parts.push(" ", button);
+  }
+  const line = h("p", { class: "weak-run-job", "data-job-id": String(job.id), "data-status": job.status }, ...parts);
+  if (job.status === "succeeded" && job.result) {
+    const summary = job.result;
+    const end = summary.end_model;
+    return h("div", null, line, h("p", { class: "weak-run-summary" },
+      `${formatNumber(summary.predictions)} of ${formatNumber(summary.tasks)} tasks got a suggestion from `,
+      h("code", null, summary.model_version), ". Class balance: ",
+      Object.entries(summary.class_balance).map(([c, p]) => `${c} ${pct(p)}`).join(", "), "."),
+    end ? h("p", { class: "weak-end-model-summary" }, `End model `, h("code", null, end.model_version),
+      ` trained on ${formatNumber(end.trained_on)} tasks; ${formatNumber(end.predictions)} predictions stored.`) : null);
+  }
+  if (job.error) return h("div", null, line, h("p", { class: "error", role: "alert" }, job.error.message || job.status));
+  return line;
+}
+
+const NO_PREVIEW = new Set(["project", "predictions"]);
+
+function ruleEditor(controls, base, ctx, project, onSaved) {
   const control = h("select", { name: "control" }, controls.map(([name]) => h("option", { value: name }, name)));
   const kind = h("select", { name: "kind" },
-    [["keywords", "Keywords"], ["regex", "Regular expression"], ["condition", "Field condition"]]
+    [["keywords", "Keywords"], ["regex", "Regular expression"], ["condition", "Field condition"],
+      ["python", "Python function"], ["project", "Another project's labels"], ["predictions", "A model's predictions"]]
       .map(([v, t]) => h("option", { value: v }, t)));
   const name = h("input", { name: "name", maxlength: 200, placeholder: "mentions_link" });
   const label = h("select", { name: "label" });
@@ -118,26 +181,87 @@ function ruleEditor(controls, base, ctx, onSaved) {
   const value = h("input", { name: "value", placeholder: "5" });
   const measure = h("select", { name: "measure" }, ["value", "length", "words"].map((m) => h("option", { value: m }, m)));
   const caseSensitive = h("input", { type: "checkbox", name: "case_sensitive" });
+  // Python functions run in the server only from modules the administrator installed; others run on the
+  // client through the SDK, whose votes arrive as functions of kind client.
+  const pyFunction = h("select", { name: "function" });
+  const pyNote = h("p", { class: "small muted weak-python-note" });
+  const sourceProject = h("select", { name: "project_id" });
+  const sourceControl = h("input", { name: "source_control", placeholder: "same name as here" });
+  const match = h("select", { name: "match" }, [["external_id", "external id"], ["content_hash", "same task data"]]
+    .map(([v, t]) => h("option", { value: v }, t)));
+  const modelVersion = h("input", { name: "model_version", list: "weak-model-versions", placeholder: "builtin-kind-v1" });
+  const versionList = h("datalist", { id: "weak-model-versions" });
+  const minScore = h("input", { name: "min_score", type: "number", min: 0, max: 1, step: 0.05, placeholder: "0.8" });
+  const sdkHint = h("p", { class: "small muted" }, "Or run Python functions on your machine and upload their votes: ",
+    h("code", null, "client.apply_labeling_functions(project_id, [fn, ...])"), " (SDK); they show here as kind client.");
 
+  const labelWrap = field("Votes", label).wrap;
+  const pathWrap = field("Field", path, { hint: "Path in the task data, e.g. text or meta.stars" }).wrap;
+  const caseWrap = h("label", { class: "check" }, caseSensitive, " case sensitive");
   const groups = {
     keywords: [field("Keywords (comma-separated)", keywords).wrap, field("Match", mode).wrap],
     regex: [field("Pattern", pattern).wrap],
     condition: [field("Operator", op).wrap, field("Value", value).wrap, field("Measure", measure).wrap],
+    python: [field("Installed function", pyFunction, { hint: "Each returns an option of the control or None" }).wrap,
+      pyNote, sdkHint],
+    project: [field("Source project", sourceProject).wrap, field("Its control", sourceControl).wrap,
+      field("Same task when", match).wrap,
+      h("p", { class: "small muted" }, "Votes that project's final label (gold, else consensus or adjudicated) of the " +
+        "matching task; you need to be a reviewer or manager there. Its coverage shows after Apply rules.")],
+    predictions: [field("Model version", modelVersion).wrap, versionList,
+      field("Minimum score", minScore, { hint: "Optional: lower-scored predictions abstain" }).wrap,
+      h("p", { class: "small muted" }, "Votes what a model version's stored predictions say (an ML backend, a " +
+        "built-in model, another label model). Its coverage shows after Apply rules.")],
+  };
+  let extrasLoaded = false;
+  const loadExtras = async () => {
+    if (extrasLoaded) return;
+    extrasLoaded = true;
+    const [installed, projects, versions] = await Promise.all([
+      api("/labeling-functions/python", { signal: ctx.signal }).catch(() => []),
+      api("/projects", { signal: ctx.signal }).catch(() => []),
+      api(`${base}/model-versions`, { signal: ctx.signal }).catch(() => []),
+    ]);
+    pyFunction.replaceChildren(...installed.map((f) => h("option", { value: f.function, title: f.description || "" },
+      f.function)));
+    pyNote.textContent = installed.length ? `${installed.length} installed function(s).`
+      : "No Python function is installed on this server: an administrator names modules in " +
+        "LABELWISE_LABELING_FUNCTION_MODULES.";
+    const others = (Array.isArray(projects) ? projects : projects.items || []).filter((p) => p.id !== project.id);
+    sourceProject.replaceChildren(...others.map((p) => h("option", { value: String(p.id) }, `${p.name} (#${p.id})`)));
+    versionList.replaceChildren(...versions.map((v) => h("option", { value: v.name })));
   };
   const kindBox = h("div", { class: "weak-kind-fields" });
-  const showKind = () => kindBox.replaceChildren(...groups[kind.value]);
+  const showKind = async () => {
+    const rule = ["keywords", "regex", "condition"].includes(kind.value);
+    labelWrap.hidden = !rule;
+    pathWrap.hidden = !rule;
+    caseWrap.hidden = !["keywords", "regex"].includes(kind.value);
+    kindBox.replaceChildren(...groups[kind.value]);
+    if (!rule) await loadExtras();
+  };
   showKind();
   const preview = h("div", { class: "weak-preview", "aria-live": "polite", id: "weak-preview" });
   const save = h("button", { type: "submit", class: "btn btn-primary" }, "Save rule");
   const form = h("form", { class: "weak-rule-form", novalidate: true },
     h("div", { class: "grid-2" }, field("Name", name).wrap, field("Control", control).wrap,
-      field("Kind", kind).wrap, field("Votes", label).wrap, field("Field", path, { hint: "Path in the task data, e.g. text or meta.stars" }).wrap,
-      h("label", { class: "check" }, caseSensitive, " case sensitive")),
+      field("Kind", kind).wrap, labelWrap, pathWrap, caseWrap),
     kindBox, preview, h("div", { class: "actions" }, save));
 
   const definition = () => {
-    const d = { name: name.value.trim() || "preview", kind: kind.value, label: label.value, control: control.value,
-      field: path.value.trim() || "text" };
+    const common = { name: name.value.trim() || "preview", kind: kind.value, control: control.value };
+    if (kind.value === "python") return { ...common, function: pyFunction.value };
+    if (kind.value === "project") {
+      const d = { ...common, project_id: Number(sourceProject.value), match: match.value };
+      if (sourceControl.value.trim()) d.source_control = sourceControl.value.trim();
+      return d;
+    }
+    if (kind.value === "predictions") {
+      const d = { ...common, model_version: modelVersion.value.trim() };
+      if (minScore.value.trim() !== "") d.min_score = Number(minScore.value);
+      return d;
+    }
+    const d = { ...common, label: label.value, field: path.value.trim() || "text" };
     if (kind.value === "keywords") {
       d.keywords = keywords.value.split(",").map((k) => k.trim()).filter(Boolean);
       d.mode = mode.value;
@@ -159,6 +283,14 @@ function ruleEditor(controls, base, ctx, onSaved) {
   const runPreview = debounce(async () => {
     const mine = ++seq;
     const d = definition();
+    if (NO_PREVIEW.has(d.kind)) {
+      preview.replaceChildren();
+      return;
+    }
+    if (d.kind === "python" && !d.function) {
+      preview.replaceChildren(h("p", { class: "muted" }, "Choose an installed function to see its coverage."));
+      return;
+    }
     if ((d.kind === "keywords" && !d.keywords.length) || (d.kind === "regex" && !d.pattern)) {
       preview.replaceChildren(h("p", { class: "muted" }, "Type keywords or a pattern to see its coverage."));
       return;
@@ -171,7 +303,7 @@ function ruleEditor(controls, base, ctx, onSaved) {
           `${formatNumber(p.sample)} sampled tasks.`),
         p.matches.length ? h("ul", { class: "weak-matches" }, p.matches.map((m) =>
           h("li", null, h("a", { href: `/app/projects/${base.split("/")[2]}/tasks/${m.task_id}` }, `#${m.task_id}`), " ",
-            String(m.data[d.field] ?? JSON.stringify(m.data)).slice(0, 160)))) : null);
+            String(m.data[d.field || "text"] ?? JSON.stringify(m.data)).slice(0, 160)))) : null);
     } catch (error) {
       if (error.name === "AbortError" || mine !== seq) return;
       preview.replaceChildren(h("p", { class: "error", role: "alert" },
@@ -179,8 +311,8 @@ function ruleEditor(controls, base, ctx, onSaved) {
     }
   }, PREVIEW_MS);
   for (const input of [keywords, pattern, path, value, name]) input.addEventListener("input", runPreview);
-  for (const input of [mode, op, measure, label, caseSensitive]) input.addEventListener("change", runPreview);
-  kind.addEventListener("change", () => { showKind(); runPreview(); });
+  for (const input of [mode, op, measure, label, caseSensitive, pyFunction]) input.addEventListener("change", runPreview);
+  kind.addEventListener("change", async () => { await showKind(); runPreview(); });
   control.addEventListener("change", () => { fillLabels(); runPreview(); });
 
   form.addEventListener("submit", async (event) => {
@@ -205,7 +337,9 @@ function functionTable(rows, base, ctx, reload) {
     : d.kind === "regex" ? `/${d.pattern}/` : d.kind === "condition"
       ? `${d.measure && d.measure !== "value" ? `${d.measure}(${d.field})` : d.field} ${d.op} ${d.value ?? ""}`
       : d.kind === "predictions" ? `predictions of ${d.model_version}${d.min_score != null ? ` (score ≥ ${d.min_score})` : ""}`
-        : "votes uploaded by the SDK";
+        : d.kind === "python" ? `installed ${d.function}`
+          : d.kind === "project" ? `labels of project #${d.project_id}${d.source_control ? ` (${d.source_control})` : ""} by ${(d.match || "external_id").replace("_", " ")}`
+            : "votes uploaded by the SDK";
   return h("div", { class: "table-wrap" }, h("table", { class: "table weak-functions" },
     h("thead", null, h("tr", null, ["Name", "Kind", "Votes", "Rule", "Votes current", ""].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", null, rows.map((f) => {
@@ -239,10 +373,14 @@ function analysisView(a, project) {
       h("td", null, `${f.n_correct} / ${f.n_votes}`))))));
   const chart = barChart(a.functions.map((f) => ({ label: f.name, short: f.name.slice(0, 10),
     value: Math.round(1000 * f.coverage) / 10 })), { title: "Coverage per function (%)", unit: "%" });
-  const conflicts = a.conflicting_tasks.length
-    ? h("ul", { class: "weak-conflicts" }, a.conflicting_tasks.slice(0, 10).map((c) =>
-      h("li", null, h("a", { href: `/app/projects/${project.id}/tasks/${c.task_id}` }, `Task #${c.task_id}`),
-        ` — ${c.minority_votes} vote(s) against the majority`)))
+  // One link per level of disagreement, each opening the data browser filtered to those tasks.
+  const levels = (a.conflict_levels || []).slice().reverse();
+  const conflicts = levels.length
+    ? h("ul", { class: "weak-conflicts" }, levels.map((l) =>
+      h("li", null, h("a", { href: `/app/projects/${project.id}/data?lf_conflict=${l.lf_conflict}`,
+        "data-lf-conflict": String(l.lf_conflict) },
+      `${formatNumber(l.tasks)} task(s) with ${l.lf_conflict}+ vote(s) against the majority`),
+      " — open in the data browser")))
     : h("p", { class: "muted" }, "No task gets conflicting votes.");
   return h("div", null,
     h("p", null, `Control ${a.control}: ${formatNumber(a.tasks)} tasks, ${formatNumber(a.labelled_tasks)} with human ` +
