@@ -114,7 +114,7 @@ def measure(backend: str, size: int, source: Path, work: Path, sources: dict, ar
     env = {**os.environ, "LABELWISE_DATA_DIR": str(data_dir), "LABELWISE_DATABASE_URL": database,
            "PYTHONPATH": sources["after"]}
     labelwise(env, "db", "upgrade")
-    tokens = seed_users(env, database, args.overlap)[:ANNOTATORS]
+    tokens = seed(env, database, args.overlap, sources.get("before"))[:ANNOTATORS]
     token_file = work / "tokens.txt"
     token_file.write_text("\n".join(tokens) + "\n")
     imported = timed(env, "import", "1", str(source), "--as", "manager")
@@ -135,6 +135,18 @@ def measure(backend: str, size: int, source: Path, work: Path, sources: dict, ar
     for phase in run["phases"]:
         phase["submits_per_second_over_trivial_rps"] = round(phase["annotators_16"]["submits_per_second"] / ceiling, 4)
     return run
+
+
+def seed(env: dict, database: str, overlap: int, oldest: str | None) -> list[str]:
+    """Users, tokens and project 1, made by the oldest code measured: newer code may store project settings an
+    older one refuses, while newer code reads older settings (their new fields take defaults)."""
+    if oldest is None:
+        return seed_users(env, database, overlap)
+    script = (f"import json, platform_load; print(json.dumps(platform_load.seed_users({{}}, {database!r}, "
+              f"{overlap})))")
+    done = subprocess.run([sys.executable, "-c", script], env={**env, "PYTHONPATH": f"{oldest}:{oldest}/benchmarks"},
+                          cwd=oldest, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def trivial_phase(token_file: Path, seconds: float) -> dict:
