@@ -52,6 +52,7 @@ def test_a_mask_painted_on_a_slice_reads_back_exactly(page, web_server, web_sess
         page.keyboard.press(key)
     page.keyboard.press("v")
     page.wait_for_function(f"() => {VIEWER}.el.dataset.shown === 'sagittal:16'")
+    expect(page.locator(".lw-plane-mask")).to_have_count(1)  # the painted slice, cut by the sagittal plane
     screenshot(page, "dicom-sagittal")
     page.keyboard.press("v")
     page.keyboard.press("v")

@@ -5,7 +5,8 @@
 // (`slice`), in that slice's pixels, so drawing happens in the axial view; the reconstructed views are
 // for looking. Neighbouring slices are fetched ahead so scrolling shows each one at once.
 
-import { el, safeMediaUrl } from "../util.js";
+import { decodeRle } from "../controls/regions.js";
+import { el, safeMediaUrl, svg } from "../util.js";
 import { ImageViewer } from "./image.js";
 
 export const PRESETS = { lung: [-600, 1500], bone: [400, 1800], brain: [40, 80], abdomen: [40, 400] };
@@ -209,9 +210,43 @@ export class DicomViewer extends ImageViewer {
     else this.preview.replaceChildren();
   }
 
+  // The masks cut by a reconstructed plane: each axial mask contributes one row (its slice), superior at the top.
+  _planeMasks() {
+    const size = this.planeSize();
+    const index = this.at[this.plane];
+    const top = this.slices.axial - 1;
+    const canvas = document.createElement("canvas");
+    canvas.width = size.w;
+    canvas.height = size.h;
+    const ctx = canvas.getContext("2d");
+    let painted = false;
+    this.decoded ??= new Map();
+    for (const control of this.editor.regionControlsOn(this.name)) {
+      if (control.spec.type !== "masks") continue;
+      for (const r of control.regions()) {
+        const key = `${r.id}:${typeof r.rle.counts === "string" ? r.rle.counts : r.rle.counts.join(",")}`;
+        if (!this.decoded.has(key)) this.decoded.set(key, decodeRle(r.rle));
+        const { bits, width } = this.decoded.get(key);
+        ctx.fillStyle = control.color(r.label);
+        for (let i = 0; i < size.w; i++) {
+          if (bits[this.plane === "sagittal" ? i * width + index : index * width + i]) {
+            ctx.fillRect(i, top - r.slice, 1, 1);
+            painted = true;
+          }
+        }
+      }
+    }
+    if (!painted) return [];
+    return [svg("image", { class: "lw-mask lw-plane-mask", href: canvas.toDataURL(), x: 0, y: 0, width: this.width, height: this.height,
+      preserveAspectRatio: "none", opacity: 0.55, style: "pointer-events:none;image-rendering:pixelated" })];
+  }
+
   render() {
     super.render();
-    if (this.plane !== "axial") this.preview.replaceChildren(); // no brush or drawing preview off the axial view
+    if (this.plane !== "axial") {
+      this.preview.replaceChildren(); // no brush or drawing preview off the axial view
+      this.masks.replaceChildren(...this._planeMasks());
+    }
     const count = this.slices[this.plane];
     this.pageInfo.textContent = `${this.plane} ${this.at[this.plane] + 1} / ${count}`;
     this.windowInfo.textContent = `${this.preset ? `${this.preset} · ` : ""}W ${Math.round(this.window.width)} L ${Math.round(this.window.center)}`;
