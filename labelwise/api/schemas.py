@@ -256,6 +256,8 @@ class PredictionOut(_Out):
     created_at: Timestamp
     schema_version: int = Field(1, description="The label schema version this was made under.")
     guidelines_version: int = Field(1, description="The guidelines version this was made under.")
+    yours: bool = Field(False, description="The viewer's own draft (`draft:<username>`, imported from Label "
+                                           "Studio): the labeling page opens with it.")
 
 
 class TaskDetailOut(TaskOut):

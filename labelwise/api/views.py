@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from labelwise.api.schemas import (
@@ -18,10 +17,10 @@ from labelwise.api.schemas import (
     TaskOut,
 )
 from labelwise.core.labeling import queue
-from labelwise.core.labeling.tasks import TaskView, describe_task
+from labelwise.core.labeling.tasks import TaskView, describe_task, draft_version, visible_predictions
 from labelwise.core.platform.access import Role
 from labelwise.errors import Forbidden, TooManyRequests
-from labelwise.store.models import Annotation, AutoLabel, Prediction, User
+from labelwise.store.models import Annotation, AutoLabel, User
 
 
 def blind_fields(own_answers: int) -> dict:
@@ -52,7 +51,8 @@ def task_detail(view: TaskView) -> TaskDetailOut:
     return TaskDetailOut(
         **base,
         annotations=annotations,
-        predictions=[PredictionOut.model_validate(p) for p in view.predictions],
+        predictions=[PredictionOut.model_validate(p).model_copy(update={"yours": p.model_version == view.own_draft})
+                     for p in view.predictions],
         gold=view.gold.result if view.gold else None,
     )
 
@@ -62,10 +62,10 @@ def next_out(session: Session, user: User, served: queue.Served) -> dict[str, An
     annotator is written straight from its row: there is nothing else they may see of it yet."""
     task = served.task
     if served.fresh and served.role == Role.ANNOTATOR:
-        predictions = []
-        if served.config.settings.show_predictions:
-            predictions = [PredictionOut.model_validate(p).model_dump(mode="json") for p in session.scalars(
-                select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id.desc()))]
+        own_draft = draft_version(user.username)
+        predictions = [PredictionOut.model_validate(p).model_copy(update={"yours": p.model_version == own_draft})
+                       .model_dump(mode="json") for p in visible_predictions(
+                           session, user, task.id, served.role, served.config.settings.show_predictions)]
         body = {"id": task.id, "project_id": task.project_id, "external_id": task.external_id, "data": task.data,
                 "meta": task.meta, "content_hash": task.content_hash, **blind_fields(0), "batch_id": task.batch_id,
                 "created_at": task.created_at, "duplicate_of": [], "label_error": None, "annotations": [],

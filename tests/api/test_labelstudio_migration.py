@@ -87,3 +87,41 @@ def test_every_corpus_template_makes_a_project_whose_warnings_come_back(client, 
     assert client.post("/api/v1/projects/from-labelstudio", headers=owner.headers,
                        json={"name": "x", "label_config_xml": TEMPLATES["question_answering"]}
                        ).json()["warnings"][0].startswith('<Label name="">: alias \'answer\'')
+
+
+def test_a_label_studio_draft_opens_for_its_author_only(client, session):
+    from labelwise.store.models import Project
+
+    owner, ann, bob = make_user(session, "owner"), make_user(session, "ann@example.com"), make_user(session, "bob")
+    config = '<View><Text name="text" value="$text"/><Choices name="topic" toName="text">' \
+             '<Choice value="a"/><Choice value="b"/></Choices></View>'
+    made = client.post("/api/v1/projects/from-labelstudio", headers=owner.headers,
+                       json={"name": "drafts", "label_config_xml": config}).json()
+    project_id = made["project"]["id"]
+    project = session.get(Project, project_id)
+    add_member(session, owner.user, project, ann.user)
+    patched = client.patch(f"/api/v1/projects/{project_id}", headers=owner.headers,
+                           json={"settings": {"show_predictions": False}})
+    assert patched.status_code == 200, patched.text
+    draft = {"id": 4, "user": "ann@example.com", "created_username": "ann@example.com, 2", "lead_time": 3.5,
+             "result": [{"id": "x", "from_name": "topic", "to_name": "text", "type": "choices",
+                         "value": {"choices": ["b"]}}]}
+    response = client.post(f"/api/v1/projects/{project_id}/import", params={"format": "labelstudio"},
+                           content=json.dumps([{"data": {"text": "hello"}, "drafts": [draft]}]).encode(),
+                           headers={**owner.headers, "content-type": "application/json"})
+    assert response.status_code == 201, response.text
+    task_id = session.scalars(select(Task.id).where(Task.project_id == project_id)).one()
+
+    def seen(caller, served=True):
+        answer = client.get(f"/api/v1/projects/{project_id}/next" if served else f"/api/v1/tasks/{task_id}",
+                            headers=caller.headers)
+        assert answer.status_code == 200, answer.text
+        task = answer.json()["task"] if served else answer.json()
+        assert task["id"] == task_id
+        return [(p["model_version"], p["result"], p["yours"]) for p in task["predictions"]]
+
+    assert seen(ann) == [("draft:ann@example.com", {"topic": "b"}, True)]  # hidden predictions, but her draft
+    assert seen(owner, served=False) == [("draft:ann@example.com", {"topic": "b"}, False)]
+    client.patch(f"/api/v1/projects/{project_id}", headers=owner.headers, json={"settings": {"show_predictions": True, "overlap": 2}})
+    add_member(session, owner.user, project, bob.user)
+    assert seen(bob) == []  # predictions shown, but not someone else's draft

@@ -22,20 +22,13 @@ pytestmark = pytest.mark.peers
 # text areas, ratings, taxonomy, ranker, time series, paragraphs, video regions, HyperText.
 SUBSET = [
     "computer-vision/object-detection-with-bounding-boxes",
-    "computer-vision/keypoints",
-    "computer-vision/semantic-segmentation-with-polygons",
-    "natural-language-processing/relation-extraction",
-    "natural-language-processing/text-classification",
-    "natural-language-processing/taxonomy",
-    "generative-ai/llm-ranker",
-    "audio-speech-processing/speech-transcription",
-    "time-series-analysis/signal-quality",
-    "conversational-ai/intent-classification-and-slot-filling",
-    "videos/video-object-tracking",
-    "structured-data-parsing/html-entity-recognition",
+    "computer-vision/image-classification",
+    "audio-speech-processing/speaker-segmentation",
+    "natural-language-processing/text-summarization",
 ]
-# What must come through unchanged (field by field) in the subset; anything else is reported, not failed.
-MUST = {"JSON", "JSON_MIN", "CSV", "TSV"}
+# What must come through unchanged (field by field) for the subset; anything else is reported, not failed
+# (the full table: benchmarks/labelstudio_roundtrip.py).
+MUST = {"SNAPSHOT", "JSON", "JSON_MIN", "CSV", "TSV"}
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +45,13 @@ def server():
     running.stop()
 
 
+@pytest.mark.timeout(600)
 def test_label_studio_templates_go_through_labelwise_and_back(client, session, server):
     owner = make_user(session, "owner", admin=True)
     lost = {}
     for index, template in enumerate(SUBSET):
         filled = ls.fill(server, server.rows[template], f"{index} {template.rsplit('/', 1)[-1]}")
-        assert {"JSON", "JSON_MIN", "CSV", "TSV"} <= set(filled.exports), template
+        assert {"SNAPSHOT", "JSON", "JSON_MIN", "CSV", "TSV"} <= set(filled.exports), template
         cells = ls.through_labelwise(client, owner.headers, server, filled)
         print(f"{template}: " + " ".join(f"{k}={ls.pretty(v)}" for k, v in cells.items()), file=sys.stderr)
         for fmt, cell in cells.items():
@@ -66,6 +60,7 @@ def test_label_studio_templates_go_through_labelwise_and_back(client, session, s
     assert lost == {}
 
 
+@pytest.mark.timeout(600)
 def test_import_labelstudio_pulls_the_whole_server(session, server):
     from labelwise.core.dataio.labelstudio_pull import pull
 
@@ -73,8 +68,8 @@ def test_import_labelstudio_pulls_the_whole_server(session, server):
     for index in range(2):
         ls.fill(server, row, f"pull {index}")
     owner = make_user(session, "importer", admin=True)
-    pulled = pull(session, owner.user, server.url, ls.TOKEN)
-    assert [p.error for p in pulled] == [None] * len(pulled) and len(pulled) >= 2
+    pulled = [p for p in pull(session, owner.user, server.url, ls.TOKEN) if p.title.startswith("pull ")]
+    assert [p.error for p in pulled] == [None, None]
     for item in pulled:
         assert session.get(Project, item.project_id) is not None
         tasks = session.scalars(select(Task.id).where(Task.project_id == item.project_id)).all()

@@ -74,10 +74,17 @@ def _pull_project(session: Session, importer: User, http: httpx.Client, source: 
     if not isinstance(tasks, list):
         raise Invalid(f"Label Studio project {source['id']}: its export is not a list of tasks")
     authors = set()
-    for task in tasks:  # annotators become users and members; drafts stay predictions named after theirs
+    for task in tasks:  # annotators (and those with drafts) become users and members
         for entry in task.get("annotations") or ():
             if isinstance(entry, dict):
                 entry["completed_by"] = _author(entry.get("completed_by"), people)
+                authors.add(entry["completed_by"]["username"])
+        for entry in task.get("drafts") or ():
+            if isinstance(entry, dict) and (entry.get("user") or entry.get("created_username")):
+                entry["completed_by"] = _author(entry.get("user") or entry["created_username"].rsplit(",", 1)[0].strip(),
+                                                people)
+                entry.pop("created_username", None)
+                entry.pop("user", None)
                 authors.add(entry["completed_by"]["username"])
     for name in sorted(authors):
         set_member(session, importer, project.id, member=_user(session, name), role="annotator")
@@ -88,6 +95,8 @@ def _pull_project(session: Session, importer: User, http: httpx.Client, source: 
 def _author(raw: Any, people: dict) -> dict:
     """`completed_by` as a username: Label Studio's user id, or its object, become the user's email."""
     person = people.get(raw.get("id") if isinstance(raw, dict) else raw)
+    if person is None and isinstance(raw, str):  # a draft names its author by email
+        person = next((p for p in people.values() if raw in (p.get("email"), p.get("username"))), {"email": raw})
     if person is None and isinstance(raw, dict):
         person = raw
     name = (person or {}).get("email") or (person or {}).get("username") or str(raw)

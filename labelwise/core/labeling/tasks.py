@@ -61,6 +61,32 @@ class TaskPage:
     next_cursor: str | None
 
 
+# A draft imported from Label Studio (work its author saved but did not submit) is kept as a prediction named
+# `draft:<username>`: shown to that person only (and to reviewers), first, and the labeling page opens with it.
+DRAFT = "draft:"
+
+
+def draft_version(username: str) -> str:
+    return f"{DRAFT}{username}"[:200]
+
+
+def visible_predictions(session: Session, user: User, task_id: int, role: Role, shown: bool) -> list[Prediction]:
+    """The predictions of a task `user` may see, newest first, their own draft before all: every one for
+    reviewers and up; for annotators those of models when `shown` (the project shows predictions) and their
+    own draft always, never someone else's."""
+    own_draft = draft_version(user.username)
+    if role >= Role.REVIEWER or shown:
+        predictions = list(
+            session.scalars(select(Prediction).where(Prediction.task_id == task_id).order_by(Prediction.id.desc())))
+        if role < Role.REVIEWER:
+            predictions = [p for p in predictions if not p.model_version.startswith(DRAFT) or p.model_version == own_draft]
+    else:
+        predictions = list(session.scalars(select(Prediction).where(
+            Prediction.task_id == task_id, Prediction.model_version == own_draft).order_by(Prediction.id.desc())))
+    predictions.sort(key=lambda p: p.model_version != own_draft)
+    return predictions
+
+
 @dataclass
 class TaskView:
     task: Task
@@ -71,6 +97,7 @@ class TaskView:
     usernames: dict[int, str] = field(default_factory=dict)
     reviews: dict[int, Review] = field(default_factory=dict)
     auto_label: AutoLabel | None = None
+    own_draft: str = ""  # the model version of the viewer's own draft, if they have one
 
 
 def list_tasks(
@@ -161,11 +188,8 @@ def describe_task(
         if role == Role.ANNOTATOR:
             annotations_stmt = annotations_stmt.where(Annotation.user_id == user.id)
         annotations = list(session.scalars(annotations_stmt))
-    predictions: list[Prediction] = []
-    if role >= Role.REVIEWER or settings.show_predictions:
-        predictions = list(
-            session.scalars(select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id.desc()))
-        )
+    own_draft = draft_version(user.username)
+    predictions = visible_predictions(session, user, task.id, role, settings.show_predictions)
     gold = session.get(GoldAnswer, task.id) if role >= Role.REVIEWER else None
     names: dict[int, str] = {}
     reviews: dict[int, Review] = {}
@@ -174,7 +198,8 @@ def describe_task(
         names = {uid: name for uid, name in session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))}
         stmt = select(Review).where(Review.annotation_id.in_([a.id for a in annotations])).order_by(Review.id)
         reviews = {row.annotation_id: row for row in session.scalars(stmt)}
-    return TaskView(task, role, annotations, predictions, gold, names, reviews, session.get(AutoLabel, task.id))
+    return TaskView(task, role, annotations, predictions, gold, names, reviews, session.get(AutoLabel, task.id),
+                    own_draft)
 
 
 def matching_ids(session: Session, user: User, project_id: int, filters: TaskFilter):

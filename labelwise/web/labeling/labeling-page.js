@@ -289,6 +289,13 @@ export class LabelingPage extends HTMLElement {
     const prediction = this.latestPrediction(task);
     this.suggestion.hidden = !prediction || !!this.current.annotationId;
     if (!prediction) return;
+    if (prediction.yours && !this.current.annotationId && !this.editor.readonly) {
+      // The person's own draft (imported from Label Studio): the editor opens with it, as Label Studio does.
+      this.editor.apply(withoutScores(prediction.result));
+      this.suggestion.replaceChildren(el("span", { class: "lw-suggestion-what",
+        text: "Your draft, saved but not submitted, is loaded: finish it, then press Enter." }));
+      return;
+    }
     const score = typeof prediction.score === "number" ? ` (score ${prediction.score.toFixed(2)})` : "";
     this.suggestion.replaceChildren(
       el("span", { class: "lw-suggestion-what", text: `Suggestion from ${prediction.model_version}${score}: ` }),
