@@ -93,7 +93,7 @@ def test_import_labelstudio_copies_projects_users_and_tasks(monkeypatch, capsys,
     assert refused[0] == 1 and "refused the token (401)" in refused[2]
     with create_engine(f"sqlite:///{db}").connect() as conn:
         assert conn.execute(text("select username from users order by id")).scalars().all() == [
-            "alice", "ann@example.com"]
+            "alice", "ann@example.com", "bob@example.com"]  # bob has a draft: a member, who sees it when labeling
         [(user,)] = conn.execute(text("select u.username from annotations a join users u on u.id = a.user_id"))
         assert user == "ann@example.com"
         assert conn.execute(text("select guidelines from projects")).scalar() == "Be careful"
