@@ -48,11 +48,16 @@ def test_python_functions_run_client_side_and_feed_the_label_model(sdk):
     by = {f["name"]: f["coverage"] for f in analysis["functions"]}
     assert by == {"song": 3 / 8, "has_link": 2 / 8, "short": 4 / 8}
 
-    run = sdk.run_label_model(project, model="majority_vote")
+    assert [t["data"]["text"] for t in sdk.iter_tasks(project, lf_conflict=1)] == ["http://spam.example please"]
+
+    run = sdk.run_label_model(project, model="majority_vote")  # a job, waited for
     assert run["predictions"] == 7 and run["model_version"].startswith("weak/majority_vote/")
     task = next(t for t in sdk.iter_tasks(project) if t["data"]["text"] == "great song")
     predictions = sdk.get_task(task["id"])["predictions"]
     assert [p["result"] for p in predictions] == [{"kind": "ham"}]
+    job = sdk.run_label_model(project, wait=False)
+    assert job["kind"] == "weak.label_model"
+    assert sdk.wait_for_job(job["id"], timeout=30)["result"]["model"] == "ensemble"
 
 
 def test_function_errors_name_the_function(sdk):
