@@ -18,7 +18,7 @@ def test_lowest_tie_break_gives_a_tie_to_the_lowest_label_code():
     assert MajorityVote(tie_break="lowest").fit_predict(tasks, workers, labels).tolist() == [1, 0]
 
 
-def test_default_tie_break_follows_the_shared_confusion_matrix():
+def test_pooled_tie_break_follows_the_shared_confusion_matrix():
     # Ordinal-like confusion on the untied tasks: 1 is mistaken for 0 or 2, but 0 never for 2.
     # On the 2-2-1 tie below the lone vote for 2 points at 1, which "lowest" would not pick.
     untied = [[0, 0, 0, 0, 1], [1, 1, 1, 0, 2], [2, 2, 2, 2, 1]] * 10
@@ -26,11 +26,28 @@ def test_default_tie_break_follows_the_shared_confusion_matrix():
     tasks = np.repeat(np.arange(len(rows)), 5)
     workers = np.tile(np.arange(5), len(rows))
     labels = np.array(rows).ravel()
-    assert MajorityVote().fit_predict(tasks, workers, labels)[0] == 1
+    assert MajorityVote(tie_break="pooled").fit_predict(tasks, workers, labels)[0] == 1
     assert MajorityVote(tie_break="lowest").fit_predict(tasks, workers, labels)[0] == 0
     # Only tied labels can win: a plurality is never overturned.
     mv = MajorityVote().fit(tasks, workers, labels)
     assert (mv.labels_[1:] == np.argmax(mv.probas_[1:], axis=1)).all()
+
+
+def test_default_tie_break_trusts_the_annotator_who_agrees_with_the_majority():
+    # Binary, 4 annotators: 0 and 1 always side with the majority, 2 and 3 each half the time.
+    # A 2-2 tie between {0, 2} and {1, 3} is balanced; {0, 1} against {2, 3} goes to 0 and 1.
+    rng = np.random.default_rng(0)
+    rows = []
+    for _ in range(60):
+        truth = int(rng.integers(2))
+        rows.append([truth, truth, truth if rng.random() < 0.5 else 1 - truth, truth])
+        rows.append([truth, truth, truth, truth if rng.random() < 0.5 else 1 - truth])
+    rows = [[1, 1, 0, 0]] + rows
+    tasks = np.repeat(np.arange(len(rows)), 4)
+    workers = np.tile(np.arange(4), len(rows))
+    labels = np.array(rows).ravel()
+    assert MajorityVote().fit_predict(tasks, workers, labels)[0] == 1
+    assert MajorityVote(tie_break="lowest").fit_predict(tasks, workers, labels)[0] == 0
 
 
 def test_random_tie_break_is_seeded_and_only_picks_tied_labels():
