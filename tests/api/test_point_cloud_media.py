@@ -157,3 +157,13 @@ def test_kitti_export_of_answers_comes_back_as_predictions(client, world):
             assert got["label"] == want["label"]
             assert [got[key] for key in ("x", "y", "z", "length", "width", "height", "yaw")] == pytest.approx(
                 [want[key] for key in ("x", "y", "z", "length", "width", "height", "yaw")], abs=0.006)
+
+
+def test_without_a_pointcloud_object_bin_and_ply_files_are_passed_over(client, session):
+    from tests.media_helpers import IMAGE_SCHEMA, png
+
+    owner = make_user(session, "photographer")
+    project = make_project(session, owner.user, schema=IMAGE_SCHEMA, name="Photos")
+    response = upload(client, owner, project.id, [("a.png", png(1)), ("weights.bin", b"\x00" * 7)])
+    assert response.status_code == 201, response.text
+    assert response.json()["imported"] == 1 and response.json()["ignored"] == ["weights.bin"]

@@ -186,7 +186,12 @@ def import_media(
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     check_mode(duplicates)
     targets = _media_fields(project_schema(project), object_name)
-    files = list(files)
+    files, ignored = list(files), list(ignored)
+    if "pointcloud" not in targets:
+        # .bin and .ply are common names for other things: without a pointcloud object they are passed over
+        # (as files that are not media are), not refused
+        ignored.extend(item.name for item in files if media_kind(item.name) == "pointcloud")
+        files = [item for item in files if media_kind(item.name) != "pointcloud"]
     if not files:
         raise Invalid("no media files to import (accepted: images, audio, video, PDF and point clouds by extension)",
                       field="files")
@@ -239,7 +244,7 @@ def import_media(
             _delete_unreferenced(session, storage, project_id, added)
         raise
     return MediaImportSummary(
-        imported=result.imported, stored=len(added), reused=len(inspected) - len(added), ignored=tuple(ignored),
+        imported=result.imported, stored=len(added), reused=len(inspected) - len(added), ignored=tuple(ignored[:50]),
         duplicates_skipped=result.duplicates_skipped, duplicates_flagged=result.duplicates_flagged,
         near_duplicates=result.near_duplicates,
     )
