@@ -31,3 +31,15 @@ def test_synthetic_objects_stand_inside_their_true_cuboids():
         size = np.array([box["length"], box["width"], box["height"]]) / 2 + 1e-3
         inside = (np.abs(local) <= size).all(axis=1) & (points[:, 2] > -1.6)  # above the ground
         assert inside.sum() > 100, box["label"]
+
+
+def test_blobs_of_every_frame_count_as_used_when_a_failed_import_cleans_up(session, tmp_path):
+    from labelwise.core.dataio import media_import
+
+    storage = LocalStorage(tmp_path / "media")
+    seed_demo(session, storage=storage)
+    [project] = session.scalars(select(Project).where(Project.name == LIDAR_DEMO)).all()
+    keys = [p.relative_to(tmp_path / "media").as_posix() for p in sorted((tmp_path / "media").rglob("*.bin"))]
+    assert len(keys) == LIDAR_FRAMES
+    media_import._delete_unreferenced(session, storage, project.id, keys)  # as a failed import of the same files
+    assert all(storage.exists(key) for key in keys)

@@ -269,6 +269,10 @@ def _delete_unreferenced(session: Session, storage: Storage, project_id: int, ke
         shas = {key.rsplit("/", 1)[-1].split(".", 1)[0]: key for key in keys}
         sha = Task.meta["media"]["sha256"].as_string()
         used = set(session.scalars(select(sha).where(Task.project_id == project_id, sha.in_(list(shas)))))
+        # the frames of point-cloud sequences (rare; read only on this failure path)
+        frames = Task.meta["frame_sha256"]
+        for listed in session.scalars(select(frames).where(Task.project_id == project_id, frames.is_not(None))):
+            used.update(listed if isinstance(listed, list) else ())
         for digest, key in shas.items():
             if digest not in used:
                 storage.delete(key)
