@@ -67,12 +67,19 @@ def test_cuboids_by_keyboard_and_mouse_read_back_exactly(page, web_server, web_s
     page.locator("[data-control=objects] [data-label=pedestrian]").click()
     page.locator(".lw-pc-canvas").focus()
     page.keyboard.press("n")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+N")  # the car and the van of frame 1 copied to frame 2
+    expect(page.locator("[data-control=objects] .lw-region")).to_have_count(5)
     page.keyboard.press("Enter")
     wait_next_task(page, task)
 
     stored = httpx.get(f"{web_server.url}/api/v1/tasks/{task}", headers=ctx.owner_headers).json()
     result = stored["annotations"][0]["result"]
-    car, van_box, walker = result["objects"]
+    car, van_box, walker, car_copy, van_copy = result["objects"]
+    for copy, original in ((car_copy, car), (van_copy, van_box)):
+        assert copy["frame"] == 1 and copy["id"] != original["id"]
+        assert {k: v for k, v in copy.items() if k not in ("id", "frame")} == \
+            {k: v for k, v in original.items() if k not in ("id", "frame")}
     assert {k: car[k] for k in ("label", "frame", "x", "y", "length", "width", "height")} == {
         "label": "car", "frame": 0, "x": 0.3, "y": 0.2, "length": 4.4, "width": 1.8, "height": 1.5}
     assert car["z"] == pytest.approx(round(ground + 0.75, 3) + 0.1, abs=1e-9)

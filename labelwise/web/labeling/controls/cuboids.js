@@ -3,6 +3,7 @@
 //   arrows          move 0.1 m (↑/↓ along x, ←/→ along y; Ctrl: 1 m)     Shift+↑/↓  move up/down
 //   q / e           turn 1° left / right (Shift: 10°)
 //   Alt+↑/↓         longer / shorter 0.1 m     Alt+←/→  narrower / wider     Alt+Shift+↑/↓  taller / lower
+//   Shift+N         (a sequence) copy the previous frame's cuboids to this frame
 // Tracks keep one keyframe per frame they were edited on, interpolated between (centre and size linearly,
 // angles the short way); k adds a keyframe here, h hides the object from here on (or shows it), x removes
 // this frame's keyframe. Values are metres and radians, as the server stores them.
@@ -115,6 +116,7 @@ export class CuboidsControl extends RegionControl {
   handleKey(event, key, opts = {}) {
     const viewer = this.viewer();
     if (!opts.passive && key === "n" && viewer) return this._newCuboid();
+    if (!opts.passive && key === "shift+n" && viewer && !this.tracking) return this._copyPrevious(viewer.frame);
     const region = this._selected();
     if (!opts.passive && region && viewer && !this.readonly) {
       const frame = viewer.frame;
@@ -130,6 +132,22 @@ export class CuboidsControl extends RegionControl {
       if (this.tracking && this._trackKey(key, region, frame, box)) return true;
     }
     return super.handleKey(event, key, opts);
+  }
+
+  // Every cuboid of the previous frame, copied to this one (objects that barely moved keep their boxes).
+  _copyPrevious(frame) {
+    if (this.readonly || !this.sequence || frame === 0) return false;
+    const previous = this.regions().filter((r) => (r.frame ?? 0) === frame - 1);
+    if (!previous.length) { this.editor.say(`Frame ${frame} has no cuboids to copy`); return true; }
+    this.editor.batch(() => {
+      for (const region of previous) {
+        const { id: _id, frame: _frame, score: _score, ...rest } = region;
+        this.add({ ...rest, frame });
+      }
+    });
+    this.editor.select(null);
+    this.editor.say(`${previous.length} cuboid${previous.length === 1 ? "" : "s"} copied from frame ${frame}`);
+    return true;
   }
 
   _nearestKey(track, frame) {
@@ -187,6 +205,7 @@ export class CuboidsControl extends RegionControl {
   keys() {
     return [...super.keys(),
       { key: "n", what: `${this.name}: a new cuboid where the views look` },
+      ...(this.tracking ? [] : [{ key: "Shift+N", what: `${this.name}: copy the previous frame's cuboids to this frame` }]),
       { key: "arrows (Ctrl: 1 m), Shift+↑/↓", what: `${this.name}: move the selected cuboid 0.1 m in x/y, up/down` },
       { key: "q / e (Shift: 10°)", what: `${this.name}: turn the selected cuboid 1°` },
       { key: "Alt+arrows, Alt+Shift+↑/↓", what: `${this.name}: length, width, height ±0.1 m` },
