@@ -217,6 +217,7 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
                                    "result": from_items(schema, data, _items(entry, here), where=here, unsized=left)})
         if left:
             unsized[f"p:draft:{author}"[:202]] = left
+        _keep(kept, f"p:draft:{author}"[:202], _items(entry, here))
     if kept:
         row["meta"] = {**row.get("meta", {}), ITEMS_META: kept}
     if unsized:

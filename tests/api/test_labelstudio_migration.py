@@ -125,3 +125,22 @@ def test_a_label_studio_draft_opens_for_its_author_only(client, session):
     client.patch(f"/api/v1/projects/{project_id}", headers=owner.headers, json={"settings": {"show_predictions": True, "overlap": 2}})
     add_member(session, owner.user, project, bob.user)
     assert seen(bob) == []  # predictions shown, but not someone else's draft
+
+
+def test_item_ids_survive_an_annotation_credited_to_the_importer(client, session):
+    owner = make_user(session, "owner")
+    config = '<View><Audio name="audio" value="$audio"/><TextArea name="transcription" toName="audio"/></View>'
+    project_id = client.post("/api/v1/projects/from-labelstudio", headers=owner.headers,
+                             json={"name": "asr", "label_config_xml": config}).json()["project"]["id"]
+    item = {"id": "abc", "from_name": "transcription", "to_name": "audio", "type": "textarea",
+            "value": {"text": ["hello"]}}
+    task = {"id": 1, "data": {"audio": "a.wav"}, "annotations": [{"completed_by": 1, "result": [item]}],
+            "drafts": [{"user": "someone@example.com", "result": [{**item, "id": "d1"}]}]}
+    response = client.post(f"/api/v1/projects/{project_id}/import", params={"format": "labelstudio"},
+                           content=json.dumps([task]).encode(),
+                           headers={**owner.headers, "content-type": "application/json"})
+    assert response.json()["annotations_by_importer"] == 1, response.text  # user 1 is nobody here
+    [back] = client.get(f"/api/v1/projects/{project_id}/export", params={"format": "labelstudio"},
+                        headers=owner.headers).json()
+    assert back["annotations"][0]["result"] == [item] and back["annotations"][0]["created_username"] == "owner"
+    assert back["predictions"][0]["result"] == [{**item, "id": "d1"}]

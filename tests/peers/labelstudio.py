@@ -222,9 +222,15 @@ def sized(config: str, items: list[dict]) -> list[dict]:
             else item for item in items]
 
 
+def ls_snapshot_options() -> dict:
+    from labelwise.core.dataio.labelstudio_pull import SNAPSHOT_OPTIONS
+
+    return SNAPSHOT_OPTIONS
+
+
 def snapshot_export(server: Server, pid: int) -> list[dict]:
     """The full JSON export (a snapshot: predictions and drafts written out, not as ids)."""
-    made = server.call("POST", f"/api/projects/{pid}/exports", json={"task_filter_options": {}}).json()
+    made = server.call("POST", f"/api/projects/{pid}/exports", json=ls_snapshot_options()).json()
     for _ in range(600):
         state = server.call("GET", f"/api/projects/{pid}/exports/{made['id']}").json()
         if state.get("status") == "completed":

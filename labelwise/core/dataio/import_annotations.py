@@ -7,6 +7,7 @@ so a second unnamed (or unknown) annotation on the same task is kept as a predic
 version `annotation:<name>` instead of being lost. The import summary counts each case.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -163,6 +164,8 @@ class Tally:
                 key: {(after + k[len(before):] if k == before or k.startswith(before + "|") else k): v
                       for k, v in meta[key].items()}
                 for key in _BY_AUTHOR_META if isinstance(meta.get(key), dict)}}
+            if "meta_json" in p.task:  # the import writes the meta as text prepared beforehand
+                p.task["meta_json"] = json.dumps(p.task["meta"], ensure_ascii=False, separators=(",", ":"))
 
     def _learn(self, session: Session, names: set[str]) -> None:
         new = names - self._looked_up

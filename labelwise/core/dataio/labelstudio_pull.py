@@ -110,11 +110,16 @@ def _user(session: Session, name: str) -> User:
     return users.create_user(session, username=name, password=secrets.token_urlsafe(24), email=name if "@" in name else None)
 
 
+# Without these Label Studio's snapshot lists predictions and drafts by id only.
+SNAPSHOT_OPTIONS = {"task_filter_options": {}, "serialization_options": {
+    "drafts": {"only_id": False}, "predictions": {"only_id": False}, "annotations__completed_by": {"only_id": False}}}
+
+
 def _export(http: httpx.Client, project: int) -> Any:
     """The project's full JSON export: a snapshot (`POST /exports`, predictions and drafts written out in
     full), or the plain export (predictions as ids) from a Label Studio without snapshots."""
     try:
-        made = http.post(f"/api/projects/{project}/exports", json={"task_filter_options": {}})
+        made = http.post(f"/api/projects/{project}/exports", json=SNAPSHOT_OPTIONS)
     except httpx.HTTPError as exc:
         raise Invalid(f"Label Studio at {http.base_url} cannot be reached ({exc})", field="url") from None
     if made.status_code in (404, 405, 501):
