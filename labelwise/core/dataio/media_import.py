@@ -1,3 +1,4 @@
+# Over 400 lines: one all-or-nothing path for media (folders, uploads, zips, sequences) with its zip-bomb checks and blob clean-up.
 """Media files in, tasks out: a folder, uploaded files or zip archives become tasks with stored media.
 
 Every file is validated first (`core.media.media.inspect_file`); only when all are good are the blobs
