@@ -67,7 +67,7 @@ def main() -> None:
             pulled = pull_everything(app, server, owner)
     finally:
         server.stop()
-    report = {"label_studio": ls.VERSION, "seconds": round(time.monotonic() - started, 1), "templates": table,
+    report = {"label_studio": ls.VERSION, "when": time.strftime("%Y-%m-%d"), "seconds": round(time.monotonic() - started, 1), "templates": table,
               "pull": pulled, "totals": totals(table)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
