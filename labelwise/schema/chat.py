@@ -1,7 +1,8 @@
 """Conversations: what a `chat` object's value must hold, and how results address its messages.
 
 A chat is a list of messages, or `{"messages": [...], "model"?, "metadata"?}`. A message is
-`{"role", "content", "model"?, "name"?, "id"?, "metadata"?, "tool_calls"?, "tool_call_id"?}` with a
+`{"role", "content", "model"?, "name"?, "id"?, "metadata"?, "tool_calls"?, "tool_call_id"?, "createdAt"?}` (Label
+Studio's chats carry `createdAt`, a time as a number or text, kept as written) with a
 role of system, user, assistant or tool. An assistant turn may instead offer `alternatives`: two or
 more candidate responses `{"content", "model"?, "id"?, "metadata"?}` that pairwise and ranking
 controls compare. Per-message answers are keyed by the message's index as a decimal string ("3").
@@ -16,7 +17,8 @@ from labelwise.errors import Invalid
 __all__ = ["ROLES", "alternative_ids", "check_chat", "message_index", "message_keyed", "message_text", "messages_of"]
 
 ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool")
-_MESSAGE_KEYS = {"role", "content", "model", "name", "id", "metadata", "tool_calls", "tool_call_id", "alternatives"}
+_MESSAGE_KEYS = {"role", "content", "model", "name", "id", "metadata", "tool_calls", "tool_call_id", "alternatives",
+                 "createdAt"}
 _ALTERNATIVE_KEYS = {"content", "model", "id", "metadata"}
 _CHAT_KEYS = {"messages", "model", "metadata", "id"}
 
@@ -99,6 +101,9 @@ def _check_message(message: Any, where: str, fail) -> None:
     for key in ("model", "name", "tool_call_id"):
         _optional_text(message, key, where, fail)
     _optional_object(message, "metadata", where, fail)
+    if "createdAt" in message and (isinstance(message["createdAt"], bool)
+                                   or not isinstance(message["createdAt"], (int, float, str))):
+        raise fail("must be a time (a number or text)", f"{where}.createdAt")
     if "tool_calls" in message and not isinstance(message["tool_calls"], list):
         raise fail("must be a list", f"{where}.tool_calls")
     if "alternatives" in message:

@@ -102,12 +102,18 @@ def test_bad_chat_answers_name_the_field(result, field, words):
      "data.chat[0].alternatives[1].id", "repeats"),
     ({"messages": [{"role": "user", "content": "x"}], "model": 5}, "data.chat.model", "must be text"),
     ({"turns": []}, "data.chat.turns", "unknown key"),
+    ([{"role": "user", "content": "x", "createdAt": {}}], "data.chat[0].createdAt", "a time"),
 ])
 def test_malformed_chats_name_the_row_and_field(value, field, words):
     with pytest.raises(Invalid) as info:
         check_task_data(SCHEMA, {"chat": value}, line=7)
     assert info.value.field == field and words in info.value.message
     assert info.value.message.startswith("row 7: ")
+
+
+def test_label_studio_chat_messages_keep_their_created_at():
+    check_task_data(SCHEMA, {"chat": [{"role": "user", "content": "hi", "createdAt": 1733050000000},
+                                      {"role": "assistant", "content": "hello", "createdAt": "2024-12-01T10:00:00Z"}]})
 
 
 def test_tool_calls_may_stand_without_content():
