@@ -172,7 +172,8 @@ def skip_task(task_id: int, user: UserDep, session: SessionDep, settings: Settin
 
 @router.post("/projects/{project_id}/predictions/kitti", response_model=PredictionsOut, status_code=201,
              responses=errors(404, 422), openapi_extra={"requestBody": {"content": {
-                 "application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                 "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
                  "description": "A zip of KITTI label files (label_2/<sweep>.txt), named as the uploaded sweeps."}})
 async def upload_kitti_predictions(
     project_id: int, request: Request, user: UserDep, session: SessionDep,

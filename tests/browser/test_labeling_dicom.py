@@ -78,3 +78,32 @@ def test_a_mask_painted_on_a_slice_reads_back_exactly(page, web_server, web_sess
 def _centre(page):
     box = page.locator(".lw-image-svg").bounding_box()
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def test_ct_template_two_series_by_keyboard(page, web_server, web_session):
+    """The ct_segmentation template's journey: per series brush stamps on slices chosen by key, keys only."""
+    from labelwise.schema.templates import TEMPLATES
+
+    ctx = open_labeling(page, web_server, web_session, TEMPLATES["ct_segmentation"]["schema"], [], wait_for_task=False)
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", params={"format": "dicom"},
+                        headers=ctx.owner_headers,
+                        files=[("files", (f"series{i}.zip", zip_bytes(series_files()), "application/zip")) for i in range(2)])
+    assert upload.status_code == 201, upload.text
+    page.reload()
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    done = []
+    for i in range(2):
+        task = current_task_id(page)
+        page.wait_for_function(f"() => {VIEWER}.el.dataset.shown === 'axial:4'")
+        keys = ["Alt+Enter", "Alt+Enter"] + (["PageDown", "Alt+Enter", "Alt+Enter"] if i else [])
+        for key in keys:
+            page.keyboard.press(key)
+        expect(page.locator(".lw-mask")).to_have_count(1)
+        page.keyboard.press("Enter")
+        wait_next_task(page, task)
+        done.append(task)
+    for i, task in enumerate(done):
+        masks = httpx.get(f"{web_server.url}/api/v1/tasks/{task}",
+                          headers=ctx.owner_headers).json()["annotations"][0]["result"]["structures"]
+        assert [(m["label"], m["slice"]) for m in masks] == [("liver", 4)] + ([("liver", 5)] if i else []), masks
+        assert all(np.array_equal(decode_slice(m["rle"]), _brush(32, 32, 16, 16, 6)) for m in masks)

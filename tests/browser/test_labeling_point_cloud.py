@@ -171,3 +171,31 @@ def test_points_lassoed_in_the_top_view_take_the_label(page, web_server, web_ses
     assert chosen[(dx <= half_x - 0.3) & (dy <= half_y - 0.3)].all()  # everything well inside the lasso
     assert not chosen[(dx > half_x + 0.3) | (dy > half_y + 0.3)].any()  # nothing well outside
     assert chosen.sum() > 500
+
+
+def test_lidar_template_three_sweeps_by_keyboard(page, web_server, web_session):
+    """The lidar_cuboids template's journey: per sweep a cuboid placed, nudged and resized by keys only."""
+    from labelwise.schema.templates import TEMPLATES
+
+    ctx = open_labeling(page, web_server, web_session, TEMPLATES["lidar_cuboids"]["schema"], [], wait_for_task=False)
+    files = [(f"sweep{i}.bin", data) for i, (_, data) in enumerate(sequence(3, points=5_000))]
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        files=[("files", (name, data, "application/octet-stream")) for name, data in files])
+    assert upload.status_code == 201, upload.text
+    page.reload()
+    page.wait_for_selector("lw-labeling[data-task-id]")
+    done = []
+    for i in range(3):
+        task = current_task_id(page)
+        page.wait_for_function(f"() => {VIEWER}.stats.points === 5000 && {VIEWER}.stats.renders > 0")
+        page.locator(".lw-pc-canvas").focus()
+        for key in ["n", *["ArrowUp"] * (i + 1), *["Alt+ArrowUp"] * i]:  # placed, moved forward, made longer
+            page.keyboard.press(key)
+        page.keyboard.press("Enter")
+        wait_next_task(page, task)
+        done.append(task)
+    for i, task in enumerate(done):
+        (cuboid,) = httpx.get(f"{web_server.url}/api/v1/tasks/{task}",
+                              headers=ctx.owner_headers).json()["annotations"][0]["result"]["objects"]
+        assert cuboid["label"] == "car" and cuboid["length"] == pytest.approx(4.2 + 0.1 * i), (i, cuboid)
+        assert cuboid["x"] == pytest.approx(0.1 * (i + 1)) and cuboid["y"] == 0, (i, cuboid)

@@ -41,11 +41,12 @@ def test_task_content_never_runs(page, web_server, web_session, console):
     # database to prove the page refuses them too.
     safe = {**row, "photo": png_data_uri(8, 8), "scan": png_data_uri(8, 8), "clip": wav_data_uri(0.1)}
     ctx = open_labeling(page, web_server, web_session, SCHEMA, [safe], guidelines=f"Read this: {SCRIPT} {IMG}", wait_for_task=False)
+    page.wait_for_selector("lw-labeling[data-task-id]")  # the first load's requests are done before the rewrite
     task = web_session.get(Task, ctx.task_ids()[0])
     task.data = row
     web_session.commit()
     page.reload()
-    page.wait_for_selector("lw-labeling[data-task-id]")
+    page.wait_for_selector("lw-labeling[data-task-id]", timeout=30_000)
     page.keyboard.press("g")
     page.click(".lw-seg")  # interact with the text
     page.mouse.move(10, 10)
