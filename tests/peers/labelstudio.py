@@ -270,11 +270,21 @@ def comparable(fmt: str, blob: bytes) -> Any:
     if fmt in ("CSV", "TSV"):
         import csv
         rows = list(csv.DictReader(io.StringIO(text), delimiter="\t" if fmt == "TSV" else ","))
-        return [_strip(row) for row in rows]
+        return [_strip({k: _json_cell(v) for k, v in row.items()}) for row in rows]
     if fmt == "xml":
         import re
         return re.sub(r"<(folder|filename|path)>.*?</\1>", "", text)
     return text
+
+
+def _json_cell(value: Any) -> Any:
+    """A CSV cell holding JSON compared as JSON: key order is not data (PostgreSQL's JSONB stores keys sorted)."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _strip(value: Any) -> Any:

@@ -8,6 +8,7 @@ Skips with the reason when Label Studio cannot be installed or started.
 
 import sys
 import time
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -65,10 +66,11 @@ def test_import_labelstudio_pulls_the_whole_server(session, server):
     from labelwise.core.dataio.labelstudio_pull import pull
 
     row = server.rows["computer-vision/image-classification"]
+    run = f"pull {uuid.uuid4().hex[:6]}"  # the server outlives one database's run: count only this run's projects
     for index in range(2):
-        ls.fill(server, row, f"pull {index}")
+        ls.fill(server, row, f"{run} {index}")
     owner = make_user(session, "importer", admin=True)
-    pulled = [p for p in pull(session, owner.user, server.url, ls.TOKEN) if p.title.startswith("pull ")]
+    pulled = [p for p in pull(session, owner.user, server.url, ls.TOKEN) if p.title.startswith(run)]
     assert [p.error for p in pulled] == [None, None]
     for item in pulled:
         assert session.get(Project, item.project_id) is not None
