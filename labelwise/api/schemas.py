@@ -138,8 +138,9 @@ class ImportOut(BaseModel):
                                  "text Jaccard >= 0.8 (MinHash) or images within 8 pHash bits.")
     duplicate_examples: list[dict] = Field(default_factory=list, description="The first 20 duplicate rows: "
                                            "line, and the task id or earlier line they repeat.")
-    out_of_range: int = Field(0, description="Label Studio imports: tasks kept with a region past the media's "
-                              "bounds (a segment at -0.05 s); each such task lists them in meta.out_of_range.")
+    out_of_range: int = Field(0, description="Label Studio imports: tasks kept with a flag, for a region past the "
+                              "media's bounds (a segment at -0.05 s) or a result item kept as Label Studio wrote it "
+                              "(a span ending before it starts); each such task lists them in meta.out_of_range.")
 
 
 class DuplicateOfOut(BaseModel):

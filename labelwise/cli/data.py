@@ -96,6 +96,9 @@ def import_command(
                   f"members ({', '.join(summary.unknown_users) or 'unnamed'})")
     if summary.annotations_as_predictions:
         out.print(f"{summary.annotations_as_predictions} extra annotations by one person on a task became predictions")
+    if summary.out_of_range:
+        out.print(f"{summary.out_of_range} tasks flagged: values out of range or Label Studio items kept as written "
+                  "(each task lists them in meta.out_of_range)")
     if summary.duplicates_skipped or summary.duplicates_flagged:
         verb = "skipped" if summary.duplicates_skipped else "flagged"
         out.print(f"{summary.duplicates_skipped or summary.duplicates_flagged} duplicate rows {verb} "

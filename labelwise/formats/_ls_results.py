@@ -145,7 +145,7 @@ def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *
                 rel["direction"] = item["direction"]
             result.setdefault(relations[0], []).append(rel)
             continue
-        name = _control_name(schema, item.get("from_name"), item.get("to_name"), here)
+        name = control_name(schema, item.get("from_name"), item.get("to_name"), here)
         spec = schema.controls[name]
         value = item.get("value")
         if not isinstance(value, Mapping):
@@ -247,7 +247,7 @@ def _size(value: Any, region_id: Any) -> tuple[float, float]:
 
 # --- import ------------------------------------------------------------------------------------------
 
-def _control_name(schema: LabelSchema, from_name: Any, to_name: Any, here: str) -> str:
+def control_name(schema: LabelSchema, from_name: Any, to_name: Any, here: str) -> str:
     if isinstance(from_name, str):
         cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", from_name)  # names the config converter had to rename
         if not re.match(r"[A-Za-z_]", cleaned):
@@ -323,11 +323,12 @@ def _region(kind: str, object_type: str, item: Mapping, value: Mapping, data_val
     label = _labels(value)
     if kind == "spans":
         if object_type == "paragraphs":
-            span = {"paragraph": int(value["start"]), "start": value["startOffset"], "end": value["endOffset"]}
+            span = {"paragraph": int(value["start"]), "start": _whole(value["startOffset"]),
+                    "end": _whole(value["endOffset"])}
         elif isinstance(value.get("globalOffsets"), Mapping):  # HyperText: XPaths plus offsets in the whole text
-            span = {"start": value["globalOffsets"]["start"], "end": value["globalOffsets"]["end"]}
+            span = {"start": _whole(value["globalOffsets"]["start"]), "end": _whole(value["globalOffsets"]["end"])}
         else:
-            span = {"start": value["start"], "end": value["end"]}
+            span = {"start": _whole(value["start"]), "end": _whole(value["end"])}
         if value.get("text") is not None:
             span["text"] = value["text"]
         return {**span, "label": label}
@@ -345,6 +346,11 @@ def _region(kind: str, object_type: str, item: Mapping, value: Mapping, data_val
             {"frame": f["frame"] - 1, "x": tidy(f["x"] * sx), "y": tidy(f["y"] * sy), "width": tidy(f["width"] * sx),
              "height": tidy(f["height"] * sy), "visible": f.get("enabled", True)} for f in value["sequence"]]}
     raise ValueError(f"{kind} cannot be read from Label Studio")
+
+
+def _whole(offset: Any) -> Any:
+    """A character offset Label Studio wrote as a float with nothing after the point (328.0) is 328."""
+    return int(offset) if isinstance(offset, float) and offset.is_integer() else offset
 
 
 def _item_size(item: Mapping, data_value: Any) -> tuple[float, float]:

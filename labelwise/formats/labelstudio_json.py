@@ -24,7 +24,8 @@ from typing import IO, Any
 import ijson
 
 from labelwise.errors import Invalid
-from labelwise.formats._ls_results import NOT_EXPRESSIBLE, from_items, to_items
+from labelwise.formats._ls_fit import fit_items
+from labelwise.formats._ls_results import NOT_EXPRESSIBLE, to_items
 from labelwise.formats.rows import Row
 from labelwise.schema import LabelSchema
 
@@ -104,10 +105,14 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
     return task
 
 
-# Task meta key holding, by author, result items kept as Label Studio wrote them because their percentages
-# have no size to become pixels (video rectangles without original_width/height on a video of unknown
-# size); an export writes them back. Giving the video's width and height in the task data converts them.
+# Task meta key holding, by author, result items kept as Label Studio wrote them: percentages with no size to
+# become pixels (video rectangles without original_width/height on a video of unknown size; giving the
+# video's width and height in the task data converts them), regions without a label, and items that do not
+# fit our result (flagged, see _ls_fit). An export writes them back.
 UNSIZED_META = "labelstudio_unsized"
+
+# Task meta key listing what an import kept but flagged (values out of range, items kept as written).
+FLAGS_META = "out_of_range"
 
 # Task meta key holding what Label Studio's result items carry that our results have no place for (the ids of
 # classification items, `origin`, `original_length`, ...), by author and item, so an export writes them back.
@@ -171,6 +176,8 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     row: dict[str, Any] = {"data": data}
     kept: dict[str, Any] = {}
     unsized: dict[str, list] = {}
+    flags: list[str] = []  # items kept as written, not as regions (see _ls_fit)
+    meta.pop(FLAGS_META, None)  # our own export's flags: this read finds them again
     external_id = ours.get("external_id") if ours else task.get("id")
     if external_id is not None:
         row["external_id"] = str(external_id)
@@ -180,7 +187,8 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     for index, entry in enumerate(annotations):
         here = f"{where}.annotations[{index}]"
         left: list[dict] = []
-        out: dict[str, Any] = {"result": from_items(schema, data, _items(entry, here), where=here, unsized=left)}
+        out: dict[str, Any] = {"result": fit_items(schema, data, _items(entry, here), where=here,
+                                                   entry=f"annotations[{index}]", left=left, flags=flags)}
         user = _user(entry.get("completed_by")) or _user(entry.get("created_username"))
         if left:
             unsized[f"a:{user}"] = left
@@ -202,7 +210,8 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
         here = f"{where}.predictions[{index}]"
         left = []
         out = {"model_version": str(entry.get("model_version") or "unknown"),
-               "result": from_items(schema, data, _items(entry, here), where=here, unsized=left)}
+               "result": fit_items(schema, data, _items(entry, here), where=here, entry=f"predictions[{index}]",
+                                   left=left, flags=flags)}
         if left:
             unsized[f"p:{out['model_version']}"] = left
         _keep(kept, f"p:{out['model_version']}", _items(entry, here))
@@ -214,7 +223,8 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
         author = _user(entry.get("created_username") or entry.get("user") or entry.get("completed_by")) or "unknown"
         left = []
         row["predictions"].append({"model_version": f"draft:{author}"[:200],
-                                   "result": from_items(schema, data, _items(entry, here), where=here, unsized=left)})
+                                   "result": fit_items(schema, data, _items(entry, here), where=here,
+                                                       entry=f"drafts[{index}]", left=left, flags=flags)})
         if left:
             unsized[f"p:draft:{author}"[:202]] = left
         _keep(kept, f"p:draft:{author}"[:202], _items(entry, here))
@@ -222,6 +232,8 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
         row["meta"] = {**row.get("meta", {}), ITEMS_META: kept}
     if unsized:
         row["meta"] = {**row.get("meta", {}), UNSIZED_META: unsized}
+    if flags:
+        row["meta"] = {**row.get("meta", {}), FLAGS_META: flags}
     return row
 
 

@@ -144,3 +144,31 @@ def test_item_ids_survive_an_annotation_credited_to_the_importer(client, session
                         headers=owner.headers).json()
     assert back["annotations"][0]["result"] == [item] and back["annotations"][0]["created_username"] == "owner"
     assert back["predictions"][0]["result"] == [{**item, "id": "d1"}]
+
+
+def test_items_label_studio_never_checked_are_imported_flagged_and_exported_back(client, session):
+    from tests.formats.test_labelstudio_kept import CONFIG as KEPT_CONFIG
+    from tests.formats.test_labelstudio_kept import DATA, GOOD, KEPT
+    owner = make_user(session, "owner")
+    made = client.post("/api/v1/projects/from-labelstudio", headers=owner.headers,
+                       json={"name": "kept", "label_config_xml": KEPT_CONFIG})
+    project_id = made.json()["project"]["id"]
+    export = [{"id": 3, "data": DATA, "annotations": [{"completed_by": {"username": "ann"}, "result": [GOOD, *KEPT]}],
+               "predictions": [{"model_version": "sdk", "result": KEPT}]}]
+    response = client.post(f"/api/v1/projects/{project_id}/import", params={"format": "labelstudio"},
+                           content=json.dumps(export).encode(),
+                           headers={**owner.headers, "content-type": "application/json"})
+    assert response.status_code == 201, response.text
+    assert (response.json()["imported"], response.json()["out_of_range"]) == (1, 1)
+    session.expire_all()
+    task = session.scalars(select(Task).where(Task.project_id == project_id)).one()
+    assert len(task.meta["out_of_range"]) == 10
+    annotation = session.scalars(select(Annotation).where(Annotation.task_id == task.id)).one()
+    assert [region["id"] for region in annotation.result["ner"]] == ["n1"]
+    back = client.get(f"/api/v1/projects/{project_id}/export", params={"format": "labelstudio"}, headers=owner.headers)
+    [written] = back.json()
+
+    def same(items):  # in any order, keys too (PostgreSQL's JSONB stores them sorted)
+        return sorted(json.dumps(item, sort_keys=True) for item in items)
+    assert same(written["annotations"][0]["result"][1:]) == same(KEPT)
+    assert same(written["predictions"][0]["result"]) == same(KEPT)

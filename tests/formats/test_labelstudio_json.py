@@ -159,11 +159,8 @@ def test_a_label_studio_export_imports():
 
 
 @pytest.mark.parametrize(("text", "words"), [
-    ('[{"data": {}}, {"data": {}, "annotations": [{"result": [{"type": "choices", "from_name": "nope", '
-     '"value": {"choices": ["x"]}}]}]}]', "task 2.annotations[0].result[0]: from_name 'nope'"),
-    ('[{"data": {}, "annotations": [{"result": [{"type": "rectanglelabels", "from_name": "boxes", '
-     '"original_width": 10, "original_height": 10, "value": {"y": 1, "width": 1, "height": 1, "rectanglelabels": ["a"]}}]}]}]',
-     "task 1.annotations[0].result[0]: a rectanglelabels item that does not fit"),
+    ('[{"data": {}}, {"data": {}, "annotations": [{"result": [{"from_name": "x", "value": {}}]}]}]',
+     "task 2.annotations[0].result[0]: a result item needs a 'type'"),
     ('[{"data": {}}, {"data": ', "task 2: not valid JSON"),
     ('[{"nodata": 1}]', "task 1: a Label Studio task is an object with a 'data' object"),
     ('{"data": {}}', "a JSON array of tasks"),

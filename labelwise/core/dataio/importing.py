@@ -223,8 +223,8 @@ def _parse_row(schema: LabelSchema, row: Row, *, project_id: int, overlap: int, 
     gold = _parse_gold(schema, data, value.get("gold") if wrapped else None, line, flags)
     annotations = import_annotations.parse(schema, data, value.get("annotations") if wrapped else None, line,
                                            out_of_range=flags)
-    if flags:
-        meta = {**meta, "out_of_range": flags}
+    if flags:  # after what the reader flagged itself (a Label Studio item kept as written)
+        meta = {**meta, "out_of_range": [*(meta.get("out_of_range") or ()), *flags]}
     try:
         digest, data_json = _hash_and_text(data)
         meta_json = _dumps(meta) if meta else "{}"

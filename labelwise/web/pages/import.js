@@ -114,6 +114,7 @@ export default async function importPage(view, ctx) {
       result.replaceChildren(h("div", { class: "alert alert-success", role: "status" },
         h("strong", { class: "import-count" }, `Imported ${formatNumber(out.imported)} task${out.imported === 1 ? "" : "s"}`),
         ` with ${formatNumber(out.predictions)} prediction${out.predictions === 1 ? "" : "s"} and ${formatNumber(out.gold)} gold answer${out.gold === 1 ? "" : "s"} in ${seconds} s. `,
+        out.out_of_range ? h("span", { class: "import-flagged" }, `${formatNumber(out.out_of_range)} task${out.out_of_range === 1 ? " was" : "s were"} flagged: values out of range or Label Studio items kept as written, listed in each task's meta (out_of_range). `) : "",
         h("a", { href: `/app/projects/${project.id}/data` }, "Browse the data"), " · ",
         h("a", { href: `/app/projects/${project.id}/label` }, "Start labeling")));
       fileInput.value = "";
