@@ -150,6 +150,9 @@ def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *
         value = item.get("value")
         if not isinstance(value, Mapping):
             raise Invalid(f"{here}: 'value' must be an object", field=f"{here}.value")
+        if getattr(spec, "per_region", False) and item.get("id") is None:
+            raise Invalid(f"{here}: an answer of per-region control '{name}' without the region it belongs to",
+                          field=here)
         try:
             _merge(result, name, spec, schema, data, item, value, keypoint_groups)
         except _Unlabeled:

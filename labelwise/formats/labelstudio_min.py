@@ -93,6 +93,7 @@ def _task(value: Mapping, names: dict[str, list[str]], schema: LabelSchema, *, d
             continue
         for control in names[key][:1]:
             items.extend(_items(schema, key, control, answer, line))
+    _place_region_answers(schema, names, items)
     annotation: dict[str, Any] = {"result": items}
     if value.get("annotator") not in (None, ""):
         annotation["completed_by"] = value["annotator"]
@@ -112,7 +113,9 @@ def _items(schema: LabelSchema, from_name: str, control: str, answer: Any, line:
     spec = schema.controls[control]
     to_name = getattr(spec, "object", None) or ",".join(getattr(spec, "objects", ()))
     base = {"from_name": from_name, "to_name": to_name}
-    if spec.type in _KINDS and not getattr(spec, "per_region", False):
+    per_region = getattr(spec, "per_region", False)
+    if spec.type in _KINDS and (not per_region or not _lists_regions(answer)):
+        # a per-region answer comes without its region: _place_region_answers finds it, or it stays unplaced
         return [{**base, "type": _KINDS[spec.type], "value": _short_value(spec.type, answer)}]
     if not isinstance(answer, list):
         raise Invalid(f"row {line}: column '{from_name}' must list regions (JSON), not {answer!r}",
@@ -129,6 +132,27 @@ def _items(schema: LabelSchema, from_name: str, control: str, answer: Any, line:
                 item[key] = region[key]
         out.append(item)
     return out
+
+
+def _lists_regions(answer: Any) -> bool:
+    return isinstance(answer, list) and bool(answer) and all(isinstance(region, Mapping) for region in answer)
+
+
+def _place_region_answers(schema: LabelSchema, names: dict[str, list[str]], items: list[dict]) -> None:
+    """Give a per-region answer written without its region (Label Studio's flat exports write only the answer) the
+    id of its region when the row has exactly one region it can belong to; otherwise it stays without one, and
+    the import keeps it as written and flags it."""
+    for item in items:
+        spec = schema.controls[names[item["from_name"]][0]]
+        if item.get("id") is not None or not getattr(spec, "per_region", False):
+            continue
+        owners = {ls_name(schema, name) for name in spec.region_controls() if name in schema.controls}
+        regions = [other for other in items if other["from_name"] in owners and other is not item]
+        if len(regions) != 1:
+            continue
+        region = regions[0]
+        region.setdefault("id", f"{region['from_name']}-1")
+        item["id"] = region["id"]
 
 
 def _short_value(kind: str, answer: Any) -> dict:

@@ -85,3 +85,59 @@ def test_what_was_kept_is_written_back_to_label_studio_unchanged():
 def test_an_item_that_is_not_an_object_is_still_refused_with_its_place():
     with pytest.raises(Invalid, match=r"task 1.annotations\[0\].result\[1\]: a result item needs a 'type'"):
         _row([GOOD, "not an item"])
+
+
+MIN_CONFIG = """
+<View>
+  <Audio name="audio" value="$audio"/>
+  <Labels name="label" toName="audio"><Label value="Speech"/><Label value="Noise"/></Labels>
+  <TextArea name="transcription" toName="audio" perRegion="true"/>
+  <Choices name="sentiment" toName="audio" perRegion="true"><Choice value="Positive"/><Choice value="Negative"/></Choices>
+</View>"""
+MIN_SCHEMA = parse_schema(convert(MIN_CONFIG)[0])
+SEGMENT = {"start": 1.25, "end": 3.5, "channel": 0, "labels": ["Speech"]}
+# Label Studio's JSON_MIN (and CSV/TSV) write a per-region answer without the region it belongs to
+MIN_ROWS = [
+    {"id": 5, "audio": "https://example.com/a.wav", "label": [SEGMENT],
+     "transcription": {"text": ["quas dolor", "placeat"]}, "sentiment": "Negative",
+     "annotator": "ann@example.com", "annotation_id": 1, "lead_time": 3.5},
+    {"id": 6, "audio": "https://example.com/b.wav", "label": [SEGMENT, {**SEGMENT, "labels": ["Noise"]}],
+     "transcription": "which one?", "annotator": "ann@example.com", "annotation_id": 2},
+]
+
+
+def _min_rows(fmt):
+    from labelwise.formats import labelstudio_min
+    if fmt == "json":
+        return [r.value for r in labelstudio_min.read(io.BytesIO(json.dumps(MIN_ROWS).encode()), schema=MIN_SCHEMA)]
+    import csv
+    columns = list(dict.fromkeys(key for row in MIN_ROWS for key in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, delimiter="," if fmt == "csv" else "\t")
+    writer.writeheader()
+    for row in MIN_ROWS:
+        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()})
+    read = labelstudio_min.read_csv if fmt == "csv" else labelstudio_min.read_tsv
+    return [r.value for r in read(io.BytesIO(out.getvalue().encode()), schema=MIN_SCHEMA)]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv"])
+def test_a_flat_per_region_answer_joins_the_one_region_or_is_kept_and_flagged(fmt):
+    one, two = _min_rows(fmt)
+    result = validate_result(MIN_SCHEMA, one["data"], one["annotations"][0]["result"])
+    [segment] = result["label"]
+    assert (segment["start"], segment["end"], segment["label"]) == (1.25, 3.5, "Speech")
+    assert result["transcription"] == {segment["id"]: "quas dolor\nplaceat"}
+    assert result["sentiment"] == {segment["id"]: "Negative"}
+    assert "meta" not in one or "out_of_range" not in one["meta"]
+
+    result = validate_result(MIN_SCHEMA, two["data"], two["annotations"][0]["result"])
+    assert [s["label"] for s in result["label"]] == ["Speech", "Noise"] and "transcription" not in result
+    [kept] = two["meta"]["labelstudio_unsized"]["a:ann@example.com"]
+    assert kept == {"from_name": "transcription", "to_name": "audio", "type": "textarea",
+                    "value": {"text": ["which one?"]}}
+    [flag] = two["meta"]["out_of_range"]
+    assert "per-region control 'transcription' without the region it belongs to" in flag
+    task = ls.to_task({"id": 6, "data": two["data"], "meta": two["meta"], "annotations": [
+        {"user": "ann@example.com", "status": "submitted", "result": result}]}, schema=MIN_SCHEMA)
+    assert task["annotations"][0]["result"][-1] == kept  # written back for Label Studio as it was
