@@ -17,7 +17,7 @@ from labelwise.errors import Invalid
 from labelwise.formats._ls_results import control_name, from_items
 from labelwise.schema import LabelSchema, validate_result
 
-__all__ = ["KEPT_NOTE", "fit_items"]
+__all__ = ["KEPT_NOTE", "fit_items", "several_labels"]
 
 KEPT_NOTE = "kept as Label Studio wrote it"
 _PATH = re.compile(r"result\.([^.\[]+)(?:\[(\d+)\]|\.([^.\[]+))?")
@@ -39,6 +39,10 @@ def fit_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *,
             flags.append(f"{entry}: result[{index}]: {_reason(exc.message)}; {KEPT_NOTE}")
             continue
         usable.append(item)
+        for key, labels in several_labels(item).items():
+            flags.append(f"{entry}: result[{index}]: region '{item.get('id')}' has {len(labels)} {key} "
+                         f"({', '.join(map(str, labels))}); its label here is the first, all are written back to "
+                         "Label Studio")
     while True:  # each pass leaves out at least one item, or stops
         unsized: list[dict] = []
         result = from_items(schema, data, usable, where=where, unsized=unsized)
@@ -54,6 +58,15 @@ def fit_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *,
             continue
         left.extend(unsized)
         return result
+
+
+def several_labels(item: Any) -> dict[str, list]:
+    """`{key: labels}` for a region item whose value lists more than one label (our regions have one)."""
+    value = item.get("value") if isinstance(item, Mapping) else None
+    if not isinstance(value, Mapping):
+        return {}
+    return {key: list(labels) for key, labels in value.items()
+            if key.endswith("labels") and isinstance(labels, list) and len(labels) > 1}
 
 
 def _reason(message: str) -> str:

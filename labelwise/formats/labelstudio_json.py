@@ -24,7 +24,7 @@ from typing import IO, Any
 import ijson
 
 from labelwise.errors import Invalid
-from labelwise.formats._ls_fit import fit_items
+from labelwise.formats._ls_fit import fit_items, several_labels
 from labelwise.formats._ls_results import NOT_EXPRESSIBLE, to_items
 from labelwise.formats.rows import Row
 from labelwise.schema import LabelSchema
@@ -121,6 +121,9 @@ _ITEM_KEYS = {"id", "from_name", "to_name", "type", "value", "original_width", "
               "score", "item_index", "from_id", "to_id", "direction", "labels", "labelwise"}
 
 
+_ALL_LABELS = "all_labels"  # in ITEM_KEYS: a region's labels when Label Studio gave it several
+
+
 def _item_key(owner: str, item: Mapping[str, Any], *, regional: bool) -> str:
     if item.get("type") == "relation":
         return f"{owner}|{item.get('from_id')}>{item.get('to_id')}"
@@ -144,6 +147,9 @@ def _keep(kept: dict, owner: str, items: list) -> None:
         extra = {k: v for k, v in item.items() if k not in _ITEM_KEYS}
         if not regional and item.get("type") != "relation" and item.get("id") is not None:
             extra["id"] = item["id"]
+        several = several_labels(item)
+        if several:
+            extra[_ALL_LABELS] = several
         if extra:
             kept[_item_key(owner, item, regional=regional)] = extra
 
@@ -154,9 +160,12 @@ def _restore(kept: Mapping, owner: str, items: list[dict[str, Any]]) -> list[dic
     regions = {i.get("id") for i in items if str(i.get("type", "")).endswith("labels") or i.get("type") == "videorectangle"}
     out = []
     for item in items:
-        extra = kept.get(_item_key(owner, item, regional=_regional(item, regions)))
-        out.append({**({"id": extra["id"]} if extra and "id" in extra else {}), **item,
-                    **({k: v for k, v in extra.items() if k != "id"} if extra else {})})
+        extra = dict(kept.get(_item_key(owner, item, regional=_regional(item, regions))) or {})
+        several = extra.pop(_ALL_LABELS, None)
+        if several and all(item["value"].get(key, [None])[:1] == labels[:1] for key, labels in several.items()):
+            item = {**item, "value": {**item["value"], **several}}  # the region still has the first as its label
+        out.append({**({"id": extra["id"]} if "id" in extra else {}), **item,
+                    **{k: v for k, v in extra.items() if k != "id"}})
     return out
 
 

@@ -121,13 +121,14 @@ def _items(schema: LabelSchema, from_name: str, control: str, answer: Any, line:
         raise Invalid(f"row {line}: column '{from_name}' must list regions (JSON), not {answer!r}",
                       field=from_name, line=line)
     out = []
-    for region in answer:
+    for number, region in enumerate(answer, start=1):
         if not isinstance(region, Mapping):
             raise Invalid(f"row {line}: column '{from_name}' must list region objects", field=from_name, line=line)
         kind = next((k for k in _LABEL_KEYS if k in region), None)
         item = {**base, "type": kind or _KINDS.get(spec.type, spec.type),
                 "value": {k: v for k, v in region.items() if k not in ("original_width", "original_height", "id")}}
-        for key in ("id", "original_width", "original_height"):
+        item["id"] = region.get("id", f"{from_name}-{number}")  # the flat export has none: named as JSON regions are
+        for key in ("original_width", "original_height"):
             if key in region:
                 item[key] = region[key]
         out.append(item)
@@ -150,9 +151,7 @@ def _place_region_answers(schema: LabelSchema, names: dict[str, list[str]], item
         regions = [other for other in items if other["from_name"] in owners and other is not item]
         if len(regions) != 1:
             continue
-        region = regions[0]
-        region.setdefault("id", f"{region['from_name']}-1")
-        item["id"] = region["id"]
+        item["id"] = regions[0]["id"]
 
 
 def _short_value(kind: str, answer: Any) -> dict:

@@ -26,11 +26,19 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from labelwise.errors import Invalid
-from labelwise.formats.rows import Row
-from labelwise.schema import LabelSchema
-from labelwise.formats._images import box_corners, controls_on, enclosing, image_file_name, image_info, image_object, unique_stem
+from labelwise.formats._images import (
+    box_corners,
+    controls_on,
+    enclosing,
+    image_file_name,
+    image_info,
+    image_object,
+    unique_stem,
+)
 from labelwise.formats._sink import Sink
 from labelwise.formats.labels import Source, final_results, import_row
+from labelwise.formats.rows import Row
+from labelwise.schema import LabelSchema
 
 __all__ = ["NAME", "EXTENSIONS", "write", "read"]
 

@@ -22,12 +22,22 @@ from typing import IO, Any, Literal
 import yaml
 
 from labelwise.errors import Invalid
-from labelwise.schema import LabelSchema
-from labelwise.schema.safe_yaml import NoAliasLoader
-from labelwise.formats._images import box_corners, controls_on, enclosing, image_info, image_file_name, image_object, label_names, tidy, unique_stem
+from labelwise.formats._images import (
+    box_corners,
+    controls_on,
+    enclosing,
+    image_file_name,
+    image_info,
+    image_object,
+    label_names,
+    tidy,
+    unique_stem,
+)
 from labelwise.formats._sink import Sink
 from labelwise.formats.labels import Source, final_results, import_row
 from labelwise.formats.rows import Row
+from labelwise.schema import LabelSchema
+from labelwise.schema.safe_yaml import NoAliasLoader
 
 __all__ = ["NAME", "EXTENSIONS", "IMAGE_SUFFIXES", "write", "read"]
 

@@ -141,3 +141,33 @@ def test_a_flat_per_region_answer_joins_the_one_region_or_is_kept_and_flagged(fm
     task = ls.to_task({"id": 6, "data": two["data"], "meta": two["meta"], "annotations": [
         {"user": "ann@example.com", "status": "submitted", "result": result}]}, schema=MIN_SCHEMA)
     assert task["annotations"][0]["result"][-1] == kept  # written back for Label Studio as it was
+
+
+def test_a_region_with_several_labels_keeps_the_first_and_writes_all_back():
+    both = {**GOOD, "value": {**GOOD["value"], "end": 3, "labels": ["PER", "ORG"]}}
+    row = _row([both])
+    result = validate_result(SCHEMA, row["data"], row["annotations"][0]["result"])
+    assert result["ner"][0]["label"] == "PER"
+    [flag] = row["meta"]["out_of_range"]
+    assert flag == ("annotations[0]: result[0]: region 'n1' has 2 labels (PER, ORG); its label here is the first, "
+                    "all are written back to Label Studio")
+
+    def written(result):
+        task = ls.to_task({"id": 3, "data": row["data"], "meta": row["meta"],
+                           "annotations": [{"user": "ann", "status": "submitted", "result": result}]}, schema=SCHEMA)
+        return task["annotations"][0]["result"]
+    assert written(result) == [both]
+    relabeled = {"ner": [{**result["ner"][0], "label": "ORG"}]}  # changed here: the kept list no longer holds
+    assert written(relabeled)[0]["value"]["labels"] == ["ORG"]
+
+
+def test_a_flat_export_region_with_several_labels_writes_all_back():
+    rows = [{**MIN_ROWS[0], "label": [{**SEGMENT, "labels": ["Speech", "Noise"]}]}]
+    from labelwise.formats import labelstudio_min
+    [row] = [r.value for r in labelstudio_min.read(io.BytesIO(json.dumps(rows).encode()), schema=MIN_SCHEMA)]
+    result = validate_result(MIN_SCHEMA, row["data"], row["annotations"][0]["result"])
+    assert result["label"][0]["label"] == "Speech" and len(row["meta"]["out_of_range"]) == 1
+    task = ls.to_task({"id": 5, "data": row["data"], "meta": row["meta"], "annotations": [
+        {"user": "ann@example.com", "status": "submitted", "result": result}]}, schema=MIN_SCHEMA)
+    [segment] = [item for item in task["annotations"][0]["result"] if item["from_name"] == "label"]
+    assert segment["value"]["labels"] == ["Speech", "Noise"]
