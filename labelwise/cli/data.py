@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import DownloadColumn
+from rich.progress import DownloadColumn, TextColumn
 
 from labelwise.cli._app import app, err, out
 from labelwise.cli._shared import (
@@ -32,30 +32,53 @@ def import_labelstudio_command(
     url: Annotated[str, typer.Argument(help="The Label Studio address, e.g. http://localhost:8080.")],
     token: Annotated[str, typer.Option(help="A Label Studio access token (Account & Settings).",
                                        envvar="LABEL_STUDIO_TOKEN")],
+    media: Annotated[bool, typer.Option(help="Copy the files tasks show from Label Studio's own storage (uploads, "
+                                             "local files); --no-media leaves their Label Studio URLs.")] = True,
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Copy a whole Label Studio instance: projects (configs converted), users, tasks, annotations, predictions."""
+    """Copy a whole Label Studio instance: projects (configs converted), users, tasks, annotations, predictions,
+    and the media uploaded into it."""
     from labelwise.core.dataio.labelstudio_pull import pull
+    from labelwise.core.media.media import MediaLimits
 
     def report(item) -> None:
         if item.error:
             err.print(f"project {item.source_id} {item.title!r}: failed: {item.error}", markup=False, soft_wrap=True)
-            return
-        s = item.summary
-        out.print(f"project {item.source_id} {item.title!r} -> {item.project_id}: {s.imported} tasks, "
-                  f"{s.annotations} annotations, {s.predictions} predictions, {s.gold} gold, "
-                  f"{s.out_of_range} flagged out of range, {len(item.warnings)} config warning(s)", markup=False,
-                  soft_wrap=True)
+        else:
+            s = item.summary
+            out.print(f"project {item.source_id} {item.title!r} -> {item.project_id}: {s.imported} tasks, "
+                      f"{s.annotations} annotations, {s.predictions} predictions, {s.gold} gold, "
+                      f"{s.out_of_range} flagged out of range, {len(item.warnings)} config warning(s)", markup=False,
+                      soft_wrap=True)
+        if item.media is not None:
+            m = item.media
+            out.print(f"  media: {m.files} files copied ({m.bytes} bytes; {m.stored} stored, {m.reused} already "
+                      f"stored), {m.references} task references rewritten, {len(m.failures)} failed", markup=False,
+                      soft_wrap=True)
+            for failure in m.failures:
+                err.print(f"  media failed: task {failure.task}: {failure.url}: {failure.reason}", markup=False,
+                          highlight=False, soft_wrap=True)
         for warning in item.warnings:
             err.print(f"  warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
-    with open_session(settings_for(database, data_dir)) as session:
-        pulled = pull(session, acting_user(session, actor), url, token, on_project=report)
+    settings = settings_for(database, data_dir)
+    with open_session(settings) as session, progress_bar(TextColumn("{task.fields[done]}")) as progress:
+        bar = progress.add_task("media", total=None, done="")
+
+        def on_media(item, copy) -> None:
+            progress.update(bar, description=f"project {item.source_id} media",
+                            done=f"{copy.files} files, {copy.bytes} bytes, {len(copy.failures)} failed")
+
+        pulled = pull(session, acting_user(session, actor), url, token, on_project=report, on_media=on_media,
+                      storage=make_storage(settings) if media else None, limits=MediaLimits.from_settings(settings))
     done = [p for p in pulled if not p.error]
+    copied = [p.media for p in done if p.media is not None]
     out.print(f"copied {len(done)} of {len(pulled)} projects, "
-              f"{sum(p.summary.imported for p in done)} tasks, {sum(p.summary.annotations for p in done)} annotations",
+              f"{sum(p.summary.imported for p in done)} tasks, {sum(p.summary.annotations for p in done)} annotations"
+              + (f", {sum(m.files for m in copied)} media files ({sum(m.bytes for m in copied)} bytes, "
+                 f"{sum(len(m.failures) for m in copied)} failed)" if media else ""),
               markup=False, soft_wrap=True)
     if len(done) < len(pulled):
         raise typer.Exit(1)

@@ -1,11 +1,11 @@
 """Pull a whole Label Studio instance through its HTTP API: every project's config (converted, with its
 warnings), its users (as labelwise users, members of the projects they annotated in) and its tasks with
-annotations, predictions and drafts (its full JSON export, read by `formats.labelstudio_json`).
+annotations, predictions and drafts (its full JSON export, read by `formats.labelstudio_json`), and the
+files its tasks show from its own storage (`labelstudio_media`, unless no storage is given).
 
 Label Studio answers `/api/projects` and `/api/users` either as a list or as pages
 (`{"results", "next"}`); both are followed. Users are created without a usable password (a random one):
-an administrator sets one. Media stay where Label Studio's tasks point (URLs); files uploaded into Label
-Studio itself are not copied.
+an administrator sets one. Media on other hosts stay where Label Studio's tasks point (URLs).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +26,13 @@ from sqlalchemy.orm import Session
 from labelwise.core.accounts import users
 from labelwise.core.dataio.import_files import import_file
 from labelwise.core.dataio.importing import ImportSummary
-from labelwise.core.projects.projects import create_project, set_member
+from labelwise.core.dataio.labelstudio_media import MediaCopy, copy_media
+from labelwise.core.dataio.media_import import delete_unreferenced
+from labelwise.core.media.media import MediaLimits
+from labelwise.core.projects.projects import create_project, project_schema, set_member
 from labelwise.errors import Invalid, LabelwiseError
 from labelwise.formats import labelstudio_config
+from labelwise.storage import Storage
 from labelwise.store.models import User
 
 __all__ = ["PulledProject", "pull"]
@@ -40,12 +45,19 @@ class PulledProject:
     project_id: int | None = None
     warnings: list[str] = field(default_factory=list)
     summary: ImportSummary | None = None
+    media: MediaCopy | None = None  # None: media not copied (no storage given)
     error: str | None = None
 
 
-def pull(session: Session, importer: User, url: str, token: str, *, transport: httpx.BaseTransport | None = None,
-         on_project: Callable[[PulledProject], None] | None = None) -> list[PulledProject]:
-    """Copy every project of the Label Studio at `url`; a project that fails is reported and the rest go on."""
+def pull(session: Session, importer: User, url: str, token: str, *, storage: Storage | None = None,
+         limits: MediaLimits | None = None, transport: httpx.BaseTransport | None = None,
+         on_project: Callable[[PulledProject], None] | None = None,
+         on_media: Callable[[PulledProject, MediaCopy], None] | None = None) -> list[PulledProject]:
+    """Copy every project of the Label Studio at `url`; a project that fails is reported and the rest go on.
+
+    With `storage` the files its tasks show from its own storage are copied too (each at most
+    `limits.max_file_bytes`); `on_media` is called after each file, for progress."""
+    media = None if storage is None else _Media(storage, limits or MediaLimits(), on_media)
     headers = {"Authorization": f"Token {token}"}
     with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=120, transport=transport) as http:
         people = {person["id"]: person for person in _all(http, "/api/users")}
@@ -53,7 +65,7 @@ def pull(session: Session, importer: User, url: str, token: str, *, transport: h
         for source in _all(http, "/api/projects"):
             item = PulledProject(source_id=source["id"], title=source.get("title") or f"Label Studio {source['id']}")
             try:
-                _pull_project(session, importer, http, source, people, item)
+                _pull_project(session, importer, http, source, people, item, media)
             except LabelwiseError as exc:
                 session.rollback()
                 item.error = str(getattr(exc, "message", exc))
@@ -63,8 +75,15 @@ def pull(session: Session, importer: User, url: str, token: str, *, transport: h
         return pulled
 
 
+@dataclass(frozen=True)
+class _Media:
+    storage: Storage
+    limits: MediaLimits
+    on_file: Callable[[PulledProject, MediaCopy], None] | None
+
+
 def _pull_project(session: Session, importer: User, http: httpx.Client, source: dict, people: dict,
-                  item: PulledProject) -> None:
+                  item: PulledProject, media: _Media | None) -> None:
     schema, item.warnings = labelstudio_config.convert(source.get("label_config") or "")
     project = create_project(session, importer, name=item.title[:200], label_schema=schema,
                              description=source.get("description") or "",
@@ -89,7 +108,19 @@ def _pull_project(session: Session, importer: User, http: httpx.Client, source: 
     for name in sorted(authors):
         set_member(session, importer, project.id, member=_user(session, name), role="annotator")
     session.commit()
-    item.summary = import_file(session, importer, project.id, io.BytesIO(json.dumps(tasks).encode()), "labelstudio")
+    if media is not None:
+        progress = None if media.on_file is None else (lambda copy: media.on_file(item, copy))
+        item.media = copy_media(http, tasks, project_id=project.id, schema=project_schema(project),
+                                storage=media.storage, limits=media.limits, on_file=progress)
+    try:
+        item.summary = import_file(session, importer, project.id, io.BytesIO(json.dumps(tasks).encode()),
+                                   "labelstudio")
+    except BaseException:
+        session.rollback()
+        if item.media is not None:  # the import's own error is the one to report; a left blob only costs space
+            with suppress(Exception):
+                delete_unreferenced(session, media.storage, project.id, item.media.added)
+        raise
 
 
 def _author(raw: Any, people: dict) -> dict:

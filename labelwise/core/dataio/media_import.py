@@ -231,7 +231,7 @@ def import_media(
             rows.append(Row(line, row))
         if frames:
             rows.append(Row(len(rows) + 1, _sequence_row(frames, targets["pointcloud"])))
-        # From here to the commit, no failing import can delete a blob (see _delete_unreferenced); one that
+        # From here to the commit, no failing import can delete a blob (see delete_unreferenced); one that
         # did so between our put_file and now is undone by storing the bytes again.
         _lock_blobs(session, project_id)
         for key, item, info in reused:
@@ -242,7 +242,7 @@ def import_media(
     except BaseException:
         session.rollback()
         with suppress(Exception):  # the import's own error is the one to report; a left blob only costs space
-            _delete_unreferenced(session, storage, project_id, added)
+            delete_unreferenced(session, storage, project_id, added)
         raise
     return MediaImportSummary(
         imported=result.imported, stored=len(added), reused=len(inspected) - len(added), ignored=tuple(ignored[:50]),
@@ -260,7 +260,7 @@ def _lock_blobs(session: Session, project_id: int) -> None:
         session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
 
 
-def _delete_unreferenced(session: Session, storage: Storage, project_id: int, keys: list[str]) -> None:
+def delete_unreferenced(session: Session, storage: Storage, project_id: int, keys: list[str]) -> None:
     """Delete the blobs a failed import stored, except those a task now references: blobs are content-addressed,
     so a concurrent import of the same bytes may have committed tasks that use them."""
     if not keys:
