@@ -41,5 +41,5 @@ def test_blobs_of_every_frame_count_as_used_when_a_failed_import_cleans_up(sessi
     [project] = session.scalars(select(Project).where(Project.name == LIDAR_DEMO)).all()
     keys = [p.relative_to(tmp_path / "media").as_posix() for p in sorted((tmp_path / "media").rglob("*.bin"))]
     assert len(keys) == LIDAR_FRAMES
-    media_import._delete_unreferenced(session, storage, project.id, keys)  # as a failed import of the same files
+    media_import.delete_unreferenced(session, storage, project.id, keys)  # as a failed import of the same files
     assert all(storage.exists(key) for key in keys)
