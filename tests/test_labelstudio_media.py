@@ -55,6 +55,7 @@ class _LabelStudio:
             {"id": 8, "data": {"image": "/data/upload/1/flaky.png"}},
             {"id": 9, "data": {"image": "/data/upload/1/notes.png"}},
             {"id": 10, "data": {"image": "/data/upload/1/cat.png"}},  # the same URL again: downloaded once
+            {"id": 11, "data": {"image": "/data/upload/1/down.png"}},  # 503 every time
         ]
         for task in tasks:
             task.update(annotations=[], predictions=[], meta={})
@@ -75,8 +76,8 @@ class _LabelStudio:
                     return self._answer(401, b"", "text/plain")
                 if self.path in fake.routes:
                     return self._answer(200, json.dumps(fake.routes[self.path]).encode(), "application/json")
-                if self.path == "/data/upload/1/flaky.png" and fake.flaky:
-                    fake.flaky -= 1
+                if self.path == "/data/upload/1/down.png" or self.path == "/data/upload/1/flaky.png" and fake.flaky:
+                    fake.flaky -= self.path.endswith("flaky.png")
                     return self._answer(503, b"busy", "text/plain")
                 files = {"/data/upload/1/cat.png": CAT, "/data/upload/1/cat-again.png": CAT,
                          "/data/local-files/?d=photos/dog": DOG, "/data/upload/1/flaky.png": DOG,
@@ -124,16 +125,18 @@ def test_own_storage_files_are_copied_with_the_token_and_failures_reported(clien
     storage = app.state.storage
     [item] = pull(session, owner.user, labelstudio.url, TOKEN, storage=storage,
                   limits=MediaLimits(max_file_bytes=LIMIT))
-    assert item.error is None and item.summary.imported == 10  # failed files do not stop the project
+    assert item.error is None and item.summary.imported == 11  # failed files do not stop the project
     media = item.media
     assert (media.files, media.stored, media.reused, media.references) == (4, 2, 2, 5)
     assert media.bytes == 2 * len(CAT) + 2 * len(DOG) + len(b"not an image at all")
     failed = {failure.task: failure.reason for failure in media.failures}
-    assert set(failed) == {3, 4, 5, 9}
+    assert set(failed) == {3, 4, 5, 9, 11}
     assert failed[3] == "Label Studio answered HTTP 404"
     assert failed[4] == f"{LIMIT + 4} bytes is over the {LIMIT} byte limit per media file"
     assert failed[5] == f"over the {LIMIT} byte limit per media file"
     assert "notes.png" in failed[9]
+    assert failed[11] == "Label Studio answered HTTP 503 (4 attempts)"
+    assert labelstudio.requests.count("/data/upload/1/down.png") == 4
     assert labelstudio.requests.count("/data/upload/1/cat.png") == 1
     assert labelstudio.requests.count("/data/upload/1/flaky.png") == 2  # a 503, then the file
     assert not any("elsewhere" in path for path in labelstudio.requests)
@@ -175,9 +178,9 @@ def test_cli_prints_media_counts_and_no_media_leaves_urls(monkeypatch, capsys, d
     run(monkeypatch, capsys, "user", "create", "alice", "--admin", "-d", db)
     code, out, err = run(monkeypatch, capsys, "import-labelstudio", labelstudio.url, "--token", TOKEN, "-d", db)
     assert code == 0
-    assert "media: 4 files copied (" in out and "2 stored, 2 already stored), 5 task references rewritten, 4 failed" in out
+    assert "media: 4 files copied (" in out and "2 stored, 2 already stored), 5 task references rewritten, 5 failed" in out
     assert "media failed: task 3: /data/upload/1/missing.png: Label Studio answered HTTP 404" in err
-    assert "copied 1 of 1 projects, 10 tasks, 0 annotations, 4 media files (" in out and "4 failed)" in out
+    assert "copied 1 of 1 projects, 11 tasks, 0 annotations, 4 media files (" in out and "5 failed)" in out
     skipped = run(monkeypatch, capsys, "import-labelstudio", labelstudio.url, "--token", TOKEN, "--no-media",
                   "-d", db)
     assert skipped[0] == 0 and "media" not in skipped[1]

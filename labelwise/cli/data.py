@@ -32,8 +32,9 @@ def import_labelstudio_command(
     url: Annotated[str, typer.Argument(help="The Label Studio address, e.g. http://localhost:8080.")],
     token: Annotated[str, typer.Option(help="A Label Studio access token (Account & Settings).",
                                        envvar="LABEL_STUDIO_TOKEN")],
-    media: Annotated[bool, typer.Option(help="Copy the files tasks show from Label Studio's own storage (uploads, "
-                                             "local files); --no-media leaves their Label Studio URLs.")] = True,
+    media: Annotated[bool, typer.Option(
+        "--media/--no-media", help="Copy the files tasks show from Label Studio's own storage (uploads, local "
+                                   "files); --no-media leaves their Label Studio URLs.")] = True,
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,

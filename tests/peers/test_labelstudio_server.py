@@ -81,3 +81,41 @@ def test_import_labelstudio_pulls_the_whole_server(session, server):
     assert annotation.lead_time_ms == 12500 and annotation.result
     versions = set(session.scalars(select(Prediction.model_version).where(Prediction.project_id == last.project_id)))
     assert "sample-1" in versions  # the snapshot export: predictions in full, not ids
+
+
+@pytest.mark.timeout(600)
+def test_import_labelstudio_copies_an_uploaded_image(client, session, app, server):
+    import io
+
+    from PIL import Image
+
+    from labelwise.core.dataio.labelstudio_pull import pull
+
+    picture = io.BytesIO()
+    Image.new("RGB", (7, 5), (30, 120, 210)).save(picture, format="PNG")
+    uploaded = picture.getvalue()
+    run = f"media {uuid.uuid4().hex[:6]}"
+    config = server.rows["computer-vision/image-classification"]["config"]
+    pid = server.call("POST", "/api/projects", json={"title": run, "label_config": config}).json()["id"]
+    server.call("POST", f"/api/projects/{pid}/import", files={"file": ("upload.png", uploaded, "image/png")})
+    [task] = server.call("GET", "/api/tasks", params={"project": pid}).json()["tasks"]
+    [source] = task["data"].values()
+    assert source.startswith(f"/data/upload/{pid}/")  # a file in Label Studio's own storage, behind its token
+    assert server.http.get(source, headers={"Authorization": "Token wrong"}).status_code == 401
+    annotation = server.call("POST", f"/api/tasks/{task['id']}/annotations", json={"result": []}).json()
+    # the community edition has no reviews to pull: no such route (docs/labelstudio.md, "Not yet")
+    assert server.http.get(f"/api/annotations/{annotation['id']}/reviews").status_code == 404
+
+    owner = make_user(session, "media-importer", admin=True)
+    [item] = [p for p in pull(session, owner.user, server.url, ls.TOKEN, storage=app.state.storage)
+              if p.title == run]
+    assert item.error is None and item.media.failures == []
+    assert (item.media.files, item.media.references, item.media.bytes) == (1, 1, len(uploaded))
+    [stored] = session.scalars(select(Task).where(Task.project_id == item.project_id)).all()
+    [value] = stored.data.values()
+    assert value["src"].startswith(f"/api/v1/media/{item.project_id}/") and (value["width"], value["height"]) == (7, 5)
+    assert app.state.storage.get_bytes(value["src"].removeprefix("/api/v1/media/")) == uploaded
+    shown = client.get(f"/api/v1/projects/{item.project_id}/next", headers=owner.headers).json()["task"]["data"]
+    [page_value] = shown.values()
+    served = client.get(page_value["src"], headers=owner.headers)
+    assert served.status_code == 200 and served.content == uploaded

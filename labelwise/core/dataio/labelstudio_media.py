@@ -160,32 +160,43 @@ class _Copier:
 def _download(http: httpx.Client, url: str, target: Path, *, limit: int) -> tuple[str, str]:
     """Stream `url` into `target` (at most `limit` bytes), retrying transient failures; its content type and
     the address it came from after redirects."""
-    for attempt in range(RETRIES + 1):
-        last = attempt == RETRIES
+    attempt = 0
+    while True:
         try:
-            with http.stream("GET", url, follow_redirects=True) as response:
-                if response.status_code in _TRANSIENT and not last:
-                    time.sleep(BACKOFF_SECONDS * 2 ** attempt)
-                    continue
-                if response.status_code != 200:
-                    raise Invalid(f"Label Studio answered HTTP {response.status_code}", field="url")
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limit:
-                    raise Invalid(f"{declared} bytes is over the {limit} byte limit per media file", field="url")
-                size = 0
-                with target.open("wb") as out:
-                    for chunk in response.iter_bytes(_CHUNK):
-                        size += len(chunk)
-                        if size > limit:
-                            raise Invalid(f"over the {limit} byte limit per media file", field="url")
-                        out.write(chunk)
-                return response.headers.get("content-type", "").split(";", 1)[0].strip().lower(), str(response.url)
-        except httpx.HTTPError as exc:
-            if last:
-                raise Invalid(f"could not be fetched after {RETRIES + 1} attempts ({type(exc).__name__}: {exc})",
-                              field="url") from None
-            time.sleep(BACKOFF_SECONDS * 2 ** attempt)
-    raise Invalid(f"Label Studio kept answering with errors after {RETRIES + 1} attempts", field="url")
+            return _fetch(http, url, target, limit=limit)
+        except _Transient as exc:
+            if attempt == RETRIES:
+                raise Invalid(f"{exc} ({RETRIES + 1} attempts)", field="url") from None
+        time.sleep(BACKOFF_SECONDS * 2 ** attempt)
+        attempt += 1
+
+
+class _Transient(Exception):
+    """A failure worth another attempt: the connection, a timeout, 429 or a 5xx."""
+
+
+def _fetch(http: httpx.Client, url: str, target: Path, *, limit: int) -> tuple[str, str]:
+    try:
+        with http.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code in _TRANSIENT:
+                raise _Transient(f"Label Studio answered HTTP {response.status_code}")
+            if response.status_code != 200:
+                raise Invalid(f"Label Studio answered HTTP {response.status_code}", field="url")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise Invalid(f"{declared} bytes is over the {limit} byte limit per media file", field="url")
+            size = 0
+            with target.open("wb") as out:
+                for chunk in response.iter_bytes(_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise Invalid(f"over the {limit} byte limit per media file", field="url")
+                    out.write(chunk)
+            return response.headers.get("content-type", "").split(";", 1)[0].strip().lower(), str(response.url)
+    except httpx.TransportError as exc:
+        raise _Transient(f"could not be fetched ({type(exc).__name__}: {exc})") from None
+    except httpx.HTTPError as exc:  # too many redirects, a bad redirect address
+        raise Invalid(f"could not be fetched ({type(exc).__name__}: {exc})", field="url") from None
 
 
 def _file_name(url: str, final: str, content_type: str) -> str:
