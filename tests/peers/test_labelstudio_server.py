@@ -102,9 +102,6 @@ def test_import_labelstudio_copies_an_uploaded_image(client, session, app, serve
     [source] = task["data"].values()
     assert source.startswith(f"/data/upload/{pid}/")  # a file in Label Studio's own storage, behind its token
     assert server.http.get(source, headers={"Authorization": "Token wrong"}).status_code == 401
-    annotation = server.call("POST", f"/api/tasks/{task['id']}/annotations", json={"result": []}).json()
-    # the community edition has no reviews to pull: no such route (docs/labelstudio.md, "Not yet")
-    assert server.http.get(f"/api/annotations/{annotation['id']}/reviews").status_code == 404
 
     owner = make_user(session, "media-importer", admin=True)
     [item] = [p for p in pull(session, owner.user, server.url, ls.TOKEN, storage=app.state.storage)
@@ -119,3 +116,7 @@ def test_import_labelstudio_copies_an_uploaded_image(client, session, app, serve
     [page_value] = shown.values()
     served = client.get(page_value["src"], headers=owner.headers)
     assert served.status_code == 200 and served.content == uploaded
+
+    annotation = server.call("POST", f"/api/tasks/{task['id']}/annotations", json={"result": []}).json()
+    # the community edition has no reviews to pull: no such route (docs/labelstudio.md, "Not yet")
+    assert server.http.get(f"/api/annotations/{annotation['id']}/reviews").status_code == 404
