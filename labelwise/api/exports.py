@@ -69,8 +69,8 @@ async def export(
                                                 "version.")] = None,
     guidelines_version: Annotated[int | None, Query(ge=1, description="Only answers made under this guidelines "
                                                     "version.")] = None,
-    include_auto_labels: Annotated[bool, Query(description="Add each auto-labeled task's `auto_label` (label, "
-                                               "confidence, model version), apart from the human labels.")] = False,
+    include_auto_labels: Annotated[bool, Query(description="Add auto-labels (`auto_label`) and each label's "
+                                               "`label_source` (human or auto), apart from the human labels.")] = False,
 ):
     """A project export in any registered format, filtered and optionally split train/validation/test."""
     exporters.get(format)

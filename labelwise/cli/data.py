@@ -237,7 +237,8 @@ def export_command(
     guidelines_version: Annotated[Optional[int], typer.Option(
         help="Only answers made under this guidelines version.")] = None,
     include_auto_labels: Annotated[bool, typer.Option(
-        help="Add each auto-labeled task's auto_label (its own field, never mixed into the human labels).")] = False,
+        help="Add auto-labels and each label's source (label_source: human or auto), never mixed into the human "
+             "labels.")] = False,
     actor: ActorOption = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,

@@ -132,7 +132,8 @@ def stream(name: str, records: Records, *, schema: LabelSchema, source: str = "c
 
 
 def flat_row(record: Mapping[str, Any]) -> dict[str, Any]:
-    """One full-CSV row: ids, `data.<field>` columns, then annotations, consensus and confidence (as JSON)."""
+    """One full-CSV row: ids, `data.<field>` columns, then annotations, consensus and confidence (as JSON), and
+    `auto_label` / `label_source` when the export includes auto-labels."""
     row: dict[str, Any] = {"id": record["id"], "external_id": record["external_id"]}
     for key, value in (record.get("data") or {}).items():
         row[f"data.{key}"] = value
@@ -141,6 +142,9 @@ def flat_row(record: Mapping[str, Any]) -> dict[str, Any]:
         row["predictions"] = record["predictions"]
     row["consensus"] = record.get("consensus")
     row["confidence"] = record.get("confidence")
+    for key in ("auto_label", "label_source"):  # present in every record when the export includes auto-labels
+        if key in record:
+            row[key] = record[key]
     if "split" in record:
         row["split"] = record["split"]
     return row
@@ -155,6 +159,8 @@ def _jsonl_lines(records: Records, **_: Any) -> Iterator[str]:
 
 def _minimal(record: Mapping[str, Any], schema: LabelSchema, source: str) -> dict[str, Any]:
     row = minimal_row(record, schema=schema, source=source)
+    if "label_source" in record:
+        row["label_source"] = record["label_source"]
     if "split" in record:
         row["split"] = record["split"]
     return row
@@ -182,7 +188,8 @@ def _csv_minimal_lines(records: Records, *, schema: LabelSchema, source: str) ->
         if writer is None:
             fields = [spec.field for spec in schema.objects.values()]
             columns = minimal_columns(schema, data_fields=dict.fromkeys(fields))
-            writer = delimited.RowWriter(buffer, columns + (["split"] if "split" in record else []))
+            extra = [key for key in ("label_source", "split") if key in record]
+            writer = delimited.RowWriter(buffer, columns + extra)
         writer.write(_minimal(record, schema, source))
         yield _drain(buffer)
 

@@ -69,9 +69,13 @@ def minimal_row(
     written as `data.<name>`. With a schema every control gets a column (None when unanswered);
     without one, only the controls the chosen result answers. `confidence` is the consensus
     confidence, and None when the label is not the consensus. `source="all"` has no single label,
-    so it falls back to the first submitted annotation.
+    so it falls back to the first submitted annotation. A record whose `label_source` is "auto" (an
+    export with auto-labels, for a task no human labeled) gets its auto-label's value and confidence.
     """
     result = final_result(record, source="first" if source == "all" else source)
+    auto = record.get("auto_label") if record.get("label_source") == "auto" else None
+    if auto:  # no human label: the auto-label fills its control, and `label_source` says so
+        result = {auto["control"]: auto["label"]}
     controls = list(schema.controls) if schema is not None else list(result or {})
     taken = set(_RESERVED) | set(controls)
     row: dict[str, Any] = {"id": record.get("id"), "external_id": record.get("external_id")}
@@ -80,7 +84,7 @@ def minimal_row(
     for name in controls:
         row[name] = (result or {}).get(name)
     used_consensus = source == "consensus" and bool(record.get("consensus"))
-    row["confidence"] = record.get("confidence") if used_consensus else None
+    row["confidence"] = auto["confidence"] if auto else record.get("confidence") if used_consensus else None
     return row
 
 

@@ -4,8 +4,9 @@ Export writes every annotation of a task (skipped ones as `was_cancelled: true`,
 seconds) and its predictions, with results as Label Studio result items (see `_ls_results`:
 percentages for image coordinates, code-point text offsets). Media objects given as
 `{"src", "width", "height"}` become the plain URL Label Studio expects, and the full value goes to
-`meta.labelwise.media` together with the external id, so our own import restores them. The JSON
-array is streamed one task at a time.
+`meta.labelwise.media` together with the external id, so our own import restores them. An auto-label
+(exports with auto-labels) is one more prediction, its model version prefixed `auto:`, never an
+annotation. The JSON array is streamed one task at a time.
 
 Import reads a Label Studio JSON export (one task at a time, with ijson) into import rows:
 `{"data", "external_id"?, "meta"?, "annotations": [{"result", "user", "lead_time_ms"?, "status"?}],
@@ -102,6 +103,11 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
                    + list(unsized.get(f"p:{p.get('model_version')}", ()))}
         for p in record.get("predictions") or ()
     ]
+    auto = record.get("auto_label")
+    if auto and auto.get("label") is not None:  # Label Studio's place for model labels, named as the auto source
+        task["predictions"].append({"model_version": f"auto:{auto.get('model_version')}",
+                                    "score": auto.get("confidence"),
+                                    "result": to_items(schema, full_data, {auto["control"]: auto["label"]})})
     return task
 
 

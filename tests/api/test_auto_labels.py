@@ -2,9 +2,13 @@
 own, routes a verification sample to humans first (blind to the model's label), reports the precision those
 answers achieve, and exports with or without the auto-labels."""
 
+import csv
+import io
 import json
 import time
+from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from labelwise.core.assist import training
@@ -74,10 +78,12 @@ def test_auto_labels_are_their_own_source_verified_by_humans_and_exported_on_req
 
     export = f"/api/v1/projects/{project.id}/export"
     plain = [json.loads(line) for line in client.get(export, headers=owner.headers).text.splitlines()]
-    assert not any("auto_label" in r for r in plain)
+    assert not any("auto_label" in r or "label_source" in r for r in plain)
     withauto = [json.loads(line) for line in client.get(export, params={"include_auto_labels": "true"},
                                                         headers=owner.headers).text.splitlines()]
-    assert sum("auto_label" in r for r in withauto) == result["auto_labeled"]
+    assert sum(r["auto_label"] is not None for r in withauto) == result["auto_labeled"]
+    assert Counter(r["label_source"] for r in withauto) == Counter(
+        {"human": 101, "auto": result["auto_labeled"] - 1, None: 160 - 101 - result["auto_labeled"] + 1})
     labeled = client.get(export, params={"include_auto_labels": "true", "only_labeled": "true"}, headers=owner.headers)
     assert len(labeled.text.splitlines()) == 101 + result["auto_labeled"] - 1  # human-labeled plus auto-labeled
 
@@ -90,3 +96,44 @@ def test_a_project_without_a_model_or_labels_is_refused_when_queued(client, sess
     assert response.status_code == 404 and "train one first" in response.text
     bad = client.post(f"/api/v1/projects/{project.id}/auto-labels", json={"control": "nope"}, headers=owner.headers)
     assert bad.status_code == 422 and bad.json()["field"] == "control"
+
+
+def test_every_row_format_names_the_label_source_and_reads_back(client, session):
+    owner, project, tasks = _project(session)
+    job = client.post(f"/api/v1/projects/{project.id}/auto-labels", json={}, headers=owner.headers).json()
+    assert wait(client, owner, job["id"])["status"] == "succeeded"
+    export = f"/api/v1/projects/{project.id}/export"
+
+    def rows(fmt, auto=True):
+        text = client.get(export, params={"format": fmt, "include_auto_labels": auto}, headers=owner.headers).text
+        if fmt.startswith("csv"):
+            return list(csv.DictReader(io.StringIO(text)))
+        return json.loads(text) if fmt == "labelstudio" else [json.loads(line) for line in text.splitlines()]
+
+    full = {r["id"]: r for r in rows("jsonl")}
+    auto = {i: r["auto_label"] for i, r in full.items() if r["label_source"] == "auto"}
+    assert len(auto) == sum(r["auto_label"] is not None for r in full.values()) >= 30
+    for fmt in ("csv", "jsonl-minimal", "csv-minimal"):
+        got = rows(fmt)
+        assert len(got) == 160 and all(str(full[int(r["id"])]["label_source"] or "") == str(r["label_source"] or "")
+                                       for r in got), fmt
+    for r in rows("csv"):
+        if int(r["id"]) in auto:
+            assert json.loads(r["auto_label"]) == auto[int(r["id"])] and r["consensus"] == ""
+    for fmt in ("jsonl-minimal", "csv-minimal"):
+        for r in rows(fmt):
+            i = int(r["id"])
+            if i in auto:  # the auto-label fills the control, with its own confidence
+                assert r["sentiment"] == auto[i]["label"]
+                assert float(r["confidence"]) == pytest.approx(auto[i]["confidence"])
+            elif full[i]["label_source"] is None:
+                assert r["sentiment"] in (None, "")
+    ls = {t["meta"]["labelwise"]["id"]: t for t in rows("labelstudio")}
+    for i, task in ls.items():
+        mine = [p for p in task["predictions"] if p["model_version"].startswith("auto:")]
+        assert len(mine) == (i in auto)
+        if mine:
+            assert mine[0]["result"][0]["value"]["choices"] == [auto[i]["label"]] and not task["annotations"]
+    assert "label_source" not in rows("csv-minimal", auto=False)[0]
+    assert not any(p["model_version"].startswith("auto:") for t in rows("labelstudio", auto=False)
+                   for p in t["predictions"])

@@ -49,7 +49,7 @@ class ExportOptions:
     split: tuple[float, float, float] | None = None
     split_seed: str = ""
     include_hash: bool = False  # add each task's `content_hash` (snapshots keep it)
-    include_auto_labels: bool = False  # add each auto-labeled task's `auto_label` (a source of its own)
+    include_auto_labels: bool = False  # add `auto_label` and `label_source` ("human", "auto" or None) to every record
     schema_version: int | None = None  # only answers made under this label schema version
     guidelines_version: int | None = None
 
@@ -155,10 +155,12 @@ def iter_records(session: Session, project_id: int, options: ExportOptions = Exp
                     {"model_version": p.model_version, "result": p.result, "score": p.score, "scores": p.scores}
                     for p in predictions.get(task.id, ())
                 ]
-            if task.id in auto:  # never merged into the human labels: its own key, with its model and confidence
-                row = auto[task.id]
-                record["auto_label"] = {"control": row.control, "label": row.label, "confidence": row.confidence,
-                                        "model_version": row.model_version, "verify": row.verify}
+            if options.include_auto_labels:  # never merged into the human labels: a key of its own, in every record
+                row = auto.get(task.id)
+                record["auto_label"] = None if row is None else {
+                    "control": row.control, "label": row.label, "confidence": row.confidence,
+                    "model_version": row.model_version, "verify": row.verify}
+                record["label_source"] = label_source(record, options.source)
             if options.include_hash:
                 record["content_hash"] = task.content_hash
             if options.label and not _has_label(record, options.label, options.source):
@@ -168,6 +170,14 @@ def iter_records(session: Session, project_id: int, options: ExportOptions = Exp
             yield record
         last_id = tasks[-1].id
         session.expunge_all()
+
+
+def label_source(record: dict[str, Any], source: str) -> str | None:
+    """Where the task's exported label comes from: "human" (an annotation or the consensus, which win),
+    "auto" (only an auto-label) or None (no label)."""
+    if final_results(record, source="first" if source == "all" else source):
+        return "human"
+    return "auto" if record.get("auto_label") else None
 
 
 def split_of(record: dict[str, Any], content_hash: str, schema: LabelSchema, options: ExportOptions) -> str:
