@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -26,7 +26,8 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray]:
                     texts.append(row["CONTENT"])
                     labels.append(int(row["CLASS"]))
         return np.array(texts, dtype=object), np.array(labels)
-    loader = {"digits": load_digits, "breast_cancer": load_breast_cancer, "wine": load_wine}[name]
+    loader = {"digits": load_digits, "breast_cancer": load_breast_cancer, "wine": load_wine,
+              "iris": load_iris}[name]
     return loader(return_X_y=True)
 
 

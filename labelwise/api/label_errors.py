@@ -33,6 +33,7 @@ class FlagsOut(BaseModel):
     control: str | None = Field(None, description="The last run's control (null: never run).")
     labeled: int = Field(0, description="Labeled tasks the last run checked.")
     folds: int | None = None
+    models: int | None = Field(None, description="Model families whose probabilities the last run averaged.")
     filter: str | None = Field(None, description="The confident-learning rule used.")
     seconds: float = Field(0.0, description="How long the last run took.")
 
@@ -40,9 +41,9 @@ class FlagsOut(BaseModel):
 @router.post("/projects/{project_id}/label-errors", response_model=JobOut, status_code=202)
 def detect_label_errors(project_id: int, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep,
                         body: DetectIn | None = None):
-    """Queue a `label_errors.detect` job (managers): cross-validate the built-in model on the project's labeled
-    tasks (progress: folds done), flag likely label errors by confident learning and store them in place of
-    the last run's. A project it cannot check is a 422 now. `GET .../label-errors` lists the flags once the
+    """Queue a `label_errors.detect` job (managers): cross-validate the model families for the object type on
+    the project's labeled tasks (progress: folds done, of every model), flag likely label errors by confident
+    learning on their mean probabilities and store them in place of the last run's. A project it cannot check is a 422 now. `GET .../label-errors` lists the flags once the
     job has succeeded."""
     options = body or DetectIn()
     job = label_errors.queue_detect(session, user, project_id, control=options.control, folds=options.folds,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-__all__ = ["stratified_folds", "cross_val_pred_proba"]
+__all__ = ["cross_val_mean_proba", "cross_val_pred_proba", "stratified_folds"]
 
 
 def stratified_folds(labels: np.ndarray, *, n_folds: int = 5, seed: int | np.random.Generator = 0) -> np.ndarray:
@@ -78,6 +78,26 @@ def cross_val_pred_proba(estimator: Any, X: Any, labels: np.ndarray, *, n_folds:
         if on_fold is not None:
             on_fold(done, len(every))
     return out
+
+
+def cross_val_mean_proba(estimators: list[Any], X: Any, labels: np.ndarray, *, n_folds: int = 5,
+                         n_classes: int | None = None, seed: int | np.random.Generator = 0,
+                         on_fold: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """The mean of `cross_val_pred_proba` over `estimators`, all on the same folds; `on_fold(done, total)`
+    counts the folds of every estimator."""
+    if not estimators:
+        raise ValueError("need at least one estimator")
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**32))
+    per = min(n_folds, len(labels))
+    total = len(estimators) * per
+    out = None
+    for m, estimator in enumerate(estimators):
+        report = None if on_fold is None else (lambda done, _, m=m: on_fold(m * per + done, total))
+        proba = cross_val_pred_proba(estimator, X, labels, n_folds=n_folds, n_classes=n_classes, seed=seed,
+                                     on_fold=report)
+        out = proba if out is None else out + proba
+    return out / len(estimators)
 
 
 def _take(X: Any, rows: np.ndarray) -> Any:

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from labelwise.assist.label_errors import ConfidentLearning
+from labelwise.assist.models.families import detector_models
 from labelwise.store.models import Task
 from tests.factories import add_member, add_tasks, make_project, make_user
 
@@ -55,14 +57,17 @@ def run(client, caller, project, body=None):
     assert response.json()["kind"] == "label_errors.detect"
     job = wait(client, caller, response.json()["id"])
     assert job["status"] == "succeeded", job["error"]
-    assert job["total"] == job["done"] == (body or {}).get("folds", 5) and job["result"]["flagged"] >= 0
+    models = len(detector_models("text", field="text"))
+    assert job["total"] == job["done"] == models * (body or {}).get("folds", 5) and job["result"]["flagged"] >= 0
+    assert job["result"]["models"] == models
     return client.get(url(project), headers=caller.headers).json()
 
 
 def test_a_run_flags_the_mislabeled_tasks_with_their_suspected_label(client, world):
     manager, project, ids, truth = world
     body = run(client, manager, project, {"folds": 5})
-    assert body["control"] == "topic" and body["labeled"] == 90 and body["filter"] == "both"
+    assert body["control"] == "topic" and body["labeled"] == 90
+    assert body["filter"] == ConfidentLearning().filter_by and body["models"] == len(detector_models("text", field="x"))
     flagged = {f["task_id"]: f for f in body["flags"]}
     assert {ids[i] for i in WRONG} <= set(flagged) and body["total"] == len(flagged) <= 5
     for i, given in WRONG.items():

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
@@ -40,17 +41,7 @@ class TabularClassifier(BuiltinModel):
         records = self._records(tasks_data)
         if len(records) != len(labels) or not records:
             raise ValueError("fit needs as many labels as tasks, and at least one task")
-        self.columns_ = list(self.columns) if self.columns is not None else _all_keys(records)
-        self.numeric_ = {}
-        self.categories_ = {}
-        for col in self.columns_:
-            values = [r.get(col) for r in records]
-            if all(_number(v) is not None for v in values if not _empty(v)):
-                self.numeric_[col] = True
-            else:
-                self.numeric_[col] = False
-                common = Counter(str(v) for v in values if not _empty(v)).most_common(_MAX_CATEGORIES)
-                self.categories_[col] = {value: code for code, (value, _) in enumerate(common)}
+        self.columns_, self.numeric_, self.categories_ = _encoding(records, self.columns)
         y = np.array([str(v) for v in labels], dtype=object)
         self.classes_ = np.array(sorted(set(y)), dtype=object)
         if len(self.classes_) == 1:
@@ -96,13 +87,7 @@ class TabularClassifier(BuiltinModel):
         return self._matrix(self._records(tasks_data))
 
     def _records(self, tasks_data: Sequence[Any]) -> list[Mapping[str, Any]]:
-        records = []
-        for data in tasks_data:
-            record = field_value(data, self.field)
-            if not isinstance(record, Mapping):
-                raise ValueError("tabular task data must be a record {column: value}")
-            records.append(record)
-        return records
+        return [_record(data, self.field) for data in tasks_data]
 
     def _matrix(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
         x = np.full((len(records), len(self.columns_)), np.nan)
@@ -119,6 +104,71 @@ class TabularClassifier(BuiltinModel):
                 else:
                     x[i, j] = codes.get(str(value), np.nan)
         return x
+
+
+class RecordMatrix(TransformerMixin, BaseEstimator):
+    """Task records `data[field]` as a dense number matrix, for models without native categories or
+    missing values: numeric columns as numbers (missing ones as the fitted median, plus a 0/1 missing
+    column when any was missing while fitting), categorical columns one-hot over their values seen
+    while fitting (the same column typing as `TabularClassifier`)."""
+
+    def __init__(self, *, field: str | None = None, columns: Sequence[str] | None = None) -> None:
+        self.field = field
+        self.columns = columns
+
+    def fit(self, tasks_data: Sequence[Any], y: Any = None) -> RecordMatrix:
+        records = [_record(data, self.field) for data in tasks_data]
+        self.columns_, self.numeric_, self.categories_ = _encoding(records, self.columns)
+        self.medians_, self.flag_missing_ = {}, {}
+        for col in self.columns_:
+            if self.numeric_[col]:
+                numbers = [_number(r.get(col)) for r in records]
+                present = [v for v in numbers if v is not None]
+                self.medians_[col] = float(np.median(present)) if present else 0.0
+                self.flag_missing_[col] = len(present) < len(numbers)
+        return self
+
+    def transform(self, tasks_data: Sequence[Any]) -> np.ndarray:
+        records = [_record(data, self.field) for data in tasks_data]
+        blocks = []
+        for col in self.columns_:
+            if self.numeric_[col]:
+                numbers = [_number(r.get(col)) for r in records]
+                blocks.append(np.array([[self.medians_[col] if v is None else v] for v in numbers]))
+                if self.flag_missing_[col]:
+                    blocks.append(np.array([[float(v is None)] for v in numbers]))
+            else:
+                codes = self.categories_[col]
+                onehot = np.zeros((len(records), len(codes)))
+                for i, r in enumerate(records):
+                    code = codes.get(str(r.get(col)))
+                    if code is not None and not _empty(r.get(col)):
+                        onehot[i, code] = 1.0
+                blocks.append(onehot)
+        return np.hstack(blocks) if blocks else np.zeros((len(records), 0))
+
+
+def _record(data: Any, field: str | None) -> Mapping[str, Any]:
+    record = field_value(data, field)
+    if not isinstance(record, Mapping):
+        raise ValueError("tabular task data must be a record {column: value}")
+    return record
+
+
+def _encoding(records: Sequence[Mapping[str, Any]], columns: Sequence[str] | None,
+              ) -> tuple[list[str], dict[str, bool], dict[str, dict[str, int]]]:
+    """The columns, whether each is numeric, and each categorical column's codes for its most frequent
+    values."""
+    names = list(columns) if columns is not None else _all_keys(records)
+    numeric: dict[str, bool] = {}
+    categories: dict[str, dict[str, int]] = {}
+    for col in names:
+        values = [r.get(col) for r in records]
+        numeric[col] = all(_number(v) is not None for v in values if not _empty(v))
+        if not numeric[col]:
+            common = Counter(str(v) for v in values if not _empty(v)).most_common(_MAX_CATEGORIES)
+            categories[col] = {value: code for code, (value, _) in enumerate(common)}
+    return names, numeric, categories
 
 
 def _all_keys(records: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -1,9 +1,10 @@
 """Label-error detection for a project: which human labels are likely wrong, and what they should be.
 
 The human labels are the tasks' consensus on one single-choice control (gold and adjudicated answers
-included). The project's built-in model (`labelwise.assist.models`) is cross-validated over those
-tasks, and confident learning (`labelwise.assist.label_errors`) flags the tasks whose label disagrees
-with confident out-of-sample predictions. A run replaces the project's stored flags and records its
+included). The model families for the object type (`labelwise.assist.models.families`) are
+cross-validated over those tasks on the same folds and their probabilities averaged, and confident
+learning (`labelwise.assist.label_errors`) flags the tasks whose label disagrees with confident
+out-of-sample predictions. A run replaces the project's stored flags and records its
 settings and timing in its audit event (`label_errors.detected`).
 """
 
@@ -18,9 +19,10 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from labelwise.assist.crossval import cross_val_pred_proba
+from labelwise.assist.crossval import cross_val_mean_proba
 from labelwise.assist.label_errors import ConfidentLearning
-from labelwise.assist.models.choose import model_for, supports
+from labelwise.assist.models.choose import supports
+from labelwise.assist.models.families import detector_models
 from labelwise.core.platform import events, jobs
 from labelwise.core.platform.access import Role, authorize
 from labelwise.core.platform.clock import utcnow
@@ -53,7 +55,7 @@ class FlagPage:
 def detect(session: Session, user: User, project_id: int, *, control: str | None = None, folds: int = 5,
            seed: int = 0, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Run detection on the project's labeled tasks, store the flags in place of the last run's and
-    commit once; returns the run's summary. `progress(done, total)` is called after each fold."""
+    commit once; returns the run's summary. `progress(done, total)` is called after each fold of each model."""
     project, _ = authorize(session, user, project_id, Role.MANAGER)
     schema = project_schema(project)
     name = _control(schema, control)
@@ -62,9 +64,9 @@ def detect(session: Session, user: User, project_id: int, *, control: str | None
     options = [str(o) for o in spec.options]
     labeled, codes = _labeled(session, project_id, name, options)
     start = time.perf_counter()
-    probs = cross_val_pred_proba(model_for(target.type, "choices", field=target.field), [d for _, d, _ in labeled],
-                                 codes, n_folds=folds, n_classes=len(options), seed=seed,
-                                 on_fold=progress)
+    models = detector_models(target.type, field=target.field, seed=seed)
+    probs = cross_val_mean_proba(models, [d for _, d, _ in labeled], codes, n_folds=folds, n_classes=len(options),
+                                 seed=seed, on_fold=progress)
     found = ConfidentLearning().fit(codes, probs)
     seconds = round(time.perf_counter() - start, 3)
     now = utcnow()
@@ -75,7 +77,7 @@ def detect(session: Session, user: User, project_id: int, *, control: str | None
     if flags:
         session.execute(insert(LabelErrorFlag), flags)
     summary = {"control": name, "labeled": len(labeled), "flagged": len(flags), "folds": folds,
-               "filter": found.filter_by, "seconds": seconds}
+               "models": len(models), "filter": found.filter_by, "seconds": seconds}
     events.record(session, actor=user, action=DETECTED, object_type="project", object_id=project_id,
                   project_id=project_id, after=summary)
     session.commit()
@@ -164,7 +166,7 @@ def queue_detect(session: Session, user: User, project_id: int, *, control: str 
 
 
 def run_detect(ctx: JobContext) -> dict[str, Any]:
-    """The job handler: progress is cross-validation folds done; a cancelled run keeps the last run's flags."""
+    """The job handler: progress is cross-validation folds done (of every model family); a cancelled run keeps the last run's flags."""
     if ctx.user is None:
         raise Invalid("the user who queued this detection no longer exists")
     return detect(ctx.session, ctx.user, ctx.project_id, control=ctx.params.get("control"),
