@@ -1,12 +1,13 @@
 """Uncertainty routing: the queue serves the tasks the model is least sure of first, keeps a random slice,
 and leaves overlap and leases alone."""
 
+import numpy as np
 from sqlalchemy import select
 
 from labelwise.assist.active import in_random_slice
 from labelwise.core.assist import predictions
 from labelwise.core.projects import projects
-from labelwise.core.projects.queue_priority import RANDOM_SHARE
+from labelwise.core.projects.queue_priority import RANDOM_SHARE, reorder_active
 from labelwise.store.models import Task
 from tests.factories import add_member, add_tasks, make_project, make_user, next_task, texts
 
@@ -72,3 +73,34 @@ def test_other_routings_ignore_predictions(session):
     owner, project, ids = _setup(session, n=5, routing="sequential")
     predictions.upload(session, owner.user, project.id, [{"task_id": ids[0], **_sentiment(0.5)}])
     assert session.get(Task, ids[0]).priority == 0.0
+
+
+class _PointModel:
+    """A stand-in model: each task's data holds its features and its class probabilities."""
+
+    def predict_proba(self, data):
+        return np.array([d["p"] for d in data])
+
+    def transform(self, data):
+        return np.array([d["x"] for d in data])
+
+
+def test_the_typical_strategy_serves_uncertain_typical_tasks_before_uncertain_outliers(session):
+    owner = make_user(session, "owner")
+    project = make_project(session, owner.user, settings={"routing": "active_learning", "al_strategy": "typical"})
+    rng = np.random.default_rng(0)
+    rows = [{"x": rng.normal(0, 0.3, 2).tolist(), "p": [0.6, 0.4]} for _ in range(30)]  # dense, unsure
+    rows += [{"x": rng.normal(0, 0.3, 2).tolist(), "p": [0.95, 0.05]} for _ in range(30)]  # dense, sure
+    rows += [{"x": rng.uniform(20, 40, 2).tolist(), "p": [0.5, 0.5]} for _ in range(10)]  # alone, unsure
+    add_tasks(session, owner.user, project, [{"text": f"task {i}", **row} for i, row in enumerate(rows)])
+    ids = list(session.scalars(select(Task.id).where(Task.project_id == project.id).order_by(Task.id)))
+    for strategy, first in (("typical", range(0, 30)), ("hybrid", range(60, 70))):
+        assert reorder_active(session, project.id, _PointModel(), batch_size=3, strategy=strategy,
+                              random_share=0.0) == 70
+        session.expire_all()
+        priority = {i: session.get(Task, i).priority for i in ids}
+        served = sorted(ids, key=lambda i: -priority[i])[:3]
+        if strategy == "typical":
+            assert all(ids.index(i) in first for i in served)
+        else:  # uncertainty alone (with diversity) serves some of the outliers first
+            assert any(ids.index(i) in first for i in served)

@@ -158,9 +158,11 @@ def test_no_retrain_is_queued_when_the_setting_is_off(session, labeled):
     assert session.scalars(select(Job).where(Job.project_id == project.id)).all() == []
 
 
-def test_a_retrain_reorders_an_active_learning_queue(app, settings, session, labeled):
+@pytest.mark.parametrize("strategy", ["hybrid", "typical"])
+def test_a_retrain_reorders_an_active_learning_queue(app, settings, session, labeled, strategy):
     owner, project, tasks = labeled
-    projects.update_project(session, owner.user, project.id, {"settings": {"routing": "active_learning"}})
+    projects.update_project(session, owner.user, project.id,
+                            {"settings": {"routing": "active_learning", "al_strategy": strategy}})
     job = assist_jobs.queue_train(session, owner.user, project.id)
     JobRunner(app.state.session_factory, handlers=default_handlers(), settings=settings, storage=None).run_once()
     session.expire_all()

@@ -4,7 +4,8 @@ Every sampler has `select(batch_size, *, proba=None, features=None, labeled_feat
 returning indices into the unlabeled pool, best first, distinct, `min(batch_size, pool)` of them.
 `proba` is the current model's (n_pool, k) class probabilities, `features` the pool's feature rows
 (dense or sparse) and `labeled_features` those of the labeled tasks. `queue_order` turns a ranking
-into a queue order with a random slice kept for honest evaluation.
+into a queue order with a random slice kept for honest evaluation. A sampler with `cold_start = True`
+also picks with `proba=None` (nothing labeled, no model yet).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from labelwise.assist.active.hybrid import HybridSampler
 from labelwise.assist.active.priority import in_random_slice, prediction_uncertainty, task_priority
 from labelwise.assist.active.queue import QueueOrder, queue_order
 from labelwise.assist.active.random_baseline import RandomSampler
+from labelwise.assist.active.typical import TypicalSampler, typicality, typiclust
 from labelwise.assist.active.uncertainty import (
     EntropySampler, LeastConfidenceSampler, MarginSampler, UncertaintySampler, entropy, least_confidence,
     margin, per_option,
@@ -27,6 +29,7 @@ STRATEGIES = {
     "coreset": DiversitySampler,
     "kmeans++": lambda: DiversitySampler("kmeans++"),
     "hybrid": HybridSampler,
+    "typical": TypicalSampler,
 }
 
 
@@ -40,7 +43,7 @@ def make_sampler(name: str):
 
 __all__ = [
     "STRATEGIES", "DiversitySampler", "EntropySampler", "HybridSampler", "LeastConfidenceSampler",
-    "MarginSampler", "QueueOrder", "RandomSampler", "UncertaintySampler", "entropy", "farthest_first",
-    "in_random_slice", "least_confidence", "make_sampler", "margin", "per_option", "prediction_uncertainty",
-    "queue_order", "task_priority",
+    "MarginSampler", "QueueOrder", "RandomSampler", "TypicalSampler", "UncertaintySampler", "entropy",
+    "farthest_first", "in_random_slice", "least_confidence", "make_sampler", "margin", "per_option",
+    "prediction_uncertainty", "queue_order", "task_priority", "typicality", "typiclust",
 ]

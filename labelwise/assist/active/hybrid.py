@@ -36,20 +36,24 @@ class HybridSampler:
         candidates = rank_by_score(scores, self.prefilter * b, seed=rng)
         if b == 0 or len(candidates) <= b:
             return candidates[:b]
-        x = features[candidates]
         weights = scores[candidates] + 1e-6  # items the model is sure of still count a little
-        km = KMeans(n_clusters=b, n_init=1, random_state=int(rng.integers(2**31 - 1)))
-        with threadpool_limits(limits=1, user_api="openmp"):  # a few hundred points: threads only cost
-            km.fit(x, sample_weight=weights)
-        picked: list[int] = []
-        taken = np.zeros(len(candidates), dtype=bool)
-        for centre in km.cluster_centers_:
-            # the nearest not-yet-picked candidate (two centres can share a nearest point)
-            order = np.argsort(euclidean_distances(x, centre.reshape(1, -1)).ravel(), kind="stable")
-            j = int(next(i for i in order if not taken[i]))
-            taken[j] = True
-            picked.append(j)
+        picked = nearest_to_centres(features[candidates], b, weights=weights, seed=rng)
         # most uncertain first within the batch, so a partial batch keeps the best
         picked.sort(key=lambda j: -scores[candidates[j]])
         return candidates[np.array(picked, dtype=int)]
 
+
+def nearest_to_centres(x, b: int, *, weights: np.ndarray, seed: SeedLike = None) -> list[int]:
+    """Rows of `x` nearest each of the `b` centres of a k-means weighted by `weights`, distinct."""
+    km = KMeans(n_clusters=b, n_init=1, random_state=int(generator(seed).integers(2**31 - 1)))
+    with threadpool_limits(limits=1, user_api="openmp"):  # a few hundred points: threads only cost
+        km.fit(x, sample_weight=weights)
+    picked: list[int] = []
+    taken = np.zeros(x.shape[0], dtype=bool)
+    for centre in km.cluster_centers_:
+        # the nearest not-yet-picked candidate (two centres can share a nearest point)
+        order = np.argsort(euclidean_distances(x, centre.reshape(1, -1)).ravel(), kind="stable")
+        j = int(next(i for i in order if not taken[i]))
+        taken[j] = True
+        picked.append(j)
+    return picked

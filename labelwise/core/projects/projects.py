@@ -74,9 +74,11 @@ class ProjectSettings(BaseModel):
         description="Train a new built-in model version (then pre-label) each time this many more tasks have a "
                     "submitted answer (null = off).",
     )
-    al_strategy: Literal["hybrid", "margin", "least_confidence", "entropy", "coreset", "kmeans++", "random"] = Field(
+    al_strategy: Literal["hybrid", "typical", "margin", "least_confidence", "entropy", "coreset", "kmeans++",
+                         "random"] = Field(
         default="hybrid",
-        description="Routing active_learning: the sampler that picks the tasks labeled before the next retrain.")
+        description="Routing active_learning: the sampler that picks the tasks labeled before the next retrain "
+                    "(typical: density-weighted margin with batch diversity).")
     random_share: float = Field(default=0.1, ge=0.0, le=0.5,
                                 description="Share of queue positions (uncertainty and active_learning routing) "
                                             "given to a random draw, which keeps measured accuracy honest.")

@@ -69,7 +69,7 @@ def reorder_active(session: Session, project_id: int, model: Any, *, batch_size:
     proba = model.predict_proba(data)
     features = model.transform(data) if hasattr(model, "transform") else None
     rng = np.random.default_rng(seed)
-    needs_features = strategy in ("hybrid", "coreset", "kmeans++")
+    needs_features = strategy in ("hybrid", "typical", "coreset", "kmeans++")
     sampler = make_sampler(strategy) if features is not None or not needs_features else MarginSampler()
     head = sampler.select(batch_size, proba=proba, features=features, seed=rng)
     rest = MarginSampler().select(len(ids), proba=proba, seed=rng)

@@ -38,7 +38,8 @@ const ROUTING = [
 const REVIEW = [["none", "No review"], ["sample", "Review a sample"], ["all", "Review everything"]];
 const SKIPPED = [["never", "Never"], ["end", "At the end of the annotator's queue"], ["after", "After a number of minutes"]];
 
-const STRATEGIES = [["hybrid", "Hybrid (uncertainty, then diversity)"], ["margin", "Margin"],
+const STRATEGIES = [["hybrid", "Hybrid (uncertainty, then diversity)"],
+  ["typical", "Typical (uncertainty × density, then diversity)"], ["margin", "Margin"],
   ["least_confidence", "Least confidence"], ["entropy", "Entropy"], ["coreset", "Diversity (core-set)"],
   ["kmeans++", "Diversity (k-means++)"], ["random", "Random"]];
 
