@@ -1,6 +1,7 @@
 """Benchmark active learning: replay labeling with every sampler against random sampling.
 
-Usage: ``python benchmarks/active_learning.py [--seeds 5] [--datasets youtube,digits,breast_cancer,wine,topics]``.
+Usage: ``python benchmarks/active_learning.py [--seeds 5] [--datasets youtube,digits,breast_cancer,wine,topics]``
+(``--merge part1.json part2.json`` joins runs of disjoint data sets, e.g. one process per core).
 Writes ``benchmarks/results/active_learning.json`` and ``active_learning.png`` (needs the ``bench``
 extra: matplotlib).
 
@@ -315,7 +316,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--out", type=Path, default=RESULTS / "active_learning.json")
+    parser.add_argument("--merge", type=Path, nargs="+",
+                        help="combine the data sets of partial runs (e.g. one per core) into --out, and plot")
     args = parser.parse_args()
+    if args.merge:
+        parts = [json.loads(path.read_text()) for path in args.merge]
+        results = {**parts[0], "datasets": {k: v for part in parts for k, v in part["datasets"].items()},
+                   "seconds": round(sum(part["seconds"] for part in parts), 1)}
+        args.out.write_text(json.dumps(results, indent=1) + "\n")
+        plot(results, args.out.with_suffix(".png"))
+        return
     started = time.perf_counter()
     results: dict = {
         "machine": {"python": platform.python_version(), "numpy": np.__version__, "sklearn": sklearn.__version__,

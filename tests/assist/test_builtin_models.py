@@ -4,7 +4,7 @@ import sklearn
 
 from labelwise.assist.models import (
     NotFitted, SpanTagger, TabularClassifier, TextClassifier, cross_validate, load_model, model_for, model_header,
-    span_f1, supports, tokenize, training_set,
+    pool_features, span_f1, supports, tokenize, training_set,
 )
 
 SPORT = ["the striker scored a late goal", "a great match for the home team", "the keeper saved a penalty",
@@ -209,3 +209,14 @@ def test_training_set_reads_labeled_results_for_one_control():
     assert data == [{"text": "a"}, {"text": "b"}]
     assert spans == [[{"start": 0, "end": 1, "label": "X"}], []]
     assert training_set([({"t": 1}, {"topics": ["x", "y"]})], "topics", multiple=True)[1] == [["x", "y"]]
+
+
+def test_pool_features_need_no_labels():
+    text = pool_features("text", [{"t": "cheap pills"}, {"t": "cheap watches"}, {"t": "hello there"}], field="t")
+    assert text.shape[0] == 3 and text.nnz > 0
+    rows = [{"r": {"age": 30, "city": "Oslo"}}, {"r": {"age": 50, "city": "Rome"}}, {"r": {"city": "Oslo"}}]
+    table = pool_features("table", rows, field="r")
+    assert table.shape == (3, 2) and np.isfinite(table).all()
+    assert table[:, 0].tolist() == pytest.approx([-1.0, 1.0, 0.0])  # standardised; missing at the mean
+    assert table[0, 1] == table[2, 1] != table[1, 1]  # a category keeps one code
+    assert pool_features("image", rows, field="r") is None

@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from labelwise.assist.active import in_random_slice
 from labelwise.core.assist import predictions
+from labelwise.core.platform.clock import utcnow
 from labelwise.core.projects import projects
-from labelwise.core.projects.queue_priority import RANDOM_SHARE, reorder_active
-from labelwise.store.models import Task
+from labelwise.core.projects.queue_priority import RANDOM_SHARE, reorder_active, reorder_cold
+from labelwise.store.models import ModelVersion, Task
 from tests.factories import add_member, add_tasks, make_project, make_user, next_task, texts
 
 
@@ -94,7 +95,7 @@ def test_the_typical_strategy_serves_uncertain_typical_tasks_before_uncertain_ou
     rows += [{"x": rng.uniform(20, 40, 2).tolist(), "p": [0.5, 0.5]} for _ in range(10)]  # alone, unsure
     add_tasks(session, owner.user, project, [{"text": f"task {i}", **row} for i, row in enumerate(rows)])
     ids = list(session.scalars(select(Task.id).where(Task.project_id == project.id).order_by(Task.id)))
-    for strategy, first in (("typical", range(0, 30)), ("hybrid", range(60, 70))):
+    for strategy, first in (("typical", range(30)), ("hybrid", range(60, 70))):
         assert reorder_active(session, project.id, _PointModel(), batch_size=3, strategy=strategy,
                               random_share=0.0) == 70
         session.expire_all()
@@ -104,3 +105,44 @@ def test_the_typical_strategy_serves_uncertain_typical_tasks_before_uncertain_ou
             assert all(ids.index(i) in first for i in served)
         else:  # uncertainty alone (with diversity) serves some of the outliers first
             assert any(ids.index(i) in first for i in served)
+
+
+def _topic_texts(rng, n_per_topic=(30, 20, 12), outliers=6):
+    """Short texts from three topics of disjoint vocabulary, plus a few made of words used nowhere else."""
+    vocab = [[f"{topic}{j}" for j in range(8)] for topic in ("alpha", "beta", "gamma")]
+    rows = [{"text": " ".join(rng.choice(vocab[t], size=6)), "topic": t}
+            for t, n in enumerate(n_per_topic) for _ in range(n)]
+    rows += [{"text": " ".join(f"odd{i}x{j}" for j in range(6)), "topic": -1} for i in range(outliers)]
+    return rows
+
+
+def test_switching_on_the_typical_strategy_orders_the_queue_before_any_model(session, client):
+    owner = make_user(session, "owner")
+    project = make_project(session, owner.user, settings={"routing": "sequential"})
+    rows = _topic_texts(np.random.default_rng(0))
+    add_tasks(session, owner.user, project, rows)
+    ids = list(session.scalars(select(Task.id).where(Task.project_id == project.id).order_by(Task.id)))
+    projects.update_project(session, owner.user, project.id, {"settings": {
+        "routing": "active_learning", "al_strategy": "typical", "retrain_every": 3, "random_share": 0.0}})
+    session.expire_all()
+    priority = {i: session.get(Task, i).priority for i in ids}
+    assert len(set(priority.values())) == len(ids)  # a full order
+    first = sorted(ids, key=lambda i: -priority[i])[:3]
+    # one typical text of each topic first, never an odd one
+    assert sorted(rows[ids.index(i)]["topic"] for i in first) == [0, 1, 2]
+    annotator = make_user(session, "ann")
+    add_member(session, owner.user, project, annotator.user)
+    assert next_task(client, annotator, project.id)["id"] == first[0]
+
+
+def test_no_cold_start_once_a_model_exists_or_for_strategies_without_one(session):
+    owner = make_user(session, "owner")
+    project = make_project(session, owner.user)
+    add_tasks(session, owner.user, project, _topic_texts(np.random.default_rng(1)))
+    schema = projects.project_schema(project)
+    assert reorder_cold(session, project.id, schema, batch_size=3, strategy="hybrid") == 0
+    assert reorder_cold(session, project.id, schema, batch_size=3) == 68
+    session.add(ModelVersion(project_id=project.id, control="sentiment", version=1, model_class="TextClassifier",
+                             trained_on=2, model=b"", created_by=owner.user.id, created_at=utcnow()))
+    session.flush()
+    assert reorder_cold(session, project.id, schema, batch_size=3) == 0

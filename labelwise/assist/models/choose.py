@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from labelwise.assist.models._base import BuiltinModel
 from labelwise.assist.models.span_tagger import SpanTagger
 from labelwise.assist.models.tabular_classifier import TabularClassifier
-from labelwise.assist.models.text_classifier import TextClassifier
+from labelwise.assist.models.text_classifier import TextClassifier, text_features
 
 
 def supports(object_type: str, control_type: str, *, multiple: bool = False) -> bool:
@@ -36,6 +38,21 @@ def model_for(object_type: str, control_type: str, *, field: str, multiple: bool
     if object_type == "table":
         return TabularClassifier(field=field)
     return TextClassifier(field=field, multi_label=multiple)
+
+
+def pool_features(object_type: str, tasks_data: Sequence[Any], *, field: str):
+    """Features of tasks that need no labels, for choosing what to label before any model exists:
+    the text model's TF-IDF fitted on these texts (sparse), or the table model's column encoding,
+    standardised with missing values at the mean. None for other objects."""
+    if object_type == "text":
+        return text_features(tasks_data, field=field)
+    if object_type != "table" or not tasks_data:
+        return None
+    encoding = TabularClassifier(field=field).fit(tasks_data, [""] * len(tasks_data))  # one class: no trees
+    x = encoding.transform(tasks_data)
+    spread = np.nanstd(x, axis=0)
+    x = (x - np.nanmean(x, axis=0)) / np.where(spread > 0, spread, 1.0)
+    return np.nan_to_num(x, nan=0.0)
 
 
 def training_set(tasks: Sequence[tuple[Any, Mapping[str, Any]]], control: str, *,

@@ -107,6 +107,11 @@ class TextClassifier(BuiltinModel):
         return self.features_.transform(texts_of(tasks_data, self.field))
 
 
+def text_features(tasks_data: Sequence[Any], *, field: str | None = "text", max_features: int = 100_000):
+    """The classifier's TF-IDF features fitted on these tasks alone (no labels needed)."""
+    return _features(max_features).fit_transform(texts_of(tasks_data, field)).tocsr()
+
+
 def _features(max_features: int) -> FeatureUnion:
     return FeatureUnion([
         ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=max_features,

@@ -220,7 +220,7 @@ def update_project(session: Session, user: User, project_id: int, changes: dict[
             raise Invalid("'settings' must be an object", field="settings")
         new_settings = parse_settings(changes["settings"], base=project.settings)
         project.settings = new_settings.model_dump()
-        _requeue(session, project.id, old_settings, new_settings)
+        _requeue(session, project, old_settings, new_settings)
     project.updated_at = utcnow()
     events.record(session, actor=user, action="project.updated", object_type="project", object_id=project.id,
                   project_id=project.id, before=before, after=_snapshot(project))
@@ -314,7 +314,8 @@ def _keep_a_manager(session: Session, project_id: int, member_id: int, action: s
                        "manager; make someone else a manager first", field="role" if action == "demote" else "user_id")
 
 
-def _requeue(session: Session, project_id: int, old: ProjectSettings, new: ProjectSettings) -> None:
+def _requeue(session: Session, project: Project, old: ProjectSettings, new: ProjectSettings) -> None:
+    project_id = project.id
     if new.overlap != old.overlap:
         delta = new.overlap - old.overlap
         remaining = func.max if session.get_bind().dialect.name == "sqlite" else func.greatest
@@ -332,6 +333,10 @@ def _requeue(session: Session, project_id: int, old: ProjectSettings, new: Proje
             queue_priority.rescore(session, project_id, random_share=new.random_share)
     elif new.routing == "uncertainty" and new.random_share != old.random_share:
         queue_priority.rescore(session, project_id, random_share=new.random_share)
+    if new.routing == "active_learning" and (new.routing, new.al_strategy) != (old.routing, old.al_strategy):
+        # before the first model, a strategy with a cold start orders the queue by itself
+        queue_priority.reorder_cold(session, project_id, project_schema(project), batch_size=new.retrain_every or 50,
+                                    strategy=new.al_strategy, random_share=new.random_share)
 
 
 def _clean_name(name: object) -> str:

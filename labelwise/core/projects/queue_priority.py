@@ -3,7 +3,8 @@ of its latest prediction (`labelwise.assist.active.task_priority`), except for a
 slice chosen by task id, which keeps accuracy measured on served tasks honest.
 
 With routing "active_learning", `reorder_active` orders the unlabeled tasks after each retrain with
-the hybrid sampler (see `labelwise.assist.active`).
+the project's sampler (see `labelwise.assist.active`); before the first model, a sampler with a cold
+start (`typical`) orders them by `reorder_cold` from features that need no labels.
 
 Only `Task.priority` changes, so overlap, leases, gold and skips work exactly as in any routing.
 Callers own the transaction: nothing here commits.
@@ -17,10 +18,13 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from labelwise.assist.active import MarginSampler, make_sampler, queue_order, task_priority
-from labelwise.store.models import Annotation, Prediction, Task
+from labelwise.assist.models import pool_features
+from labelwise.schema import LabelSchema
+from labelwise.store.models import Annotation, ModelVersion, Prediction, Task
 
 RANDOM_SHARE = 0.1
 _CHUNK = 5000  # ids per IN list: well under SQLite's bound-variable limit
+COLD_SAMPLE = 2000  # tasks a cold start clusters: k-means and neighbours stay about a second
 
 
 def rescore(session: Session, project_id: int, *, task_ids: Iterable[int] | None = None,
@@ -78,3 +82,32 @@ def reorder_active(session: Session, project_id: int, model: Any, *, batch_size:
     order = queue_order(ids, ranked, random_share=random_share, seed=rng)
     session.execute(update(Task), [{"id": task_id, "priority": p} for task_id, p in order.priorities().items()])
     return len(ids)
+
+
+def reorder_cold(session: Session, project_id: int, schema: LabelSchema, *, batch_size: int, seed: int = 0,
+                 strategy: str = "typical", random_share: float = RANDOM_SHARE) -> int:
+    """Routing "active_learning" before the project has any model version, with a strategy that has a
+    cold start: the next `batch_size` tasks are its picks among up to `COLD_SAMPLE` unlabeled tasks
+    (TypiClust on the first text or table object's features), the rest follow in random order, and
+    `random_share` of positions go to a seeded random draw. Returns how many tasks were ordered (0
+    when there is a model, the strategy has no cold start, or no object gives features)."""
+    sampler = make_sampler(strategy)
+    obj = next((o for o in schema.objects.values() if o.type in ("text", "table")), None)
+    if not getattr(sampler, "cold_start", False) or obj is None or session.scalar(
+            select(exists().where(ModelVersion.project_id == project_id))):
+        return 0
+    rows = session.execute(select(Task.id, Task.data).where(
+        Task.project_id == project_id,
+        ~exists().where(Annotation.task_id == Task.id, Annotation.status == "submitted"),
+    ).order_by(Task.id)).all()
+    if not rows:
+        return 0
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.permutation(len(rows))[:COLD_SAMPLE])
+    features = pool_features(obj.type, [rows[i][1] for i in sample], field=obj.field)
+    head = sample[sampler.select(batch_size, features=features, seed=rng)].tolist()
+    picked = set(head)
+    ranked = head + [i for i in rng.permutation(len(rows)).tolist() if i not in picked]
+    order = queue_order([task_id for task_id, _ in rows], ranked, random_share=random_share, seed=rng)
+    session.execute(update(Task), [{"id": task_id, "priority": p} for task_id, p in order.priorities().items()])
+    return len(rows)
