@@ -204,7 +204,8 @@ def get_points(project_id: str, blob: str, request: Request, session: SessionDep
     key = f"{project_id}/{blob}"
     max_age = _authorize_request(request, session, key, expires, signature)
     session.close()
-    headers = {"Cache-Control": f"private, max-age={max_age}", "ETag": f'"{PurePosixPath(blob).stem}-points"'}
+    # a blob is named by its content's SHA-256: its points never change, so the browser need not revalidate
+    headers = {"Cache-Control": f"private, max-age={max_age}, immutable", "ETag": f'"{PurePosixPath(blob).stem}-points"'}
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
     decoded = point_clouds.points_f32(request.app.state.storage, key)

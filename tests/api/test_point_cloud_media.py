@@ -58,7 +58,9 @@ def test_every_format_imports_and_serves_the_same_points(client, world):
         assert np.allclose(served, points, atol=1e-5), task["meta"]["filename"]
     src = tasks[0]["data"]["sweep"]["src"]
     assert client.get(src + "/points", headers=stranger.headers).status_code == 404
-    etag = client.get(src + "/points", headers=owner.headers).headers["etag"]
+    first = client.get(src + "/points", headers=owner.headers)
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, max-age=3600, immutable"  # the blob's name is its hash
     assert client.get(src + "/points", headers={**owner.headers, "If-None-Match": etag}).status_code == 304
 
 

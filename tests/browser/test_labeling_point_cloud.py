@@ -199,3 +199,49 @@ def test_lidar_template_three_sweeps_by_keyboard(page, web_server, web_session):
                               headers=ctx.owner_headers).json()["annotations"][0]["result"]["objects"]
         assert cuboid["label"] == "car" and cuboid["length"] == pytest.approx(4.2 + 0.1 * i), (i, cuboid)
         assert cuboid["x"] == pytest.approx(0.1 * (i + 1)) and cuboid["y"] == 0, (i, cuboid)
+
+
+def test_next_and_previous_frame_by_keyboard_show_that_frames_points(page, web_server, web_session):
+    """. and , switch frames of a sequence; each frame's own points reach the screen, fetched once each (the
+    frame next to the shown one is fetched and drawn ahead, not again on the key)."""
+    from labelwise.core.dataio.lidar_demo import sweep
+
+    schema = {"objects": {"sweep": {"type": "pointcloud"}},
+              "controls": {"objects": {"type": "cuboids", "object": "sweep", "labels": ["car"]}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [], wait_for_task=False)
+    counts = [3000, 5000, 4000]
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        params={"sequence": "true"},
+                        files=[("files", (f"{i:06d}.bin", sweep(i, points=n, seed=i).tobytes(), "application/octet-stream"))
+                               for i, n in enumerate(counts)])
+    assert upload.status_code == 201, upload.text
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url) if request.url.endswith("/points") else None)
+    page.reload()
+    page.wait_for_function(f"() => {VIEWER}?.stats.frameVisible?.frame === 0")
+    canvas = page.locator(".lw-pc-canvas")
+    # the next frame is fetched and its views drawn ahead while the page is idle
+    page.wait_for_function(f"() => {VIEWER}.layers.get(1)?.targets.top?.key != null")
+    canvas.focus()
+    first = canvas.screenshot()
+
+    def shown():
+        return page.evaluate(f"() => {{ const v = {VIEWER}; return [v.frame, v.stats.frameVisible.frame, v.stats.points, "
+                             "v.layer.geometry.getAttribute('position').count]; }")
+
+    page.keyboard.press(".")
+    page.wait_for_function(f"() => {VIEWER}.stats.frameVisible.frame === 1")
+    assert shown() == [1, 1, 5000, 5000]
+    expect(page.locator(".lw-pc-viewer .lw-frame")).to_have_text("frame 2 / 3")
+    second = canvas.screenshot()
+    assert second != first
+    page.keyboard.press(",")
+    page.wait_for_function(f"() => {VIEWER}.stats.frameVisible.frame === 0")
+    assert shown() == [0, 0, 3000, 3000]
+    expect(page.locator(".lw-pc-viewer .lw-frame")).to_have_text("frame 1 / 3")
+    assert canvas.screenshot() == first  # the same points, drawn the same way
+    page.keyboard.press("PageDown")
+    page.keyboard.press("PageDown")
+    page.wait_for_function(f"() => {VIEWER}.stats.frameVisible.frame === 2")
+    assert shown() == [2, 2, 4000, 4000]
+    assert sorted(set(fetched)) == sorted(fetched) and len(fetched) == 3  # each frame's points fetched once

@@ -120,10 +120,14 @@ export class LabelingPage extends HTMLElement {
     this.editor.addEventListener("change", () => this.updateButtons());
   }
 
+  // `early`, when the page's entry set it, holds the project and first task already asked for while this
+  // module was still loading ({project, next}: promises of what api() answers); each is used once.
   async start() {
+    const early = this.early;
+    this.early = null;
     this.say("Loading the project…", "info");
     try {
-      this.project = await api(`/projects/${this.projectId}`);
+      this.project = await (early?.project ?? api(`/projects/${this.projectId}`));
     } catch (error) {
       this.say(`Cannot open project ${this.projectId}: ${error.message}`, "error");
       return;
@@ -132,7 +136,7 @@ export class LabelingPage extends HTMLElement {
     this.editor.schema = this.project.label_schema;
     this.prefetcher = new MediaPrefetcher();
     this.fillGuidelines();
-    await this.loadNext();
+    await this.loadNext(early?.next);
   }
 
   fillGuidelines() {
@@ -170,13 +174,13 @@ export class LabelingPage extends HTMLElement {
   }
 
   // --- the queue ---------------------------------------------------------------------------------
-  async loadNext() {
+  async loadNext(asked = null) {
     this.phase = "loading";
     clearTimeout(this.retryTimer);
     this.retry = null;
     let payload;
     try {
-      payload = await api(`/projects/${this.projectId}/next`);
+      payload = await (asked ?? api(`/projects/${this.projectId}/next`));
     } catch (error) {
       this.phase = "idle";
       if (error.isNetwork || error.status >= 500) {

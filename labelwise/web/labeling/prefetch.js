@@ -1,9 +1,9 @@
 // Warm the browser's cache with a task's media (the task leased one ahead), so that after Enter the next
 // task paints with its image or sound already here. Video is streamed, not worth a whole download. Of a
-// point cloud, the decoded points of its first frame.
+// point cloud, the decoded points of its first frame, held in memory for the viewer (point-data.js).
 
 import { mediaOf, safeMediaUrl } from "./util.js";
-import { framesOf, pointsUrl } from "./objects/pointcloud.js";
+import { framesOf, loadPoints, pointsUrl } from "./objects/point-data.js";
 
 const KINDS = { image: "image", pdf: "image", audio: "audio" };
 const REMEMBERED = 64;
@@ -17,7 +17,11 @@ export class MediaPrefetcher {
     for (const [name, spec] of Object.entries((schema && schema.objects) || {})) {
       const kind = KINDS[spec.type];
       const value = ((task && task.data) || {})[spec.field || name];
-      if (spec.type === "pointcloud" && value != null) { this.warm(pointsUrl(framesOf(value)[0]?.src), "points"); continue; }
+      if (spec.type === "pointcloud" && value != null) {
+        const url = pointsUrl(framesOf(value)[0]?.src);
+        if (url) loadPoints(url).catch(() => {});
+        continue;
+      }
       if (!kind || value == null) continue;
       for (const media of Array.isArray(value) ? value.map(mediaOf) : [mediaOf(value)]) {
         this.warm(safeMediaUrl(media.src, kind), kind);

@@ -5,30 +5,18 @@
 // ground draws a cuboid, a drag on a cuboid moves it; in the side and front views a drag moves it up or
 // down. c colours by height or intensity, , and . (or PageUp/PageDown) change frame, + and - zoom the top
 // view. Points come from the server decoded (float32 x, y, z, intensity; GET <src>/points). Frames render
-// only when something changed.
+// only when something changed. Each frame of a sequence is a layer (its geometry on the GPU and its
+// perspective and top views drawn into textures); the frames next to the shown one are fetched and, once
+// the page has been idle a moment, drawn ahead, so that , and . only swap textures.
 
 import * as THREE from "../../vendor/three/three.module.js";
-import { el, labelColor, mediaOf, safeMediaUrl, stepOf } from "../util.js";
+import { el, labelColor, stepOf } from "../util.js";
+import { framesOf, loadPoints, pointsUrl } from "./point-data.js";
 
 const POINT_SIZE = 2;
 const SLAB = 1.0; // metres of points kept on either side of a cuboid in its side and front views
-
-// The sweeps of a value: one {src, points?} or {frames: [...]} / a plain list for a sequence.
-export function framesOf(value) {
-  if (value && typeof value === "object" && Array.isArray(value.frames)) return value.frames.map(mediaOf);
-  if (Array.isArray(value)) return value.map(mediaOf);
-  return [mediaOf(value)];
-}
-
-// Where the decoded points of a sweep are: stored files through the server's /points route; a KITTI .bin
-// elsewhere is already x, y, z, intensity as float32.
-export function pointsUrl(src) {
-  const url = safeMediaUrl(src, "any");
-  if (!url) return null;
-  const path = new URL(url).pathname;
-  if (path.startsWith("/api/v1/media/")) return url.replace(/(\?|$)/, "/points$1");
-  return /\.bin$/i.test(path) ? url : null;
-}
+const WHOLE = ["perspective", "top"]; // the views that draw every point (the side and front views draw a slab)
+const IDLE_MS = 300; // quiet time after the last frame before the neighbouring frames are drawn ahead
 
 export class PointcloudViewer {
   constructor(editor, name, spec, value) {
@@ -38,15 +26,17 @@ export class PointcloudViewer {
     this.frames = framesOf(value);
     this.frame = 0;
     this.colorBy = spec.color_by === "intensity" ? "intensity" : "height";
-    this.loaded = new Map(); // frame -> Float32Array (n x 4)
+    this.layers = new Map(); // frame -> {frame, points, geometry, colorKey, version, targets}: the shown one and its neighbours
+    this.layer = null; // the shown frame's layer, once its points are here
     this.points = null;
     this.drag = null;
     this.focus = new THREE.Vector3(10, 0, -1);
     this.orbit = { azimuth: Math.PI, elevation: 0.55, distance: 45 };
     this.topSpan = 50;
     // firstPointsAt: performance.now() when the first frame with points was drawn (ms since the page began);
-    // set stats.visible to an array to collect when each drawn frame reached the screen (benchmarks).
-    this.stats = { points: 0, renders: 0, lastRenderMs: 0, loadMs: 0, firstPointsAt: null, visible: null };
+    // frameVisible: {frame, at, drawMs} when a frame's points first reached the screen (the animation frame
+    // after the draw; drawMs: the draw's own time on the main thread); set stats.visible to an array to collect when each drawn frame reached the screen (benchmarks).
+    this.stats = { points: 0, renders: 0, lastRenderMs: 0, loadMs: 0, firstPointsAt: null, frameVisible: null, visible: null };
     this.canvas = el("canvas", { class: "lw-pc-canvas", tabindex: "0", "aria-label": `${name} point cloud` });
     this.problem = el("p", { class: "lw-error", role: "alert", hidden: true });
     this.frameInfo = el("span", { class: "lw-frame" });
@@ -85,8 +75,9 @@ export class PointcloudViewer {
     // view thus redraws no points there nor in the perspective view (software WebGL pays per point).
     this.pointsScene = new THREE.Scene();
     this.pointsScene.background = new THREE.Color(0x10141c);
-    this.pointsVersion = 0;
-    this.cloud = new THREE.Points(new THREE.BufferGeometry(),
+    this.versions = 0; // a layer's version changes with its colours: views drawn from an older one are stale
+    this.noPoints = new THREE.BufferGeometry();
+    this.cloud = new THREE.Points(this.noPoints,
       new THREE.PointsMaterial({ size: POINT_SIZE, sizeAttenuation: false, vertexColors: true }));
     this.cloud.frustumCulled = false;
     this.pointsScene.add(this.cloud);
@@ -125,7 +116,8 @@ export class PointcloudViewer {
   destroy() {
     this.resizer?.disconnect();
     if (this._raf) cancelAnimationFrame(this._raf);
-    this.cloud?.geometry.dispose();
+    clearTimeout(this._idle);
+    for (const frame of [...(this.layers?.keys() || [])]) this._drop(frame);
     for (const target of Object.values(this.targets || {})) target.rt.dispose();
     this.nearCloud?.geometry.dispose();
     this.renderer?.dispose();
@@ -147,54 +139,83 @@ export class PointcloudViewer {
     this.frame = target;
     this.frameInfo.textContent = this.frames.length > 1 ? `frame ${target + 1} / ${this.frames.length}` : "";
     this.render();
+    for (const near of [target + 1, target - 1]) if (near >= 0 && near < this.frames.length) this._load(near);
     const points = await this._load(target);
     if (this.frame !== target || !points) return;
     this._showPoints(points);
-    if (this.frames.length > 1 && target + 1 < this.frames.length) this._load(target + 1); // the next one, ahead
+    // Drawn now rather than at the next animation frame: a frame drawn ahead then costs one composite.
+    cancelAnimationFrame(this._raf);
+    this._raf = null;
+    if (this.renderer) this._draw();
+    for (const old of [...this.layers.keys()]) if (Math.abs(old - target) > 1) this._drop(old);
     this.el.dispatchEvent(new CustomEvent("lw-media-loaded", { bubbles: true }));
   }
 
   async _load(frame) {
-    if (this.loaded.has(frame)) return this.loaded.get(frame);
     const url = pointsUrl(this.frames[frame]?.src);
     if (!url) {
-      this._fail(`Frame ${frame + 1} has no point cloud this page can show (a stored file or a KITTI .bin address).`);
+      if (frame === this.frame) this._fail(`Frame ${frame + 1} has no point cloud this page can show (a stored file or a KITTI .bin address).`);
       return null;
     }
-    const promise = (async () => {
-      const started = performance.now();
-      const response = await fetch(url, { credentials: "same-origin" });
-      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-      const points = new Float32Array(await response.arrayBuffer());
-      this.stats.loadMs = performance.now() - started;
+    const started = performance.now();
+    try {
+      const points = await loadPoints(url);
+      if (frame === this.frame) this.stats.loadMs = performance.now() - started;
       return points;
-    })().catch((error) => { this.loaded.delete(frame); this._fail(`Frame ${frame + 1} could not be loaded (${error.message}).`); return null; });
-    this.loaded.set(frame, promise);
-    const points = await promise;
-    if (points) this.loaded.set(frame, points);
-    return points;
+    } catch (error) {
+      if (frame === this.frame) this._fail(`Frame ${frame + 1} could not be loaded (${error.message}).`);
+      return null;
+    }
   }
 
   _showPoints(points) {
     if (!this.renderer) return;
-    const n = points.length / 4;
-    const geometry = new THREE.BufferGeometry();
-    const buffer = new THREE.InterleavedBuffer(points, 4);
-    geometry.setAttribute("position", new THREE.InterleavedBufferAttribute(buffer, 3, 0));
-    geometry.setAttribute("color", new THREE.BufferAttribute(this._colors(points), 3, true));
-    this.cloud.geometry.dispose();
-    this.cloud.geometry = geometry;
+    this.layer = this._layer(this.frame, points);
+    this.layer.seen = false; // until a draw shows it (stats.frameVisible)
     this.points = points;
-    this._labels = this._labelSignature();
-    this.pointsVersion++;
-    this.stats.points = n;
+    this.stats.points = points.length / 4;
     if (!this._framed) this._frameScene(points);
-    this.info.textContent = `${n.toLocaleString()} points`;
+    this.info.textContent = `${this.stats.points.toLocaleString()} points`;
     this.requestRender();
   }
 
+  // The layer of a frame with its colours up to date (recoloured when the colouring or its labels changed).
+  _layer(frame, points) {
+    let layer = this.layers.get(frame);
+    if (!layer || layer.points !== points) {
+      if (layer) this._drop(frame);
+      const geometry = new THREE.BufferGeometry();
+      geometry.setAttribute("position", new THREE.InterleavedBufferAttribute(new THREE.InterleavedBuffer(points, 4), 3, 0));
+      layer = { frame, points, geometry, colorKey: null, version: 0, targets: {} };
+      this.layers.set(frame, layer);
+    }
+    const colorKey = `${this.colorBy}|${this._labelSignature(frame)}`;
+    if (layer.colorKey !== colorKey) {
+      const colors = this._colors(points, frame);
+      const attribute = layer.geometry.getAttribute("color");
+      if (attribute && attribute.array.length === colors.length) {
+        attribute.array.set(colors);
+        attribute.needsUpdate = true;
+      } else {
+        layer.geometry.setAttribute("color", new THREE.BufferAttribute(colors, 3, true));
+      }
+      layer.colorKey = colorKey;
+      layer.version = ++this.versions;
+    }
+    return layer;
+  }
+
+  _drop(frame) {
+    const layer = this.layers.get(frame);
+    if (!layer) return;
+    this.layers.delete(frame);
+    if (layer === this.layer) this.layer = null;
+    layer.geometry.dispose();
+    for (const target of Object.values(layer.targets)) target.rt.dispose();
+  }
+
   // Height (z from the 2nd to the 98th percentile) or intensity (its own range) through a blue-green-red ramp.
-  _colors(points) {
+  _colors(points, frame) {
     const n = points.length / 4;
     const channel = this.colorBy === "height" ? 2 : 3;
     const sample = [];
@@ -210,14 +231,14 @@ export class PointcloudViewer {
       out[i * 3 + 1] = 255 * (0.35 + 0.65 * (1 - Math.abs(2 * t - 1)));
       out[i * 3 + 2] = 255 * Math.min(1, Math.max(0, 1.2 - 2 * t));
     }
-    this._paintLabels(out, n);
+    this._paintLabels(out, n, frame);
     return out;
   }
 
   // Points given a semantic label take its colour (later regions over earlier ones).
-  _paintLabels(out, n) {
+  _paintLabels(out, n, frame) {
     for (const control of this.editor.regionControlsOn(this.name).filter((c) => c.regionsAt)) {
-      for (const region of control.regionsAt(this.frame)) {
+      for (const region of control.regionsAt(frame)) {
         const color = new THREE.Color(labelColor(control.spec, region.label));
         const rgb = [color.r * 255, color.g * 255, color.b * 255];
         for (const [start, length] of region.runs) {
@@ -227,18 +248,17 @@ export class PointcloudViewer {
     }
   }
 
-  _labelSignature() {
+  _labelSignature(frame) {
     const parts = [];
     for (const control of this.editor.regionControlsOn(this.name).filter((c) => c.regionsAt)) {
-      for (const region of control.regionsAt(this.frame)) parts.push(region.id, region.label, region.runs.length);
+      for (const region of control.regionsAt(frame)) parts.push(region.id, region.label, region.runs.length);
     }
     return parts.join("|");
   }
 
   toggleColor() {
     this.colorBy = this.colorBy === "height" ? "intensity" : "height";
-    if (this.points) this.cloud.geometry.setAttribute("color", new THREE.BufferAttribute(this._colors(this.points), 3, true));
-    this.pointsVersion++;
+    if (this.layer) this.layer = this._layer(this.layer.frame, this.layer.points);
     this.colorBtn.textContent = `Colour: ${this.colorBy}`;
     this.editor.say(`Colour by ${this.colorBy}`);
     this.requestRender();
@@ -268,12 +288,7 @@ export class PointcloudViewer {
   render() {
     if (!this.renderer) return;
     this.colorBtn.textContent = `Colour: ${this.colorBy}`;
-    const labels = this._labelSignature();
-    if (this.points && labels !== this._labels) {
-      this._labels = labels;
-      this.cloud.geometry.setAttribute("color", new THREE.BufferAttribute(this._colors(this.points), 3, true));
-      this.pointsVersion++;
-    }
+    if (this.layer) this.layer = this._layer(this.layer.frame, this.layer.points);
     const seen = new Set();
     const selected = this.editor.selected;
     for (const control of this.cuboidControls()) {
@@ -422,12 +437,12 @@ export class PointcloudViewer {
   }
 
   _nearPoints(centre, size) {
-    if (!this.points) return;
+    if (!this.layer) return;
     const reach = 1.2 * size + SLAB + 1;
     const near = this.near;
-    if (near && near.version === this.pointsVersion && near.reach >= reach
+    if (near && near.version === this.layer.version && near.reach >= reach
         && Math.abs(near.x - centre.x) <= near.reach - reach && Math.abs(near.y - centre.y) <= near.reach - reach) return;
-    const points = this.points, colors = this.cloud.geometry.getAttribute("color").array;
+    const points = this.points, colors = this.layer.geometry.getAttribute("color").array;
     const patch = reach + 3; // copied a little wider, so small moves reuse it
     const keptPoints = [], keptColors = [];
     for (let i = 0, j = 0; i < points.length; i += 4, j += 3) {
@@ -441,7 +456,7 @@ export class PointcloudViewer {
     geometry.setAttribute("color", new THREE.BufferAttribute(new Uint8Array(keptColors), 3, true));
     this.nearCloud.geometry.dispose();
     this.nearCloud.geometry = geometry;
-    this.near = { version: this.pointsVersion, x: centre.x, y: centre.y, reach: patch, serial: (near?.serial || 0) + 1 };
+    this.near = { version: this.layer.version, x: centre.x, y: centre.y, reach: patch, serial: (near?.serial || 0) + 1 };
   }
 
   _ortho(camera, rect, span) {
@@ -451,27 +466,33 @@ export class PointcloudViewer {
     else { camera.left = -half; camera.right = half; camera.top = half / aspect; camera.bottom = -half / aspect; }
   }
 
+  // Each view's points come from its texture, redrawn when stale; of the views that draw every point at most
+  // one is redrawn a frame (the perspective first), so new points show after one view's cost, not two.
   _draw() {
     const started = performance.now();
     const h = this.canvas.clientHeight;
     const layout = this._cameras();
     const r3 = this.renderer;
+    const layer = this.layer; // until a new frame's points are here, the last ones stay
+    let wholeDrawn = false, stale = false, shown = false;
     for (const [view, camera] of [["perspective", this.perspective], ["top", this.top], ["side", this.side], ["front", this.front]]) {
       const r = layout[view];
       if (r.w < 1 || r.h < 1) continue;
       camera.updateMatrixWorld();
-      const target = this._target(view, r);
-      const slab = (view === "side" || view === "front") && this.near;
-      const key = `${this.pointsVersion}|${slab ? this.near.serial : ""}|${camera.matrixWorld.elements.join()}|${camera.projectionMatrix.elements.join()}`;
+      const slab = !WHOLE.includes(view) && this.near;
+      const target = this._target(WHOLE.includes(view) && layer ? layer.targets : this.targets, view, r);
+      const key = this._viewKey(WHOLE.includes(view) ? layer : null, slab ? this.near.serial : "", camera);
       if (target.key !== key) {
-        target.key = key;
-        r3.setRenderTarget(target.rt);
-        r3.setViewport(0, 0, r.w, r.h);
-        r3.setScissor(0, 0, r.w, r.h);
-        r3.clear();
-        r3.render(slab ? this.nearScene : this.pointsScene, camera);
-        r3.setRenderTarget(null);
+        if (WHOLE.includes(view) && wholeDrawn) {
+          stale = true;
+        } else {
+          target.key = key;
+          wholeDrawn ||= WHOLE.includes(view);
+          if (slab) this._drawInto(target, r, this.nearScene, camera);
+          else this._drawLayer(layer, target, r, camera);
+        }
       }
+      if (view === "perspective" && layer && target.key === key) shown = true;
       // WebGL's viewport origin is the bottom-left corner
       r3.setViewport(r.x, h - r.y - r.h, r.w, r.h);
       r3.setScissor(r.x, h - r.y - r.h, r.w, r.h);
@@ -482,17 +503,69 @@ export class PointcloudViewer {
     }
     this.stats.renders++;
     this.stats.lastRenderMs = performance.now() - started;
-    if (this.points && this.stats.firstPointsAt === null) this.stats.firstPointsAt = performance.now();
+    if (shown && this.stats.firstPointsAt === null) this.stats.firstPointsAt = performance.now();
+    if (shown && !layer.seen) {
+      layer.seen = true;
+      const drawMs = performance.now() - started;
+      requestAnimationFrame(() => { this.stats.frameVisible = { frame: layer.frame, at: performance.now(), drawMs }; });
+    }
     if (this.stats.visible) requestAnimationFrame(() => this.stats.visible?.push(performance.now()));
+    if (stale) this.requestRender();
+    clearTimeout(this._idle);
+    this._idle = setTimeout(() => this._drawAhead(), IDLE_MS);
   }
 
-  _target(view, r) {
-    let target = this.targets[view];
+  _viewKey(layer, serial, camera) {
+    return `${layer ? layer.version : 0}|${serial}|${camera.matrixWorld.elements.join()}|${camera.projectionMatrix.elements.join()}`;
+  }
+
+  _drawLayer(layer, target, r, camera) {
+    this.cloud.geometry = layer ? layer.geometry : this.noPoints;
+    this._drawInto(target, r, this.pointsScene, camera);
+  }
+
+  _drawInto(target, r, scene, camera) {
+    const r3 = this.renderer;
+    r3.setRenderTarget(target.rt);
+    r3.setViewport(0, 0, r.w, r.h);
+    r3.setScissor(0, 0, r.w, r.h);
+    r3.clear();
+    r3.render(scene, camera);
+    r3.setRenderTarget(null);
+  }
+
+  // While nothing moves: the next and previous frames get their points and one of their whole views drawn
+  // (with the cameras as they are now), one view each time the page is idle again.
+  async _drawAhead() {
+    if (!this.renderer || !this.layer || this.drag) return;
+    const layout = this._layout();
+    for (const frame of [this.frame + 1, this.frame - 1]) {
+      if (frame < 0 || frame >= this.frames.length) continue;
+      const points = await this._load(frame);
+      if (!points || !this.renderer || this.drag || Math.abs(frame - this.frame) !== 1) return;
+      const layer = this._layer(frame, points);
+      for (const view of WHOLE) {
+        const r = layout[view], camera = this[view];
+        if (r.w < 1 || r.h < 1) continue;
+        const target = this._target(layer.targets, view, r);
+        const key = this._viewKey(layer, "", camera);
+        if (target.key === key) continue;
+        target.key = key;
+        this._drawLayer(layer, target, r, camera);
+        clearTimeout(this._idle);
+        this._idle = setTimeout(() => this._drawAhead(), IDLE_MS);
+        return;
+      }
+    }
+  }
+
+  _target(targets, view, r) {
+    let target = targets[view];
     if (target && target.w === r.w && target.h === r.h) return target;
     target?.rt.dispose();
     const rt = new THREE.WebGLRenderTarget(r.w, r.h, { minFilter: THREE.NearestFilter, magFilter: THREE.NearestFilter, depthBuffer: true });
     target = { rt, w: r.w, h: r.h, key: null };
-    this.targets[view] = target;
+    targets[view] = target;
     return target;
   }
 
