@@ -40,6 +40,10 @@ class MediaImportOut(BaseModel):
     duplicates_skipped: int = 0
     duplicates_flagged: int = 0
     near_duplicates: int = 0
+    out_of_range: int | None = Field(None, description="format=yolo without images/: tasks whose regions stay percentages of "
+                              "an image of unknown size, kept as Label Studio items and listed in meta.out_of_range.")
+    predictions: int | None = Field(None, description="format=yolo without images/: predictions added to the project's tasks "
+                             "showing images of the label files' names.")
     deidentification: dict[str, dict | None] | None = Field(
         default=None, description="format=dicom: per uploaded series, what de-identification removed or replaced.")
 

@@ -169,7 +169,10 @@ def import_media_command(
                 storage=make_storage(settings), limits=limits, into=into, object_name=object, duplicates=duplicates,
                 batch_size=settings.import_batch_size, max_errors=settings.max_import_errors)
         out.print(f"imported {summary.imported} YOLO images as tasks ({summary.stored} files stored, "
-                  f"{summary.reused} already stored), labels as {into}")
+                  f"{summary.reused} already stored), labels as {into}"
+                  + (f"; {summary.predictions} predictions on tasks already here" if summary.predictions else "")
+                  + (f"; {summary.out_of_range} tasks flagged: no image size, regions kept as percentages"
+                     if summary.out_of_range else ""))
         return
     with tempfile.TemporaryDirectory(prefix="labelwise-media-") as work, open_session(settings) as session:
         if path.is_dir():

@@ -9,7 +9,9 @@ numbers are the same in both modes. Rotated boxes are written as the axis-aligne
 
 `read` takes a dataset directory holding `images/` and `labels/` (mirrored sub-folders such as
 `images/train` are fine) and class names from `classes.txt` or `data.yaml`; image sizes come from
-the image files, since YOLO coordinates mean nothing without them.
+the image files. `read_labels` takes `labels/` alone (Label Studio's YOLO export has no images): a
+label file's image is the one given for its name, and without a known size its regions stay
+percentages, kept as Label Studio result items (as `labelstudio_json` keeps them) and flagged.
 """
 
 from __future__ import annotations
@@ -33,13 +35,15 @@ from labelwise.formats._images import (
     tidy,
     unique_stem,
 )
+from labelwise.formats._ls_results import ls_name
 from labelwise.formats._sink import Sink
 from labelwise.formats.labels import Source, final_results, import_row
+from labelwise.formats.labelstudio_json import FLAGS_META, UNSIZED_META
 from labelwise.formats.rows import Row
 from labelwise.schema import LabelSchema
 from labelwise.schema.safe_yaml import NoAliasLoader
 
-__all__ = ["NAME", "EXTENSIONS", "IMAGE_SUFFIXES", "write", "read"]
+__all__ = ["NAME", "EXTENSIONS", "IMAGE_SUFFIXES", "write", "read", "read_labels"]
 
 NAME = "yolo"
 EXTENSIONS = (".zip",)
@@ -109,6 +113,59 @@ def read(
         data = {field: {"src": image_root + relative.as_posix(), "width": width, "height": height}}
         yield Row(line, import_row(data, result or None, into=into, external_id=relative.with_suffix("").as_posix(),
                                    model_version=model_version))
+
+
+def read_labels(
+    directory: str | os.PathLike,
+    *,
+    schema: LabelSchema,
+    images: Mapping[str, Any],
+    image: str | None = None,
+    into: str = "predictions",
+    model_version: str = "yolo",
+) -> Iterator[Row]:
+    """One row per `labels/**/<name>.txt` (sorted), without images: its image is `images[<name>]` (a task's
+    value, `{"src", "width", "height"}` or a URL), else `<name>` itself. With the image's size the regions
+    are ours; without it they stay percentages, as Label Studio result items in `meta.labelstudio_unsized`
+    (written back by the Label Studio export), and `meta.out_of_range` says so."""
+    root = Path(directory)
+    object_name, field = image_object(schema, image)
+    _, targets = _targets(schema, object_name)
+    classes = _classes(root)
+    paths = sorted(p for p in (root / "labels").rglob("*.txt") if p.is_file())
+    for line, path in enumerate(paths, start=1):
+        name = path.relative_to(root / "labels").with_suffix("").as_posix()
+        value = images.get(Path(name).name, name)
+        size = (value.get("width"), value.get("height")) if isinstance(value, Mapping) else (None, None)
+        if size[0] and size[1]:
+            result = _parse_labels(path, root, classes, targets, size[0], size[1])
+            yield Row(line, import_row({field: value}, result or None, into=into, external_id=name,
+                                       model_version=model_version))
+            continue
+        percent = _parse_labels(path, root, classes, targets, 100, 100)
+        items = [_percent_item(schema, control, object_name, region)
+                 for control, regions in percent.items() for region in regions]
+        row = import_row({field: value}, None, external_id=name)
+        if items:
+            if into == "gold":
+                raise Invalid(f"labels/{name}.txt: gold needs the image's size, and the project has no task with a "
+                              f"sized image named {Path(name).name}", field="into", line=line)
+            owner = f"p:{model_version}" if into == "predictions" else "a:None"  # the importer's, once stored
+            row.update({"predictions": [{"model_version": model_version, "result": {}}]} if into == "predictions"
+                       else {"annotations": [{"result": {}}]})
+            row["meta"] = {UNSIZED_META: {owner: items}, FLAGS_META: [
+                f"labels/{name}.txt: {len(items)} region(s) kept as percentages of an image of unknown size"]}
+        yield Row(line, row)
+
+
+def _percent_item(schema: LabelSchema, control: str, object_name: str, region: Mapping[str, Any]) -> dict[str, Any]:
+    """A Label Studio result item for a region read with a 100x100 image: its coordinates are percentages."""
+    base = {"id": region["id"], "from_name": ls_name(schema, control), "to_name": object_name}
+    if "points" in region:
+        return {**base, "type": "polygonlabels", "value": {"points": region["points"], "closed": True,
+                                                           "polygonlabels": [region["label"]]}}
+    return {**base, "type": "rectanglelabels", "value": {
+        **{key: region[key] for key in ("x", "y", "width", "height", "rotation")}, "rectanglelabels": [region["label"]]}}
 
 
 def _line(kind: str, task: str, region: Mapping[str, Any], number: int, width: float, height: float) -> str:

@@ -128,3 +128,51 @@ def test_a_data_yaml_with_aliases_is_refused_at_once(client, session, owner, pro
     assert "data.yaml" in response.json()["message"] and "aliases" in response.json()["message"]
     assert len(response.content) < 2000
     assert session.scalar(select(func.count()).select_from(Task)) == 0
+
+
+def labels_only(labels: dict[str, str] = LABELS) -> bytes:
+    """A zip as Label Studio's YOLO export writes it: classes.txt, notes.json and labels/, no images."""
+    entries = {f"labels/{stem}.txt": text.encode() for stem, text in labels.items()}
+    entries["classes.txt"] = b"car\nperson\n"
+    entries["notes.json"] = b'{"categories": [{"id": 0, "name": "car"}, {"id": 1, "name": "person"}], "info": {}}'
+    return zip_of(entries)
+
+
+def test_labels_without_images_stay_percentages_flagged_and_go_back_to_label_studio(client, session, owner, project):
+    response = post(client, owner, project, labels_only(), into="annotations")
+    assert response.status_code == 201, response.text
+    assert (response.json()["imported"], response.json()["stored"], response.json()["out_of_range"]) == (2, 0, 2)
+    back = client.get(f"/api/v1/projects/{project.id}/export", params={"format": "labelstudio"}, headers=owner.headers)
+    by_image = {task["data"]["photo"]: task for task in back.json()}
+    assert set(by_image) == {"a", "sub/b"}
+    items = by_image["a"]["annotations"][0]["result"]
+    assert [item["value"]["rectanglelabels"] for item in items] == [["car"], ["person"]]
+    for item, line in zip(items, LABELS["a"].splitlines()):  # YOLO's fractions as Label Studio's percentages
+        want = expected_box(line, (100, 100))
+        got = tuple(item["value"][key] for key in ("x", "y", "width", "height"))
+        assert all(close(g, w) for g, w in zip(got, want)), (got, want)
+    flagged = session.scalars(select(Task.meta).where(Task.project_id == project.id)).all()
+    assert all("of an image of unknown size" in meta["out_of_range"][0] for meta in flagged)
+
+
+def test_labels_without_images_go_onto_the_tasks_showing_those_images(client, session, owner, project):
+    first = post(client, owner, project, dataset(labels={}))  # the images alone, uploaded before
+    assert first.status_code == 201, first.text
+    response = post(client, owner, project, labels_only({"a": LABELS["a"]}))
+    assert response.status_code == 201, response.text
+    assert (response.json()["imported"], response.json()["predictions"]) == (0, 1)
+    task = session.scalars(select(Task).where(Task.project_id == project.id, Task.external_id == "a")).one()
+    [prediction] = session.scalars(select(Prediction).where(Prediction.task_id == task.id)).all()
+    assert prediction.model_version == "yolo"
+    box = prediction.result["objects"][0]
+    want = expected_box(LABELS["a"].splitlines()[0], SIZES["a.png"])
+    assert all(close(g, w) for g, w in zip((box["x"], box["y"], box["width"], box["height"]), want))
+    mixed = post(client, owner, project, labels_only({"a": LABELS["a"], "c": LABELS["a"]}))
+    assert mixed.status_code == 422 and "labels/c.txt: no task of this project shows an image named c" in mixed.text
+    as_gold = post(client, owner, project, labels_only({"a": LABELS["a"]}), into="gold")
+    assert as_gold.status_code == 422 and "come in as its predictions" in as_gold.text
+
+
+def test_an_archive_with_neither_images_nor_labels_is_refused_by_name(client, session, owner, project):
+    response = post(client, owner, project, zip_of({"classes.txt": b"car\n"}))
+    assert response.status_code == 422 and "no images/ or labels/ folder" in response.json()["message"]

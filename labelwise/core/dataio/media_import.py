@@ -54,6 +54,8 @@ class MediaImportSummary:
     duplicates_skipped: int = 0
     duplicates_flagged: int = 0
     near_duplicates: int = 0
+    out_of_range: int | None = None  # YOLO labels without images: tasks whose regions stay percentages (flagged)
+    predictions: int | None = None  # YOLO labels without images, on tasks already in the project
 
 
 class MediaRejected(ImportRejected):
