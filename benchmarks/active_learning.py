@@ -288,24 +288,33 @@ def plot(results: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
     names = list(results["datasets"])
-    fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names), 4.2), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    columns = min(3, len(names))
+    rows = math.ceil(len(names) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5.2 * columns, 4.2 * rows), squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.axis("off")
+    for ax, name in zip(axes.flat, names):
         data = results["datasets"][name]
         for strategy, entry in data["strategies"].items():
             mean = np.array(entry["relative_accuracy_mean"])
-            style = {"color": "black", "linestyle": "--", "linewidth": 2} if strategy == "random" else {}
+            style = {"random": {"color": "black", "linestyle": "--", "linewidth": 2},
+                     "typical": {"color": "crimson", "linewidth": 2}}.get(strategy, {"linewidth": 1})
             ax.plot(entry["labels"], mean, label=strategy, **style)
         for t in TARGETS:
             ax.axhline(t, color="grey", linewidth=0.6, linestyle=":")
         ax.set_ylim(max(0.5, min(min(e["relative_accuracy_mean"]) for e in data["strategies"].values()) - 0.02),
                     1.02)
+        ax.set_xscale("log")  # the low-budget start, where the strategies differ most, gets the room
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(f"{name} (pool {data['pool']}, batch {data['batch']})")
-        ax.set_xlabel("labels")
+        ax.set_xlabel("labels (log scale)")
         ax.set_ylabel("accuracy / full-pool accuracy")
         ax.grid(alpha=0.3)
-    axes[0][0].legend(loc="lower right", fontsize=8)
+    axes.flat[0].legend(loc="lower right", fontsize=8)
     fig.suptitle(f"Active learning vs random, mean of {results['seeds']} seeds")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -321,7 +330,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.merge:
         parts = [json.loads(path.read_text()) for path in args.merge]
-        results = {**parts[0], "datasets": {k: v for part in parts for k, v in part["datasets"].items()},
+        merged = {k: v for part in parts for k, v in part["datasets"].items()}
+        results = {**parts[0], "datasets": {k: merged[k] for k in sorted(merged, key=list(DATASETS).index)},
                    "seconds": round(sum(part["seconds"] for part in parts), 1)}
         args.out.write_text(json.dumps(results, indent=1) + "\n")
         plot(results, args.out.with_suffix(".png"))
