@@ -17,17 +17,17 @@ from labelwise.errors import Invalid
 from labelwise.formats._ls_results import control_name, from_items
 from labelwise.schema import LabelSchema, validate_result
 
-__all__ = ["KEPT_NOTE", "fit_items", "several_labels"]
+__all__ = ["AS_WRITTEN", "KEPT_NOTE", "as_written", "fit_items", "several_labels", "written_back"]
 
 KEPT_NOTE = "kept as Label Studio wrote it"
 _PATH = re.compile(r"result\.([^.\[]+)(?:\[(\d+)\]|\.([^.\[]+))?")
 
 
 def fit_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *, where: str, entry: str,
-              left: list[dict], flags: list[str]) -> dict[str, Any]:
+              left: list[dict], flags: list[str], keypoint_ids: dict[str, Any] | None = None) -> dict[str, Any]:
     """Our result from `items`: each item that cannot be read, or that makes the result invalid, goes to `left`
     as written and is noted in `flags` under `entry` (e.g. `annotations[0]`). Items that are not objects
-    with a `type` are refused (`Invalid` naming `where`)."""
+    with a `type` are refused (`Invalid` naming `where`). `keypoint_ids` is filled as `from_items` does."""
     usable: list[Mapping] = []
     for index, item in enumerate(items):
         try:
@@ -45,7 +45,8 @@ def fit_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *,
                          "Label Studio")
     while True:  # each pass leaves out at least one item, or stops
         unsized: list[dict] = []
-        result = from_items(schema, data, usable, where=where, unsized=unsized)
+        ids: dict[str, Any] = {}
+        result = from_items(schema, data, usable, where=where, unsized=unsized, keypoint_ids=ids)
         try:
             validate_result(schema, dict(data), result, out_of_range=[])
         except Invalid as exc:
@@ -57,6 +58,8 @@ def fit_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *,
             flags.append(f"{entry}: {exc.field}: {exc.message}; {KEPT_NOTE}")
             continue
         left.extend(unsized)
+        if keypoint_ids is not None:
+            keypoint_ids.update(ids)
         return result
 
 
@@ -67,6 +70,45 @@ def several_labels(item: Any) -> dict[str, list]:
         return {}
     return {key: list(labels) for key, labels in value.items()
             if key.endswith("labels") and isinstance(labels, list) and len(labels) > 1}
+
+
+# In what the Label Studio reader keeps per item: the parts of its value our result holds another way, so that
+# the export writes them as they were (several labels, a textarea's list of texts, a keypoint's id and width).
+AS_WRITTEN = "as_written"
+
+
+def as_written(item: Mapping[str, Any], *, keypoint: bool = False) -> dict[str, Any]:
+    """What `written_back` needs to give `item` back as Label Studio wrote it (empty when nothing)."""
+    value = item.get("value") if isinstance(item.get("value"), Mapping) else {}
+    out: dict[str, Any] = {}
+    several = several_labels(item)
+    if several:
+        out["labels"] = several
+    text = value.get("text")
+    if item.get("type") == "textarea" and isinstance(text, list) and len(text) > 1 and all(
+            isinstance(line, str) for line in text):
+        out["text"] = list(text)
+    if keypoint:  # our keypoints are instances: the point's own id, and its width (or none)
+        out.update(id=item.get("id"), width=value.get("width"))
+    return out
+
+
+def written_back(item: dict[str, Any], written: Mapping[str, Any]) -> dict[str, Any]:
+    """`item` as written by `to_items`, with what `as_written` kept, where our value still says the same."""
+    value = dict(item.get("value") or {})
+    for key, labels in (written.get("labels") or {}).items():
+        if value.get(key, [None])[:1] == labels[:1]:  # the region still has the first as its label
+            value[key] = labels
+    if written.get("text") and value.get("text") == ["\n".join(written["text"])]:
+        value["text"] = written["text"]
+    if "id" in written:
+        item = {key: v for key, v in item.items() if key != "labelwise"}  # read back as Label Studio's own
+        item["id"] = written["id"]
+        if written.get("width") is None:
+            value.pop("width", None)
+        else:
+            value["width"] = written["width"]
+    return {**item, "value": value}
 
 
 def _reason(message: str) -> str:

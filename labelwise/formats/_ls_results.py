@@ -125,9 +125,11 @@ class _Unlabeled(Exception):
 
 
 def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *, where: str,
-               unsized: list[dict] | None = None) -> dict[str, Any]:
+               unsized: list[dict] | None = None, keypoint_ids: dict[str, Any] | None = None) -> dict[str, Any]:
     """Our result from Label Studio result items; raise `Invalid` naming `where` and the item. With a list as
-    `unsized`, items whose percentages have no image or frame size to scale by go there instead of failing."""
+    `unsized`, items whose percentages have no image or frame size to scale by go there instead of failing.
+    With a dict as `keypoint_ids`, a Label Studio keypoint's own id is noted under the id `to_items` will give
+    it (`<instance>_<point>`)."""
     result: dict[str, Any] = {}
     relations = [name for name, spec in schema.controls.items() if spec.type == "relations"]
     keypoint_groups: dict[str, dict[str, dict]] = {}
@@ -154,7 +156,7 @@ def from_items(schema: LabelSchema, data: Mapping[str, Any], items: list[Any], *
             raise Invalid(f"{here}: an answer of per-region control '{name}' without the region it belongs to",
                           field=here)
         try:
-            _merge(result, name, spec, schema, data, item, value, keypoint_groups)
+            _merge(result, name, spec, schema, data, item, value, keypoint_groups, keypoint_ids)
         except _Unlabeled:
             if unsized is None:
                 raise Invalid(f"{here}: a {item['type']} region with no label, which control '{name}' cannot hold",
@@ -269,7 +271,7 @@ def control_name(schema: LabelSchema, from_name: Any, to_name: Any, here: str) -
 
 
 def _merge(result: dict, name: str, spec: Any, schema: LabelSchema, data: Mapping[str, Any], item: Mapping,
-           value: Mapping, keypoint_groups: dict) -> None:
+           value: Mapping, keypoint_groups: dict, keypoint_ids: dict | None = None) -> None:
     kind = spec.type
     if kind in _VALUE_KEYS:
         answer = _answer(kind, spec, value)
@@ -286,7 +288,7 @@ def _merge(result: dict, name: str, spec: Any, schema: LabelSchema, data: Mappin
     elif kind == "pairwise":
         result[name] = {"left": "a", "right": "b"}.get(value["selected"], value["selected"])
     elif kind == "keypoints":
-        _merge_keypoint(name, spec, item, value, keypoint_groups)
+        _merge_keypoint(name, spec, item, value, keypoint_groups, keypoint_ids)
     else:
         obj = schema.objects[spec.object]
         data_value = data.get(obj.field)
@@ -364,7 +366,7 @@ def _item_size(item: Mapping, data_value: Any) -> tuple[float, float]:
     raise _Unsized("no original_width/original_height to turn percentages into pixels")
 
 
-def _merge_keypoint(name: str, spec: Any, item: Mapping, value: Mapping, groups: dict) -> None:
+def _merge_keypoint(name: str, spec: Any, item: Mapping, value: Mapping, groups: dict, ids: dict | None) -> None:
     """Label Studio has one region per point; gather them into instances of the schema's points."""
     extra = item.get("labelwise") if isinstance(item.get("labelwise"), Mapping) else {}
     point = value["keypointlabels"][0]
@@ -379,5 +381,7 @@ def _merge_keypoint(name: str, spec: Any, item: Mapping, value: Mapping, groups:
                                       "points": [[0, 0, 0] for _ in spec.points]})
     group["points"][index] = [tidy(value["x"] * width / 100), tidy(value["y"] * height / 100),
                               int(extra.get("visibility", 2))]
+    if ids is not None and item.get("id") is not None and not extra:
+        ids[f"{group['id']}_{index}"] = item["id"]
     if item.get("score") is not None:
         group["score"] = item["score"]

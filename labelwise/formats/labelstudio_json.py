@@ -25,7 +25,7 @@ from typing import IO, Any
 import ijson
 
 from labelwise.errors import Invalid
-from labelwise.formats._ls_fit import fit_items, several_labels
+from labelwise.formats._ls_fit import AS_WRITTEN, as_written, fit_items, written_back
 from labelwise.formats._ls_results import NOT_EXPRESSIBLE, to_items
 from labelwise.formats.rows import Row
 from labelwise.schema import LabelSchema
@@ -127,9 +127,6 @@ _ITEM_KEYS = {"id", "from_name", "to_name", "type", "value", "original_width", "
               "score", "item_index", "from_id", "to_id", "direction", "labels", "labelwise"}
 
 
-_ALL_LABELS = "all_labels"  # in ITEM_KEYS: a region's labels when Label Studio gave it several
-
-
 def _item_key(owner: str, item: Mapping[str, Any], *, regional: bool) -> str:
     if item.get("type") == "relation":
         return f"{owner}|{item.get('from_id')}>{item.get('to_id')}"
@@ -142,10 +139,12 @@ def _regional(item: Mapping[str, Any], region_ids: set) -> bool:
     return item.get("id") in region_ids
 
 
-def _keep(kept: dict, owner: str, items: list) -> None:
-    """Note the fields of `items` that our result does not hold."""
+def _keep(kept: dict, owner: str, items: list, keypoint_ids: Mapping[str, Any]) -> None:
+    """Note the fields of `items` that our result does not hold. `keypoint_ids` maps the id a keypoint gets when
+    written back to its own (see `from_items`): what is kept for it is found under the id it will get."""
     regions = {i.get("id") for i in items if isinstance(i, Mapping) and str(i.get("type", "")).endswith("labels")
                or isinstance(i, Mapping) and i.get("type") in ("videorectangle",)}
+    written_as = {own: written for written, own in keypoint_ids.items()}
     for item in items:
         if not isinstance(item, Mapping):
             continue
@@ -153,11 +152,12 @@ def _keep(kept: dict, owner: str, items: list) -> None:
         extra = {k: v for k, v in item.items() if k not in _ITEM_KEYS}
         if not regional and item.get("type") != "relation" and item.get("id") is not None:
             extra["id"] = item["id"]
-        several = several_labels(item)
-        if several:
-            extra[_ALL_LABELS] = several
+        point = written_as.get(item.get("id")) if item.get("type") == "keypointlabels" else None
+        written = as_written(item, keypoint=point is not None)
+        if written:
+            extra[AS_WRITTEN] = written
         if extra:
-            kept[_item_key(owner, item, regional=regional)] = extra
+            kept[_item_key(owner, {**item, "id": point} if point else item, regional=regional)] = extra
 
 
 def _restore(kept: Mapping, owner: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -167,9 +167,8 @@ def _restore(kept: Mapping, owner: str, items: list[dict[str, Any]]) -> list[dic
     out = []
     for item in items:
         extra = dict(kept.get(_item_key(owner, item, regional=_regional(item, regions))) or {})
-        several = extra.pop(_ALL_LABELS, None)
-        if several and all(item["value"].get(key, [None])[:1] == labels[:1] for key, labels in several.items()):
-            item = {**item, "value": {**item["value"], **several}}  # the region still has the first as its label
+        if AS_WRITTEN in extra:
+            item = written_back(item, extra.pop(AS_WRITTEN))
         out.append({**({"id": extra["id"]} if "id" in extra else {}), **item,
                     **{k: v for k, v in extra.items() if k != "id"}})
     return out
@@ -202,14 +201,16 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     for index, entry in enumerate(annotations):
         here = f"{where}.annotations[{index}]"
         left: list[dict] = []
+        ids: dict[str, Any] = {}
         out: dict[str, Any] = {"result": fit_items(schema, data, _items(entry, here), where=here,
-                                                   entry=f"annotations[{index}]", left=left, flags=flags)}
+                                                   entry=f"annotations[{index}]", left=left, flags=flags,
+                                                   keypoint_ids=ids)}
         user = _user(entry.get("completed_by")) or _user(entry.get("created_username"))
         if left:
             unsized[f"a:{user}"] = left
         if user is not None:
             out["user"] = user
-        _keep(kept, f"a:{user}", _items(entry, here))
+        _keep(kept, f"a:{user}", _items(entry, here), ids)
         if isinstance(entry.get("lead_time"), (int, float)):
             out["lead_time_ms"] = round(entry["lead_time"] * 1000)
         if entry.get("was_cancelled"):
@@ -223,26 +224,27 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     row["predictions"] = []
     for index, entry in enumerate(predictions):
         here = f"{where}.predictions[{index}]"
-        left = []
+        left, ids = [], {}
         out = {"model_version": str(entry.get("model_version") or "unknown"),
                "result": fit_items(schema, data, _items(entry, here), where=here, entry=f"predictions[{index}]",
-                                   left=left, flags=flags)}
+                                   left=left, flags=flags, keypoint_ids=ids)}
         if left:
             unsized[f"p:{out['model_version']}"] = left
-        _keep(kept, f"p:{out['model_version']}", _items(entry, here))
+        _keep(kept, f"p:{out['model_version']}", _items(entry, here), ids)
         if isinstance(entry.get("score"), (int, float)):
             out["score"] = entry["score"]
         row["predictions"].append(out)
     for index, entry in enumerate(drafts):  # no drafts here: a draft becomes a prediction named after its author
         here = f"{where}.drafts[{index}]"
         author = _user(entry.get("created_username") or entry.get("user") or entry.get("completed_by")) or "unknown"
-        left = []
+        left, ids = [], {}
         row["predictions"].append({"model_version": f"draft:{author}"[:200],
                                    "result": fit_items(schema, data, _items(entry, here), where=here,
-                                                       entry=f"drafts[{index}]", left=left, flags=flags)})
+                                                       entry=f"drafts[{index}]", left=left, flags=flags,
+                                                       keypoint_ids=ids)})
         if left:
             unsized[f"p:draft:{author}"[:202]] = left
-        _keep(kept, f"p:draft:{author}"[:202], _items(entry, here))
+        _keep(kept, f"p:draft:{author}"[:202], _items(entry, here), ids)
     if kept:
         row["meta"] = {**row.get("meta", {}), ITEMS_META: kept}
     if unsized:

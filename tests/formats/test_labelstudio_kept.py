@@ -171,3 +171,36 @@ def test_a_flat_export_region_with_several_labels_writes_all_back():
         {"user": "ann@example.com", "status": "submitted", "result": result}]}, schema=MIN_SCHEMA)
     [segment] = [item for item in task["annotations"][0]["result"] if item["from_name"] == "label"]
     assert segment["value"]["labels"] == ["Speech", "Noise"]
+
+
+def test_keypoint_ids_and_widths_and_a_list_of_texts_are_written_back_as_label_studio_wrote_them():
+    schema = parse_schema(convert("""
+<View>
+  <Image name="img-1" value="$image"/>
+  <KeyPointLabels name="kp-1" toName="img-1"><Label value="Face"/><Label value="Nose"/></KeyPointLabels>
+  <TextArea name="caption" toName="img-1"/>
+</View>""")[0])
+    size = {"original_width": 640, "original_height": 480, "image_rotation": 0}
+    items = [
+        {"id": "2eb5014e-a447", "from_name": "kp-1", "to_name": "img-1", "type": "keypointlabels", **size,
+         "value": {"x": 10.5, "y": 20.25, "keypointlabels": ["Face"]}},  # the SDK's sample: no width
+        {"id": "Xy7", "from_name": "kp-1", "to_name": "img-1", "type": "keypointlabels", **size,
+         "value": {"x": 50, "y": 50, "width": 0.75, "keypointlabels": ["Nose"]}},  # the editor's: a width
+        {"id": "c1", "from_name": "caption", "to_name": "img-1", "type": "textarea",
+         "value": {"text": ["nobis", "molestias, repellendus"]}},
+    ]
+    export = [{"id": 1, "data": {"image": "https://e.com/a.jpg"},
+               "annotations": [{"completed_by": {"username": "ann"}, "result": items}]}]
+    [row] = [r.value for r in ls.read(io.BytesIO(json.dumps(export).encode()), schema=schema)]
+    result = validate_result(schema, row["data"], row["annotations"][0]["result"])
+    assert result["caption"] == "nobis\nmolestias, repellendus" and len(result["kp-1"]) == 1
+    task = ls.to_task({"id": 1, "data": row["data"], "meta": row["meta"], "annotations": [
+        {"user": "ann", "status": "submitted", "result": result}]}, schema=schema)
+    written = task["annotations"][0]["result"]
+    assert [{k: v for k, v in item.items()} for item in written] == [
+        {**item, "value": pytest.approx(item["value"])} if item["type"] == "keypointlabels" else item
+        for item in items]
+    edited = {**result, "caption": "one line now"}  # changed here: written as it is now
+    task = ls.to_task({"id": 1, "data": row["data"], "meta": row["meta"], "annotations": [
+        {"user": "ann", "status": "submitted", "result": edited}]}, schema=schema)
+    assert task["annotations"][0]["result"][-1]["value"] == {"text": ["one line now"]}
