@@ -19,7 +19,9 @@ Writes ``benchmarks/results/weak_supervision.json`` and ``weak_supervision.png``
    random_state=123, stratify)`` = valid 120 / test 250. The tutorial's nine functions that
    need no model download (TextBlob's lexicon ships in its wheel). Label-model accuracy on
    test is the expected accuracy under random tie-breaking (a tie counts 1/|tied|), which is
-   what "majority vote with random ties" means without a lucky seed. The end model is TF-IDF +
+   what "majority vote with random ties" means without a lucky seed; a comment no function votes
+   on gets the model's class balance (also reported: such comments as ties, the convention of
+   Snorkel's tutorial, and the covered comments alone). The end model is TF-IDF +
    logistic regression trained on the label model's probabilistic labels (each covered train
    comment once per class, weighted by its probability); its C is picked on the valid split.
 Snorkel's LabelModel needs torch, which this benchmark does not install: recorded "not run".
@@ -48,6 +50,7 @@ from labelwise.assist.weak import (
     MatrixCompletionLabelModel,
     Pattern,
     PythonFunction,
+    TripletLabelModel,
     apply_functions,
 )
 from labelwise.assist.weak.simulate import simulate
@@ -79,6 +82,15 @@ CANDIDATES = {
         [DawidSkeneLabelModel, lambda: MatrixCompletionLabelModel(l2=0.1)]),
     "ensemble(dawid_skene, majority_vote, matrix_completion(uniform, l2=0.1))": lambda: EnsembleLabelModel(
         [DawidSkeneLabelModel, MajorityVoteLabelModel, lambda: MatrixCompletionLabelModel(l2=0.1)]),
+    # Second round for the 0.87 goal, listed (with the unchanged rule) in docs/weak-supervision.md before
+    # any of them ran on YouTube: FlyingSquid's triplet method, MeTaL with the class balance learned and
+    # regularised, Dawid-Skene with the class balance fixed from the votes, and ensembles with majority vote.
+    "triplet": lambda: TripletLabelModel(),
+    "ensemble(triplet, majority_vote)": lambda: EnsembleLabelModel([TripletLabelModel, MajorityVoteLabelModel]),
+    "matrix_completion(learn, l2=0.1)": lambda: MatrixCompletionLabelModel(class_balance="learn", l2=0.1),
+    "dawid_skene(votes, s=1, a=1, abstains: unipolar)": lambda: DawidSkeneLabelModel(class_balance="votes"),
+    "ensemble(dawid_skene(votes), majority_vote)": lambda: EnsembleLabelModel(
+        [lambda: DawidSkeneLabelModel(class_balance="votes"), MajorityVoteLabelModel]),
 }
 
 
@@ -290,6 +302,8 @@ def run_youtube(chosen: str) -> dict:
         entry = {"label_model_test_accuracy": round(expected_accuracy(test_p, y["test"]), 4),
                  "label_model_test_accuracy_covered": round(
                      expected_accuracy(test_p[test_cov], y["test"][test_cov]), 4),
+                 "label_model_test_accuracy_uncovered_as_ties": round(
+                     expected_accuracy(np.where(test_cov[:, None], test_p, 0.5), y["test"]), 4),
                  "fit_seconds": round(fit_seconds, 3),
                  "learned_accuracies": np.round(model.accuracies_, 3).tolist(),
                  "class_balance": np.round(model.class_balance_, 3).tolist()}
@@ -307,6 +321,7 @@ def run_youtube(chosen: str) -> dict:
         "functions": [f.name for f in lfs],
         "train_coverage_per_function": np.round(lf_cov, 3).tolist(),
         "train_total_coverage": round(float((votes["train"] >= 0).any(axis=1).mean()), 4),
+        "test_uncovered": int((~(votes["test"] >= 0).any(axis=1)).sum()),
         "apply_seconds_all_splits": round(apply_seconds, 2),
         "models": models,
         "chosen_default": chosen,

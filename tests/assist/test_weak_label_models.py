@@ -10,6 +10,7 @@ from labelwise.assist.weak import (
     LabelingFunctionError,
     MajorityVoteLabelModel,
     MatrixCompletionLabelModel,
+    TripletLabelModel,
 )
 from labelwise.assist.weak.simulate import simulate
 
@@ -21,6 +22,8 @@ MODELS = [
                  id="mc-learn"),
     pytest.param(lambda: EnsembleLabelModel(), id="ensemble"),
     pytest.param(lambda: DawidSkeneLabelModel(fit_on="all"), id="ds-all"),
+    pytest.param(lambda: DawidSkeneLabelModel(class_balance="votes"), id="ds-votes"),
+    pytest.param(lambda: TripletLabelModel(), id="triplet"),
 ]
 
 
@@ -163,3 +166,38 @@ def test_ensemble_is_the_weighted_mean_of_its_members(varied):
     assert err.value.field == "weights"
     with pytest.raises(LabelingFunctionError):
         DawidSkeneLabelModel(fit_on="some")
+
+
+def test_triplet_recovers_accuracies_and_class_balance_of_one_class_rules():
+    s = simulate(n_tasks=6000, n_functions=10, n_classes=2, class_balance=np.array([0.3, 0.7]),
+                 accuracy=(0.6, 0.9), coverage=(0.1, 0.4), unipolar=1.0, seed=1)
+    model = TripletLabelModel().fit(s.votes, n_classes=2)
+    assert np.abs(model.class_balance_ - [0.3, 0.7]).max() < 0.03
+    error = np.abs(model.accuracies_ - s.accuracies)
+    assert error.mean() < 0.05 and error.max() < 0.2  # a median over few triples is noisy for some rules
+    # Which one-class rules stay silent is evidence too: well above majority vote on the covered tasks.
+    covered = (s.votes >= 0).any(axis=1)
+    mv = MajorityVoteLabelModel().fit(s.votes, n_classes=2).probas_
+    assert _accuracy(model.probas_[covered], s.truth[covered]) > _accuracy(mv[covered], s.truth[covered]) + 0.1
+
+
+def test_triplet_abstains_and_fixed_class_balance():
+    s = simulate(n_tasks=3000, n_functions=6, n_classes=2, accuracy=(0.7, 0.9), coverage=(0.05, 0.2),
+                 unipolar=0.5, seed=4)
+    model = TripletLabelModel(class_balance=[0.4, 0.6]).fit(s.votes, n_classes=2)
+    assert np.allclose(model.class_balance_, [0.4, 0.6])
+    silent = ~(s.votes >= 0).any(axis=1)
+    assert silent.any() and np.allclose(model.probas_[silent], [0.4, 0.6])
+    assert np.allclose(model.binary_conditionals_.sum(axis=3), 1.0)
+    with pytest.raises(LabelingFunctionError) as err:
+        TripletLabelModel(min_z=-1)
+    assert err.value.field == "min_z"
+
+
+def test_dawid_skene_class_balance_from_the_votes():
+    s = simulate(n_tasks=2000, n_functions=8, n_classes=3, class_balance=np.array([0.6, 0.3, 0.1]),
+                 accuracy=(0.7, 0.9), coverage=(0.2, 0.5), unipolar=0.0, seed=5)
+    mv = MajorityVoteLabelModel().fit(s.votes, n_classes=3)
+    ds = DawidSkeneLabelModel(class_balance="votes").fit(s.votes, n_classes=3)
+    covered = int((s.votes >= 0).any(axis=1).sum())
+    assert np.allclose(ds.class_balance_, (mv.class_balance_ * covered + 1) / (covered + 3))

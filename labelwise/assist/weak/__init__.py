@@ -38,6 +38,7 @@ from labelwise.assist.weak.functions import (
 )
 from labelwise.assist.weak.majority import MajorityVoteLabelModel
 from labelwise.assist.weak.matrix_completion import MatrixCompletionLabelModel
+from labelwise.assist.weak.triplet import TripletLabelModel
 
 __all__ = [
     "ABSTAIN",
@@ -53,6 +54,7 @@ __all__ = [
     "MatrixCompletionLabelModel",
     "Pattern",
     "PythonFunction",
+    "TripletLabelModel",
     "VoteAnalysis",
     "analyze_votes",
     "apply_functions",

@@ -7,6 +7,7 @@ otherwise a class index in ``range(n_classes)``.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from labelwise.assist.weak.errors import LabelingFunctionError
@@ -57,6 +58,21 @@ def vote_counts(votes: np.ndarray, n_classes: int) -> np.ndarray:
     counts = np.zeros((n, n_classes), dtype=float)
     np.add.at(counts, (rows, votes[rows, cols]), 1.0)
     return counts
+
+
+def answer_indicators(codes: np.ndarray, k: int) -> sp.csr_matrix:
+    """(n, m·(K+1)) 0/1 matrix: column j·(K+1)+v is 1 where function j answered v (K = abstain)."""
+    n, m = codes.shape
+    cols = (np.arange(m) * (k + 1))[None, :] + codes
+    data = np.ones(n * m)
+    return sp.csr_matrix((data, (np.repeat(np.arange(n), m), cols.ravel())), shape=(n, m * (k + 1)))
+
+
+def answer_log_likelihood(codes: sp.csr_matrix, tables: np.ndarray) -> np.ndarray:
+    """(n, K): sum over functions of log P(answer | y)."""
+    m, k, width = tables.shape
+    log_t = np.log(np.maximum(tables, 1e-300)).transpose(0, 2, 1).reshape(m * width, k)  # row (j, answer)
+    return np.asarray(codes @ log_t)
 
 
 def class_prior(class_balance, n_classes: int) -> np.ndarray | None:

@@ -18,7 +18,14 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 
-from labelwise.assist.weak._base import LabelModel, check_votes, class_prior, vote_counts
+from labelwise.assist.weak._base import (
+    LabelModel,
+    answer_indicators,
+    answer_log_likelihood,
+    check_votes,
+    class_prior,
+    vote_counts,
+)
 from labelwise.assist.weak.errors import LabelingFunctionError
 
 __all__ = ["DawidSkeneLabelModel"]
@@ -27,7 +34,8 @@ __all__ = ["DawidSkeneLabelModel"]
 class DawidSkeneLabelModel(LabelModel):
     """EM over per-function confusion tables that include the abstain.
 
-    ``class_balance``: ``"learn"`` (EM estimates it), ``"uniform"``, or K probabilities.
+    ``class_balance``: ``"learn"`` (EM estimates it), ``"votes"`` (fixed to majority vote's class
+    shares on the covered tasks, smoothed like the learned one), ``"uniform"``, or K probabilities.
     ``smoothing`` is a Dirichlet pseudo-count on every table cell and on the class balance;
     ``abstain_evidence``: whether a function's abstaining counts as evidence. ``"unipolar"``
     (default) lets it count for functions that only ever vote one class (keyword rules: their
@@ -66,11 +74,15 @@ class DawidSkeneLabelModel(LabelModel):
         m = full.shape[1]
         arr = full if self.fit_on == "all" else full[(full >= 0).any(axis=1)]
         n = arr.shape[0]
-        fixed = class_prior(self.class_balance, k)
-        codes = _indicators(np.where(arr < 0, k, arr), k)
+        codes = answer_indicators(np.where(arr < 0, k, arr), k)
         counts = vote_counts(arr, k)
         total = counts.sum(axis=1, keepdims=True)
         probas = np.where(total > 0, counts / np.maximum(total, 1.0), 1.0 / k)
+        if isinstance(self.class_balance, str) and self.class_balance == "votes":
+            shares = probas[total[:, 0] > 0].sum(axis=0) + max(self.smoothing, 1e-3)
+            fixed = shares / shares.sum()
+        else:
+            fixed = class_prior(self.class_balance, k)
         self.n_classes_, self.n_functions_ = k, m
         if self.abstain_evidence == "unipolar":
             self.abstain_evidence_ = np.array([len(np.unique(arr[arr[:, j] >= 0, j])) <= 1 for j in range(m)],
@@ -81,7 +93,7 @@ class DawidSkeneLabelModel(LabelModel):
         prev = -np.inf
         prior, tables = self._m_step(codes, probas, fixed, k)
         for it in range(self.n_iter):
-            logits = np.log(prior) + _log_likelihood(codes, tables)
+            logits = np.log(prior) + answer_log_likelihood(codes, tables)
             norm = logsumexp(logits, axis=1, keepdims=True)
             probas = np.exp(logits - norm)
             ll = float(norm.sum()) / max(n, 1)
@@ -102,8 +114,8 @@ class DawidSkeneLabelModel(LabelModel):
         return self._posterior(self._check_fitted(votes))
 
     def _posterior(self, arr: np.ndarray) -> np.ndarray:
-        codes = _indicators(np.where(arr < 0, self.n_classes_, arr), self.n_classes_)
-        logits = np.log(self.class_balance_) + _log_likelihood(codes, self.conditionals_)
+        codes = answer_indicators(np.where(arr < 0, self.n_classes_, arr), self.n_classes_)
+        logits = np.log(self.class_balance_) + answer_log_likelihood(codes, self.conditionals_)
         out = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
         out[~(arr >= 0).any(axis=1)] = self.class_balance_
         return out
@@ -130,18 +142,3 @@ class DawidSkeneLabelModel(LabelModel):
 def _class_shares(probas: np.ndarray) -> np.ndarray:
     total = probas.sum(axis=0)
     return total / total.sum() if total.sum() > 0 else np.full(probas.shape[1], 1.0 / probas.shape[1])
-
-
-def _indicators(codes: np.ndarray, k: int) -> sp.csr_matrix:
-    """(n, m·(K+1)) 0/1 matrix: column j·(K+1)+v is 1 where function j answered v (K = abstain)."""
-    n, m = codes.shape
-    cols = (np.arange(m) * (k + 1))[None, :] + codes
-    data = np.ones(n * m)
-    return sp.csr_matrix((data, (np.repeat(np.arange(n), m), cols.ravel())), shape=(n, m * (k + 1)))
-
-
-def _log_likelihood(codes: sp.csr_matrix, tables: np.ndarray) -> np.ndarray:
-    """(n, K): sum over functions of log P(answer | y)."""
-    m, k, width = tables.shape
-    log_t = np.log(np.maximum(tables, 1e-300)).transpose(0, 2, 1).reshape(m * width, k)  # row (j, answer)
-    return np.asarray(codes @ log_t)
