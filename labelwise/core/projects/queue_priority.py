@@ -96,18 +96,19 @@ def reorder_cold(session: Session, project_id: int, schema: LabelSchema, *, batc
     if not getattr(sampler, "cold_start", False) or obj is None or session.scalar(
             select(exists().where(ModelVersion.project_id == project_id))):
         return 0
-    rows = session.execute(select(Task.id, Task.data).where(
+    ids = list(session.scalars(select(Task.id).where(
         Task.project_id == project_id,
         ~exists().where(Annotation.task_id == Task.id, Annotation.status == "submitted"),
-    ).order_by(Task.id)).all()
-    if not rows:
+    ).order_by(Task.id)))
+    if not ids:
         return 0
     rng = np.random.default_rng(seed)
-    sample = np.sort(rng.permutation(len(rows))[:COLD_SAMPLE])
-    features = pool_features(obj.type, [rows[i][1] for i in sample], field=obj.field)
+    sample = np.sort(rng.permutation(len(ids))[:COLD_SAMPLE])
+    data = dict(session.execute(select(Task.id, Task.data).where(Task.id.in_([ids[i] for i in sample]))).all())
+    features = pool_features(obj.type, [data[ids[i]] for i in sample], field=obj.field)
     head = sample[sampler.select(batch_size, features=features, seed=rng)].tolist()
     picked = set(head)
-    ranked = head + [i for i in rng.permutation(len(rows)).tolist() if i not in picked]
-    order = queue_order([task_id for task_id, _ in rows], ranked, random_share=random_share, seed=rng)
+    ranked = head + [i for i in rng.permutation(len(ids)).tolist() if i not in picked]
+    order = queue_order(ids, ranked, random_share=random_share, seed=rng)
     session.execute(update(Task), [{"id": task_id, "priority": p} for task_id, p in order.priorities().items()])
-    return len(rows)
+    return len(ids)
