@@ -17,6 +17,7 @@ The file carries the `datasets` feature declaration in the Parquet schema metada
 | ranking, taxonomy | control name | list of strings, list of paths (lists of strings) |
 | anything else (regions, relations, per-region text, chat answers) | control name | string: the value as JSON |
 | consensus confidence | `confidence` | float64 |
+| label source, in exports with auto-labels | `label_source` | string: `human` or `auto` (an auto-labeled task no human labeled; its confidence is the model's) |
 
 `Sequence` is written in its long-standing JSON form, which datasets 2.x-5.x all read. Rows are
 written in row groups of `row_group_size`, so memory stays flat. A second metadata key, `labelwise`,
@@ -26,13 +27,14 @@ file without it imports every column as task data. pyarrow is imported only when
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from labelwise.errors import Invalid
-from labelwise.formats.labels import Source, final_results, import_row
+from labelwise.formats.labels import Source, auto_result, final_results, import_row
 from labelwise.formats.rows import Row
 from labelwise.schema import LabelSchema, message_keyed
 
@@ -59,20 +61,24 @@ def write(
 ) -> None:
     """Write the Parquet file; tasks without a label are left out unless `include_unlabeled`."""
     pa, pq = _pyarrow()
-    columns = _columns(schema)
+    records = iter(records)
+    first = next(records, None)
+    with_source = first is not None and "label_source" in first  # an export that includes auto-labels
+    columns = _columns(schema, label_source=with_source)
     arrow_schema = pa.schema([pa.field(name, _arrow_type(pa, feature)) for name, (feature, *_) in columns.items()])
     layout = {"data": {name: key for name, (_, kind, key, _) in columns.items() if kind == "data"},
               "controls": {name: key for name, (_, kind, key, _) in columns.items() if kind == "control"},
               "json": [name for name, (*_, is_json) in columns.items() if is_json]}
     metadata = {
-        b"huggingface": json.dumps({"info": {"features": features(schema)}}).encode(),
+        b"huggingface": json.dumps({"info": {"features": {c: f for c, (f, *_) in columns.items()}}}).encode(),
         b"labelwise": json.dumps(layout).encode(),
     }
     arrow_schema = arrow_schema.with_metadata(metadata)
     batch: list[dict[str, Any]] = []
     with pq.ParquetWriter(target, arrow_schema) as writer:
-        for record in records:
-            results = final_results(record, source=source)
+        for record in itertools.chain([] if first is None else [first], records):
+            auto = auto_result(record)
+            results = final_results(record, source=source) if auto is None else [auto]
             if not results and include_unlabeled:
                 results = [{}]
             for result in results:
@@ -125,8 +131,9 @@ def _class_label(names: Iterable[str]) -> dict:
     return {"names": list(names), "_type": "ClassLabel"}
 
 
-def _columns(schema: LabelSchema) -> dict[str, tuple[Any, str, str | None, bool]]:
-    """column -> (feature, "meta" | "data" | "control", data field or control name, stored as JSON text)."""
+def _columns(schema: LabelSchema, *, label_source: bool = False) -> dict[str, tuple[Any, str, str | None, bool]]:
+    """column -> (feature, "meta" | "data" | "control", data field or control name, stored as JSON text);
+    with `label_source`, a last column naming each row's label source ("human" or "auto")."""
     out: dict[str, tuple[Any, str, str | None, bool]] = {"id": (_value("int64"), "meta", None, False),
                                                          "external_id": (_value("string"), "meta", None, False)}
     taken = {"id", "external_id", "confidence", *schema.controls}
@@ -140,6 +147,8 @@ def _columns(schema: LabelSchema) -> dict[str, tuple[Any, str, str | None, bool]
         plain_text = spec.type == "text" and not spec.per_region and not keyed
         out[name] = (feature, "control", name, feature == _value("string") and not plain_text)
     out["confidence"] = (_value("float64"), "meta", None, False)
+    if label_source:
+        out["label_source"] = (_value("string"), "meta", None, False)
     return out
 
 
@@ -187,6 +196,10 @@ def _row(record: Mapping[str, Any], result: Mapping[str, Any], columns: dict, so
             row[column] = _label_cell(feature, result.get(key))
     consensus_used = source == "consensus" and bool(record.get("consensus")) and result is record.get("consensus")
     row["confidence"] = record.get("confidence") if consensus_used else None
+    if "label_source" in columns:
+        row["label_source"] = record.get("label_source")
+        if record.get("label_source") == "auto":
+            row["confidence"] = record["auto_label"]["confidence"]
     return row
 
 

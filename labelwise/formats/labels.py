@@ -27,6 +27,7 @@ __all__ = [
     "final_results",
     "minimal_row",
     "minimal_columns",
+    "auto_result",
     "import_row",
 ]
 
@@ -73,9 +74,9 @@ def minimal_row(
     export with auto-labels, for a task no human labeled) gets its auto-label's value and confidence.
     """
     result = final_result(record, source="first" if source == "all" else source)
-    auto = record.get("auto_label") if record.get("label_source") == "auto" else None
-    if auto:  # no human label: the auto-label fills its control, and `label_source` says so
-        result = {auto["control"]: auto["label"]}
+    auto = auto_result(record)
+    if auto is not None:  # no human label: the auto-label fills its control, and `label_source` says so
+        result = auto
     controls = list(schema.controls) if schema is not None else list(result or {})
     taken = set(_RESERVED) | set(controls)
     row: dict[str, Any] = {"id": record.get("id"), "external_id": record.get("external_id")}
@@ -84,8 +85,18 @@ def minimal_row(
     for name in controls:
         row[name] = (result or {}).get(name)
     used_consensus = source == "consensus" and bool(record.get("consensus"))
-    row["confidence"] = auto["confidence"] if auto else record.get("confidence") if used_consensus else None
+    row["confidence"] = (record["auto_label"]["confidence"] if auto is not None
+                         else record.get("confidence") if used_consensus else None)
     return row
+
+
+def auto_result(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`{control: label}` of a record whose only label is an auto-label (`label_source` "auto", set by
+    exports that include auto-labels), else None."""
+    auto = record.get("auto_label")
+    if record.get("label_source") != "auto" or not auto:
+        return None
+    return {auto["control"]: auto["label"]}
 
 
 def minimal_columns(schema: LabelSchema, *, data_fields: Iterable[str]) -> list[str]:

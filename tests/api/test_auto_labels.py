@@ -8,6 +8,7 @@ import json
 import time
 from collections import Counter
 
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
@@ -128,6 +129,15 @@ def test_every_row_format_names_the_label_source_and_reads_back(client, session)
                 assert float(r["confidence"]) == pytest.approx(auto[i]["confidence"])
             elif full[i]["label_source"] is None:
                 assert r["sentiment"] in (None, "")
+    parquet = pq.read_table(io.BytesIO(client.get(export, params={"format": "parquet", "include_auto_labels": True},
+                                                  headers=owner.headers).content))
+    names = json.loads(parquet.schema.metadata[b"huggingface"])["info"]["features"]["sentiment"]["names"]
+    table = {r["id"]: r for r in parquet.to_pylist()}  # one row per labeled task, human or auto
+    assert {i for i, r in table.items() if r["label_source"] == "auto"} == set(auto)
+    assert all(names[table[i]["sentiment"]] == a["label"] and table[i]["confidence"] == pytest.approx(a["confidence"])
+               for i, a in auto.items())
+    assert {i for i, r in table.items() if r["label_source"] == "human"} == {
+        i for i, r in full.items() if r["label_source"] == "human"}
     ls = {t["meta"]["labelwise"]["id"]: t for t in rows("labelstudio")}
     for i, task in ls.items():
         mine = [p for p in task["predictions"] if p["model_version"].startswith("auto:")]
