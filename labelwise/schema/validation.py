@@ -95,7 +95,8 @@ def validate_result(schema: LabelSchema, data: dict, result: dict, *, out_of_ran
 
     `data` is the task's data payload; it supplies the text for span offsets, image sizes, durations,
     frame counts and ranking items. A control whose value is missing or null is unanswered. With a list
-    as `out_of_range`, segments and boxes past the media's bounds are kept and described there.
+    as `out_of_range`, segments and boxes past the media's bounds are kept and described there, and so is
+    a required control left unanswered.
     """
     if not isinstance(result, dict):
         raise Invalid(f"the result must be a JSON object keyed by control name, not {_kind(result)}", field="result")
@@ -129,7 +130,10 @@ def validate_result(schema: LabelSchema, data: dict, result: dict, *, out_of_ran
                 out[name] = check(here, answers[name])
     for name, control in schema.controls.items():  # a control hidden by its visible_when is not required
         if control.required and _is_empty(out.get(name)) and is_shown(control, out):
-            raise Invalid(f"control '{name}' is required", field=f"result.{name}")
+            if out_of_range is None:
+                raise Invalid(f"control '{name}' is required", field=f"result.{name}")
+            # another tool's data (a Label Studio prediction) may leave it out: kept, and noted
+            out_of_range.append(f"result.{name}: control '{name}' is required but has no answer")
     return {name: out[name] for name in schema.controls if name in out}
 
 

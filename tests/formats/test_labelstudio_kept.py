@@ -204,3 +204,26 @@ def test_keypoint_ids_and_widths_and_a_list_of_texts_are_written_back_as_label_s
     task = ls.to_task({"id": 1, "data": row["data"], "meta": row["meta"], "annotations": [
         {"user": "ann", "status": "submitted", "result": edited}]}, schema=schema)
     assert task["annotations"][0]["result"][-1]["value"] == {"text": ["one line now"]}
+
+
+def test_a_required_control_left_unanswered_by_label_studio_is_imported_and_flagged():
+    from labelwise.core.dataio.importing import _parse_row
+    from labelwise.formats.rows import Row
+    schema = parse_schema(convert("""
+<View>
+  <Audio name="audio" value="$audio"/>
+  <Labels name="labels" toName="audio"><Label value="Segment"/></Labels>
+  <Choices name="intent" toName="audio" perRegion="true" required="true"><Choice value="Unsatisfied"/></Choices>
+</View>""")[0])
+    orphan = {"id": "827aa87e", "from_name": "intent", "to_name": "audio", "type": "choices",
+              "value": {"start": 1, "end": 2, "channel": 0, "choices": ["Unsatisfied"]}}
+    export = [{"id": 1, "data": {"audio": "https://e.com/a.wav"},
+               "predictions": [{"model_version": "sdk", "result": [orphan]}]}]
+    [row] = ls.read(io.BytesIO(json.dumps(export).encode()), schema=schema)
+    pending = _parse_row(schema, Row(1, row.value), project_id=1, overlap=1, now=None, keep_out_of_range=True)
+    assert pending.predictions[0]["result"] == {}
+    flags = pending.task["meta"]["out_of_range"]
+    assert "an answer for region '827aa87e'" in flags[0] and flags[0].endswith("kept as Label Studio wrote it")
+    assert flags[1] == "predictions[0]: result.intent: control 'intent' is required but has no answer"
+    with pytest.raises(Invalid, match="control 'intent' is required"):
+        _parse_row(schema, Row(1, row.value), project_id=1, overlap=1, now=None)
