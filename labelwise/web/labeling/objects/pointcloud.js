@@ -50,6 +50,9 @@ export class PointcloudViewer {
         multi ? el("button", { type: "button", "aria-label": "previous frame", text: "◀", onclick: () => this.goFrame(this.frame - 1) }) : null,
         multi ? el("button", { type: "button", "aria-label": "next frame", text: "▶", onclick: () => this.goFrame(this.frame + 1) }) : null,
         this.frameInfo, this.colorBtn, this.info));
+    // Nothing is drawn until the first frame's points are here (or could not be): an empty first draw would
+    // hold them up (compiling the shaders and making the views' textures takes ~0.1 s on a software GPU).
+    this.opening = true;
     this._setup();
     this.canvas.addEventListener("pointerdown", (e) => this._down(e));
     this.canvas.addEventListener("pointermove", (e) => this._move(e));
@@ -123,6 +126,7 @@ export class PointcloudViewer {
     this.renderer?.dispose();
     // Browsers keep a few WebGL contexts at most: give this one back now (review pages build many editors).
     this.renderer?.forceContextLoss();
+    this.renderer = null; // a frame still being fetched or drawn ahead finds nothing to draw on
   }
 
   _fail(message) { this.problem.textContent = message; this.problem.hidden = false; this.el.classList.add("lw-media-failed"); }
@@ -141,6 +145,10 @@ export class PointcloudViewer {
     this.render();
     for (const near of [target + 1, target - 1]) if (near >= 0 && near < this.frames.length) this._load(near);
     const points = await this._load(target);
+    if (this.opening) {
+      this.opening = false;
+      this.requestRender();
+    }
     if (this.frame !== target || !points) return;
     this._showPoints(points);
     // Drawn now rather than at the next animation frame: a frame drawn ahead then costs one composite.
@@ -358,7 +366,7 @@ export class PointcloudViewer {
 
   // --- drawing ---------------------------------------------------------------------------------------
   requestRender() {
-    if (this._raf || !this.renderer) return;
+    if (this._raf || !this.renderer || this.opening) return;
     this._raf = requestAnimationFrame(() => { this._raf = null; this._draw(); });
   }
 
