@@ -5,7 +5,8 @@ SwiftShader, software rendering on the CPU).
 It starts labelwise on a temporary SQLite database holding single 120k-point sweeps, a sequence of 120k-point
 frames and a 20k-point sweep (KITTI .bin), and measures in the page (performance.now(), ms):
 - open, cold: navigation of a fresh browser context to the labeling page until the first frame with the
-  points was drawn (firstPointsAt, ms since the page began loading; modules, task and points all fetched);
+  points was drawn (firstPointsAt, ms since the page began loading; modules, task and points all fetched),
+  with a timeline: three.js fetched, the points asked for and received, the first frame;
 - open, warm: the same for a second task (another sweep) in the same context (modules in the cache);
 - frame switch: the key for the next (.) or previous (,) frame, from the keydown event's timestamp to the
   animation frame after the first draw showing the new frame's points, with the page idle before each key
@@ -170,11 +171,22 @@ def new_page(browser, base: str):
     return page, errors
 
 
+# Where an open's time went (ms since the page began loading): three.js fetched, the points asked for and
+# received (Resource Timing), the first frame with them drawn.
+TIMELINE = f"""() => {{
+  const entry = (end) => performance.getEntriesByType('resource').find((e) => e.name.split('?')[0].endsWith(end));
+  const three = entry('/three.core.js'), points = entry('/points'), ms = (v) => Math.round(10 * v) / 10;
+  return {{ three_js_loaded: three ? ms(three.responseEnd) : null, points_requested: ms(points.startTime),
+           points_received: ms(points.responseEnd), first_frame: ms({VIEWER}.stats.firstPointsAt) }};
+}}"""
+
+
 def open_task(page, base: str, project_id: int) -> dict:
     page.goto(f"{base}/static/labeling/label.html?project={project_id}")
     page.wait_for_function(f"() => {VIEWER} && {VIEWER}.stats.firstPointsAt !== null", timeout=60_000)
-    return page.evaluate(f"() => ({{open_ms: Math.round(10 * {VIEWER}.stats.firstPointsAt) / 10, "
-                         f"points_fetch_ms: Math.round(10 * {VIEWER}.stats.loadMs) / 10, points: {VIEWER}.stats.points}})")
+    timeline = page.evaluate(TIMELINE)
+    return {"open_ms": timeline["first_frame"], "timeline_ms": timeline,
+            "points": page.evaluate(f"() => {VIEWER}.stats.points")}
 
 
 def drag_and_fps(page, moves: int) -> dict:
@@ -303,7 +315,8 @@ def main() -> None:
                 view = page.evaluate(f"() => {VIEWER}._layout().perspective")
                 warmed = open_task(page, base, warm["id"])
                 viewer = {"points": cold["points"], "open_cold_ms": cold["open_ms"], "open_warm_ms": warmed["open_ms"],
-                          "points_fetch_cold_ms": cold["points_fetch_ms"], **frame_switches(page, base, seq)}
+                          "timeline_cold_ms": cold["timeline_ms"], "timeline_warm_ms": warmed["timeline_ms"],
+                          **frame_switches(page, base, seq)}
                 open_task(page, base, single["id"])
                 viewer.update(drag_and_fps(page, args.moves))
                 page.context.close()
