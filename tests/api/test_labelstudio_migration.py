@@ -172,3 +172,24 @@ def test_items_label_studio_never_checked_are_imported_flagged_and_exported_back
         return sorted(json.dumps(item, sort_keys=True) for item in items)
     assert same(written["annotations"][0]["result"][1:]) == same(KEPT)
     assert same(written["predictions"][0]["result"]) == same(KEPT)
+
+
+def test_a_label_studio_voc_box_past_the_image_is_kept_and_flagged(client, session):
+    owner = make_user(session, "owner")
+    made = client.post("/api/v1/projects/from-labelstudio", headers=owner.headers, json={"name": "voc",
+                       "label_config_xml": '<View><Image name="image" value="$image"/><RectangleLabels name="label" '
+                                           'toName="image"><Label value="Car"/></RectangleLabels></View>'})
+    project_id = made.json()["project"]["id"]
+    xml = (b"<annotation><folder>images</folder><filename>a.jpg</filename><size><width>1024</width><height>768"
+           b"</height><depth>3</depth></size><object><name>Car</name><pose>Unspecified</pose><truncated>0</truncated>"
+           b"<difficult>0</difficult><bndbox><xmin>920</xmin><ymin>191</ymin><xmax>1801</xmax><ymax>399</ymax>"
+           b"</bndbox></object></annotation>")
+    response = client.post(f"/api/v1/projects/{project_id}/import", params={"format": "voc", "into": "annotations"},
+                           content=xml, headers={**owner.headers, "content-type": "application/octet-stream"})
+    assert response.status_code == 201, response.text
+    assert (response.json()["imported"], response.json()["out_of_range"]) == (1, 1)
+    session.expire_all()
+    task = session.scalars(select(Task).where(Task.project_id == project_id)).one()
+    assert "extends past the image (1024x768)" in task.meta["out_of_range"][0]
+    annotation = session.scalars(select(Annotation).where(Annotation.task_id == task.id)).one()
+    assert annotation.result["label"][0]["width"] == 882  # VOC counts both edge pixels

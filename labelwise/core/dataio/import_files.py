@@ -11,8 +11,9 @@ from labelwise.core.projects.projects import project_schema
 from labelwise.formats.registry import read_rows
 from labelwise.store.models import User
 
-# Exports of other tools whose regions past the media's bounds are real data, kept and flagged.
-KEEPS_OUT_OF_RANGE = ("labelstudio", "labelstudio_min", "labelstudio_csv", "labelstudio_tsv")
+# Exports of other tools whose regions past the media's bounds are real data, kept and flagged (Label Studio's
+# COCO and VOC exports carry its boxes as drawn, past the image's edge too).
+KEEPS_OUT_OF_RANGE = ("labelstudio", "labelstudio_min", "labelstudio_csv", "labelstudio_tsv", "coco", "voc")
 
 
 def import_file(
