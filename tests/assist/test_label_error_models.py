@@ -11,7 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from labelwise.assist.crossval import cross_val_mean_proba, cross_val_pred_proba
 from labelwise.assist.label_errors import ConfidentLearning
-from labelwise.assist.models.families import detector_models
+from labelwise.assist.models.families import KERNEL_SVM_MAX_ROWS, detector_models
 from labelwise.assist.models.tabular_classifier import RecordMatrix
 
 cleanlab_filter = pytest.importorskip("cleanlab.filter")
@@ -57,6 +57,8 @@ def test_mean_probabilities_average_the_models_on_the_same_folds_and_report_ever
 
 def test_detector_models_per_object_type():
     assert len(detector_models("text", field="text")) == 3 and len(detector_models("table", field=None)) == 4
+    large = detector_models("table", field=None, rows=KERNEL_SVM_MAX_ROWS + 1)
+    assert len(large) == 3 and not any("SVC" in repr(m) for m in large)
     with pytest.raises(ValueError, match="image"):
         detector_models("image", field="image")
 

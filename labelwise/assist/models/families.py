@@ -27,18 +27,26 @@ from labelwise.assist.models._base import texts_of
 from labelwise.assist.models.tabular_classifier import RecordMatrix
 from labelwise.assist.models.text_classifier import TextClassifier
 
-__all__ = ["detector_models", "numeric_families", "text_families"]
+__all__ = ["KERNEL_SVM_MAX_ROWS", "detector_models", "numeric_families", "text_families"]
+
+# A kernel SVM's fit grows about quadratically with the rows (and calibration fits it once per inner fold,
+# inside every outer fold): above this many labeled rows it is left out so a large project's detection
+# job stays within minutes. Every benchmark and validation set is below it, so no figure depends on it.
+KERNEL_SVM_MAX_ROWS = 5_000
 
 
-def numeric_families(*, seed: int = 0) -> list[Any]:
+def numeric_families(*, seed: int = 0, rows: int = 0) -> list[Any]:
     """Classifiers of a number matrix: standardised logistic regression, distance-weighted
-    10-nearest neighbours, 200 extremely randomised trees and an RBF SVM with Platt-scaled scores."""
-    return [
+    10-nearest neighbours, 200 extremely randomised trees and, for at most `KERNEL_SVM_MAX_ROWS` rows,
+    an RBF SVM with Platt-scaled scores."""
+    models: list[Any] = [
         make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
         make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=10, weights="distance")),
         ExtraTreesClassifier(n_estimators=200, random_state=seed, n_jobs=1),
-        CalibratedClassifierCV(make_pipeline(StandardScaler(), SVC(random_state=seed)), ensemble=False),
     ]
+    if rows <= KERNEL_SVM_MAX_ROWS:
+        models.append(CalibratedClassifierCV(make_pipeline(StandardScaler(), SVC(random_state=seed)), ensemble=False))
+    return models
 
 
 def text_families(*, field: str | None = "text", seed: int = 0) -> list[Any]:
@@ -53,11 +61,11 @@ def text_families(*, field: str | None = "text", seed: int = 0) -> list[Any]:
     ]
 
 
-def detector_models(object_type: str, *, field: str | None, seed: int = 0) -> list[Any]:
-    """The families for a single-choice control over a text or a table object (records become a
-    number matrix first); anything else raises ValueError."""
+def detector_models(object_type: str, *, field: str | None, seed: int = 0, rows: int = 0) -> list[Any]:
+    """The families for a single-choice control over `rows` labeled text or table tasks (records become
+    a number matrix first); anything else raises ValueError."""
     if object_type == "text":
         return text_families(field=field, seed=seed)
     if object_type == "table":
-        return [make_pipeline(RecordMatrix(field=field), m) for m in numeric_families(seed=seed)]
+        return [make_pipeline(RecordMatrix(field=field), m) for m in numeric_families(seed=seed, rows=rows)]
     raise ValueError(f"no label-error models for a {object_type} object")

@@ -64,7 +64,7 @@ def detect(session: Session, user: User, project_id: int, *, control: str | None
     options = [str(o) for o in spec.options]
     labeled, codes = _labeled(session, project_id, name, options)
     start = time.perf_counter()
-    models = detector_models(target.type, field=target.field, seed=seed)
+    models = detector_models(target.type, field=target.field, seed=seed, rows=len(labeled))
     probs = cross_val_mean_proba(models, [d for _, d, _ in labeled], codes, n_folds=folds, n_classes=len(options),
                                  seed=seed, on_fold=progress)
     found = ConfidentLearning().fit(codes, probs)
