@@ -176,3 +176,14 @@ def test_labels_without_images_go_onto_the_tasks_showing_those_images(client, se
 def test_an_archive_with_neither_images_nor_labels_is_refused_by_name(client, session, owner, project):
     response = post(client, owner, project, zip_of({"classes.txt": b"car\n"}))
     assert response.status_code == 422 and "no images/ or labels/ folder" in response.json()["message"]
+
+
+def test_labels_without_images_in_a_project_asking_more_are_flagged_not_refused(client, session, owner):
+    schema = {**IMAGE_SCHEMA, "controls": {**IMAGE_SCHEMA["controls"],
+                                           "transcription": {"type": "text", "object": "photo", "required": True}}}
+    project = make_project(session, owner.user, schema=schema, name="OCR")
+    response = post(client, owner, project, labels_only({"a": LABELS["a"]}), into="annotations")
+    assert response.status_code == 201, response.text
+    meta = session.scalars(select(Task.meta).where(Task.project_id == project.id)).one()
+    assert "annotations[0]: result.transcription: control 'transcription' is required but has no answer" in \
+        meta["out_of_range"]

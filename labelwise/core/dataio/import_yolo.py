@@ -109,7 +109,8 @@ def _labels_only(session: Session, user: User, project_id: int, root: Path, sche
     if not matched:
         summary = import_tasks(session, user, project_id, yolo.read_labels(
             root, schema=schema, images={}, image=object_name, into=into, model_version=model_version),
-            batch_size=batch_size, max_errors=max_errors, duplicates=duplicates)
+            batch_size=batch_size, max_errors=max_errors, duplicates=duplicates,
+            keep_out_of_range=True)  # another tool's export: a required control it has no column for is flagged
         return MediaImportSummary(imported=summary.imported, stored=0, reused=0, ignored=collected.ignored,
                                   duplicates_skipped=summary.duplicates_skipped,
                                   duplicates_flagged=summary.duplicates_flagged,
