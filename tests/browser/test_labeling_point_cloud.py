@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from labelwise.core.dataio.lidar_demo import sequence, truth
+from tests.browser.pages_helpers import login
 from tests.browser.test_labeling_support import current_task_id, drag, open_labeling, screenshot, wait_next_task
 
 SCHEMA = {"objects": {"sweep": {"type": "pointcloud"}},
@@ -245,3 +246,25 @@ def test_next_and_previous_frame_by_keyboard_show_that_frames_points(page, web_s
     page.wait_for_function(f"() => {VIEWER}.stats.frameVisible.frame === 2")
     assert shown() == [2, 2, 4000, 4000]
     assert sorted(set(fetched)) == sorted(fetched) and len(fetched) == 3  # each frame's points fetched once
+
+
+def test_the_app_shells_label_route_asks_for_the_points_early_and_once(page, web_server, web_session):
+    """/app/projects/N/label hands the first task it asked for (and the points it warmed) to the labeling page:
+    the task is leased once and its points are fetched once, not again when the viewer mounts."""
+    from labelwise.core.dataio.lidar_demo import sweep
+
+    schema = {"objects": {"sweep": {"type": "pointcloud"}},
+              "controls": {"objects": {"type": "cuboids", "object": "sweep", "labels": ["car"]}}}
+    ctx = open_labeling(page, web_server, web_session, schema, [], wait_for_task=False)
+    upload = httpx.post(f"{web_server.url}/api/v1/projects/{ctx.project_id}/media", headers=ctx.owner_headers,
+                        files=[("files", ("000000.bin", sweep(0, points=6000, seed=3).tobytes(), "application/octet-stream"))])
+    assert upload.status_code == 201, upload.text
+    login(page, "annie")  # the shell keeps its own login state
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"/app/projects/{ctx.project_id}/label")
+    page.wait_for_function("() => document.querySelector('lw-task-editor')?.viewers?.sweep?.stats.frameVisible?.frame === 0")
+    assert page.evaluate(f"() => {VIEWER}.stats.points") == 6000
+    assert len([u for u in requests if u.endswith("/points")]) == 1
+    assert len([u for u in requests if u.endswith(f"/projects/{ctx.project_id}/next")]) == 1
+    assert len([u for u in requests if u.endswith(f"/projects/{ctx.project_id}")]) == 1

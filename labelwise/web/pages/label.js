@@ -1,11 +1,13 @@
 // The labeling page belongs to the labeling module; this route only loads it and mounts <lw-labeling>.
-import { api } from "/static/api.js";
 import { errorBox } from "/static/components/alerts.js";
 import { h } from "/static/components/dom.js";
 import { projectHeader } from "/static/components/project-nav.js";
+import { askEarly } from "/static/labeling/early.js";
 
 export default async function labelPage(view, ctx) {
-  const project = await api(`/projects/${ctx.params.id}`, { signal: ctx.signal });
+  // The first task and its media are asked for now, while the labeling module (and three.js) load.
+  const early = askEarly(ctx.params.id, { signal: ctx.signal });
+  const project = await early.project;
   ctx.setTitle(`Label · ${project.name}`);
   view.append(projectHeader(project, "label", { title: `Label · ${project.name}` }));
   try {
@@ -17,5 +19,6 @@ export default async function labelPage(view, ctx) {
   }
   const element = document.createElement("lw-labeling");
   element.setAttribute("project-id", String(project.id));
+  element.early = early;
   view.append(element);
 }
