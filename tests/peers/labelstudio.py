@@ -317,10 +317,12 @@ def differences(before: Any, after: Any, path: str = "") -> list[str]:
     return []
 
 
-def result_items(tasks: list[dict], key: str = "annotations") -> list[dict]:
-    """Every result item of `key` (annotations, predictions, drafts), sorted by (from_name, id)."""
-    items = [item for task in tasks if isinstance(task, dict) for entry in task.get(key) or ()
-             if isinstance(entry, dict) for item in entry.get("result") or () if isinstance(item, dict)]
+def result_items(tasks: list[dict], *keys: str) -> list[dict]:
+    """Every result item of `keys` (annotations by default; predictions, drafts), sorted together by
+    (from_name, id): a draft imported here becomes a prediction, so the two are one list after a round trip."""
+    items = [item for task in tasks if isinstance(task, dict) for key in keys or ("annotations",)
+             for entry in task.get(key) or () if isinstance(entry, dict)
+             for item in entry.get("result") or () if isinstance(item, dict)]
     return sorted(items, key=lambda i: (str(i.get("from_name")), str(i.get("id")), json.dumps(i, sort_keys=True)))
 
 
@@ -364,7 +366,7 @@ def through_labelwise(client, headers: dict, server: Server, filled: Filled) -> 
             cell["labelwise"] = {key: differences(result_items(source, key), result_items(ours, key))
                                  for key in ("annotations", "predictions")}
             cell["labelwise"]["predictions"] = differences(
-                result_items(source, "predictions") + result_items(source, "drafts"), result_items(ours, "predictions"))
+                result_items(source, "predictions", "drafts"), result_items(ours, "predictions"))
         try:
             back, again = import_back(server, filled.config, f"back {filled.template} {fmt}", ours)
         except AssertionError as exc:
@@ -375,8 +377,7 @@ def through_labelwise(client, headers: dict, server: Server, filled: Filled) -> 
             before, after = result_items(json.loads(blob)), result_items(json.loads(again.get("JSON", b"[]")))
         elif fmt == "SNAPSHOT":  # annotations and predictions back in Label Studio, compared field by field
             later = snapshot_export(server, back)
-            before = [result_items(filled.snapshot), result_items(filled.snapshot, "predictions")
-                      + result_items(filled.snapshot, "drafts")]
+            before = [result_items(filled.snapshot), result_items(filled.snapshot, "predictions", "drafts")]
             after = [result_items(later), result_items(later, "predictions")]
         else:
             before, after = comparable(fmt, blob), comparable(fmt, again.get(fmt, b""))
