@@ -90,6 +90,10 @@ def as_written(item: Mapping[str, Any], *, keypoint: bool = False) -> dict[str, 
         out["text"] = list(text)
     if keypoint:  # our keypoints are instances: the point's own id, and its width (or none)
         out.update(id=item.get("id"), width=value.get("width"))
+    if item.get("type") == "labels" and "start" in value and "text" not in value and "channel" not in value:
+        out["channel"] = None  # an audio segment written without a channel (ours are on channel 0)
+    if item.get("type") == "timeserieslabels" and value.get("instant") is True:
+        out["instant"] = True
     return out
 
 
@@ -108,6 +112,10 @@ def written_back(item: dict[str, Any], written: Mapping[str, Any]) -> dict[str, 
             value.pop("width", None)
         else:
             value["width"] = written["width"]
+    if "channel" in written and value.get("channel") == 0:
+        value.pop("channel")
+    if written.get("instant"):
+        value["instant"] = True
     return {**item, "value": value}
 
 

@@ -227,3 +227,28 @@ def test_a_required_control_left_unanswered_by_label_studio_is_imported_and_flag
     assert flags[1] == "predictions[0]: result.intent: control 'intent' is required but has no answer"
     with pytest.raises(Invalid, match="control 'intent' is required"):
         _parse_row(schema, Row(1, row.value), project_id=1, overlap=1, now=None)
+
+
+def test_an_audio_segment_without_a_channel_and_an_instant_time_series_point_are_written_back_as_written():
+    schema = parse_schema(convert("""
+<View>
+  <Audio name="audio" value="$audio"/>
+  <Labels name="sound" toName="audio"><Label value="Dog"/></Labels>
+  <TimeSeries name="ts" value="$csv" valueType="url" timeColumn="time"><Channel column="value"/></TimeSeries>
+  <TimeSeriesLabels name="events" toName="ts"><Label value="Spike"/></TimeSeriesLabels>
+</View>""")[0])
+    items = [  # the SDK's samples: no channel on the segment (the editor writes 0); an instant event
+        {"id": "s1", "from_name": "sound", "to_name": "audio", "type": "labels",
+         "value": {"start": 1.25, "end": 3.5, "labels": ["Dog"]}},
+        {"id": "s2", "from_name": "sound", "to_name": "audio", "type": "labels",
+         "value": {"start": 4.0, "end": 5.0, "channel": 0, "labels": ["Dog"]}},
+        {"id": "t1", "from_name": "events", "to_name": "ts", "type": "timeserieslabels",
+         "value": {"start": 7, "end": 7, "instant": True, "timeserieslabels": ["Spike"]}},
+    ]
+    data = {"audio": "https://e.com/a.wav", "csv": "https://e.com/a.csv"}
+    export = [{"id": 1, "data": data, "annotations": [{"completed_by": {"username": "ann"}, "result": items}]}]
+    [row] = [r.value for r in ls.read(io.BytesIO(json.dumps(export).encode()), schema=schema)]
+    result = validate_result(schema, row["data"], row["annotations"][0]["result"])
+    task = ls.to_task({"id": 1, "data": row["data"], "meta": row["meta"], "annotations": [
+        {"user": "ann", "status": "submitted", "result": result}]}, schema=schema)
+    assert task["annotations"][0]["result"] == items
