@@ -77,7 +77,7 @@ def several_labels(item: Any) -> dict[str, list]:
 AS_WRITTEN = "as_written"
 
 
-def as_written(item: Mapping[str, Any], *, keypoint: bool = False) -> dict[str, Any]:
+def as_written(item: Mapping[str, Any], *, keypoint: bool = False, paged: bool = False) -> dict[str, Any]:
     """What `written_back` needs to give `item` back as Label Studio wrote it (empty when nothing)."""
     value = item.get("value") if isinstance(item.get("value"), Mapping) else {}
     out: dict[str, Any] = {}
@@ -94,6 +94,8 @@ def as_written(item: Mapping[str, Any], *, keypoint: bool = False) -> dict[str, 
         out["channel"] = None  # an audio segment written without a channel (ours are on channel 0)
     if item.get("type") == "timeserieslabels" and value.get("instant") is True:
         out["instant"] = True
+    if paged and "item_index" not in item:
+        out["item_index"] = None  # a region on an <Image valueList> written without its page (the first)
     return out
 
 
@@ -116,6 +118,8 @@ def written_back(item: dict[str, Any], written: Mapping[str, Any]) -> dict[str, 
         value.pop("channel")
     if written.get("instant"):
         value["instant"] = True
+    if "item_index" in written and item.get("item_index") == 0:
+        item = {key: v for key, v in item.items() if key != "item_index"}
     return {**item, "value": value}
 
 

@@ -79,6 +79,9 @@ def to_task(record: Mapping[str, Any], *, schema: LabelSchema) -> dict[str, Any]
     meta = dict(record.get("meta") or {})
     kept = meta.pop(ITEMS_META, None) or {}
     unsized = meta.pop(UNSIZED_META, None) or {}
+    for field in meta.pop(ONE_PAGE_META, None) or ():
+        if isinstance(data.get(field), list) and len(data[field]) == 1:
+            data[field] = data[field][0]
     ours = {key: value for key, value in (("id", record.get("id")), ("external_id", record.get("external_id")),
                                           ("media", media)) if value}
     if ours:
@@ -120,6 +123,9 @@ UNSIZED_META = "labelstudio_unsized"
 # Task meta key listing what an import kept but flagged (values out of range, items kept as written).
 FLAGS_META = "out_of_range"
 
+# Task meta key listing the `<Image valueList>` fields Label Studio held as one URL, written back as one.
+ONE_PAGE_META = "labelstudio_one_page"
+
 # Task meta key holding what Label Studio's result items carry that our results have no place for (the ids of
 # classification items, `origin`, `original_length`, ...), by author and item, so an export writes them back.
 ITEMS_META = "labelstudio_items"
@@ -139,9 +145,10 @@ def _regional(item: Mapping[str, Any], region_ids: set) -> bool:
     return item.get("id") in region_ids
 
 
-def _keep(kept: dict, owner: str, items: list, keypoint_ids: Mapping[str, Any]) -> None:
+def _keep(kept: dict, owner: str, items: list, keypoint_ids: Mapping[str, Any], paged: set[str]) -> None:
     """Note the fields of `items` that our result does not hold. `keypoint_ids` maps the id a keypoint gets when
-    written back to its own (see `from_items`): what is kept for it is found under the id it will get."""
+    written back to its own (see `from_items`): what is kept for it is found under the id it will get. `paged`
+    names the `<Image valueList>` objects (their regions' page is Label Studio's `item_index`)."""
     regions = {i.get("id") for i in items if isinstance(i, Mapping) and str(i.get("type", "")).endswith("labels")
                or isinstance(i, Mapping) and i.get("type") in ("videorectangle",)}
     written_as = {own: written for written, own in keypoint_ids.items()}
@@ -153,7 +160,8 @@ def _keep(kept: dict, owner: str, items: list, keypoint_ids: Mapping[str, Any]) 
         if not regional and item.get("type") != "relation" and item.get("id") is not None:
             extra["id"] = item["id"]
         point = written_as.get(item.get("id")) if item.get("type") == "keypointlabels" else None
-        written = as_written(item, keypoint=point is not None)
+        written = as_written(item, keypoint=point is not None,
+                             paged=item.get("to_name") in paged)
         if written:
             extra[AS_WRITTEN] = written
         if extra:
@@ -185,9 +193,10 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
     annotations = _list(task, "annotations", where)
     predictions = _list(task, "predictions", where)
     drafts = _list(task, "drafts", where)
-    if not ours.get("media"):
-        _restore_sizes(schema, data, [item for entry in annotations + predictions + drafts for item in _items(entry)])
+    one_page = [] if ours.get("media") else _restore_sizes(
+        schema, data, [item for entry in annotations + predictions + drafts for item in _items(entry)])
     row: dict[str, Any] = {"data": data}
+    paged = {name for name, spec in schema.objects.items() if spec.type == "pdf"}
     kept: dict[str, Any] = {}
     unsized: dict[str, list] = {}
     flags: list[str] = []  # items kept as written, not as regions (see _ls_fit)
@@ -210,7 +219,7 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
             unsized[f"a:{user}"] = left
         if user is not None:
             out["user"] = user
-        _keep(kept, f"a:{user}", _items(entry, here), ids)
+        _keep(kept, f"a:{user}", _items(entry, here), ids, paged)
         if isinstance(entry.get("lead_time"), (int, float)):
             out["lead_time_ms"] = round(entry["lead_time"] * 1000)
         if entry.get("was_cancelled"):
@@ -230,7 +239,7 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
                                    left=left, flags=flags, keypoint_ids=ids)}
         if left:
             unsized[f"p:{out['model_version']}"] = left
-        _keep(kept, f"p:{out['model_version']}", _items(entry, here), ids)
+        _keep(kept, f"p:{out['model_version']}", _items(entry, here), ids, paged)
         if isinstance(entry.get("score"), (int, float)):
             out["score"] = entry["score"]
         row["predictions"].append(out)
@@ -244,13 +253,15 @@ def from_task(task: Any, *, schema: LabelSchema, where: str = "task") -> dict[st
                                                        keypoint_ids=ids)})
         if left:
             unsized[f"p:draft:{author}"[:202]] = left
-        _keep(kept, f"p:draft:{author}"[:202], _items(entry, here), ids)
+        _keep(kept, f"p:draft:{author}"[:202], _items(entry, here), ids, paged)
     if kept:
         row["meta"] = {**row.get("meta", {}), ITEMS_META: kept}
     if unsized:
         row["meta"] = {**row.get("meta", {}), UNSIZED_META: unsized}
     if flags:
         row["meta"] = {**row.get("meta", {}), FLAGS_META: flags}
+    if one_page:
+        row["meta"] = {**row.get("meta", {}), ONE_PAGE_META: one_page}
     return row
 
 
@@ -295,8 +306,15 @@ def _user(completed_by: Any) -> str | None:
     return None if completed_by is None else str(completed_by)
 
 
-def _restore_sizes(schema: LabelSchema, data: dict, items: list) -> None:
+def _restore_sizes(schema: LabelSchema, data: dict, items: list) -> list[str]:
+    """Give image data the sizes the items carry; returns the fields of `<Image valueList>` objects that Label
+    Studio held as one URL (one image page, not a PDF: its regions carry an image size), now a list of one."""
+    one_page = []
     for name, spec in schema.objects.items():
+        if spec.type == "pdf" and isinstance(data.get(spec.field), str) and any(
+                isinstance(i, Mapping) and i.get("to_name") == name and i.get("original_width") for i in items):
+            data[spec.field] = [data[spec.field]]
+            one_page.append(spec.field)
         if spec.type == "pdf" and isinstance(data.get(spec.field), list):
             _restore_page_sizes(name, spec.field, data, items)
             continue
@@ -307,6 +325,7 @@ def _restore_sizes(schema: LabelSchema, data: dict, items: list) -> None:
                 data[spec.field] = {"src": data[spec.field], "width": item["original_width"],
                                     "height": item["original_height"]}
                 break
+    return one_page
 
 
 def _restore_page_sizes(name: str, field: str, data: dict, items: list) -> None:

@@ -252,3 +252,31 @@ def test_an_audio_segment_without_a_channel_and_an_instant_time_series_point_are
     task = ls.to_task({"id": 1, "data": row["data"], "meta": row["meta"], "annotations": [
         {"user": "ann", "status": "submitted", "result": result}]}, schema=schema)
     assert task["annotations"][0]["result"] == items
+
+
+def test_an_image_value_list_held_as_one_url_is_one_sized_page_and_written_back_as_one_url():
+    schema = parse_schema(convert("""
+<View>
+  <Image name="image" valueList="$pages"/>
+  <RectangleLabels name="rectangles" toName="image"><Label value="Title"/></RectangleLabels>
+</View>""")[0])
+    box = {"id": "r1", "from_name": "rectangles", "to_name": "image", "type": "rectanglelabels", "item_index": 0,
+           "original_width": 1024, "original_height": 768, "image_rotation": 0,
+           "value": {"x": 10.0, "y": 20.0, "width": 30.0, "height": 40.0, "rotation": 0, "rectanglelabels": ["Title"]}}
+    export = [{"id": 1, "data": {"pages": "https://e.com/page.jpg"},  # Label Studio's SDK sample: one URL
+               "annotations": [{"completed_by": {"username": "ann"}, "result": [box]}]}]
+    [row] = [r.value for r in ls.read(io.BytesIO(json.dumps(export).encode()), schema=schema)]
+    assert row["data"]["pages"] == [{"src": "https://e.com/page.jpg", "width": 1024, "height": 768}]
+    result = validate_result(schema, row["data"], row["annotations"][0]["result"])
+    assert result["rectangles"][0]["x"] == pytest.approx(102.4) and result["rectangles"][0]["page"] == 0
+    task = ls.to_task({"id": 1, "data": row["data"], "meta": row["meta"], "annotations": [
+        {"user": "ann", "status": "submitted", "result": result}]}, schema=schema)
+    assert task["data"]["pages"] == "https://e.com/page.jpg"
+    assert task["annotations"][0]["result"] == [box]
+    unpaged = {key: v for key, v in box.items() if key != "item_index"}  # the SDK's sample: no item_index
+    export[0]["annotations"][0]["result"] = [unpaged]
+    [row] = [r.value for r in ls.read(io.BytesIO(json.dumps(export).encode()), schema=schema)]
+    result = validate_result(schema, row["data"], row["annotations"][0]["result"])
+    task = ls.to_task({"id": 1, "data": row["data"], "meta": row["meta"], "annotations": [
+        {"user": "ann", "status": "submitted", "result": result}]}, schema=schema)
+    assert task["annotations"][0]["result"] == [unpaged]
