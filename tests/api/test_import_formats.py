@@ -89,11 +89,19 @@ def test_parquet_round_trips_through_the_api(client, session):
 
 def test_labelstudio_annotations_with_bad_entry_name_it(client, session, owner):
     project = make_project(session, owner.user)
-    tasks = [{"data": {"text": "hello"}, "annotations": [{"result": [
-        {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["happy"]}}]}]}]
-    response = post(client, owner, project.id, json.dumps(tasks).encode(), format="labelstudio")
+    not_a_result = [{"data": {"text": "hello"}, "annotations": [{"result": [
+        {"from_name": "sentiment", "to_name": "text", "value": {"choices": ["positive"]}}]}]}]  # no type
+    response = post(client, owner, project.id, json.dumps(not_a_result).encode(), format="labelstudio")
     assert response.status_code == 422
-    assert "row 1: annotations[0]" in response.json()["message"] and count(session, Task, project.id) == 0
+    assert "task 1.annotations[0].result[0]: a result item needs a 'type'" in response.json()["message"]
+    assert count(session, Task, project.id) == 0
+    # a choice outside the options is data Label Studio accepted: kept as written and flagged, not refused
+    unknown_choice = [{"data": {"text": "hello"}, "annotations": [{"result": [
+        {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["happy"]}}]}]}]
+    response = post(client, owner, project.id, json.dumps(unknown_choice).encode(), format="labelstudio")
+    assert response.status_code == 201 and response.json()["out_of_range"] == 1
+    [task] = session.scalars(select(Task).where(Task.project_id == project.id)).all()
+    assert any("annotations[0]" in flag and "happy" in flag for flag in task.meta["out_of_range"])
     broken = post(client, owner, project.id, b'[{"data": {"text": "a"}}, {"data": ', format="labelstudio")
     assert broken.status_code == 422 and "task 2" in broken.json()["message"]
 

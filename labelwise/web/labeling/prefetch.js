@@ -23,6 +23,9 @@ export class MediaPrefetcher {
         continue;
       }
       if (!kind || value == null) continue;
+      // a PDF document renders through the server's page route (which stores a copy of a PDF given by URL);
+      // only an <Image valueList>'s list of page images is worth warming
+      if (spec.type === "pdf" && !Array.isArray(value)) continue;
       for (const media of Array.isArray(value) ? value.map(mediaOf) : [mediaOf(value)]) {
         this.warm(safeMediaUrl(media.src, kind), kind);
       }
